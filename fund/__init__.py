@@ -1,0 +1,227 @@
+"""fund: the grant system for Lillestrøm kommune's næringsfond and klimafond."""
+
+import logging
+import os
+import secrets
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from flask import Flask, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import event
+
+from fund.extensions import babel, csrf, db, login_manager, migrate
+
+try:
+    __version__ = version("fund")
+except PackageNotFoundError:  # running from a checkout without install
+    __version__ = "0.0.0"
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    instance_path = os.environ.get("FUND_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path),
+                instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    _configure(app, config or {})
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l_login_message()
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    with app.app_context():
+        _tune_sqlite(db.engine)
+
+    _register_models()
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _l_login_message():
+    from flask_babel import lazy_gettext
+    return lazy_gettext("Logg inn for å se denne siden.")
+
+
+def _configure(app: Flask, overrides: dict) -> None:
+    app.config.from_object("fund.config")
+    app.config.from_pyfile("config.py", silent=True)
+    env = os.environ
+    if env.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = env["DATABASE_URL"]
+    for name in ("SECRET_KEY", "MAIL_SERVER", "MAIL_BACKEND", "BRREG_BASE_URL"):
+        if env.get(f"FUND_{name}"):
+            app.config[name] = env[f"FUND_{name}"]
+    if env.get("FUND_MAIL_PORT"):
+        app.config["MAIL_PORT"] = int(env["FUND_MAIL_PORT"])
+    if env.get("FUND_BRREG_ENABLED"):
+        app.config["BRREG_ENABLED"] = env["FUND_BRREG_ENABLED"].lower() in ("1", "true", "yes")
+    app.config.update(overrides)
+    app.config["VERSION"] = __version__
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = \
+            f"sqlite:///{Path(app.instance_path) / 'fund.sqlite'}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith(("postgres://", "postgresql://")):  # use psycopg 3
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(name) is None:
+            app.config[name] = not app.debug
+    logging.basicConfig(level=logging.INFO)
+
+
+def _instance_secret(path: Path) -> str:
+    """Generated on first run and kept in the instance folder, never in git."""
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _tune_sqlite(engine) -> None:
+    """Foreign keys on, and transactions that savepoints work inside (pysqlite quirk)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def _register_models() -> None:
+    from fund.audit import models as _audit  # noqa: F401
+    from fund.auth import models as _auth  # noqa: F401
+    from fund.calls import models as _calls  # noqa: F401
+    from fund.mail import models as _mail  # noqa: F401
+    from fund.plan import models as _plan  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from fund.auth import bp as auth_bp
+    from fund.calls import bp as calls_bp
+    from fund.core.views import bp as core_bp
+    from fund.demo import demo_command
+    from fund.mail.cli import mail_cli
+    from fund.plan import bp as plan_bp
+
+    for bp in (core_bp, auth_bp, plan_bp, calls_bp):
+        app.register_blueprint(bp)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(demo_command)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from fund.auth.models import User
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def _select_locale() -> str:
+    from flask import current_app
+    languages = current_app.config["LANGUAGES"]
+    lang = session.get("lang")
+    if lang in languages:
+        return lang
+    return request.accept_languages.best_match(list(languages)) or \
+        current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _register_hooks(app: Flask) -> None:
+    from fund.mail.operations import deliver_queued_after_request
+
+    @app.after_request
+    def security_headers(response):
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    app.after_request(deliver_queued_after_request)
+
+
+def _register_errors(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    messages = {
+        400: _l("Forespørselen kunne ikke behandles."),
+        403: _l("Du har ikke tilgang til denne siden."),
+        404: _l("Vi finner ikke siden du leter etter."),
+        405: _l("Denne handlingen er ikke tillatt her."),
+        413: _l("Filen eller skjemaet er for stort."),
+        429: _l("For mange forespørsler. Vent litt og prøv igjen."),
+        500: _l("Noe gikk galt hos oss. Feilen er logget; prøv igjen om litt."),
+    }
+
+    def render_error(code, message):
+        return render_template("errors/error.html", code=code, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, _("Skjemaet var utløpt eller ugyldig. Gå tilbake, last siden "
+                                   "på nytt og prøv igjen – det du skrev er ikke sendt."))
+
+    for code, message in messages.items():
+        app.register_error_handler(code, lambda error, c=code, m=message: render_error(c, m))
+
+
+def _l(text):
+    from flask_babel import lazy_gettext
+    return lazy_gettext(text)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from fund.auth.models import ROLE_LABELS, Role
+    from fund.calls.forms import FUND_LABELS
+    from fund.calls.models import CallState
+    from fund.core import formatting
+
+    app.jinja_env.filters["datetime"] = formatting.format_datetime
+    app.jinja_env.filters["date"] = formatting.format_date
+    app.jinja_env.filters["nok"] = formatting.format_nok
+    app.jinja_env.filters["percent"] = formatting.format_percent
+
+    state_labels = {
+        CallState.PLANNED: _l("Planlagt"), CallState.OPEN: _l("Åpen"),
+        CallState.CLOSED: _l("Stengt for søknader"), CallState.DECIDED: _l("Ferdigbehandlet"),
+        CallState.ARCHIVED: _l("Arkivert"),
+    }
+
+    @app.context_processor
+    def helpers():
+        from flask import current_app
+        return {"ROLE_LABELS": ROLE_LABELS, "FUND_LABELS": FUND_LABELS, "Role": Role,
+                "CALL_STATE_LABELS": state_labels, "LANGUAGES": current_app.config["LANGUAGES"],
+                "current_language": _select_locale() if request else "nb"}

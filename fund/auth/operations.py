@@ -1,0 +1,205 @@
+"""Accounts and organisations: registration, login, tokens, membership. The caller commits."""
+
+import hashlib
+from datetime import datetime
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, or_, select
+
+from fund.audit.operations import record
+from fund.auth.models import LoginAttempt, Membership, Organisation, Role, User
+from fund.core.types import utcnow
+from fund.extensions import db
+from fund.mail.operations import queue_mail
+
+
+class AccountError(ValueError):
+    """Refused by the rules; the message is for the user."""
+
+
+class LoginBlocked(AccountError):
+    """Too many failed attempts; answered with 429."""
+
+
+def find_user(email: str) -> User | None:
+    return db.session.execute(
+        select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _password_fingerprint(user: User) -> str:
+    """Changes when the password does, so a reset link works only once."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_token(user: User, purpose: str) -> str:
+    payload = {"id": user.id, "email": user.email}
+    if purpose == "reset":
+        payload["pw"] = _password_fingerprint(user)
+    return _serializer(purpose).dumps(payload)
+
+
+def read_token(token: str, purpose: str) -> User:
+    max_age = current_app.config["RESET_TOKEN_MAX_AGE" if purpose == "reset"
+                                 else "EMAIL_TOKEN_MAX_AGE"]
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise AccountError(_("Lenken er utløpt. Be om en ny.")) from exc
+    except BadSignature as exc:
+        raise AccountError(_("Lenken er ugyldig. Be om en ny.")) from exc
+    user = db.session.get(User, payload.get("id"))
+    if user is None or user.email != payload.get("email") or (
+            purpose == "reset" and payload.get("pw") != _password_fingerprint(user)):
+        raise AccountError(_("Lenken er ugyldig eller allerede brukt. Be om en ny."))
+    return user
+
+
+def send_verification(user: User) -> None:
+    link = url_for("auth.verify_email", token=make_token(user, "verify"), _external=True)
+    queue_mail(user.email, _("Bekreft e-postadressen din"), "verify_email", user=user, link=link)
+
+
+def register_user(email: str, name: str, password: str, phone: str | None = None) -> User:
+    email = email.strip().lower()
+    if find_user(email) is not None:
+        raise AccountError(_("Det finnes allerede en konto med denne e-postadressen. "
+                             "Logg inn, eller be om nytt passord."))
+    user = User(email=email, name=name.strip(), phone=phone or None, role=Role.APPLICANT)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record("user.registered", user, actor=user)
+    send_verification(user)
+    return user
+
+
+def verify_email(user: User) -> None:
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        record("user.email_verified", user, actor=user)
+
+
+def login_blocked(email: str, ip_address: str | None) -> bool:
+    """Too many failed logins for this address or from this client lately."""
+    config = current_app.config
+    since = utcnow() - config["LOGIN_FAILURE_WINDOW"]
+    by_email, by_ip = db.session.execute(
+        select(func.count().filter(LoginAttempt.email == email.strip().lower()),
+               func.count().filter(LoginAttempt.ip_address == ip_address))
+        .where(LoginAttempt.at >= since,
+               or_(LoginAttempt.email == email.strip().lower(),
+                   LoginAttempt.ip_address == ip_address))).one()
+    return (by_email >= config["LOGIN_MAX_FAILURES_PER_EMAIL"]
+            or by_ip >= config["LOGIN_MAX_FAILURES_PER_IP"])
+
+
+def authenticate(email: str, password: str, ip_address: str | None) -> User:
+    """The user for these credentials, or AccountError. Failures are counted and audited."""
+    email = email.strip().lower()
+    if login_blocked(email, ip_address):
+        record("user.login_blocked", email=email)
+        raise LoginBlocked(_("For mange mislykkede innloggingsforsøk. Vent 15 minutter og "
+                             "prøv igjen, eller be om nytt passord."))
+    user = find_user(email)
+    if user is None or not user.check_password(password) or not user.active:
+        db.session.add(LoginAttempt(email=email, ip_address=ip_address))
+        record("user.login_failed", user, email=email)
+        raise AccountError(_("Feil e-postadresse eller passord."))
+    if user.email_verified_at is None:
+        raise AccountError(_("Du må bekrefte e-postadressen din før du kan logge inn. "
+                             "Se etter e-posten fra oss, eller be om en ny lenke."))
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    record("user.logged_in", user, actor=user)
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the account exists; say nothing either way."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    link = url_for("auth.reset_password", token=make_token(user, "reset"), _external=True)
+    queue_mail(user.email, _("Nytt passord"), "reset_password", user=user, link=link)
+    record("user.password_reset_requested", user, actor=user)
+
+
+def set_password(user: User, password: str, actor=None) -> None:
+    user.set_password(password)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()  # the link reached the mailbox
+    record("user.password_changed", user, actor=actor or user)
+
+
+def set_role(user: User, role: Role, actor) -> None:
+    if user.role != role:
+        record("user.role_changed", user, actor=actor, old=user.role.value, new=role.value)
+        user.role = role
+
+
+def set_active(user: User, active: bool, actor) -> None:
+    if user.id == actor.id and not active:
+        raise AccountError(_("Du kan ikke deaktivere din egen konto."))
+    if user.active != active:
+        user.active = active
+        record("user.activated" if active else "user.deactivated", user, actor=actor)
+
+
+def find_organisation(orgnr: str) -> Organisation | None:
+    return db.session.execute(
+        select(Organisation).where(Organisation.orgnr == orgnr)).scalar_one_or_none()
+
+
+ORGANISATION_FIELDS = ("name", "org_form", "industry_code", "address", "postcode", "city",
+                       "municipality_number", "bank_account", "vat_registered", "bankrupt",
+                       "under_liquidation", "register_checked_at")
+
+
+def create_organisation(orgnr: str, user: User, **fields) -> Organisation:
+    if find_organisation(orgnr) is not None:
+        raise AccountError(_("Organisasjonen er allerede registrert. Be en av dem som "
+                             "representerer den om å legge deg til som medlem."))
+    organisation = Organisation(orgnr=orgnr, **fields)
+    organisation.memberships.append(Membership(user=user))
+    db.session.add(organisation)
+    record("organisation.created", organisation, actor=user, orgnr=orgnr, name=fields["name"])
+    return organisation
+
+
+def update_organisation(organisation: Organisation, actor, **fields) -> None:
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(organisation, name)
+        if old != value:
+            changes[name] = [old.isoformat() if isinstance(old, datetime) else old,
+                             value.isoformat() if isinstance(value, datetime) else value]
+            setattr(organisation, name, value)
+    if changes:
+        record("organisation.updated", organisation, actor=actor, changes=changes)
+
+
+def add_member(organisation: Organisation, email: str, actor) -> User:
+    user = find_user(email)
+    if user is None or user.role != Role.APPLICANT:
+        raise AccountError(_("Fant ingen søkerkonto med denne e-postadressen. Personen må "
+                             "først registrere seg."))
+    if any(m.user_id == user.id for m in organisation.memberships):
+        raise AccountError(_("%(name)s er allerede medlem.", name=user.name))
+    organisation.memberships.append(Membership(user=user))
+    record("organisation.member_added", organisation, actor=actor, member=user.email)
+    return user
+
+
+def remove_member(organisation: Organisation, user: User, actor) -> None:
+    membership = next((m for m in organisation.memberships if m.user_id == user.id), None)
+    if membership is None:
+        return
+    if len(organisation.memberships) == 1:
+        raise AccountError(_("Organisasjonen må ha minst ett medlem."))
+    organisation.memberships.remove(membership)
+    record("organisation.member_removed", organisation, actor=actor, member=user.email)

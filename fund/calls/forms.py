@@ -1,0 +1,87 @@
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, FieldList, FormField, HiddenField, \
+    IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, \
+    ValidationError
+
+from fund.calls.models import Fund
+
+FUND_LABELS = {Fund.NAERINGSFOND: _l("Næringsfond"), Fund.KLIMAFOND: _l("Klimafond")}
+JOINT = "joint"
+
+
+def _datetime_field(label, description=None):
+    return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", description=description,
+                              validators=[InputRequired(_l("Oppgi dato og klokkeslett."))])
+
+
+def _kroner(label, description=None, required=True):
+    return IntegerField(label, description=description, validators=[
+        InputRequired(_l("Oppgi et beløp i hele kroner.")) if required else Optional(),
+        NumberRange(min=0, message=_l("Beløpet kan ikke være negativt."))])
+
+
+class CallForm(FlaskForm):
+    fund = SelectField(_l("Fond"), choices=[
+        (Fund.NAERINGSFOND.value, FUND_LABELS[Fund.NAERINGSFOND]),
+        (Fund.KLIMAFOND.value, FUND_LABELS[Fund.KLIMAFOND]),
+        (JOINT, _l("Felles utlysning: næringsfond og klimafond"))])
+    year = IntegerField(_l("År"), validators=[
+        InputRequired(_l("Oppgi året.")),
+        NumberRange(min=2000, max=2100, message=_l("Oppgi et årstall."))])
+    title = StringField(_l("Tittel"), validators=[DataRequired(_l("Gi utlysningen en tittel.")),
+                                                  Length(max=160)])
+    description = TextAreaField(_l("Beskrivelse"), validators=[Optional()])
+    plan = SelectField(_l("Handlingsplan"), description=_l(
+        "Søknadene knyttes til tiltakene i denne planen."))
+    opens_at = _datetime_field(_l("Åpner"), _l("Norsk tid."))
+    closes_at = _datetime_field(_l("Søknadsfrist"), _l("Norsk tid, til minuttet."))
+    budget = _kroner(_l("Budsjett (kr)"), _l("For felles utlysning: næringsfondets del."))
+    klima_budget = _kroner(_l("Budsjett for klimafondet (kr)"),
+                           _l("Bare for felles utlysning."), required=False)
+    max_grant = _kroner(_l("Største tilskudd (kr)"))
+    max_share_percent = IntegerField(_l("Største andel av prosjektkostnad (%)"), validators=[
+        InputRequired(_l("Oppgi en prosentandel.")),
+        NumberRange(min=1, max=100, message=_l("Andelen må være mellom 1 og 100 %."))])
+    submit = SubmitField(_l("Lagre"))
+
+    def validate_closes_at(self, field):
+        if isinstance(self.opens_at.data, datetime) and isinstance(field.data, datetime) \
+                and field.data <= self.opens_at.data:
+            raise ValidationError(_l("Fristen må være etter åpningstidspunktet."))
+
+    def validate_klima_budget(self, field):
+        if self.fund.data == JOINT and field.data is None:
+            raise ValidationError(_l("Oppgi klimafondets budsjett for en felles utlysning."))
+
+
+class ExtendForm(FlaskForm):
+    closes_at = _datetime_field(_l("Ny søknadsfrist"), _l("Norsk tid."))
+    submit = SubmitField(_l("Forleng fristen"))
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField(_l("Bekreft"))
+
+
+class CriterionRow(FlaskForm):
+    class Meta:
+        csrf = False  # the outer form carries the token
+
+    id = HiddenField()
+    title = StringField(_l("Kriterium"), validators=[Length(max=200)])
+    description = TextAreaField(_l("Beskrivelse"), validators=[Optional()])
+    weight = IntegerField(_l("Vekt"), default=0, validators=[
+        InputRequired(_l("Oppgi en vekt.")),
+        NumberRange(min=0, max=1000, message=_l("Vekten må være mellom 0 og 1000."))])
+    required = BooleanField(_l("Må vurderes"), default=True)
+    allow_na = BooleanField(_l("Kan være «ikke relevant»"))
+    delete = BooleanField(_l("Fjern"))
+
+
+class CriteriaForm(FlaskForm):
+    rows = FieldList(FormField(CriterionRow), min_entries=0)
+    submit = SubmitField(_l("Lagre kriteriene"))

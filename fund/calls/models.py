@@ -1,0 +1,127 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fund.core.types import UTCDateTime, enum_column, utcnow
+from fund.extensions import db
+from fund.plan.models import Goal, PlanVersion
+
+
+class Fund(enum.StrEnum):
+    NAERINGSFOND = "naeringsfond"
+    KLIMAFOND = "klimafond"
+
+
+class CallState(enum.StrEnum):
+    PLANNED = "planned"
+    OPEN = "open"
+    CLOSED = "closed"
+    DECIDED = "decided"
+    ARCHIVED = "archived"
+
+
+class Call(db.Model):
+    """A yearly utlysning (call) of one fund. A joint call is two calls sharing ``joint_key``.
+
+    Whether a call is open is computed from ``opens_at``/``closes_at``; only the
+    manager's later steps (review closed, archived) are stored.
+    """
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        CheckConstraint("budget >= 0", name="budget_not_negative"),
+        CheckConstraint("max_grant >= 0", name="max_grant_not_negative"),
+        CheckConstraint("max_share_percent BETWEEN 1 AND 100", name="max_share_is_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund: Mapped[Fund] = mapped_column(enum_column(Fund, "fund"), index=True)
+    year: Mapped[int] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: Whole kroner available for grants in this call.
+    budget: Mapped[int]
+    #: Largest grant to one application, in kroner.
+    max_grant: Mapped[int]
+    #: Largest share of the project's cost the grant may cover, in percent.
+    max_share_percent: Mapped[int]
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
+    #: Shared by the two calls of a joint næringsfond/klimafond call.
+    joint_key: Mapped[str | None] = mapped_column(String(36), index=True)
+    #: Set when the manager closes the review: the call is then decided.
+    review_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    plan: Mapped[PlanVersion] = relationship()
+    criteria: Mapped[list["Criterion"]] = relationship(
+        back_populates="call", order_by="Criterion.position", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Call {self.id} {self.fund} {self.year}>"
+
+    def state_at(self, now: datetime) -> CallState:
+        if self.archived_at is not None:
+            return CallState.ARCHIVED
+        if self.review_closed_at is not None:
+            return CallState.DECIDED
+        if now < self.opens_at:
+            return CallState.PLANNED
+        if now < self.closes_at:
+            return CallState.OPEN
+        return CallState.CLOSED
+
+    @property
+    def state(self) -> CallState:
+        return self.state_at(utcnow())
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == CallState.OPEN
+
+    @property
+    def criteria_editable(self) -> bool:
+        return self.state == CallState.PLANNED
+
+    @property
+    def total_weight(self) -> int:
+        return sum(c.weight for c in self.criteria)
+
+
+criterion_goals = Table(
+    "criterion_goals",
+    db.metadata,
+    Column("criterion_id", ForeignKey("criteria.id", ondelete="CASCADE"), primary_key=True),
+    Column("goal_id", ForeignKey("plan_goals.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Criterion(db.Model):
+    """A scoring criterion of a call, scored 0–5 and weighted."""
+
+    __tablename__ = "criteria"
+    __table_args__ = (CheckConstraint("weight >= 0", name="weight_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    weight: Mapped[int]
+    #: Every reviewer must score it (or mark it not applicable where allowed).
+    required: Mapped[bool] = mapped_column(default=True)
+    #: "Not applicable" leaves the criterion out and renormalises the weights.
+    allow_na: Mapped[bool] = mapped_column(default=False)
+
+    call: Mapped[Call] = relationship(back_populates="criteria")
+    #: The plan goals (hovedmål, effektmål) the criterion is drawn from.
+    goals: Mapped[list[Goal]] = relationship(secondary=criterion_goals,
+                                             order_by=(Goal.kind.desc(), Goal.number))
+
+    def __repr__(self) -> str:
+        return f"<Criterion {self.id} {self.title!r} w={self.weight}>"

@@ -1,0 +1,155 @@
+"""State changes of calls. Each writes the audit log; the caller commits."""
+
+import uuid
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from fund.audit.operations import record
+from fund.calls.models import Call, CallState, Criterion, Fund
+from fund.calls.rubric import DEFAULT_CRITERIA
+from fund.core.types import utcnow
+from fund.extensions import db
+from fund.plan.models import Goal, PlanVersion
+
+
+class CallError(ValueError):
+    """A call change that the rules refuse; the message is for the user."""
+
+
+def _check_window(opens_at: datetime, closes_at: datetime) -> None:
+    if closes_at <= opens_at:
+        raise CallError(_("Fristen må være etter åpningstidspunktet."))
+
+
+def default_criteria(fund: Fund, plan: PlanVersion) -> list[Criterion]:
+    goals = {(g.kind.value, g.number): g for g in db.session.execute(
+        select(Goal).where(Goal.plan_id == plan.id)).scalars()}
+    return [
+        Criterion(position=position, title=item["title"], description=item["description"],
+                  weight=item["weights"][fund.value], required=True,
+                  allow_na=item.get("allow_na", False),
+                  goals=[goals[ref] for ref in item["goals"] if ref in goals])
+        for position, item in enumerate(DEFAULT_CRITERIA)
+    ]
+
+
+def create_call(*, fund: Fund, year: int, title: str, opens_at: datetime, closes_at: datetime,
+                budget: int, max_grant: int, max_share_percent: int, plan: PlanVersion,
+                description: str = "", joint_key: str | None = None, actor=None) -> Call:
+    _check_window(opens_at, closes_at)
+    call = Call(fund=fund, year=year, title=title, description=description, opens_at=opens_at,
+                closes_at=closes_at, budget=budget, max_grant=max_grant,
+                max_share_percent=max_share_percent, plan=plan, joint_key=joint_key,
+                criteria=default_criteria(fund, plan))
+    db.session.add(call)
+    record("call.created", call, actor=actor, fund=fund.value, year=year, title=title,
+           opens_at=opens_at.isoformat(), closes_at=closes_at.isoformat(), budget=budget)
+    return call
+
+
+def create_joint_call(*, title: str, budgets: dict[Fund, int], **fields) -> list[Call]:
+    """A joint næringsfond/klimafond call: two calls with shared dates."""
+    key = str(uuid.uuid4())
+    return [create_call(fund=fund, title=f"{title} – {FUND_SUFFIX[fund]}", budget=budgets[fund],
+                        joint_key=key, **fields)
+            for fund in (Fund.NAERINGSFOND, Fund.KLIMAFOND)]
+
+
+FUND_SUFFIX = {Fund.NAERINGSFOND: "næringsfond", Fund.KLIMAFOND: "klimafond"}
+
+
+def joint_calls(call: Call) -> list[Call]:
+    """The call and, for a joint call, its sibling."""
+    if call.joint_key is None:
+        return [call]
+    return list(db.session.execute(
+        select(Call).where(Call.joint_key == call.joint_key).order_by(Call.id)).scalars())
+
+
+def update_call(call: Call, actor=None, **fields) -> None:
+    """Change a planned call's settings. Once open, only the deadline can move."""
+    if call.state != CallState.PLANNED:
+        raise CallError(_("Utlysningen er åpnet og kan ikke lenger endres. "
+                          "Fristen kan forlenges."))
+    _check_window(fields.get("opens_at", call.opens_at), fields.get("closes_at", call.closes_at))
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(call, name)
+        if old != value:
+            changes[name] = [_plain(old), _plain(value)]
+            setattr(call, name, value)
+    if changes:
+        record("call.updated", call, actor=actor, changes=changes)
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, PlanVersion):
+        return value.period
+    return value
+
+
+def extend_deadline(call: Call, closes_at: datetime, actor=None) -> list[Call]:
+    """Move the deadline later, before it has passed. A joint call moves together."""
+    now = utcnow()
+    if now >= call.closes_at or call.state in (CallState.DECIDED, CallState.ARCHIVED):
+        raise CallError(_("Fristen har allerede gått ut og kan ikke forlenges."))
+    if closes_at <= call.closes_at:
+        raise CallError(_("Den nye fristen må være senere enn den gjeldende."))
+    calls = joint_calls(call)
+    for each in calls:
+        old = each.closes_at
+        each.closes_at = closes_at
+        record("call.deadline_extended", each, actor=actor, old=old.isoformat(),
+               new=closes_at.isoformat())
+    return calls
+
+
+def close_review(call: Call, actor=None) -> None:
+    if call.state != CallState.CLOSED:
+        raise CallError(_("Behandlingen kan bare avsluttes når søknadsfristen er ute."))
+    call.review_closed_at = utcnow()
+    record("call.review_closed", call, actor=actor)
+
+
+def archive_call(call: Call, actor=None) -> None:
+    if call.state != CallState.DECIDED:
+        raise CallError(_("Bare ferdigbehandlede utlysninger kan arkiveres."))
+    call.archived_at = utcnow()
+    record("call.archived", call, actor=actor)
+
+
+def update_criteria(call: Call, rows: list[dict], actor=None) -> None:
+    """Replace the call's criteria; allowed only until the call opens.
+
+    ``rows`` holds dicts with id (None for a new one), title, description, weight,
+    required, allow_na and delete.
+    """
+    if not call.criteria_editable:
+        raise CallError(_("Kriteriene er låst fordi utlysningen er åpnet."))
+    existing = {c.id: c for c in call.criteria}
+    kept = []
+    for row in rows:
+        criterion = existing.pop(row["id"], None) if row.get("id") else None
+        if row.get("delete") or not row["title"].strip():
+            if criterion is not None:
+                existing[criterion.id] = criterion  # left out: deleted below
+            continue
+        if criterion is None:
+            criterion = Criterion()
+        for name in ("title", "description", "weight", "required", "allow_na"):
+            setattr(criterion, name, row[name])
+        criterion.title = criterion.title.strip()
+        kept.append(criterion)
+    if not kept or sum(c.weight for c in kept) <= 0:
+        raise CallError(_("Utlysningen må ha minst ett kriterium med vekt over null."))
+    for position, criterion in enumerate(kept):
+        criterion.position = position
+    call.criteria = kept
+    record("call.criteria_updated", call, actor=actor,
+           criteria=[{"title": c.title, "weight": c.weight, "required": c.required,
+                      "allow_na": c.allow_na} for c in kept],
+           removed=[c.title for c in existing.values()])

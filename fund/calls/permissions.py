@@ -1,0 +1,6 @@
+from fund.auth.models import Role
+
+
+def can_manage_calls(user) -> bool:
+    """Fondsforvaltere (and admins) open, change, extend, close and archive calls."""
+    return user.is_authenticated and user.role in (Role.MANAGER, Role.ADMIN)

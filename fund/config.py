@@ -1,0 +1,60 @@
+"""Default settings. ``instance/config.py`` and environment variables override them.
+
+Order: these defaults, then ``<instance>/config.py``, then the environment
+(``DATABASE_URL``, ``SECRET_KEY``, ``FUND_*``), then a test's own overrides.
+"""
+
+from datetime import timedelta
+
+#: Filled in by create_app from the instance folder when not set anywhere else.
+SECRET_KEY = None
+#: Default: SQLite in the instance folder (set by create_app).
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+TIMEZONE = "Europe/Oslo"
+BABEL_DEFAULT_LOCALE = "nb"
+BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
+LANGUAGES = {"nb": "Norsk bokmål", "en": "English"}
+
+#: Secure cookies everywhere but in debug mode (None means "not app.debug").
+SESSION_COOKIE_SECURE = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = None
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+PASSWORD_MIN_LENGTH = 12
+EMAIL_TOKEN_MAX_AGE = 48 * 3600
+RESET_TOKEN_MAX_AGE = 3600
+#: Failed logins allowed per e-mail address and per client address within the window.
+LOGIN_MAX_FAILURES_PER_EMAIL = 5
+LOGIN_MAX_FAILURES_PER_IP = 20
+LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+#: "file" writes each message to <instance>/outbox/ as .eml; "smtp" sends it.
+MAIL_BACKEND = "file"
+MAIL_SERVER = "localhost"
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_TIMEOUT = 10
+MAIL_DEFAULT_SENDER = "Lillestrøm kommune – næringsfond <naeringsfond@lillestrom.kommune.no>"
+MAIL_MAX_ATTEMPTS = 8
+#: Waiting time before retry n is MAIL_RETRY_BASE * 2**(n-1).
+MAIL_RETRY_BASE = timedelta(minutes=1)
+
+#: Enhetsregisteret (Brønnøysund). Off by default; the forms work without it.
+BRREG_ENABLED = False
+BRREG_BASE_URL = "https://data.brreg.no/enhetsregisteret/api"
+BRREG_TIMEOUT = 3.0
+
+#: Lillestrøm since 2024 (3030 in 2020–2023).
+MUNICIPALITY_NUMBER = "3205"
+MUNICIPALITY_NAME = "Lillestrøm kommune"
+
+PLAN_DEFAULT_FILE = "handlingsplan-2022-2024.yaml"

@@ -1,0 +1,76 @@
+"""Norwegian presentation of dates and amounts, and parsing of local times."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.numbers import format_decimal
+from flask import current_app, has_request_context
+from flask_babel import get_locale
+
+DATETIME_PATTERNS = {"nb": "d. MMMM y 'kl.' HH:mm", "en": "d MMMM y 'at' HH:mm"}
+DATE_PATTERNS = {"nb": "d. MMMM y", "en": "d MMMM y"}
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def _locale() -> str:
+    if has_request_context():
+        locale = get_locale()
+        if locale is not None:
+            return locale.language
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def to_local(value: datetime) -> datetime:
+    return value.astimezone(local_zone())
+
+
+def format_datetime(value: datetime | None) -> str:
+    """``20. januar 2027 kl. 23:59`` in Oslo time."""
+    if value is None:
+        return ""
+    locale = _locale()
+    return _babel_datetime(to_local(value), DATETIME_PATTERNS.get(locale, DATETIME_PATTERNS["nb"]),
+                           locale=locale)
+
+
+def format_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    locale = _locale()
+    return _babel_date(value, DATE_PATTERNS.get(locale, DATE_PATTERNS["nb"]), locale=locale)
+
+
+def format_nok(amount: int | None) -> str:
+    """``kr 150 000`` (with a no-break space as thousands separator)."""
+    if amount is None:
+        return ""
+    return "kr\u00a0" + format_decimal(amount, format="#,##0", locale=_locale())
+
+
+def format_percent(value) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.#", locale=_locale()) + "\u00a0%"
+
+
+def parse_local(text: str) -> datetime:
+    """Read ``2027-01-20 23:59`` (or ``2027-01-20T23:59``) as Oslo time; return UTC."""
+    text = text.strip().replace("T", " ")
+    return from_local(datetime.strptime(text, "%Y-%m-%d %H:%M"))
+
+
+def from_local(naive: datetime) -> datetime:
+    """A wall-clock time in Oslo (as typed in a form) as an aware UTC datetime."""
+    return naive.replace(tzinfo=local_zone()).astimezone(UTC)
+
+
+def to_local_naive(value: datetime | None) -> datetime | None:
+    """For a form's datetime-local field: Oslo wall-clock time without offset."""
+    return to_local(value).replace(tzinfo=None) if value else None

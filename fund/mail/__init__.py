@@ -1,0 +1,1 @@
+"""The outbox: every message is stored first, then delivered; failures are retried."""

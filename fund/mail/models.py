@@ -1,0 +1,34 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fund.core.types import UTCDateTime, enum_column, utcnow
+from fund.extensions import db
+
+
+class MailState(enum.StrEnum):
+    PENDING = "pending"  #: waiting for (another) delivery attempt
+    SENT = "sent"
+    FAILED = "failed"  #: gave up after MAIL_MAX_ATTEMPTS; kept, and can be requeued
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    state: Mapped[MailState] = mapped_column(enum_column(MailState, "mail_state"),
+                                             default=MailState.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: When the next delivery attempt is due.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.state} to={self.to_address}>"

@@ -1,0 +1,105 @@
+import smtplib
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import current_app, g, render_template
+from sqlalchemy import select
+
+from fund.core.types import utcnow
+from fund.extensions import db
+from fund.mail.models import MailState, OutboxMessage
+
+
+def queue_mail(to: str, subject: str, template: str, **context) -> OutboxMessage:
+    """Store a message in the outbox. It is delivered after the request commits."""
+    body = render_template(f"emails/{template}.txt", **context)
+    message = OutboxMessage(to_address=to, subject=subject, body_text=body)
+    db.session.add(message)
+    db.session.flush()
+    g.setdefault("queued_mail", []).append(message.id)
+    return message
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.created_at)
+    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
+    email.set_content(message.body_text)
+    return email
+
+
+def _send_smtp(email: EmailMessage) -> None:
+    config = current_app.config
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
+                      timeout=config["MAIL_TIMEOUT"]) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(email)
+
+
+def _write_file(email: EmailMessage, message: OutboxMessage) -> None:
+    folder = Path(current_app.instance_path) / "outbox"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = message.created_at.strftime("%Y%m%dT%H%M%S")
+    (folder / f"{stamp}-{message.id}.eml").write_bytes(bytes(email))
+
+
+def deliver(message: OutboxMessage) -> bool:
+    """Try once to deliver; on failure schedule a retry with exponential backoff."""
+    config = current_app.config
+    message.attempts += 1
+    try:
+        email = build_email(message)
+        if config["MAIL_BACKEND"] == "smtp":
+            _send_smtp(email)
+        else:
+            _write_file(email, message)
+    except (OSError, smtplib.SMTPException) as exc:
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+            message.state = MailState.FAILED
+        else:
+            message.next_attempt_at = utcnow() + config["MAIL_RETRY_BASE"] * 2 ** (
+                message.attempts - 1)
+        current_app.logger.warning("mail %s not delivered: %s", message.id, message.last_error)
+        return False
+    message.state = MailState.SENT
+    message.sent_at = utcnow()
+    message.last_error = None
+    return True
+
+
+def deliver_due(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
+    """Deliver pending messages that are due (or just these ids). Returns (sent, failed)."""
+    query = select(OutboxMessage).where(OutboxMessage.state == MailState.PENDING)
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    else:
+        query = query.where(OutboxMessage.next_attempt_at <= utcnow())
+    sent = failed = 0
+    for message in db.session.execute(query.order_by(OutboxMessage.id).limit(limit)).scalars():
+        if deliver(message):
+            sent += 1
+        else:
+            failed += 1
+        db.session.commit()
+    return sent, failed
+
+
+def deliver_queued_after_request(response):
+    """After a request that queued mail: deliver it now that the request has committed."""
+    ids = g.pop("queued_mail", None)
+    if ids:
+        db.session.rollback()  # anything the view did not commit is not ours to send
+        try:
+            deliver_due(ids)
+        except Exception:  # delivery must never break the response; cron retries
+            current_app.logger.exception("mail delivery after request failed")
+            db.session.rollback()
+    return response

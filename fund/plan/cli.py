@@ -1,0 +1,56 @@
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from fund.audit.operations import record
+from fund.extensions import db
+from fund.plan import bp
+from fund.plan.loader import DATA_DIR, PlanFileError, export_plan, load_plan, plan_query, \
+    read_plan_file
+from fund.plan.models import PlanVersion
+
+bp.cli.short_help = "Handlingsplanen: last inn og eksporter."
+
+
+@bp.cli.command("load")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def load_command(path):
+    """Load a plan file (YAML). Loading the same file twice changes nothing."""
+    path = path or DATA_DIR / current_app.config["PLAN_DEFAULT_FILE"]
+    try:
+        data = read_plan_file(path)
+    except (OSError, PlanFileError) as exc:
+        raise click.ClickException(f"Kunne ikke lese {path}: {exc}") from exc
+    plan, changed = load_plan(data)
+    if changed:
+        record("plan.loaded", plan, file=path.name, source="cli")
+    db.session.commit()
+    measures = sum(len(s.measures) for a in plan.areas for s in a.strategies)
+    state = "lastet inn" if changed else "uendret"
+    click.echo(f"Handlingsplan {plan.period}: {state} ({len(plan.areas)} innsatsområder, "
+               f"{measures} tiltak).")
+
+
+@bp.cli.command("export")
+@click.option("--period", help="Planperioden, f.eks. 2022-2024. Standard: den nyeste.")
+def export_command(period):
+    """Print the loaded plan as JSON."""
+    query = plan_query()
+    if period:
+        query = query.where(PlanVersion.period == period)
+    else:
+        query = query.order_by(PlanVersion.starts_on.desc(), PlanVersion.id.desc()).limit(1)
+    plan = db.session.execute(query).scalars().first()
+    if plan is None:
+        raise click.ClickException("Ingen handlingsplan er lastet inn.")
+    click.echo(json.dumps(export_plan(plan), ensure_ascii=False, indent=2))
+
+
+@bp.cli.command("list")
+def list_command():
+    """List the loaded plan versions."""
+    for plan in db.session.execute(select(PlanVersion).order_by(PlanVersion.period)).scalars():
+        click.echo(f"{plan.period}\t{plan.title}")
