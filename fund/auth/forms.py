@@ -1,10 +1,24 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, \
-    SubmitField, TelField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, \
-    ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TelField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from fund.auth.models import Role
 from fund.core.validators import valid_kontonr, valid_orgnr

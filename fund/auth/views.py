@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, \
-    url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -9,14 +8,41 @@ from sqlalchemy.orm import selectinload
 
 from fund.audit.operations import record
 from fund.auth import bp, brreg
-from fund.auth.forms import EmailForm, LoginForm, MemberForm, NewPasswordForm, \
-    OrganisationForm, RegisterForm, RemoveMemberForm, UserAdminForm
+from fund.auth.forms import (
+    EmailForm,
+    LoginForm,
+    MemberForm,
+    NewPasswordForm,
+    OrganisationForm,
+    RegisterForm,
+    RemoveMemberForm,
+    UserAdminForm,
+)
 from fund.auth.models import Membership, Organisation, Role, User
-from fund.auth.operations import AccountError, LoginBlocked, add_member, authenticate, create_organisation, \
-    find_user, read_token, register_user, remove_member, request_password_reset, \
-    send_verification, set_active, set_password, set_role, update_organisation, verify_email
-from fund.auth.permissions import can_administer, can_edit_organisation, \
-    can_view_organisation, is_member
+from fund.auth.operations import (
+    AccountError,
+    LoginBlocked,
+    add_member,
+    authenticate,
+    create_organisation,
+    find_user,
+    read_token,
+    register_user,
+    remove_member,
+    request_password_reset,
+    send_verification,
+    set_active,
+    set_password,
+    set_role,
+    update_organisation,
+    verify_email,
+)
+from fund.auth.permissions import (
+    can_administer,
+    can_edit_organisation,
+    can_view_organisation,
+    is_member,
+)
 from fund.core.http import is_safe_next, require
 from fund.extensions import db
 

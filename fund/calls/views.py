@@ -7,8 +7,16 @@ from sqlalchemy.orm import selectinload
 from fund.calls import bp
 from fund.calls.forms import JOINT, CallForm, ConfirmForm, CriteriaForm, ExtendForm
 from fund.calls.models import Call, CallState, Criterion, Fund
-from fund.calls.operations import CallError, archive_call, close_review, create_call, \
-    create_joint_call, extend_deadline, update_call, update_criteria
+from fund.calls.operations import (
+    CallError,
+    archive_call,
+    close_review,
+    create_call,
+    create_joint_call,
+    extend_deadline,
+    update_call,
+    update_criteria,
+)
 from fund.calls.permissions import can_manage_calls
 from fund.core.formatting import from_local, to_local_naive
 from fund.core.http import require

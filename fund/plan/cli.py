@@ -8,8 +8,14 @@ from sqlalchemy import select
 from fund.audit.operations import record
 from fund.extensions import db
 from fund.plan import bp
-from fund.plan.loader import DATA_DIR, PlanFileError, export_plan, load_plan, plan_query, \
-    read_plan_file
+from fund.plan.loader import (
+    DATA_DIR,
+    PlanFileError,
+    export_plan,
+    load_plan,
+    plan_query,
+    read_plan_file,
+)
 from fund.plan.models import PlanVersion
 
 bp.cli.short_help = "Handlingsplanen: last inn og eksporter."

@@ -1,0 +1,80 @@
+"""Fixtures: an app on a migrated database (SQLite by default, PostgreSQL when
+DATABASE_URL points there), each test in a transaction that is rolled back."""
+
+import os
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from fund import create_app
+from fund.extensions import db as _db
+from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
+from tests.helpers import make_user
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["FUND_INSTANCE_PATH"] = str(instance)
+    url = database_url(tmp_path_factory)
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "SERVER_NAME": "fond.test",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "MAIL_BACKEND": "file",
+    })
+    with app.app_context():
+        if _db.engine.dialect.name == "postgresql":
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()  # the real migrations, as `flask db upgrade`
+        load_plan(read_plan_file(DATA_DIR / "handlingsplan-2022-2024.yaml"))
+        _db.session.commit()
+        _db.session.remove()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    """A session bound to one connection whose outer transaction is rolled back."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = scoped_session(sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint"))
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def applicant(db):
+    return make_user()
