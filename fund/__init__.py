@@ -140,7 +140,9 @@ def _load_user(user_id: str):
 
 
 def _select_locale() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     lang = session.get("lang")
     if lang in languages:

@@ -6,6 +6,8 @@ import os
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fund import create_app
@@ -19,6 +21,15 @@ def database_url(tmp_path_factory) -> str:
     if url:
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, so ``g`` and the session are per request,
+    as in production, even though the test itself holds an app context."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +46,7 @@ def app(tmp_path_factory):
         "REMEMBER_COOKIE_SECURE": False,
         "MAIL_BACKEND": "file",
     })
+    app.test_client_class = FreshContextClient
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":
             with _db.engine.begin() as conn:
@@ -54,8 +66,10 @@ def db(app):
         connection = _db.engine.connect()
         outer = connection.begin()
         original = _db.session
+        # One session per app context, as in the app: the test has its own, and each
+        # request (pushed in a fresh context by FreshContextClient) gets another.
         _db.session = scoped_session(sessionmaker(
-            bind=connection, join_transaction_mode="create_savepoint"))
+            bind=connection, join_transaction_mode="create_savepoint"), scopefunc=_app_ctx_id)
         try:
             yield _db
         finally:

@@ -71,3 +71,21 @@ def login(client, user_or_email, password=PASSWORD):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response
 
+
+
+class count_queries:
+    """Count the SQL statements run inside the block (for constant-query assertions)."""
+
+    def __enter__(self):
+        from sqlalchemy import event
+        self.count = 0
+        self.engine = _db.engine
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def _count(self, *args):
+        self.count += 1
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+        event.remove(self.engine, "before_cursor_execute", self._count)

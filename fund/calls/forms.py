@@ -61,7 +61,7 @@ class CallForm(FlaskForm):
     max_grant = _kroner(_l("Største tilskudd (kr)"))
     max_share_percent = IntegerField(_l("Største andel av prosjektkostnad (%)"), validators=[
         InputRequired(_l("Oppgi en prosentandel.")),
-        NumberRange(min=1, max=100, message=_l("Andelen må være mellom 1 og 100 %."))])
+        NumberRange(min=1, max=100, message=_l("Andelen må være mellom 1 og 100 prosent."))])
     submit = SubmitField(_l("Lagre"))
 
     def validate_closes_at(self, field):

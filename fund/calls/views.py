@@ -224,7 +224,7 @@ def criteria(call_id):
                  "title": r.title.data or "", "description": r.description.data or "",
                  "weight": r.weight.data, "required": r.required.data,
                  "allow_na": r.allow_na.data, "delete": r.delete.data}
-                for r in form.rows]
+                for r in (entry.form for entry in form.rows)]
         try:
             update_criteria(call, rows, actor=current_user._get_current_object())
         except CallError as exc:

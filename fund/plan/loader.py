@@ -1,5 +1,6 @@
 """Reading a plan file into the database, and writing the loaded plan out again."""
 
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -35,6 +36,8 @@ def validate(data) -> None:
         need(key in data, f"missing key: {key}")
     need(all(isinstance(g, str) and g for g in data["main_goals"]), "main_goals: texts")
     need(all(isinstance(g, str) and g for g in data["effect_goals"]), "effect_goals: texts")
+    for key in ("starts_on", "ends_on"):
+        _date(data.get(key))
     codes = set()
     for area in data["areas"]:
         need(area.get("code") and area.get("title"), "each area needs code and title")
@@ -46,6 +49,15 @@ def validate(data) -> None:
                      f"strategy {strategy['code']}: each measure needs code and text")
                 need(measure["code"] not in codes, f"duplicate measure code {measure['code']}")
                 codes.add(measure["code"])
+
+
+def _date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise PlanFileError(f"not a date (YYYY-MM-DD): {value}") from exc
 
 
 def _sync(existing: dict, items: list, key, create, update) -> list:
@@ -83,7 +95,8 @@ def load_plan(data: dict) -> tuple[PlanVersion, bool]:
     if plan is None:
         plan = PlanVersion(period=period)
         db.session.add(plan)
-    _set(plan, title=data["title"], starts_on=data.get("starts_on"), ends_on=data.get("ends_on"))
+    _set(plan, title=data["title"], starts_on=_date(data.get("starts_on")),
+         ends_on=_date(data.get("ends_on")))
 
     goal_items = [(GoalKind.MAIN, n, text) for n, text in enumerate(data["main_goals"], 1)]
     goal_items += [(GoalKind.EFFECT, n, text) for n, text in enumerate(data["effect_goals"], 1)]

@@ -1,0 +1,124 @@
+"""The action plan lives in the database: loaded idempotently, exported, shown publicly."""
+
+import json
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, select
+
+from fund.audit.models import AuditEvent
+from fund.extensions import db as _db
+from fund.plan.loader import DATA_DIR
+from fund.plan.models import Area, Measure, PlanVersion, Strategy
+
+PLAN_FILE = DATA_DIR / "handlingsplan-2022-2024.yaml"
+
+
+def counts():
+    return tuple(_db.session.scalar(select(func.count()).select_from(model))
+                 for model in (PlanVersion, Area, Strategy, Measure))
+
+
+def test_loading_the_same_file_twice_changes_nothing(runner):
+    before = counts()
+    result = runner.invoke(args=["plan", "load", str(PLAN_FILE)])
+    assert result.exit_code == 0, result.output
+    assert "uendret" in result.output
+    assert counts() == before == (1, 5, 15, 43)
+    assert _db.session.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.action == "plan.loaded")) == 0
+
+
+def test_export_prints_the_loaded_plan_as_json(runner):
+    result = runner.invoke(args=["plan", "export"])
+    assert result.exit_code == 0, result.output
+    exported = json.loads(result.output)
+    source = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+    assert exported["period"] == "2022-2024"
+    assert exported["main_goals"] == source["main_goals"] and len(exported["main_goals"]) == 7
+    assert len(exported["effect_goals"]) == 4
+    assert [a["code"] for a in exported["areas"]] == ["1", "2", "3", "4", "5"]
+    strategy_1b = exported["areas"][0]["strategies"][1]
+    assert strategy_1b["code"] == "1B"
+    assert {"code": "1B-3", "text": "Årlig utlysning av næringsfond, gjerne i samarbeid med "
+            "klimafondet."} in strategy_1b["measures"]
+    assert strategy_1b["substrategies"] == source["areas"][0]["strategies"][1]["substrategies"]
+    for area, source_area in zip(exported["areas"], source["areas"], strict=True):
+        for strategy, source_strategy in zip(area["strategies"], source_area["strategies"],
+                                             strict=True):
+            assert strategy["measures"] == source_strategy["measures"]
+
+
+def _second_period(tmp_path: Path) -> Path:
+    data = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+    data["period"] = "2025-2027"
+    data["title"] = "Handlingsplan 2025–2027"
+    data["starts_on"], data["ends_on"] = "2025-01-01", "2027-12-31"
+    data["areas"][0]["strategies"][0]["measures"].append(
+        {"code": "1A-3", "text": "Et nytt tiltak for ny periode."})
+    path = tmp_path / "handlingsplan-2025-2027.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_second_period_loads_beside_the_first_and_old_calls_keep_theirs(runner, tmp_path):
+    from tests.helpers import make_call, the_plan
+    old_call = make_call()
+    _db.session.commit()
+    result = runner.invoke(args=["plan", "load", str(_second_period(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "44 tiltak" in result.output
+    periods = _db.session.scalars(select(PlanVersion.period).order_by(PlanVersion.period)).all()
+    assert periods == ["2022-2024", "2025-2027"]
+    assert old_call.plan == the_plan()
+    assert json.loads(runner.invoke(args=["plan", "export"]).output)["period"] == "2025-2027"
+    older = json.loads(runner.invoke(args=["plan", "export", "--period", "2022-2024"]).output)
+    assert sum(len(s["measures"]) for a in older["areas"] for s in a["strategies"]) == 43
+
+
+def test_changing_a_measure_text_updates_it_in_place(runner, tmp_path):
+    data = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+    data["areas"][0]["strategies"][0]["measures"][0]["text"] = "Utarbeide en aktøranalyse."
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    measure_id = _db.session.scalar(select(Measure.id).where(Measure.code == "1A-1"))
+    result = runner.invoke(args=["plan", "load", str(path)])
+    assert "lastet inn" in result.output
+    measure = _db.session.get(Measure, measure_id)
+    assert measure.text == "Utarbeide en aktøranalyse."
+    assert _db.session.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.action == "plan.loaded")) == 1
+
+
+def test_a_broken_plan_file_is_refused_with_a_message(runner, tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("period: x\nareas: [\n", encoding="utf-8")
+    result = runner.invoke(args=["plan", "load", str(path)])
+    assert result.exit_code != 0
+    assert "Kunne ikke lese" in result.output
+
+
+def test_the_public_plan_page_is_a_navigable_tree(client):
+    response = client.get("/plan/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'href="#omrade-1"' in html and 'id="omrade-1"' in html
+    assert 'href="#strategi-5C"' in html and 'id="strategi-5C"' in html
+    assert 'id="tiltak-2B-3"' in html and "Årlig utlysning av næringsfondet." in html
+    assert "Innsatsområde 3: Opplevelser og kreative næringer" in html
+    assert html.count("<main") == 1
+
+
+def test_the_plan_page_of_a_period_that_does_not_exist_is_404(client):
+    assert client.get("/plan/1999-2001").status_code == 404
+
+
+def test_the_plan_page_runs_a_constant_number_of_queries(client, runner, tmp_path):
+    from tests.helpers import count_queries
+    client.get("/plan/2022-2024")  # warm-up
+    with count_queries() as first:
+        client.get("/plan/2022-2024")
+    runner.invoke(args=["plan", "load", str(_second_period(tmp_path))])
+    with count_queries() as second:
+        client.get("/plan/2025-2027")
+    assert first.count == second.count <= 8
