@@ -4,10 +4,10 @@ DATABASE_URL points there), each test in a transaction that is rolled back."""
 import os
 
 import pytest
-from flask_migrate import upgrade
-from sqlalchemy import text
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fund import create_app

@@ -10,6 +10,7 @@ from wtforms import (
     SubmitField,
     TelField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -20,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from fund.auth.models import Role
+from fund.auth.models import ROLE_LABELS
 from fund.core.validators import valid_kontonr, valid_orgnr
 
 
@@ -108,7 +109,6 @@ class RemoveMemberForm(FlaskForm):
 
 class UserAdminForm(FlaskForm):
     role = SelectField(_l("Rolle"), choices=[
-        (Role.APPLICANT.value, _l("Søker")), (Role.CASEWORKER.value, _l("Saksbehandler")),
-        (Role.MANAGER.value, _l("Fondsforvalter")), (Role.ADMIN.value, _l("Administrator"))])
+        SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
     active = BooleanField(_l("Aktiv konto"))
     submit = SubmitField(_l("Lagre"))

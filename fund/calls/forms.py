@@ -14,6 +14,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -42,9 +43,9 @@ def _kroner(label, description=None, required=True):
 
 class CallForm(FlaskForm):
     fund = SelectField(_l("Fond"), choices=[
-        (Fund.NAERINGSFOND.value, FUND_LABELS[Fund.NAERINGSFOND]),
-        (Fund.KLIMAFOND.value, FUND_LABELS[Fund.KLIMAFOND]),
-        (JOINT, _l("Felles utlysning: næringsfond og klimafond"))])
+        SelectChoice(Fund.NAERINGSFOND.value, FUND_LABELS[Fund.NAERINGSFOND]),
+        SelectChoice(Fund.KLIMAFOND.value, FUND_LABELS[Fund.KLIMAFOND]),
+        SelectChoice(JOINT, _l("Felles utlysning: næringsfond og klimafond"))])
     year = IntegerField(_l("År"), validators=[
         InputRequired(_l("Oppgi året.")),
         NumberRange(min=2000, max=2100, message=_l("Oppgi et årstall."))])

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from fund.calls import bp
 from fund.calls.forms import JOINT, CallForm, ConfirmForm, CriteriaForm, ExtendForm
@@ -68,7 +69,7 @@ def _plan_choices(form: CallForm) -> None:
     plans = db.session.execute(
         select(PlanVersion).order_by(PlanVersion.starts_on.desc(), PlanVersion.id.desc())
     ).scalars().all()
-    form.plan.choices = [(str(p.id), f"{p.title} ({p.period})") for p in plans]
+    form.plan.choices = [SelectChoice(str(p.id), f"{p.title} ({p.period})") for p in plans]
 
 
 def _call_fields(form: CallForm) -> dict:
@@ -126,7 +127,7 @@ def edit_call(call_id):
     form = CallForm(obj=call, fund=call.fund.value, plan=str(call.plan_id),
                     opens_at=to_local_naive(call.opens_at),
                     closes_at=to_local_naive(call.closes_at))
-    form.fund.choices = [c for c in form.fund.choices if c[0] == call.fund.value]
+    form.fund.choices = [c for c in form.fund.choices if c.value == call.fund.value]
     _plan_choices(form)
     if form.validate_on_submit():
         try:
