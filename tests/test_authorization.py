@@ -1,0 +1,147 @@
+"""The authorisation matrix: every route, requested as every kind of user.
+
+A new route fails `test_every_route_is_in_the_matrix` until it is added here, so no
+route escapes the check. Expected answers: a status code, or LOGIN for a redirect to
+the login page. Another party's object answers 404, not 403.
+"""
+
+import re
+
+import pytest
+
+from fund.auth.models import Role
+from fund.extensions import db as _db
+from tests.helpers import login, make_call, make_organisation, make_user
+
+LOGIN = "login"
+ROLES = ["anon", "a", "b", "cw", "mgr", "admin"]
+
+
+def row(anon, a, b, cw, mgr, admin):
+    return dict(zip(ROLES, (anon, a, b, cw, mgr, admin), strict=True))
+
+
+EVERYONE_200 = row(200, 200, 200, 200, 200, 200)
+EVERYONE_302 = row(302, 302, 302, 302, 302, 302)
+SIGNED_IN_200 = row(LOGIN, 200, 200, 200, 200, 200)
+MANAGERS = row(LOGIN, 403, 403, 403, 200, 200)
+MANAGERS_302 = row(LOGIN, 403, 403, 403, 302, 302)
+ADMINS = row(LOGIN, 403, 403, 403, 403, 200)
+ANON_ONLY = row(200, 302, 302, 302, 302, 302)
+
+# (rule, method) -> expected answer per role. {org}: applicant A's organisation,
+# {member}: applicant A, {user}: applicant B, {call}: an open call.
+MATRIX = {
+    ("/", "GET"): EVERYONE_200,
+    ("/healthz", "GET"): EVERYONE_200,
+    ("/static/<path:filename>", "GET"): EVERYONE_200,
+    ("/plan/", "GET"): EVERYONE_200,
+    ("/plan/<period>", "GET"): EVERYONE_200,
+    ("/utlysninger/<int:call_id>", "GET"): EVERYONE_200,
+    ("/sprak", "POST"): EVERYONE_302,
+    ("/registrer", "GET"): ANON_ONLY,
+    ("/registrer", "POST"): ANON_ONLY,
+    ("/logg-inn", "GET"): ANON_ONLY,
+    ("/logg-inn", "POST"): ANON_ONLY,
+    ("/logg-ut", "POST"): EVERYONE_302,
+    ("/bekreft-epost/<token>", "GET"): EVERYONE_302,
+    ("/send-bekreftelse", "GET"): EVERYONE_200,
+    ("/send-bekreftelse", "POST"): EVERYONE_200,
+    ("/glemt-passord", "GET"): EVERYONE_200,
+    ("/glemt-passord", "POST"): EVERYONE_200,
+    ("/nytt-passord/<token>", "GET"): EVERYONE_302,
+    ("/nytt-passord/<token>", "POST"): EVERYONE_302,
+    ("/min-side", "GET"): SIGNED_IN_200,
+    ("/organisasjoner/ny", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
+    ("/organisasjoner/ny", "POST"): row(LOGIN, 200, 200, 403, 403, 403),
+    ("/organisasjoner/<int:organisation_id>", "GET"): row(LOGIN, 200, 404, 200, 200, 200),
+    ("/organisasjoner/<int:organisation_id>/rediger", "GET"):
+        row(LOGIN, 200, 404, 404, 404, 200),
+    ("/organisasjoner/<int:organisation_id>/rediger", "POST"):
+        row(LOGIN, 302, 404, 404, 404, 302),
+    ("/organisasjoner/<int:organisation_id>/medlemmer", "POST"):
+        row(LOGIN, 302, 404, 404, 404, 404),
+    ("/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/fjern", "POST"):
+        row(LOGIN, 302, 404, 404, 404, 404),
+    ("/admin/brukere", "GET"): ADMINS,
+    ("/admin/brukere/<int:user_id>", "GET"): ADMINS,
+    ("/admin/brukere/<int:user_id>", "POST"): ADMINS,
+    ("/forvaltning/utlysninger", "GET"): MANAGERS,
+    ("/forvaltning/utlysninger/ny", "GET"): MANAGERS,
+    ("/forvaltning/utlysninger/ny", "POST"): MANAGERS,
+    ("/forvaltning/utlysninger/<int:call_id>", "GET"): MANAGERS,
+    ("/forvaltning/utlysninger/<int:call_id>/rediger", "GET"): MANAGERS_302,
+    ("/forvaltning/utlysninger/<int:call_id>/rediger", "POST"): MANAGERS_302,
+    ("/forvaltning/utlysninger/<int:call_id>/frist", "POST"): MANAGERS_302,
+    ("/forvaltning/utlysninger/<int:call_id>/avslutt", "POST"): MANAGERS_302,
+    ("/forvaltning/utlysninger/<int:call_id>/arkiver", "POST"): MANAGERS_302,
+    ("/forvaltning/utlysninger/<int:call_id>/kriterier", "GET"): MANAGERS,
+    ("/forvaltning/utlysninger/<int:call_id>/kriterier", "POST"): MANAGERS,
+}
+
+#: Requested last: they end the session.
+LAST = {("/logg-ut", "POST")}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_is_in_the_matrix(app):
+    found = {(rule.rule, method) for rule, method in routes(app)}
+    assert found - MATRIX.keys() == set(), "add the new routes to MATRIX"
+    assert MATRIX.keys() - found == set(), "MATRIX lists routes that no longer exist"
+
+
+@pytest.fixture
+def world(db):
+    a = make_user("a@example.no", name="Anne A")
+    b = make_user("b@example.no", name="Bjørn B")
+    users = {
+        "a": a, "b": b,
+        "cw": make_user("cw@example.no", Role.CASEWORKER),
+        "mgr": make_user("mgr@example.no", Role.MANAGER),
+        "admin": make_user("admin@example.no", Role.ADMIN),
+    }
+    org = make_organisation(a)
+    make_organisation(b, orgnr="912345696", name="Bjørns Bakeri")
+    call = make_call()
+    _db.session.commit()
+    values = {"organisation_id": org.id, "call_id": call.id, "period": "2022-2024",
+              "token": "ugyldig-lenke", "filename": "app.css"}
+    return users, values, {"/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/fjern":
+                           {"user_id": a.id}, "/admin/brukere/<int:user_id>": {"user_id": b.id}}
+
+
+def expand(rule, values, specific) -> str:
+    args = {**values, **specific.get(rule.rule, {})}
+    return rule.build(args, append_unknown=False)[1]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_matrix_says(app, client, world, role):
+    users, values, specific = world
+    if role != "anon":
+        login(client, users[role])
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/").get_data(as_text=True)).group(1)
+    ordered = sorted(routes(app), key=lambda rm: (rm[0].rule, rm[1]) in LAST)
+    wrong = []
+    for rule, method in ordered:
+        path = expand(rule, values, specific)
+        if method == "GET":
+            response = client.get(path)
+        else:
+            response = client.post(path, data={"csrf_token": token})
+        expected = MATRIX[(rule.rule, method)][role]
+        got = response.status_code
+        if expected == LOGIN:
+            ok = got == 302 and "/logg-inn" in response.headers["Location"]
+        else:
+            ok = got == expected and not (
+                got == 302 and role != "anon" and "/logg-inn" in response.headers["Location"])
+        if not ok:
+            wrong.append(f"{method} {path}: expected {expected}, got {got}")
+    assert wrong == []
