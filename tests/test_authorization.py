@@ -65,7 +65,7 @@ MATRIX = {
         row(LOGIN, 302, 404, 404, 404, 404),
     ("/admin/brukere", "GET"): ADMINS,
     ("/admin/brukere/<int:user_id>", "GET"): ADMINS,
-    ("/admin/brukere/<int:user_id>", "POST"): ADMINS,
+    ("/admin/brukere/<int:user_id>", "POST"): row(LOGIN, 403, 403, 403, 403, 302),
     ("/forvaltning/utlysninger", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "POST"): MANAGERS,
