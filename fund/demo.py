@@ -1,6 +1,7 @@
 """``flask demo``: demo users, organisations and an open call, so every role can be tried."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import with_appcontext
@@ -33,6 +34,12 @@ DEMO_ORGANISATIONS = [
     ("912345696", "Sørumsand Smak SA", "SA", ["soker2@demo.no"],
      ("Fabrikkveien 3", "1920", "Sørumsand")),
 ]
+
+
+def _oslo_day(moment, hour, minute):
+    """The given Oslo wall-clock time on the day of ``moment``, in UTC."""
+    local = moment.astimezone(ZoneInfo("Europe/Oslo"))
+    return local.replace(hour=hour, minute=minute, second=0, microsecond=0).astimezone(UTC)
 
 
 class DemoRefused(Exception):
@@ -84,8 +91,8 @@ def load_demo() -> list[str]:
             fund=Fund.NAERINGSFOND, year=year, title=f"Næringsfondet {year}",
             description="Tilskudd til utviklingsprosjekter som gir bærekraftig vekst og nye "
                         "arbeidsplasser i Lillestrøm.",
-            opens_at=(now - timedelta(days=1)).replace(second=0, microsecond=0),
-            closes_at=(now + timedelta(days=60)).replace(second=0, microsecond=0),
+            opens_at=_oslo_day(now - timedelta(days=1), 8, 0),
+            closes_at=_oslo_day(now + timedelta(days=60), 23, 59),
             budget=2_000_000, max_grant=200_000, max_share_percent=50, plan=plan)
         created.append(call.title)
     return created

@@ -47,20 +47,20 @@ class CallForm(FlaskForm):
         SelectChoice(Fund.KLIMAFOND.value, FUND_LABELS[Fund.KLIMAFOND]),
         SelectChoice(JOINT, _l("Felles utlysning: næringsfond og klimafond"))])
     year = IntegerField(_l("År"), validators=[
-        InputRequired(_l("Oppgi året.")),
-        NumberRange(min=2000, max=2100, message=_l("Oppgi et årstall."))])
+        InputRequired(_l("Oppgi et årstall mellom 2000 og 2100.")),
+        NumberRange(min=2000, max=2100, message=_l("Oppgi et årstall mellom 2000 og 2100."))])
     title = StringField(_l("Tittel"), validators=[DataRequired(_l("Gi utlysningen en tittel.")),
                                                   Length(max=160)])
     description = TextAreaField(_l("Beskrivelse"), validators=[Optional()])
     plan = SelectField(_l("Handlingsplan"), description=_l(
         "Søknadene knyttes til tiltakene i denne planen."))
     opens_at = _datetime_field(_l("Åpner"), _l("Norsk tid."))
-    closes_at = _datetime_field(_l("Søknadsfrist"), _l("Norsk tid, til minuttet."))
+    closes_at = _datetime_field(_l("Søknadsfrist"), _l("Norsk tid, med timer og minutter (f.eks. 23:59)."))
     budget = _kroner(_l("Budsjett (kr)"), _l("For felles utlysning: næringsfondets del."))
     klima_budget = _kroner(_l("Budsjett for klimafondet (kr)"),
                            _l("Bare for felles utlysning."), required=False)
     max_grant = _kroner(_l("Største tilskudd (kr)"))
-    max_share_percent = IntegerField(_l("Største andel av prosjektkostnad (%)"), validators=[
+    max_share_percent = IntegerField(_l("Største andel av prosjektkostnaden (%)"), validators=[
         InputRequired(_l("Oppgi en prosentandel.")),
         NumberRange(min=1, max=100, message=_l("Andelen må være mellom 1 og 100 prosent."))])
     submit = SubmitField(_l("Lagre"))
