@@ -255,3 +255,31 @@ def test_the_public_call_page_shows_limits_and_criteria(client):
     assert "kr 200 000" in html and "50 %" in html and "kr 2 000 000" in html
     assert "Strategisk treff med innsatsområder og tiltak" in html
     assert "hovedmål 1" in html
+
+
+@pytest.mark.parametrize("path", ["/", "/forvaltning/utlysninger"])
+def test_call_lists_run_a_constant_number_of_queries(client, manager, path):
+    from tests.helpers import count_queries
+    make_call()
+    _db.session.commit()
+    login(client, manager)
+    client.get(path)  # warm-up
+    with count_queries() as few:
+        assert client.get(path).status_code == 200
+    for i in range(15):
+        make_call(title=f"Utlysning {i}", fund=Fund.KLIMAFOND if i % 2 else Fund.NAERINGSFOND,
+                  opens_in=timedelta(days=i - 7))
+    _db.session.commit()
+    with count_queries() as many:
+        assert client.get(path).status_code == 200
+    assert many.count == few.count
+
+
+def test_the_public_call_page_runs_a_constant_number_of_queries(client):
+    from tests.helpers import count_queries
+    call = make_call()
+    _db.session.commit()
+    client.get(f"/utlysninger/{call.id}")
+    with count_queries() as queries:
+        client.get(f"/utlysninger/{call.id}")
+    assert queries.count <= 6
