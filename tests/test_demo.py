@@ -1,0 +1,52 @@
+"""`flask demo`: a newcomer can log in as every role and find an open call."""
+
+from sqlalchemy import func, select
+
+from fund.auth.models import Organisation, Role, User
+from fund.calls.models import Call, CallState
+from fund.extensions import db as _db
+from tests.helpers import login, make_user
+
+
+def test_demo_creates_six_users_two_organisations_and_an_open_call(runner, client):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    roles = dict(_db.session.execute(select(User.email, User.role)).all())
+    assert roles == {
+        "soker@demo.no": Role.APPLICANT, "soker2@demo.no": Role.APPLICANT,
+        "saksbehandler@demo.no": Role.CASEWORKER, "saksbehandler2@demo.no": Role.CASEWORKER,
+        "leder@demo.no": Role.MANAGER, "admin@demo.no": Role.ADMIN}
+    orgs = _db.session.scalars(select(Organisation).order_by(Organisation.orgnr)).all()
+    assert [[m.user.email for m in o.memberships] for o in orgs] == [
+        ["soker@demo.no"], ["soker2@demo.no"]]
+    calls = _db.session.scalars(select(Call)).all()
+    assert [c.state for c in calls] == [CallState.OPEN]
+    for email in roles:
+        login(client, email, "fond-demo-2026")
+        assert email in client.get("/min-side").get_data(as_text=True)
+        client.post("/logg-ut", data={"csrf_token": _token(client)})
+
+
+def _token(client):
+    import re
+    html = client.get("/").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_demo_is_idempotent(runner):
+    runner.invoke(args=["demo"])
+    before = [_db.session.scalar(select(func.count()).select_from(m))
+              for m in (User, Organisation, Call)]
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0 and "ingenting endret" in result.output
+    assert [_db.session.scalar(select(func.count()).select_from(m))
+            for m in (User, Organisation, Call)] == before
+
+
+def test_demo_refuses_a_database_with_real_users(runner):
+    make_user("ekte.person@lillestrom.kommune.no")
+    _db.session.commit()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert "ekte brukere" in result.output
+    assert _db.session.scalar(select(func.count()).select_from(User)) == 1
