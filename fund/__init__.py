@@ -119,6 +119,7 @@ def _register_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from fund.audit import bp as audit_bp
     from fund.auth import bp as auth_bp
     from fund.calls import bp as calls_bp
     from fund.core.views import bp as core_bp
@@ -126,7 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.mail.cli import mail_cli
     from fund.plan import bp as plan_bp
 
-    for bp in (core_bp, auth_bp, plan_bp, calls_bp):
+    for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp):
         app.register_blueprint(bp)
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_command)

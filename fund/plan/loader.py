@@ -18,8 +18,12 @@ class PlanFileError(ValueError):
 
 
 def read_plan_file(path: Path | str) -> dict:
+    return parse_plan(Path(path).read_text(encoding="utf-8"))
+
+
+def parse_plan(text: str) -> dict:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise PlanFileError(f"not valid YAML: {exc}") from exc
     validate(data)
@@ -34,18 +38,25 @@ def validate(data) -> None:
     need(isinstance(data, dict), "the file must hold a mapping")
     for key in ("period", "title", "main_goals", "effect_goals", "areas"):
         need(key in data, f"missing key: {key}")
+    for key in ("main_goals", "effect_goals", "areas"):
+        need(isinstance(data[key], list), f"{key} must be a list")
     need(all(isinstance(g, str) and g for g in data["main_goals"]), "main_goals: texts")
     need(all(isinstance(g, str) and g for g in data["effect_goals"]), "effect_goals: texts")
     for key in ("starts_on", "ends_on"):
         _date(data.get(key))
     codes = set()
     for area in data["areas"]:
-        need(area.get("code") and area.get("title"), "each area needs code and title")
+        need(isinstance(area, dict) and area.get("code") and area.get("title"),
+             "each area needs code and title")
+        need(isinstance(area.get("strategies", []), list), "strategies must be a list")
         for strategy in area.get("strategies", []):
+            need(isinstance(strategy, dict) and isinstance(strategy.get("measures", []), list)
+                 and isinstance(strategy.get("substrategies", []), list),
+                 f"area {area['code']}: each strategy needs lists of substrategies and measures")
             need(strategy.get("code") and strategy.get("title"),
                  f"area {area['code']}: each strategy needs code and title")
             for measure in strategy.get("measures", []):
-                need(measure.get("code") and measure.get("text"),
+                need(isinstance(measure, dict) and measure.get("code") and measure.get("text"),
                      f"strategy {strategy['code']}: each measure needs code and text")
                 need(measure["code"] not in codes, f"duplicate measure code {measure['code']}")
                 codes.add(measure["code"])

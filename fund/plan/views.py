@@ -1,10 +1,16 @@
-from flask import abort, render_template
-from sqlalchemy import select
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
+from fund.audit.operations import record
+from fund.core.http import require
 from fund.extensions import db
 from fund.plan import bp
-from fund.plan.loader import plan_query
-from fund.plan.models import GoalKind, PlanVersion
+from fund.plan.forms import MAX_PLAN_FILE, PlanUploadForm
+from fund.plan.loader import PlanFileError, load_plan, parse_plan, plan_query
+from fund.plan.models import Area, GoalKind, Measure, PlanVersion, Strategy
+from fund.plan.permissions import can_manage_plans
 
 
 @bp.route("/")
@@ -23,3 +29,33 @@ def show(period=None):
     return render_template("plan/show.html", plan=plan, others=others,
                            main_goals=plan.goals_of(GoalKind.MAIN),
                            effect_goals=plan.goals_of(GoalKind.EFFECT))
+
+
+@bp.route("/admin", methods=["GET", "POST"])
+@login_required
+def manage():
+    require(can_manage_plans(current_user))
+    form = PlanUploadForm()
+    if form.validate_on_submit():
+        raw = form.file.data.read(MAX_PLAN_FILE + 1)
+        try:
+            data = parse_plan(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            form.file.errors.append(_("Filen må være en tekstfil (YAML) i UTF-8."))
+        except PlanFileError as exc:
+            form.file.errors.append(_("Filen har ikke riktig format: %(error)s", error=str(exc)))
+        else:
+            plan, changed = load_plan(data)
+            if changed:
+                record("plan.loaded", plan, file=form.file.data.filename)
+            db.session.commit()
+            flash(_("Handlingsplan %(period)s er lastet inn.", period=plan.period) if changed
+                  else _("Handlingsplan %(period)s er uendret.", period=plan.period), "success")
+            return redirect(url_for("plan.manage"))
+    plans = db.session.execute(
+        select(PlanVersion, func.count(Measure.id))
+        .outerjoin(Area, Area.plan_id == PlanVersion.id)
+        .outerjoin(Strategy, Strategy.area_id == Area.id)
+        .outerjoin(Measure, Measure.strategy_id == Strategy.id)
+        .group_by(PlanVersion.id).order_by(PlanVersion.period)).all()
+    return render_template("plan/manage.html", form=form, plans=plans)

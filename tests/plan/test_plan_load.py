@@ -122,3 +122,21 @@ def test_the_plan_page_runs_a_constant_number_of_queries(client, runner, tmp_pat
     with count_queries() as second:
         client.get("/plan/2025-2027")
     assert first.count == second.count <= 8
+
+
+import pytest  # noqa: E402
+
+from fund.plan.loader import PlanFileError, parse_plan  # noqa: E402
+
+
+@pytest.mark.parametrize("text", [
+    "just a string",
+    "period: x\ntitle: y\nmain_goals: 5\neffect_goals: []\nareas: []\n",
+    "period: x\ntitle: y\nmain_goals: []\neffect_goals: []\nareas: [3]\n",
+    "period: x\ntitle: y\nmain_goals: []\neffect_goals: []\n"
+    "areas: [{code: '1', title: t, strategies: [{code: 1A, title: s, measures: [x]}]}]\n",
+    "period: x\ntitle: y\nmain_goals: []\neffect_goals: []\nstarts_on: 'in spring'\nareas: []\n",
+])
+def test_malformed_plan_files_are_refused_not_crashed_on(text):
+    with pytest.raises(PlanFileError):
+        parse_plan(text)
