@@ -55,7 +55,8 @@ class CallForm(FlaskForm):
     plan = SelectField(_l("Handlingsplan"), description=_l(
         "Søknadene knyttes til tiltakene i denne planen."))
     opens_at = _datetime_field(_l("Åpner"), _l("Norsk tid."))
-    closes_at = _datetime_field(_l("Søknadsfrist"), _l("Norsk tid, med timer og minutter (f.eks. 23:59)."))
+    closes_at = _datetime_field(_l("Søknadsfrist"),
+                                _l("Norsk tid, med timer og minutter (f.eks. 23:59)."))
     budget = _kroner(_l("Budsjett (kr)"), _l("For felles utlysning: næringsfondets del."))
     klima_budget = _kroner(_l("Budsjett for klimafondet (kr)"),
                            _l("Bare for felles utlysning."), required=False)
