@@ -109,11 +109,12 @@ def login():
             form.form_errors.append(str(exc))
         else:
             db.session.commit()
+            lang = session.get("lang")  # a language chosen before logging in is kept
             session.clear()  # a fresh session on login (no fixation)
             login_user(user)
             session.permanent = True
-            if user.locale:
-                session["lang"] = user.locale
+            if user.locale or lang:
+                session["lang"] = user.locale or lang
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else url_for("auth.my_page"))
     return render_template("auth/login.html", form=form), status
@@ -311,8 +312,8 @@ def remove_member_view(organisation_id, user_id):
     else:
         db.session.commit()
         flash(_("%(name)s er fjernet.", name=member.name), "success")
-    if member.id == current_user.id:
-        return redirect(url_for("auth.my_page"))
+        if member.id == current_user.id:  # left it; the organisation is no longer theirs
+            return redirect(url_for("auth.my_page"))
     return redirect(url_for("auth.organisation", organisation_id=organisation.id))
 
 

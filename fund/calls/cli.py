@@ -6,6 +6,7 @@ from fund.calls.models import Call, Fund
 from fund.calls.operations import CallError, create_call, create_joint_call, extend_deadline
 from fund.core.formatting import format_datetime, format_nok, parse_local
 from fund.extensions import db
+from fund.plan.loader import find_plan
 from fund.plan.models import PlanVersion
 
 bp.cli.help = "Utlysninger: opprett, list og forleng fristen."
@@ -22,10 +23,7 @@ class LocalTime(click.ParamType):
 
 
 def _plan(period: str | None) -> PlanVersion:
-    query = select(PlanVersion)
-    query = query.where(PlanVersion.period == period) if period else query.order_by(
-        PlanVersion.starts_on.desc(), PlanVersion.id.desc())
-    plan = db.session.execute(query.limit(1)).scalar_one_or_none()
+    plan = find_plan(period, with_tree=False)
     if plan is None:
         raise click.ClickException("Fant ingen handlingsplan. Kjør «flask plan load» først.")
     return plan

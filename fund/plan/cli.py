@@ -12,8 +12,8 @@ from fund.plan.loader import (
     DATA_DIR,
     PlanFileError,
     export_plan,
+    find_plan,
     load_plan,
-    plan_query,
     read_plan_file,
 )
 from fund.plan.models import PlanVersion
@@ -44,12 +44,7 @@ def load_command(path):
 @click.option("--period", help="Planperioden, f.eks. 2022-2024. Standard: den nyeste.")
 def export_command(period):
     """Print the loaded plan as JSON."""
-    query = plan_query()
-    if period:
-        query = query.where(PlanVersion.period == period)
-    else:
-        query = query.order_by(PlanVersion.starts_on.desc(), PlanVersion.id.desc()).limit(1)
-    plan = db.session.execute(query).scalars().first()
+    plan = find_plan(period)
     if plan is None:
         raise click.ClickException("Ingen handlingsplan er lastet inn.")
     click.echo(json.dumps(export_plan(plan), ensure_ascii=False, indent=2))

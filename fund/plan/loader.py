@@ -143,12 +143,20 @@ def load_plan(data: dict) -> tuple[PlanVersion, bool]:
     return plan, changed
 
 
-def plan_query():
-    """The plan versions with their whole tree, in a fixed number of queries."""
-    return select(PlanVersion).options(
-        selectinload(PlanVersion.goals),
-        selectinload(PlanVersion.areas).selectinload(Area.strategies)
-        .selectinload(Strategy.measures))
+def find_plan(period: str | None = None, with_tree: bool = True) -> PlanVersion | None:
+    """The plan of ``period``, or the newest one; with its whole tree in a fixed
+    number of queries."""
+    query = select(PlanVersion)
+    if with_tree:
+        query = query.options(
+            selectinload(PlanVersion.goals),
+            selectinload(PlanVersion.areas).selectinload(Area.strategies)
+            .selectinload(Strategy.measures))
+    if period:
+        query = query.where(PlanVersion.period == period)
+    else:
+        query = query.order_by(PlanVersion.starts_on.desc(), PlanVersion.id.desc()).limit(1)
+    return db.session.execute(query).scalars().first()
 
 
 def export_plan(plan: PlanVersion) -> dict:

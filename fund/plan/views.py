@@ -8,7 +8,7 @@ from fund.core.http import require
 from fund.extensions import db
 from fund.plan import bp
 from fund.plan.forms import MAX_PLAN_FILE, PlanUploadForm
-from fund.plan.loader import PlanFileError, load_plan, parse_plan, plan_query
+from fund.plan.loader import PlanFileError, find_plan, load_plan, parse_plan
 from fund.plan.models import Area, GoalKind, Measure, PlanVersion, Strategy
 from fund.plan.permissions import can_manage_plans
 
@@ -16,12 +16,7 @@ from fund.plan.permissions import can_manage_plans
 @bp.route("/")
 @bp.route("/<period>")
 def show(period=None):
-    query = plan_query()
-    if period:
-        query = query.where(PlanVersion.period == period)
-    else:
-        query = query.order_by(PlanVersion.starts_on.desc(), PlanVersion.id.desc()).limit(1)
-    plan = db.session.execute(query).scalars().first()
+    plan = find_plan(period)
     if plan is None:
         abort(404)
     others = db.session.execute(
