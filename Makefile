@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d fund/translations
+	$(BIN)/pybabel compile -d fund/translations --statistics
 
 db: install
 	$(FLASK) db upgrade

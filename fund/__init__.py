@@ -134,10 +134,15 @@ def _register_blueprints(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
+def _load_user(session_id: str):
+    """The session names the user and their password's fingerprint: a changed password
+    or a deactivated account ends every session."""
     from fund.auth.models import User
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    user_id, _, fingerprint = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or user.password_fingerprint != fingerprint:
+        return None
+    return user
 
 
 def _select_locale() -> str:

@@ -20,6 +20,7 @@ class RegisterEntry:
     municipality_number: str | None
     bankrupt: bool
     under_liquidation: bool
+    vat_registered: bool
 
 
 class RegisterUnavailable(Exception):
@@ -51,6 +52,7 @@ def _entry(orgnr: str, data: dict, address_key: str) -> RegisterEntry:
         city=address.get("poststed"),
         municipality_number=address.get("kommunenummer"),
         bankrupt=bool(data.get("konkurs")),
+        vat_registered=bool(data.get("registrertIMvaregisteret")),
         under_liquidation=bool(data.get("underAvvikling")
                                or data.get("underTvangsavviklingEllerTvangsopplosning")),
     )

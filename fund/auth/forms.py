@@ -46,7 +46,8 @@ class RegisterForm(FlaskForm):
     phone = TelField(_l("Telefon (valgfritt)"), validators=[Optional(), Length(max=30)])
     password = PasswordField(_l("Passord"), validators=[
         DataRequired(_l("Velg et passord.")), strong_password],
-        description=_l("Minst 12 tegn. En setning med flere ord er lett å huske."))
+        description=_l("Minst 12 tegn. En setning med flere ord er lett å huske og "
+                       "vanskelig å gjette."))
     password_again = PasswordField(_l("Gjenta passordet"), validators=[
         DataRequired(_l("Skriv passordet en gang til.")),
         EqualTo("password", _l("Passordene er ikke like."))])
@@ -99,7 +100,7 @@ class OrganisationForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    email = _email_field(_l("E-postadressen til den nye medlemmen"))
+    email = _email_field(_l("E-postadressen til det nye medlemmet"))
     submit = SubmitField(_l("Legg til medlem"))
 
 

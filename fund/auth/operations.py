@@ -1,6 +1,5 @@
 """Accounts and organisations: registration, login, tokens, membership. The caller commits."""
 
-import hashlib
 from datetime import datetime
 
 from flask import current_app, url_for
@@ -32,15 +31,10 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def _password_fingerprint(user: User) -> str:
-    """Changes when the password does, so a reset link works only once."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
 def make_token(user: User, purpose: str) -> str:
     payload = {"id": user.id, "email": user.email}
     if purpose == "reset":
-        payload["pw"] = _password_fingerprint(user)
+        payload["pw"] = user.password_fingerprint
     return _serializer(purpose).dumps(payload)
 
 
@@ -55,7 +49,7 @@ def read_token(token: str, purpose: str) -> User:
         raise AccountError(_("Lenken er ugyldig. Be om en ny.")) from exc
     user = db.session.get(User, payload.get("id"))
     if user is None or user.email != payload.get("email") or (
-            purpose == "reset" and payload.get("pw") != _password_fingerprint(user)):
+            purpose == "reset" and payload.get("pw") != user.password_fingerprint):
         raise AccountError(_("Lenken er ugyldig eller allerede brukt. Be om en ny."))
     return user
 
@@ -136,7 +130,17 @@ def set_password(user: User, password: str, actor=None) -> None:
     record("user.password_changed", user, actor=actor or user)
 
 
+def _is_last_admin(user: User) -> bool:
+    if user.role != Role.ADMIN or not user.active:
+        return False
+    others = db.session.scalar(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN, User.active.is_(True), User.id != user.id))
+    return others == 0
+
+
 def set_role(user: User, role: Role, actor) -> None:
+    if user.role != role and _is_last_admin(user):
+        raise AccountError(_("Det må finnes minst én aktiv administrator."))
     if user.role != role:
         record("user.role_changed", user, actor=actor, old=user.role.value, new=role.value)
         user.role = role
@@ -145,6 +149,8 @@ def set_role(user: User, role: Role, actor) -> None:
 def set_active(user: User, active: bool, actor) -> None:
     if user.id == actor.id and not active:
         raise AccountError(_("Du kan ikke deaktivere din egen konto."))
+    if not active and _is_last_admin(user):
+        raise AccountError(_("Det må finnes minst én aktiv administrator."))
     if user.active != active:
         user.active = active
         record("user.activated" if active else "user.deactivated", user, actor=actor)

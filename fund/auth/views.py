@@ -85,7 +85,8 @@ def resend_verification():
         if user is not None and user.email_verified_at is None:
             send_verification(user)
             db.session.commit()
-        flash(_("Hvis adressen har en konto som ikke er bekreftet, har vi sendt en ny lenke."),
+        flash(_("Hvis det finnes en ubekreftet konto med denne adressen, har vi sendt en "
+                "ny lenke."),
               "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/resend.html", form=form)
@@ -125,8 +126,11 @@ def logout():
     if current_user.is_authenticated:
         record("user.logged_out", current_user._get_current_object())
         db.session.commit()
+    lang = session.get("lang")
     logout_user()
     session.clear()
+    if lang:
+        session["lang"] = lang
     flash(_("Du er logget ut."), "info")
     return redirect(url_for("calls.index"))
 
@@ -137,8 +141,8 @@ def forgot_password():
     if form.validate_on_submit():
         request_password_reset(form.email.data)
         db.session.commit()
-        flash(_("Hvis adressen har en konto hos oss, har vi sendt en lenke for å velge nytt "
-                "passord. Lenken virker i én time."), "info")
+        flash(_("Hvis det finnes en konto med denne adressen, har vi sendt en lenke for å "
+                "velge nytt passord. Lenken virker i én time."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form)
 
@@ -194,7 +198,7 @@ def _fill_from_register(form: OrganisationForm) -> None:
         form.orgnr.errors.append(_("Fant ikke organisasjonsnummeret i Enhetsregisteret."))
         return
     for name in ("name", "org_form", "industry_code", "address", "postcode", "city",
-                 "municipality_number"):
+                 "municipality_number", "vat_registered"):
         getattr(form, name).data = getattr(entry, name)
     session["register_entry"] = {"orgnr": entry.orgnr, "bankrupt": entry.bankrupt,
                                  "under_liquidation": entry.under_liquidation,
@@ -335,8 +339,8 @@ def edit_user(user_id):
     form = UserAdminForm(obj=user, role=user.role.value)
     if form.validate_on_submit():
         try:
-            set_role(user, Role(form.role.data), current_user._get_current_object())
             set_active(user, form.active.data, current_user._get_current_object())
+            set_role(user, Role(form.role.data), current_user._get_current_object())
         except AccountError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -353,6 +357,8 @@ def set_language():
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         if current_user.is_authenticated and current_user.locale != lang:
+            record("user.locale_changed", current_user._get_current_object(),
+                   old=current_user.locale, new=lang)
             current_user.locale = lang
             db.session.commit()
     target = request.form.get("next")

@@ -22,8 +22,11 @@ def clean_orgnr(value: str) -> str:
 
 
 def clean_kontonr(value: str) -> str:
+    digits = "".join((value or "").replace(".", "").split())
+    if digits.isdigit() and len(digits) != 11:
+        raise FormError(_l("Kontonummeret må ha 11 siffer."))
     try:
-        return kontonr.validate((value or "").replace(".", ""))
+        return kontonr.validate(digits)
     except InvalidLength as exc:
         raise FormError(_l("Kontonummeret må ha 11 siffer.")) from exc
     except InvalidFormat as exc:

@@ -199,7 +199,7 @@ def test_forgot_password_answers_the_same_for_known_and_unknown_addresses(client
     assert unknown.status_code == known.status_code == 302
     assert unknown.headers["Location"] == known.headers["Location"] == "/logg-inn"
     assert unknown_message == known_message
-    assert "Hvis adressen har en konto hos oss" in known_message
+    assert "Hvis det finnes en konto med denne adressen" in known_message
 
     assert mails_to("ukjent@example.no") == []
     [mail] = mails_to(applicant.email)
@@ -452,7 +452,36 @@ def test_a_logged_in_users_language_is_remembered_for_the_next_login(app, client
     post_form(client, "/sprak", {"lang": "en", "next": "/min-side"}, form_page="/min-side")
     assert stored_user(applicant.email).locale == "en"
 
+    assert audit("user.locale_changed") != []
+
     elsewhere = app.test_client()
     assert page_language(elsewhere, "/logg-inn") == "nb"
     login(elsewhere, applicant)
     assert page_language(elsewhere, "/min-side") == "en"
+    post_form(elsewhere, "/logg-ut", {}, form_page="/min-side")
+    assert page_language(elsewhere, "/") == "en"  # logging out keeps the language
+
+
+def test_the_last_active_admin_cannot_be_demoted_or_deactivated(client, admin):
+    other = make_user("admin2@example.no", Role.ADMIN, name="Annen Admin")
+    _db.session.commit()
+    login(client, other)
+    assert edit_user(client, admin, "manager", active=True).status_code == 302
+    response = edit_user(client, other, "caseworker", active=True)
+    assert "Det må finnes minst én aktiv administrator." in html_of(response)
+    assert stored_user(other.email).role == Role.ADMIN
+
+
+def test_a_new_password_ends_sessions_on_other_devices(app, client, applicant):
+    other_device = app.test_client()
+    login(other_device, applicant)
+    assert other_device.get("/min-side").status_code == 200
+    from fund.auth.operations import make_token
+    with app.test_request_context():
+        token = make_token(applicant, "reset")
+    response = post_form(client, f"/nytt-passord/{token}",
+                         {"password": "et-helt-nytt-passord", "password_again":
+                          "et-helt-nytt-passord"})
+    assert response.status_code == 302
+    response = other_device.get("/min-side")
+    assert response.status_code == 302 and "/logg-inn" in response.headers["Location"]

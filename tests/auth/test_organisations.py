@@ -111,6 +111,7 @@ def test_an_address_outside_lillestrom_is_pointed_out(client, applicant):
     ("bank_account", "1234.56.78904", "Kontonummeret er ikke gyldig. Sjekk om du har skrevet "
                                       "feil – kontrollsifferet stemmer ikke."),
     ("bank_account", "1234.56.7890", "Kontonummeret må ha 11 siffer."),
+    ("bank_account", "1234566", "Kontonummeret må ha 11 siffer."),  # stdnum allows 7
     ("postcode", "207", "Postnummeret har 4 siffer."),
 ])
 def test_a_typo_in_a_number_is_explained_and_nothing_is_saved(client, applicant, field, typed,
@@ -412,11 +413,12 @@ def test_the_lookup_fills_the_form_and_saving_records_the_check(client, applican
         "orgnr": "912345688", "name": "KJELLER GRØNN ENERGI AS", "org_form": "AS",
         "industry_code": "35.113", "address": "Gunnar Randers vei 19, Bygg 7",
         "postcode": "2007", "city": "KJELLER", "municipality_number": "3205"}
+    assert re.search(r'<input[^>]*checked[^>]*name="vat_registered"', html)  # from the register
     assert organisations() == []  # looking up saves nothing
 
     with time_machine.travel(moment + timedelta(minutes=2), tick=False):
         response = post_form(client, "/organisasjoner/ny", values | {
-            "bank_account": "1234.56.78903", "submit": "1"})
+            "bank_account": "1234.56.78903", "vat_registered": "y", "submit": "1"})
         assert response.status_code == 302
         page = html_of(client.get(response.headers["Location"]))
     assert "Sjekket mot Enhetsregisteret" in page
@@ -425,6 +427,7 @@ def test_the_lookup_fills_the_form_and_saving_records_the_check(client, applican
     assert organisation.address == "Gunnar Randers vei 19, Bygg 7"
     assert organisation.register_checked_at == moment
     assert organisation.bankrupt is False and organisation.under_liquidation is False
+    assert organisation.vat_registered is True
 
 
 @pytest.mark.parametrize("orgnr, bankrupt, under_liquidation", [
