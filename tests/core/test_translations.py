@@ -1,0 +1,36 @@
+"""Every user-facing string goes through gettext and has an English translation."""
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+
+
+def source_messages() -> set[str]:
+    method_map = [("fund/**.py", "python"), ("templates/**.html", "jinja2"),
+                  ("templates/**.txt", "jinja2")]
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, keywords=KEYWORDS):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def test_every_message_in_the_code_has_an_english_translation():
+    with open(ROOT / "fund/translations/en/LC_MESSAGES/messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    translated = {m.id if isinstance(m.id, str) else m.id[0]
+                  for m in catalog if m.id and m.string and not m.fuzzy}
+    missing = sorted(source_messages() - translated)
+    assert missing == [], "run scripts/update-translations.sh and translate: " + repr(missing)
+
+
+def test_the_english_pages_are_in_english(client):
+    from tests.helpers import post_form
+    post_form(client, "/sprak", {"lang": "en", "next": "/"}, form_page="/")
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="en"' in html
+    assert "Apply for grants" in html and "Søk tilskudd" not in html
