@@ -218,6 +218,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["datetime"] = formatting.format_datetime
     app.jinja_env.filters["date"] = formatting.format_date
+    app.jinja_env.filters["datetime_short"] = formatting.format_datetime_short
     app.jinja_env.filters["nok"] = formatting.format_nok
     app.jinja_env.filters["percent"] = formatting.format_percent
 

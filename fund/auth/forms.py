@@ -83,18 +83,22 @@ class OrganisationForm(FlaskForm):
     lookup = SubmitField(_l("Hent opplysninger fra Enhetsregisteret"))
     name = StringField(_l("Navn"), validators=[
         DataRequired(_l("Skriv inn organisasjonens navn.")), Length(max=200)])
-    org_form = StringField(_l("Organisasjonsform"), validators=[Optional(), Length(max=10)],
+    org_form = StringField(_l("Organisasjonsform (valgfritt)"),
+                           validators=[Optional(), Length(max=10)],
                            description=_l("F.eks. AS, ENK eller SA."))
-    industry_code = StringField(_l("Næringskode"), validators=[Optional(), Length(max=10)])
-    address = StringField(_l("Forretningsadresse"), validators=[Optional(), Length(max=300)])
-    postcode = StringField(_l("Postnummer"), validators=[
+    industry_code = StringField(_l("Næringskode (valgfritt)"),
+                                validators=[Optional(), Length(max=10)])
+    address = StringField(_l("Forretningsadresse (valgfritt)"),
+                          validators=[Optional(), Length(max=300)])
+    postcode = StringField(_l("Postnummer (valgfritt)"), validators=[
         Optional(), Regexp(r"^\d{4}$", message=_l("Postnummeret har 4 siffer."))])
-    city = StringField(_l("Poststed"), validators=[Optional(), Length(max=100)])
-    municipality_number = StringField(_l("Kommunenummer"), validators=[
+    city = StringField(_l("Poststed (valgfritt)"), validators=[Optional(), Length(max=100)])
+    municipality_number = StringField(_l("Kommunenummer (valgfritt)"), validators=[
         Optional(), Regexp(r"^\d{4}$", message=_l("Kommunenummeret har 4 siffer."))],
         description=_l("Lillestrøm er 3205."))
-    bank_account = StringField(_l("Kontonummer"), validators=[Optional(), valid_kontonr],
-                               description=_l("11 siffer, f.eks. 1234.56.78903."))
+    bank_account = StringField(
+        _l("Kontonummer (valgfritt)"), validators=[Optional(), valid_kontonr],
+        description=_l("11 siffer, f.eks. 1234.56.78903. Trengs før et tilskudd kan utbetales."))
     vat_registered = BooleanField(_l("Registrert i Merverdiavgiftsregisteret"))
     submit = SubmitField(_l("Lagre"))
 

@@ -38,6 +38,11 @@ def format_datetime(value: datetime | None) -> str:
                            locale=locale)
 
 
+def format_datetime_short(value: datetime | None) -> str:
+    """``27.11.2026 15:58`` in Oslo time, for dense tables."""
+    return to_local(value).strftime("%d.%m.%Y %H:%M") if value else ""
+
+
 def format_date(value) -> str:
     if value is None:
         return ""
