@@ -11,9 +11,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fund import create_app
+from fund.auth.models import Role
 from fund.extensions import db as _db
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
-from tests.helpers import make_user
+from tests.helpers import make_call, make_organisation, make_user
 
 
 def database_url(tmp_path_factory) -> str:
@@ -92,3 +93,24 @@ def runner(app, db):
 @pytest.fixture
 def applicant(db):
     return make_user()
+
+
+@pytest.fixture
+def world(db):
+    """Two applicants with an organisation each, staff of every role, and an open call."""
+    a = make_user("a@example.no", name="Anne A")
+    b = make_user("b@example.no", name="Bjørn B")
+    users = {
+        "a": a, "b": b,
+        "cw": make_user("cw@example.no", Role.CASEWORKER),
+        "mgr": make_user("mgr@example.no", Role.MANAGER),
+        "admin": make_user("admin@example.no", Role.ADMIN),
+    }
+    org = make_organisation(a)
+    make_organisation(b, orgnr="912345696", name="Bjørns Bakeri")
+    call = make_call()
+    _db.session.commit()
+    values = {"organisation_id": org.id, "call_id": call.id, "period": "2022-2024",
+              "token": "ugyldig-lenke", "filename": "app.css"}
+    return users, values, {"/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/fjern":
+                           {"user_id": a.id}, "/admin/brukere/<int:user_id>": {"user_id": b.id}}

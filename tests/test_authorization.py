@@ -9,9 +9,7 @@ import re
 
 import pytest
 
-from fund.auth.models import Role
-from fund.extensions import db as _db
-from tests.helpers import login, make_call, make_organisation, make_user
+from tests.helpers import login
 
 LOGIN = "login"
 ROLES = ["anon", "a", "b", "cw", "mgr", "admin"]
@@ -96,26 +94,6 @@ def test_every_route_is_in_the_matrix(app):
     found = {(rule.rule, method) for rule, method in routes(app)}
     assert found - MATRIX.keys() == set(), "add the new routes to MATRIX"
     assert MATRIX.keys() - found == set(), "MATRIX lists routes that no longer exist"
-
-
-@pytest.fixture
-def world(db):
-    a = make_user("a@example.no", name="Anne A")
-    b = make_user("b@example.no", name="Bjørn B")
-    users = {
-        "a": a, "b": b,
-        "cw": make_user("cw@example.no", Role.CASEWORKER),
-        "mgr": make_user("mgr@example.no", Role.MANAGER),
-        "admin": make_user("admin@example.no", Role.ADMIN),
-    }
-    org = make_organisation(a)
-    make_organisation(b, orgnr="912345696", name="Bjørns Bakeri")
-    call = make_call()
-    _db.session.commit()
-    values = {"organisation_id": org.id, "call_id": call.id, "period": "2022-2024",
-              "token": "ugyldig-lenke", "filename": "app.css"}
-    return users, values, {"/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/fjern":
-                           {"user_id": a.id}, "/admin/brukere/<int:user_id>": {"user_id": b.id}}
 
 
 def expand(rule, values, specific) -> str:

@@ -1,0 +1,103 @@
+"""Every page, as every role: accessible markup, and no 500 for any input."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.helpers import login
+from tests.test_authorization import MATRIX, ROLES, expand, routes
+
+
+class PageAudit(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.html_lang = None
+        self.mains = 0
+        self.ids = []
+        self.label_for = set()
+        self.controls = []
+        self.h1 = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.html_lang = attrs.get("lang")
+        if tag == "main":
+            self.mains += 1
+        if tag == "h1":
+            self.h1 += 1
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag == "label" and attrs.get("for"):
+            self.label_for.add(attrs["for"])
+        if tag in ("input", "select", "textarea") and attrs.get("type") not in (
+                "hidden", "submit", "button"):
+            self.controls.append(attrs)
+
+
+def audit(html: str) -> list[str]:
+    page = PageAudit()
+    page.feed(html)
+    problems = []
+    if page.html_lang not in ("nb", "en"):
+        problems.append(f"html lang={page.html_lang!r}")
+    if page.mains != 1:
+        problems.append(f"{page.mains} <main> elements")
+    if page.h1 != 1:
+        problems.append(f"{page.h1} <h1> elements")
+    duplicates = {i for i in page.ids if page.ids.count(i) > 1}
+    if duplicates:
+        problems.append(f"duplicate ids {sorted(duplicates)}")
+    for control in page.controls:
+        if control.get("id") not in page.label_for and not control.get("aria-label"):
+            problems.append(f"unlabelled control {control.get('name')!r}")
+    return problems
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_has_accessible_structure(app, client, world, role):
+    users, values, specific = world
+    if role != "anon":
+        login(client, users[role])
+    problems = []
+    for rule, method in routes(app):
+        if method != "GET" or MATRIX[(rule.rule, method)][role] != 200 \
+                or rule.rule.startswith(("/static", "/healthz")):
+            continue
+        path = expand(rule, values, specific)
+        response = client.get(path)
+        problems += [f"{path}: {p}" for p in audit(response.get_data(as_text=True))]
+    assert problems == []
+
+
+JUNK = ["", " ", "x" * 5000, "-1", "1e309", "0", "2027-13-45T99:99", "<script>alert(1)</script>",
+        "'; DROP TABLE users; --", "\u0000", "ÆØÅ\u202e"]
+
+
+@pytest.mark.parametrize("role", ["anon", "a", "mgr", "admin"])
+def test_no_input_gives_a_server_error(app, client, world, role):
+    users, values, specific = world
+    if role != "anon":
+        login(client, users[role])
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/").get_data(as_text=True)).group(1)
+    names = ["email", "password", "password_again", "name", "phone", "orgnr", "bank_account",
+             "postcode", "municipality_number", "title", "year", "budget", "klima_budget",
+             "max_grant", "max_share_percent", "opens_at", "closes_at", "plan", "fund", "role",
+             "lang", "next", "rows-0-id", "rows-0-title", "rows-0-weight", "lookup", "submit"]
+    errors = []
+    for rule, method in routes(app):
+        if method != "POST" or rule.rule == "/logg-ut":
+            continue
+        path = expand(rule, values, specific)
+        for junk in JUNK:
+            data = {name: junk for name in names} | {"csrf_token": token}
+            response = client.post(path, data=data)
+            if response.status_code >= 500:
+                errors.append(f"{path} {junk[:20]!r}: {response.status_code}")
+        for value in values.values():
+            response = client.get(path.replace(str(value), "999999"))
+            if response.status_code >= 500:
+                errors.append(f"GET {path}: {response.status_code}")
+    assert errors == []
