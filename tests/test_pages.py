@@ -86,17 +86,23 @@ def test_no_input_gives_a_server_error(app, client, world, role):
              "postcode", "municipality_number", "title", "year", "budget", "klima_budget",
              "max_grant", "max_share_percent", "opens_at", "closes_at", "plan", "fund", "role",
              "lang", "next", "rows-0-id", "rows-0-title", "rows-0-weight", "lookup", "submit"]
+    from datetime import timedelta
+
+    from fund.extensions import db as _db
+    from tests.helpers import make_call
+    planned = make_call(opens_in=timedelta(days=5), closes_in=timedelta(days=40))
+    _db.session.commit()
     errors = []
-    for rule, method in routes(app):
-        if method != "POST" or rule.rule == "/logg-ut":
-            continue
-        path = expand(rule, values, specific)
+    posts = [(rule, v) for rule, method in routes(app) if method == "POST"
+             and rule.rule != "/logg-ut" for v in (values, values | {"call_id": planned.id})]
+    for rule, each in posts:
+        path = expand(rule, each, specific)
         for junk in JUNK:
             data = {name: junk for name in names} | {"csrf_token": token}
             response = client.post(path, data=data)
             if response.status_code >= 500:
                 errors.append(f"{path} {junk[:20]!r}: {response.status_code}")
-        for value in values.values():
+        for value in each.values():
             response = client.get(path.replace(str(value), "999999"))
             if response.status_code >= 500:
                 errors.append(f"GET {path}: {response.status_code}")
