@@ -27,6 +27,11 @@ def create_app(config: dict | None = None) -> Flask:
                 instance_relative_config=True, template_folder=str(ROOT / "templates"))
     _configure(app, config or {})
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

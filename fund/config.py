@@ -57,4 +57,8 @@ BRREG_TIMEOUT = 3.0
 MUNICIPALITY_NUMBER = "3205"
 MUNICIPALITY_NAME = "Lillestrøm kommune"
 
+#: Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none).
+#: Needed so that rate limits and the audit log see the client's address.
+PROXY_COUNT = 0
+
 PLAN_DEFAULT_FILE = "handlingsplan-2022-2024.yaml"

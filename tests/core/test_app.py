@@ -130,3 +130,16 @@ def test_unknown_page_answers_a_norwegian_404(client):
     response = client.get("/finnes-ikke")
     assert response.status_code == 404
     assert "Vi finner ikke siden" in response.get_data(as_text=True)
+
+
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(tmp_path):
+    from flask import request
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "PROXY_COUNT": 1})
+
+    @app.route("/ip-test")
+    def ip_test():
+        return request.remote_addr
+
+    response = app.test_client().get("/ip-test", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.get_data(as_text=True) == "203.0.113.7"
