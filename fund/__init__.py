@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request, session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 
@@ -39,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = _l_login_message()
+    login_manager.login_message = _l("Logg inn for å se denne siden.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
@@ -52,11 +53,6 @@ def create_app(config: dict | None = None) -> Flask:
     _register_errors(app)
     _register_template_helpers(app)
     return app
-
-
-def _l_login_message():
-    from flask_babel import lazy_gettext
-    return lazy_gettext("Logg inn for å se denne siden.")
 
 
 def _configure(app: Flask, overrides: dict) -> None:
@@ -208,11 +204,6 @@ def _register_errors(app: Flask) -> None:
 
     for code, message in messages.items():
         app.register_error_handler(code, lambda error, c=code, m=message: render_error(c, m))
-
-
-def _l(text):
-    from flask_babel import lazy_gettext
-    return lazy_gettext(text)
 
 
 def _register_template_helpers(app: Flask) -> None:
