@@ -6,8 +6,12 @@ FLASK  := $(BIN)/flask --app fund
 PLAN   := fund/plan/data/handlingsplan-2022-2024.yaml
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install translations lint bench db clean
+.PHONY: run test install translations lint bench db clean system-deps
+
+# System libraries WeasyPrint needs (Debian/Ubuntu), and poppler for the PDF tests.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +43,13 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing $$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

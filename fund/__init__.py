@@ -112,6 +112,7 @@ def _tune_sqlite(engine) -> None:
 
 
 def _register_models() -> None:
+    from fund.applications import models as _applications  # noqa: F401
     from fund.audit import models as _audit  # noqa: F401
     from fund.auth import models as _auth  # noqa: F401
     from fund.calls import models as _calls  # noqa: F401
@@ -120,6 +121,7 @@ def _register_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from fund.applications import bp as applications_bp
     from fund.audit import bp as audit_bp
     from fund.auth import bp as auth_bp
     from fund.calls import bp as calls_bp
@@ -128,7 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.mail.cli import mail_cli
     from fund.plan import bp as plan_bp
 
-    for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp):
+    for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp):
         app.register_blueprint(bp)
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_command)
@@ -216,7 +218,11 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = formatting.format_date
     app.jinja_env.filters["datetime_short"] = formatting.format_datetime_short
     app.jinja_env.filters["nok"] = formatting.format_nok
+    app.jinja_env.filters["countdown"] = formatting.format_countdown
+    from fund.core.types import utcnow
+    app.jinja_env.globals["now"] = utcnow
     app.jinja_env.filters["percent"] = formatting.format_percent
+    app.jinja_env.filters["number"] = formatting.format_number
 
     state_labels = {
         CallState.PLANNED: _l("Planlagt"), CallState.OPEN: _l("Åpen"),

@@ -61,4 +61,20 @@ MUNICIPALITY_NAME = "Lillestrøm kommune"
 #: Needed so that rate limits and the audit log see the client's address.
 PROXY_COUNT = 0
 
+#: The site's address, for links in mail sent from the command line (cron, demo).
+BASE_URL = "http://127.0.0.1:5000"
+
 PLAN_DEFAULT_FILE = "handlingsplan-2022-2024.yaml"
+
+#: De minimis (EU 2023/2831): ceiling per single undertaking over a rolling period.
+#: EEA incorporation date unverified, so these are settings.
+DE_MINIMIS_CEILING_EUR = 300_000
+DE_MINIMIS_YEARS = 3
+#: Conversion rate used for the ceiling check (NOK per EUR).
+NOK_PER_EUR = "11.50"
+
+#: Attachments: per file and per application, in bytes.
+UPLOAD_MAX_FILE = 10 * 1024 * 1024
+UPLOAD_MAX_TOTAL = 50 * 1024 * 1024
+#: Requests larger than this are refused before the view sees them (413).
+MAX_CONTENT_LENGTH = 60 * 1024 * 1024

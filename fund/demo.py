@@ -4,6 +4,7 @@ from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -83,9 +84,9 @@ def load_demo() -> list[str]:
             created.append(name)
 
     now = utcnow()
-    has_open = db.session.execute(
-        select(Call.id).where(Call.opens_at <= now, Call.closes_at > now).limit(1)).first()
-    if has_open is None:
+    call = db.session.execute(
+        select(Call).where(Call.opens_at <= now, Call.closes_at > now).limit(1)).scalar()
+    if call is None:
         year = now.year + 1
         call = create_call(
             fund=Fund.NAERINGSFOND, year=year, title=f"Næringsfondet {year}",
@@ -95,7 +96,79 @@ def load_demo() -> list[str]:
             closes_at=_oslo_day(now + timedelta(days=60), 23, 59),
             budget=2_000_000, max_grant=200_000, max_share_percent=50, plan=plan)
         created.append(call.title)
+    created += _demo_applications(call, users)
     return created
+
+
+DEMO_APPLICATIONS = [
+    # applicant, title, submit?, measure codes, cost, own funds, applied
+    ("soker@demo.no", "Varmepumpe og solceller på Kjeller", True, ["1B-3", "1B-1"],
+     400_000, 200_000, 200_000),
+    ("soker@demo.no", "Kompetanseløft i hydrogenteknologi", False, ["1C-6"], 0, 0, None),
+    ("soker2@demo.no", "Lokalmat til konferansegjester", True, ["3B-2"], 180_000, 90_000,
+     90_000),
+    ("soker2@demo.no", "Kortreist kantine", False, [], 0, 0, None),
+]
+
+
+def _demo_applications(call, users) -> list[str]:
+    """Drafts and submitted applications for both demo applicants (once)."""
+    from fund.applications.models import (
+        Application,
+        ApplicationMeasure,
+        CostCategory,
+        CostLine,
+        FinancingKind,
+        FinancingLine,
+    )
+    from fund.applications.operations import start_application, submit
+    from fund.plan.models import Measure, Strategy
+
+    if db.session.execute(select(Application.id).limit(1)).first() is not None:
+        return []
+    measures = {m.code: m for m in db.session.execute(
+        select(Measure).join(Strategy).join(Strategy.area).where(
+            Strategy.area.has(plan_id=call.plan_id))).scalars()}
+    created = []
+    start = utcnow().date() + timedelta(days=90)
+    for email, title, send, codes, cost, own, applied in DEMO_APPLICATIONS:
+        user = users[email]
+        application = start_application(call, user.memberships[0].organisation, user)
+        application.title = title
+        if send:
+            application.project_leader = user.name
+            application.summary = f"{title}: et prosjekt som gir nye arbeidsplasser og lavere " \
+                                  "utslipp i Lillestrøm."
+            for name in ("description", "background", "goals", "anchoring", "additionality"):
+                setattr(application, name, DEMO_TEXT[name])
+            application.starts_on, application.ends_on = start, start + timedelta(days=300)
+            application.not_started = True
+            application.knowledge_jobs, application.other_jobs = 2, 1
+            application.cost_lines = [CostLine(category=CostCategory.SERVICES,
+                                               description="Innleid kompetanse", amount=cost)]
+            application.financing_lines = [FinancingLine(kind=FinancingKind.OWN_FUNDS,
+                                                         amount=own)]
+            application.amount_applied = applied
+        chosen = [measures[code] for code in codes]
+        application.strategies = sorted({m.strategy for m in chosen}, key=lambda s: s.code)
+        application.measures = [ApplicationMeasure(measure=m, how=DEMO_TEXT["how"])
+                                for m in chosen]
+        db.session.flush()
+        if send:
+            submit(application, user)
+        created.append(title)
+    return created
+
+
+DEMO_TEXT = {
+    "description": "Vi installerer og måler effekten av nye løsninger, og deler resultatene "
+                   "med andre bedrifter i kommunen.",
+    "background": "Energikostnadene har økt, og kundene etterspør lavere utslipp.",
+    "goals": "Halvere energibruken innen ett år etter oppstart, målt mot fjorårets forbruk.",
+    "anchoring": "Styret vedtok prosjektet i siste styremøte.",
+    "additionality": "Uten tilskudd blir prosjektet utsatt i minst to år.",
+    "how": "Prosjektet er et konkret eksempel på tiltaket i praksis.",
+}
 
 
 @click.command("demo")
@@ -103,7 +176,8 @@ def load_demo() -> list[str]:
 def demo_command():
     """Load demo users, organisations and an open call (idempotent)."""
     try:
-        created = load_demo()
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            created = load_demo()
     except DemoRefused as exc:
         raise click.ClickException(f"Avbrutt: {exc}.") from exc
     db.session.commit()

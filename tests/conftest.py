@@ -2,8 +2,11 @@
 DATABASE_URL points there), each test in a transaction that is rolled back."""
 
 import os
+import secrets
+from pathlib import Path
 
 import pytest
+from flask import current_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
@@ -11,10 +14,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fund import create_app
+from fund.applications.models import Attachment
+from fund.applications.operations import submit
 from fund.auth.models import Role
 from fund.extensions import db as _db
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
-from tests.helpers import make_call, make_organisation, make_user
+from tests.helpers import SmtpServer, make_application, make_call, make_organisation, make_user
 
 
 def database_url(tmp_path_factory) -> str:
@@ -97,7 +102,8 @@ def applicant(db):
 
 @pytest.fixture
 def world(db):
-    """Two applicants with an organisation each, staff of every role, and an open call."""
+    """Two applicants with an organisation each, staff of every role, an open call, and
+    applicant A's submitted application with an attachment."""
     a = make_user("a@example.no", name="Anne A")
     b = make_user("b@example.no", name="Bjørn B")
     users = {
@@ -109,8 +115,33 @@ def world(db):
     org = make_organisation(a)
     make_organisation(b, orgnr="912345696", name="Bjørns Bakeri")
     call = make_call()
+    application = make_application(call, org, a)
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16)
+    (folder / stored).write_bytes(b"%PDF-1.4\n%%EOF\n")
+    application.attachments.append(Attachment(
+        filename="vedlegg.pdf", stored_name=stored, content_type="application/pdf", size=15,
+        sha256="0" * 64, uploaded_by_id=a.id))
+    _db.session.flush()
+    submit(application, a)
     _db.session.commit()
     values = {"organisation_id": org.id, "call_id": call.id, "period": "2022-2024",
-              "token": "ugyldig-lenke", "filename": "app.css"}
+              "token": "ugyldig-lenke", "filename": "app.css", "application_id": application.id,
+              "attachment_id": application.attachments[0].id}
     return users, values, {"/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/fjern":
                            {"user_id": a.id}, "/admin/brukere/<int:user_id>": {"user_id": b.id}}
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server on loopback, and the app set to deliver to it."""
+    server = SmtpServer()
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

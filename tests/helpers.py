@@ -1,8 +1,12 @@
 """Small factories and browser-like helpers for the tests."""
 
+import email
 import re
+import socket
 from datetime import timedelta
+from email import policy
 
+from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from fund.auth.models import Membership, Organisation, Role, User
@@ -89,3 +93,168 @@ class count_queries:
     def __exit__(self, *exc):
         from sqlalchemy import event
         event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+class _Collector:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """A real SMTP server on a fixed local port that can be stopped and started again."""
+
+    def __init__(self):
+        with socket.socket() as sock:  # older Controllers cannot be given port 0
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.handler = _Collector()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def envelopes(self):
+        return self.handler.envelopes
+
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
+        return [email.message_from_bytes(e.content, policy=policy.default)
+                for e in self.envelopes]
+
+
+def make_application(call, organisation, user, complete=True, **fields):
+    """An application; complete=True fills everything a submission needs."""
+    from datetime import date
+
+    from fund.applications.models import (
+        Application,
+        ApplicationMeasure,
+        CostCategory,
+        CostLine,
+        FinancingKind,
+        FinancingLine,
+    )
+    from fund.plan.models import Measure
+    application = Application(call=call, organisation=organisation, created_by=user,
+                              updated_by=user, contact_name=user.name, contact_email=user.email)
+    if complete:
+        measure = _db.session.scalars(select(Measure).where(Measure.code == "1B-3")).one()
+        application.title = "Grønn varmepumpe for Kjeller"
+        application.project_leader = "Kari Prosjektleder"
+        for name in ("summary", "description", "background", "goals", "anchoring",
+                     "additionality"):
+            setattr(application, name, f"Tekst for {name}.")
+        application.starts_on, application.ends_on = date(2027, 3, 1), date(2027, 12, 31)
+        application.not_started = True
+        application.strategies = [measure.strategy]
+        application.measures = [ApplicationMeasure(measure=measure, how="Vi søker fondet.")]
+        application.cost_lines = [CostLine(category=CostCategory.SERVICES,
+                                           description="Konsulent", amount=300_000)]
+        application.financing_lines = [FinancingLine(kind=FinancingKind.OWN_FUNDS,
+                                                     amount=150_000)]
+        application.amount_applied = 150_000
+        if call.fund == Fund.KLIMAFOND:
+            from decimal import Decimal
+
+            from fund.applications.models import ClimateCategory
+            application.climate_category = ClimateCategory.EMISSION_CUT
+            application.climate_baseline = "120 tonn i året."
+            application.co2e_cut_tonnes = Decimal("40.5")
+            application.co2e_method = "Målt forbruk."
+    for name, value in fields.items():
+        setattr(application, name, value)
+    _db.session.add(application)
+    _db.session.flush()
+    return application
+
+
+class _FormReader:
+    """Reads a form's fields as a browser would submit them."""
+
+    def __init__(self, html: str, form_id: str):
+        from html.parser import HTMLParser
+
+        reader = self
+        self.form_id = form_id
+        self.fields: list[tuple[str, str]] = []
+        self._in_form = False
+        self._textarea = None
+        self._select = None
+        self._select_value = None
+        self._select_first = None
+        self._option_value = None
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                reader.start(tag, dict(attrs))
+
+            def handle_endtag(self, tag):
+                reader.end(tag)
+
+            def handle_data(self, data):
+                if reader._textarea is not None:
+                    reader._textarea[1] += data
+
+        Parser(convert_charrefs=True).feed(html)
+
+    def start(self, tag, attrs):
+        if tag == "form":
+            self._in_form = attrs.get("id") == self.form_id
+            return
+        if not self._in_form or "name" not in attrs and tag != "option":
+            return
+        if tag == "input":
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "file", "image", "reset"):
+                return
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.fields.append((attrs["name"], attrs.get("value", "on")))
+                return
+            self.fields.append((attrs["name"], attrs.get("value", "")))
+        elif tag == "textarea":
+            self._textarea = [attrs["name"], ""]
+        elif tag == "select":
+            self._select, self._select_value, self._select_first = attrs["name"], None, None
+        elif tag == "option" and self._select is not None:
+            value = attrs.get("value", "")
+            if self._select_first is None:
+                self._select_first = value
+            if "selected" in attrs:
+                self._select_value = value
+
+    def end(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "textarea" and self._textarea is not None:
+            name, text = self._textarea
+            self.fields.append((name, text[1:] if text.startswith("\n") else text))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            self.fields.append((self._select, self._select_value if self._select_value
+                                is not None else (self._select_first or "")))
+            self._select = None
+
+
+def browser_form(html: str, form_id: str) -> dict:
+    """The fields of form `form_id` as a browser would post them (lists for repeats)."""
+    reader = _FormReader(html, form_id)
+    data: dict = {}
+    for name, value in reader.fields:
+        if name in data:
+            data[name] = data[name] if isinstance(data[name], list) else [data[name]]
+            data[name].append(value)
+        else:
+            data[name] = value
+    return data

@@ -67,6 +67,26 @@ MATRIX = {
     ("/admin/logg/", "GET"): ADMINS,
     ("/plan/admin", "GET"): ADMINS,
     ("/plan/admin", "POST"): ADMINS,
+    ("/soknader", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
+    ("/utlysninger/<int:call_id>/soknad", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
+    ("/utlysninger/<int:call_id>/soknad", "POST"): row(LOGIN, 200, 200, 403, 403, 403),
+    # {application}: applicant A's submitted application
+    ("/soknader/<int:application_id>", "GET"): row(LOGIN, 200, 404, 200, 200, 200),
+    ("/soknader/<int:application_id>", "POST"): row(LOGIN, 302, 404, 403, 403, 403),
+    ("/soknader/<int:application_id>/autolagre", "POST"): row(LOGIN, 409, 404, 403, 403, 403),
+    ("/soknader/<int:application_id>/send-inn", "GET"): row(LOGIN, 302, 404, 404, 404, 404),
+    ("/soknader/<int:application_id>/send-inn", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
+    ("/soknader/<int:application_id>/kvittering", "GET"): row(LOGIN, 200, 404, 200, 200, 200),
+    ("/soknader/<int:application_id>/kvittering.pdf", "GET"):
+        row(LOGIN, 200, 404, 200, 200, 200),
+    ("/soknader/<int:application_id>/slett", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
+    ("/soknader/<int:application_id>/trekk", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
+    ("/soknader/<int:application_id>/vedlegg/<int:attachment_id>", "GET"):
+        row(LOGIN, 200, 404, 200, 200, 200),
+    ("/soknader/<int:application_id>/vedlegg/<int:attachment_id>/slett", "POST"):
+        row(LOGIN, 403, 404, 404, 404, 404),
+    ("/saksbehandling/soknader/<int:application_id>/be-om-opplysninger", "POST"):
+        row(LOGIN, 403, 404, 302, 302, 403),
     ("/forvaltning/utlysninger", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "POST"): MANAGERS,
@@ -80,8 +100,9 @@ MATRIX = {
     ("/forvaltning/utlysninger/<int:call_id>/kriterier", "POST"): MANAGERS,
 }
 
-#: Requested last: they end the session.
-LAST = {("/logg-ut", "POST")}
+#: Requested last, in this order: they change the application or end the session.
+LAST = [("/saksbehandling/soknader/<int:application_id>/be-om-opplysninger", "POST"),
+        ("/soknader/<int:application_id>/trekk", "POST"), ("/logg-ut", "POST")]
 
 
 def routes(app):
@@ -108,7 +129,8 @@ def test_each_role_gets_what_the_matrix_says(app, client, world, role):
         login(client, users[role])
     token = re.search(r'name="csrf_token" value="([^"]+)"',
                       client.get("/").get_data(as_text=True)).group(1)
-    ordered = sorted(routes(app), key=lambda rm: (rm[0].rule, rm[1]) in LAST)
+    ordered = sorted(routes(app), key=lambda rm: LAST.index((rm[0].rule, rm[1]))
+                     if (rm[0].rule, rm[1]) in LAST else -1)
     wrong = []
     for rule, method in ordered:
         path = expand(rule, values, specific)

@@ -52,11 +52,37 @@ def format_date(value) -> str:
     return _babel_date(value, DATE_PATTERNS.get(locale, DATE_PATTERNS["nb"]), locale=locale)
 
 
+def format_countdown(deadline: datetime | None, now: datetime | None = None) -> str:
+    """``frist om 12 dager``, ``frist i dag kl. 23:59``, ``fristen har gått ut``."""
+    from flask_babel import gettext as _
+    from flask_babel import ngettext
+    if deadline is None:
+        return ""
+    now = now or datetime.now(UTC)
+    if now >= deadline:
+        return _("fristen har gått ut")
+    local_deadline, local_now = to_local(deadline), to_local(now)
+    days = (local_deadline.date() - local_now.date()).days
+    clock = local_deadline.strftime("%H:%M")
+    if days == 0:
+        return _("frist i dag kl. %(clock)s", clock=clock)
+    if days == 1:
+        return _("frist i morgen kl. %(clock)s", clock=clock)
+    return ngettext("frist om %(num)s dag", "frist om %(num)s dager", days)
+
+
 def format_nok(amount: int | None) -> str:
     """``kr 150 000`` (with a no-break space as thousands separator)."""
     if amount is None:
         return ""
     return "kr\u00a0" + format_decimal(amount, format="#,##0", locale=_locale())
+
+
+def format_number(value) -> str:
+    """``1 234,5``: a no-break space between thousands, decimals only where there are any."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.##", locale=_locale())
 
 
 def format_percent(value) -> str:

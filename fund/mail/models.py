@@ -1,8 +1,8 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.core.types import UTCDateTime, enum_column, utcnow
 from fund.extensions import db
@@ -30,5 +30,28 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    attachments: Mapped[list["OutboxAttachment"]] = relationship(
+        back_populates="message", cascade="all, delete-orphan",
+        order_by="OutboxAttachment.id")
+
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.state} to={self.to_address}>"
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with an outbox message, kept with it until the message is deleted."""
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    #: MIME type, e.g. application/pdf.
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    message: Mapped[OutboxMessage] = relationship(back_populates="attachments")
+
+    def __repr__(self) -> str:
+        return f"<OutboxAttachment {self.id} {self.filename!r} on {self.message_id}>"

@@ -8,13 +8,21 @@ from sqlalchemy import select
 
 from fund.core.types import utcnow
 from fund.extensions import db
-from fund.mail.models import MailState, OutboxMessage
+from fund.mail.models import MailState, OutboxAttachment, OutboxMessage
 
 
-def queue_mail(to: str, subject: str, template: str, **context) -> OutboxMessage:
-    """Store a message in the outbox. It is delivered after the request commits."""
+def queue_mail(to: str, subject: str, template: str,
+               attachments: list[tuple[str, str, bytes]] | None = None,
+               **context) -> OutboxMessage:
+    """Store a message in the outbox. It is delivered after the request commits.
+
+    ``attachments`` are ``(filename, content_type, data)``; they are stored with the
+    message, so a retry sends exactly what was queued.
+    """
     body = render_template(f"emails/{template}.txt", **context)
-    message = OutboxMessage(to_address=to, subject=subject, body_text=body)
+    message = OutboxMessage(to_address=to, subject=subject, body_text=body, attachments=[
+        OutboxAttachment(filename=filename, content_type=content_type, data=data)
+        for filename, content_type, data in attachments or ()])
     db.session.add(message)
     db.session.flush()
     g.setdefault("queued_mail", []).append(message.id)
@@ -29,6 +37,11 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
     email.set_content(message.body_text)
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        if not subtype:
+            maintype, subtype = "application", "octet-stream"
+        email.add_attachment(attachment.data, maintype, subtype, filename=attachment.filename)
     return email
 
 

@@ -3,13 +3,10 @@ made it, and retried with growing pauses when the mail server is away."""
 
 import email
 import re
-import socket
 from datetime import UTC, datetime, timedelta
 from email import policy
 
-import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from fund.auth.models import User
@@ -18,57 +15,6 @@ from fund.mail.models import MailState, OutboxMessage
 from tests.helpers import PASSWORD, post_form
 
 ADDRESS = "kari@example.no"
-
-
-class _Collector:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    """A real SMTP server on a fixed local port that can be stopped and started again."""
-
-    def __init__(self):
-        with socket.socket() as sock:  # older Controllers cannot be given port 0
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.handler = _Collector()
-        self.controller = None
-
-    def start(self):
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def envelopes(self):
-        return self.handler.envelopes
-
-    @property
-    def messages(self) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(e.content, policy=policy.default)
-                for e in self.envelopes]
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    server = SmtpServer()
-    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def register(client, email=ADDRESS):

@@ -1,0 +1,71 @@
+"""Norwegian labels for the application's enums and the UN sustainable development goals."""
+
+from flask_babel import lazy_gettext as _l
+
+from fund.applications.models import ApplicationState, ClimateCategory, CostCategory, FinancingKind
+
+STATE_LABELS = {
+    ApplicationState.DRAFT: _l("Utkast"),
+    ApplicationState.SUBMITTED: _l("Sendt inn"),
+    ApplicationState.INFO_REQUESTED: _l("Venter på opplysninger fra deg"),
+    ApplicationState.WITHDRAWN: _l("Trukket"),
+}
+
+COST_CATEGORY_LABELS = {
+    CostCategory.PERSONNEL: _l("Personalkostnader"),
+    CostCategory.SERVICES: _l("Kjøp av tjenester"),
+    CostCategory.EQUIPMENT: _l("Utstyr"),
+    CostCategory.MATERIALS: _l("Materialer"),
+    CostCategory.TRAVEL: _l("Reiser"),
+    CostCategory.OTHER: _l("Andre kostnader"),
+}
+
+FINANCING_KIND_LABELS = {
+    FinancingKind.OWN_FUNDS: _l("Egne midler"),
+    FinancingKind.OWN_WORK: _l("Egeninnsats (timer × sats)"),
+    FinancingKind.OTHER_PUBLIC: _l("Annen offentlig støtte"),
+    FinancingKind.OTHER_PRIVATE: _l("Andre private midler"),
+}
+
+CLIMATE_CATEGORY_LABELS = {
+    ClimateCategory.EMISSION_CUT: _l("Karbonfangst eller kutt i klimagassutslipp"),
+    ClimateCategory.TRANSITION: _l("Omstilling som fremmer FNs bærekraftsmål"),
+}
+
+SDG_LABELS = {
+    1: _l("Utrydde fattigdom"),
+    2: _l("Utrydde sult"),
+    3: _l("God helse og livskvalitet"),
+    4: _l("God utdanning"),
+    5: _l("Likestilling mellom kjønnene"),
+    6: _l("Rent vann og gode sanitærforhold"),
+    7: _l("Ren energi til alle"),
+    8: _l("Anstendig arbeid og økonomisk vekst"),
+    9: _l("Industri, innovasjon og infrastruktur"),
+    10: _l("Mindre ulikhet"),
+    11: _l("Bærekraftige byer og lokalsamfunn"),
+    12: _l("Ansvarlig forbruk og produksjon"),
+    13: _l("Stoppe klimaendringene"),
+    14: _l("Livet i havet"),
+    15: _l("Livet på land"),
+    16: _l("Fred, rettferdighet og velfungerende institusjoner"),
+    17: _l("Samarbeid for å nå målene"),
+}
+
+#: Text fields that may be marked as business secrets, with their labels.
+CONFIDENTIAL_FIELD_LABELS = {
+    "summary": _l("Sammendrag"),
+    "description": _l("Prosjektbeskrivelse"),
+    "background": _l("Bakgrunn"),
+    "goals": _l("Mål"),
+    "anchoring": _l("Forankring"),
+    "partners": _l("Organisering og samarbeidspartnere"),
+    "milestones": _l("Milepæler"),
+    "additionality": _l("Hvorfor er tilskuddet avgjørende?"),
+    "competence": _l("Kompetanse"),
+    "education_partners": _l("Samarbeid med utdanningsinstitusjoner"),
+    "international": _l("Internasjonalt samarbeid"),
+    "climate_baseline": _l("Utgangspunkt"),
+    "co2e_method": _l("Beregningsmetode"),
+    "group_details": _l("Hvilke foretak?"),
+}

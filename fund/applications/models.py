@@ -1,0 +1,378 @@
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fund.auth.models import Organisation, User
+from fund.calls.models import Call
+from fund.core.types import UTCDateTime, enum_column, utcnow
+from fund.extensions import db
+from fund.plan.models import Measure, Strategy
+
+
+class ApplicationState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    #: Sent back to the applicant with a request for missing information.
+    INFO_REQUESTED = "info_requested"
+    WITHDRAWN = "withdrawn"
+
+
+class ClimateCategory(enum.StrEnum):
+    EMISSION_CUT = "emission_cut"  #: karbonfangst / utslippskutt
+    TRANSITION = "transition"  #: omstillingsprosjekt for bærekraftsmålene
+
+
+class CostCategory(enum.StrEnum):
+    PERSONNEL = "personnel"
+    SERVICES = "services"
+    EQUIPMENT = "equipment"
+    MATERIALS = "materials"
+    TRAVEL = "travel"
+    OTHER = "other"
+
+
+class FinancingKind(enum.StrEnum):
+    OWN_FUNDS = "own_funds"  #: egne midler
+    OWN_WORK = "own_work"  #: egeninnsats, timer × sats
+    OTHER_PUBLIC = "other_public"  #: annen offentlig støtte
+    OTHER_PRIVATE = "other_private"  #: andre private midler
+
+
+application_strategies = Table(
+    "application_strategies",
+    db.metadata,
+    Column("application_id", ForeignKey("applications.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("strategy_id", ForeignKey("plan_strategies.id"), primary_key=True, index=True),
+)
+
+class Application(db.Model):
+    """A søknad (application) from an organisation to a call.
+
+    The live columns are what rules, rankings and reports read. Each submission
+    freezes a JSON snapshot for the record (``Submission``).
+    """
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint("amount_applied IS NULL OR amount_applied >= 0",
+                        name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[ApplicationState] = mapped_column(
+        enum_column(ApplicationState, "application_state"), default=ApplicationState.DRAFT,
+        index=True)
+    #: Optimistic locking: a save based on an older version is refused, not merged.
+    version: Mapped[int] = mapped_column(default=1)
+    #: Saksnummer such as NF-2027-0042, given at the first submission.
+    case_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The applicant's people
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    project_leader: Mapped[str] = mapped_column(String(200), default="")
+
+    # The project
+    title: Mapped[str] = mapped_column(String(200), default="")
+    #: At most 500 characters.
+    summary: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    background: Mapped[str] = mapped_column(Text, default="")
+    goals: Mapped[str] = mapped_column(Text, default="")
+    #: Forankring, e.g. a board decision.
+    anchoring: Mapped[str] = mapped_column(Text, default="")
+    partners: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    milestones: Mapped[str] = mapped_column(Text, default="")
+    #: The applicant states the project has not started (grants are not given afterwards).
+    not_started: Mapped[bool] = mapped_column(default=False)
+    #: Why the grant is decisive for the project (additionality).
+    additionality: Mapped[str] = mapped_column(Text, default="")
+
+    # Expected effects
+    knowledge_jobs: Mapped[int | None]
+    other_jobs: Mapped[int | None]
+    competence: Mapped[str] = mapped_column(Text, default="")
+    education_partners: Mapped[str] = mapped_column(Text, default="")
+    international: Mapped[str] = mapped_column(Text, default="")
+
+    # Klimafond
+    climate_category: Mapped[ClimateCategory | None] = mapped_column(
+        enum_column(ClimateCategory, "climate_category"))
+    climate_baseline: Mapped[str] = mapped_column(Text, default="")
+    #: Expected cut in tonnes CO2-equivalents per year.
+    co2e_cut_tonnes: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    co2e_method: Mapped[str] = mapped_column(Text, default="")
+
+    # Budget: the amount applied for, in whole kroner; costs and other financing are lines.
+    amount_applied: Mapped[int | None]
+
+    # De minimis
+    #: Part of a "single undertaking" with other firms (majority, board, dominant influence).
+    in_group: Mapped[bool] = mapped_column(default=False)
+    group_details: Mapped[str] = mapped_column(Text, default="")
+
+    call: Mapped[Call] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    strategies: Mapped[list[Strategy]] = relationship(secondary=application_strategies,
+                                                      order_by=Strategy.code)
+    measures: Mapped[list["ApplicationMeasure"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan")
+    cost_lines: Mapped[list["CostLine"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="CostLine.id")
+    financing_lines: Mapped[list["FinancingLine"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan",
+        order_by="FinancingLine.id")
+    aid_received: Mapped[list["DeMinimisAid"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="DeMinimisAid.id")
+    confidential: Mapped[list["ConfidentialField"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan")
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Attachment.id")
+    submissions: Mapped[list["Submission"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan",
+        order_by="Submission.number")
+    sdg_rows: Mapped[list["ApplicationSDG"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan",
+        order_by="ApplicationSDG.goal")
+    info_requests: Mapped[list["InfoRequest"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan",
+        order_by="InfoRequest.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Application {self.id} {self.case_number or 'draft'} {self.state}>"
+
+    @property
+    def total_cost(self) -> int:
+        return sum(line.amount or 0 for line in self.cost_lines)
+
+    @property
+    def total_financing(self) -> int:
+        return sum(line.amount or 0 for line in self.financing_lines) + (self.amount_applied or 0)
+
+    @property
+    def share_applied_percent(self) -> Decimal | None:
+        """The amount applied for as a share of the project's cost, in percent."""
+        if not self.total_cost or self.amount_applied is None:
+            return None
+        return (Decimal(self.amount_applied) * 100 / self.total_cost).quantize(Decimal("0.1"))
+
+    @property
+    def sdgs(self) -> list[int]:
+        return [row.goal for row in self.sdg_rows]
+
+    @property
+    def open_info_request(self) -> "InfoRequest | None":
+        return next((r for r in self.info_requests if r.answered_at is None), None)
+
+    def confidential_reason(self, field: str) -> str | None:
+        return next((c.reason for c in self.confidential if c.field == field), None)
+
+
+class ApplicationMeasure(db.Model):
+    """A tiltak (measure) the project advances, with the applicant's sentence on how."""
+
+    __tablename__ = "application_measures"
+    __table_args__ = (UniqueConstraint("application_id", "measure_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("plan_measures.id"), index=True)
+    how: Mapped[str] = mapped_column(Text, default="")
+
+    application: Mapped[Application] = relationship(back_populates="measures")
+    measure: Mapped[Measure] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ApplicationMeasure {self.application_id}:{self.measure_id}>"
+
+
+class ApplicationSDG(db.Model):
+    """A UN sustainable development goal (bærekraftsmål, 1–17) the project advances."""
+
+    __tablename__ = "application_sdgs"
+    __table_args__ = (CheckConstraint("goal BETWEEN 1 AND 17", name="goal_1_to_17"),)
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    goal: Mapped[int] = mapped_column(primary_key=True)
+
+    application: Mapped[Application] = relationship(back_populates="sdg_rows")
+
+    def __repr__(self) -> str:
+        return f"<ApplicationSDG {self.application_id}:{self.goal}>"
+
+
+class CostLine(db.Model):
+    __tablename__ = "cost_lines"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    category: Mapped[CostCategory] = mapped_column(enum_column(CostCategory, "cost_category"))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    #: Whole kroner.
+    amount: Mapped[int]
+
+    application: Mapped[Application] = relationship(back_populates="cost_lines")
+
+    def __repr__(self) -> str:
+        return f"<CostLine {self.category} {self.amount}>"
+
+
+class FinancingLine(db.Model):
+    """Financing other than the amount applied for. Own work is hours × hourly rate."""
+
+    __tablename__ = "financing_lines"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[FinancingKind] = mapped_column(enum_column(FinancingKind, "financing_kind"))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    hours: Mapped[int | None]
+    hourly_rate: Mapped[int | None]
+    #: Whole kroner; for own work, hours × hourly rate.
+    amount: Mapped[int]
+
+    application: Mapped[Application] = relationship(back_populates="financing_lines")
+
+    def __repr__(self) -> str:
+        return f"<FinancingLine {self.kind} {self.amount}>"
+
+
+class DeMinimisAid(db.Model):
+    """Bagatellmessig støtte the applicant declares received in the last three years."""
+
+    __tablename__ = "de_minimis_aid"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    grantor: Mapped[str] = mapped_column(String(200))
+    granted_on: Mapped[date]
+    #: Whole kroner.
+    amount: Mapped[int]
+
+    application: Mapped[Application] = relationship(back_populates="aid_received")
+
+    def __repr__(self) -> str:
+        return f"<DeMinimisAid {self.grantor} {self.amount}>"
+
+
+class ConfidentialField(db.Model):
+    """A text field the applicant marks as a business secret (offentleglova §13)."""
+
+    __tablename__ = "confidential_fields"
+    __table_args__ = (UniqueConstraint("application_id", "field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(50))
+    reason: Mapped[str] = mapped_column(Text)
+
+    application: Mapped[Application] = relationship(back_populates="confidential")
+
+    def __repr__(self) -> str:
+        return f"<ConfidentialField {self.field}>"
+
+
+class Attachment(db.Model):
+    """An uploaded file, stored under a random name outside the static folder."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    #: The name the applicant's file had; shown, never used as a path.
+    filename: Mapped[str] = mapped_column(String(255))
+    #: Random name in <instance>/uploads/.
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Determined from the content, not the name.
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="attachments")
+
+    def __repr__(self) -> str:
+        return f"<Attachment {self.id} {self.filename!r}>"
+
+
+class Submission(db.Model):
+    """A frozen copy of the application as submitted. Never changed after."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("application_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    #: 1 for the first submission, then one more for each answer to an information request.
+    number: Mapped[int]
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: The whole application as JSON, for the record; live figures are not read from it.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    application: Mapped[Application] = relationship(back_populates="submissions")
+    submitted_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Submission {self.application_id}#{self.number}>"
+
+
+class InfoRequest(db.Model):
+    """A caseworker's request for missing information (forvaltningsloven §17)."""
+
+    __tablename__ = "info_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    message: Mapped[str] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship(back_populates="info_requests")
+    requested_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<InfoRequest {self.id} on {self.application_id}>"

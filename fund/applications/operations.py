@@ -1,0 +1,309 @@
+"""State changes of applications. Each writes the audit log; the caller commits."""
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from fund.applications.models import (
+    Application,
+    ApplicationMeasure,
+    ApplicationSDG,
+    ApplicationState,
+    ConfidentialField,
+    CostLine,
+    DeMinimisAid,
+    FinancingLine,
+    InfoRequest,
+    Submission,
+)
+from fund.applications.rules import Problem, Settings, checklist
+from fund.audit.models import AuditEvent
+from fund.audit.operations import record
+from fund.auth.models import Organisation, User
+from fund.calls.models import Call, Fund
+from fund.core.types import utcnow
+from fund.extensions import db
+from fund.mail.operations import queue_mail
+from fund.plan.models import Measure, Strategy
+
+EDITABLE = (ApplicationState.DRAFT, ApplicationState.INFO_REQUESTED)
+WITHDRAWABLE = (ApplicationState.SUBMITTED, ApplicationState.INFO_REQUESTED)
+#: Saves by the same person within this window share one audit event.
+SAVE_AUDIT_WINDOW = timedelta(minutes=10)
+
+class ApplicationError(ValueError):
+    """Refused by the rules; the message is for the user."""
+
+
+class StaleApplication(ApplicationError):
+    """Someone saved a newer version since this form was opened."""
+
+
+class LateSubmission(ApplicationError):
+    pass
+
+
+class NotReady(ApplicationError):
+    def __init__(self, problems: list[Problem]):
+        super().__init__(_("Søknaden mangler noe før den kan sendes inn."))
+        self.problems = problems
+
+
+def start_application(call: Call, organisation: Organisation, user: User) -> Application:
+    if not call.is_open:
+        raise ApplicationError(_("Utlysningen er ikke åpen for søknader."))
+    application = Application(call=call, organisation=organisation, created_by=user,
+                              updated_by=user, contact_name=user.name,
+                              contact_email=user.email, contact_phone=user.phone or "")
+    db.session.add(application)
+    record("application.created", application, actor=user, call=call.id,
+           organisation=organisation.orgnr)
+    return application
+
+
+def _audit_save(application: Application, user: User, changed: list[str]) -> None:
+    last = db.session.execute(
+        select(AuditEvent).where(AuditEvent.object_type == "applications",
+                                 AuditEvent.object_id == application.id)
+        .order_by(AuditEvent.id.desc()).limit(1)).scalar_one_or_none()
+    if last is not None and last.action == "application.saved" and last.actor_id == user.id \
+            and last.at > utcnow() - SAVE_AUDIT_WINDOW:
+        return
+    record("application.saved", application, actor=user, fields=sorted(changed))
+
+
+def save_draft(application: Application, user: User, version: int | None, *,
+               fields: dict | None = None, strategies: list[Strategy] | None = None,
+               measures: dict[int, str] | None = None, cost_lines: list[dict] | None = None,
+               financing_lines: list[dict] | None = None, aid: list[dict] | None = None,
+               sdgs: set[int] | None = None, confidential: dict[str, str] | None = None) -> None:
+    """Store what the applicant has written. Nothing is required yet; parts that are
+    None are left as they are. A save based on an older version is refused."""
+    if application.state not in EDITABLE:
+        raise ApplicationError(_("Søknaden er sendt inn og kan ikke endres."))
+    if version is not None and version != application.version:
+        raise StaleApplication(_(
+            "%(name)s lagret søknaden %(time)s, etter at du åpnet den. Endringene dine er "
+            "ikke lagret, men står fortsatt i skjemaet under.",
+            name=application.updated_by.name if application.updated_by else _("Noen"),
+            time=_time(application.updated_at)))
+    changed = []
+    for name, value in (fields or {}).items():
+        if getattr(application, name) != value:
+            setattr(application, name, value)
+            changed.append(name)
+    if strategies is not None and {s.id for s in strategies} != \
+            {s.id for s in application.strategies}:
+        application.strategies = strategies
+        changed.append("strategies")
+    if measures is not None:
+        current = {m.measure_id: m for m in application.measures}
+        if {k: v.how for k, v in current.items()} != measures:
+            application.measures = [
+                current.get(measure_id) or ApplicationMeasure(measure_id=measure_id)
+                for measure_id in measures]
+            for chosen in application.measures:
+                chosen.how = measures[chosen.measure_id]
+            changed.append("measures")
+    for name, rows, model in (("cost_lines", cost_lines, CostLine),
+                              ("financing_lines", financing_lines, FinancingLine),
+                              ("aid_received", aid, DeMinimisAid)):
+        if rows is not None and rows != [_line_dict(line, rows) for line in
+                                         getattr(application, name)]:
+            setattr(application, name, [model(**row) for row in rows])
+            changed.append(name)
+    if sdgs is not None and sdgs != set(application.sdgs):
+        kept = {row.goal: row for row in application.sdg_rows if row.goal in sdgs}
+        application.sdg_rows = [kept.get(goal) or ApplicationSDG(goal=goal)
+                                for goal in sorted(sdgs)]
+        changed.append("sdgs")
+    if confidential is not None and confidential != {c.field: c.reason
+                                                     for c in application.confidential}:
+        application.confidential = [ConfidentialField(field=f, reason=r)
+                                    for f, r in confidential.items()]
+        changed.append("confidential")
+    if changed:
+        application.updated_at = utcnow()
+        application.updated_by = user
+        _audit_save(application, user, changed)
+        db.session.flush()
+
+
+def _line_dict(line, rows) -> dict:
+    keys = rows[0].keys() if rows else ()
+    return {key: getattr(line, key) for key in keys}
+
+
+def _time(moment: datetime) -> str:
+    from fund.core.formatting import format_datetime
+    return format_datetime(moment)
+
+
+def delete_draft(application: Application, user: User) -> None:
+    if application.state != ApplicationState.DRAFT or application.submissions:
+        raise ApplicationError(_("Bare utkast som aldri er sendt inn kan slettes."))
+    record("application.deleted", application, actor=user, title=application.title)
+    db.session.delete(application)
+
+
+def problems_for(application: Application) -> list[Problem]:
+    settings = Settings.from_config(current_app.config)
+    from fund.core.formatting import to_local
+    return checklist(application, settings, to_local(utcnow()).date())
+
+
+def _next_case_number(application: Application) -> str:
+    prefix = f"{'KF' if application.call.fund == Fund.KLIMAFOND else 'NF'}-" \
+             f"{application.call.year}-"
+    taken = db.session.execute(select(func.max(Application.case_number)).where(
+        Application.case_number.like(f"{prefix}%"))).scalar()
+    number = int(taken.rsplit("-", 1)[1]) + 1 if taken else 1
+    return f"{prefix}{number:04d}"
+
+
+def submit(application: Application, user: User) -> Submission:
+    """Freeze the application as submitted, give it a case number, send a receipt.
+
+    Refused after the call's deadline, to the second, unless it answers a caseworker's
+    request for information. The draft is kept either way.
+    """
+    if application.state not in EDITABLE:
+        raise ApplicationError(_("Søknaden er allerede sendt inn."))
+    answering = application.open_info_request
+    now = utcnow()
+    if answering is None and now >= application.call.closes_at:
+        raise LateSubmission(_(
+            "Søknadsfristen gikk ut %(deadline)s. Søknaden kan ikke sendes inn lenger, men "
+            "utkastet ditt er lagret.", deadline=_time(application.call.closes_at)))
+    problems = problems_for(application)
+    if problems:
+        raise NotReady(problems)
+    if application.case_number is None:
+        application.case_number = _next_case_number(application)
+    if application.submitted_at is None:
+        application.submitted_at = now
+    application.state = ApplicationState.SUBMITTED
+    if answering is not None:
+        answering.answered_at = now
+    submission = Submission(number=len(application.submissions) + 1, submitted_at=now,
+                            submitted_by_id=user.id, snapshot={})
+    application.submissions.append(submission)
+    db.session.flush()
+    submission.snapshot = snapshot(application, submission)
+    record("application.submitted", application, actor=user,
+           case_number=application.case_number, submission=submission.number,
+           answers_request=answering.id if answering else None)
+    _send_receipt(application, submission, user)
+    return submission
+
+
+def _send_receipt(application: Application, submission: Submission, user: User) -> None:
+    from fund.applications.receipt import receipt_pdf  # WeasyPrint loads on first use
+    attachments = [(f"kvittering-{application.case_number}.pdf", "application/pdf",
+                    receipt_pdf(application, submission))]
+    recipients = {user.email, application.contact_email or user.email}
+    for address in sorted(recipients):
+        queue_mail(address, _("Kvittering: %(case)s %(title)s", case=application.case_number,
+                              title=application.title),
+                   "application_receipt", attachments=attachments, application=application,
+                   submission=submission)
+
+
+def withdraw(application: Application, user: User) -> None:
+    if application.state not in WITHDRAWABLE:
+        raise ApplicationError(_("Søknaden kan ikke trekkes nå."))
+    application.state = ApplicationState.WITHDRAWN
+    record("application.withdrawn", application, actor=user)
+    queue_mail(user.email, _("Søknad %(case)s er trukket", case=application.case_number),
+               "application_withdrawn", application=application)
+
+
+def request_info(application: Application, caseworker: User, message: str) -> InfoRequest:
+    if application.state != ApplicationState.SUBMITTED:
+        raise ApplicationError(_("Du kan bare be om opplysninger i en innsendt søknad."))
+    message = (message or "").strip()
+    if not message:
+        raise ApplicationError(_("Skriv hva søkeren må sende."))
+    request = InfoRequest(requested_by=caseworker, message=message.strip())
+    application.info_requests.append(request)
+    application.state = ApplicationState.INFO_REQUESTED
+    record("application.info_requested", application, actor=caseworker, message=message)
+    members = [m.user for m in application.organisation.memberships]
+    for address in sorted({application.contact_email, *(u.email for u in members)} - {""}):
+        queue_mail(address, _("Vi trenger flere opplysninger: %(case)s",
+                              case=application.case_number),
+                   "application_info_requested", application=application,
+                   info_request=request)
+    return request
+
+
+def snapshot(application: Application, submission: Submission) -> dict:
+    """The whole application as plain JSON, frozen at submission."""
+    org = application.organisation
+    climate = None
+    if application.call.fund == Fund.KLIMAFOND:
+        climate = {"category": application.climate_category.value
+                   if application.climate_category else None,
+                   "baseline": application.climate_baseline,
+                   "co2e_cut_tonnes": str(application.co2e_cut_tonnes)
+                   if application.co2e_cut_tonnes is not None else None,
+                   "method": application.co2e_method}
+    measures = sorted(application.measures, key=lambda m: _measure_sort_key(m.measure))
+    return {
+        "case_number": application.case_number,
+        "submission_number": submission.number,
+        "submitted_at": submission.submitted_at.isoformat(),
+        "call": {"id": application.call.id, "title": application.call.title,
+                 "fund": application.call.fund.value, "year": application.call.year,
+                 "closes_at": application.call.closes_at.isoformat()},
+        "organisation": {"orgnr": org.orgnr, "name": org.name, "org_form": org.org_form,
+                         "address": org.address, "postcode": org.postcode, "city": org.city,
+                         "municipality_number": org.municipality_number,
+                         "bank_account": org.bank_account,
+                         "vat_registered": org.vat_registered},
+        "contact": {"name": application.contact_name, "email": application.contact_email,
+                    "phone": application.contact_phone},
+        "project_leader": application.project_leader,
+        "project": {name: getattr(application, name) for name in (
+            "title", "summary", "description", "background", "goals", "anchoring", "partners",
+            "milestones", "not_started", "additionality")} | {
+            "starts_on": _iso(application.starts_on), "ends_on": _iso(application.ends_on)},
+        "effects": {name: getattr(application, name) for name in (
+            "knowledge_jobs", "other_jobs", "competence", "education_partners",
+            "international")},
+        "climate": climate,
+        "strategies": [{"code": s.code, "title": s.title} for s in application.strategies],
+        "measures": [{"code": m.measure.code, "text": m.measure.text, "how": m.how}
+                     for m in measures],
+        "sdgs": application.sdgs,
+        "budget": {
+            "cost_lines": [{"category": c.category.value, "description": c.description,
+                            "amount": c.amount} for c in application.cost_lines],
+            "financing_lines": [{"kind": f.kind.value, "description": f.description,
+                                 "hours": f.hours, "hourly_rate": f.hourly_rate,
+                                 "amount": f.amount} for f in application.financing_lines],
+            "amount_applied": application.amount_applied,
+            "total_cost": application.total_cost,
+            "total_financing": application.total_financing,
+            "share_applied_percent": str(application.share_applied_percent)
+            if application.share_applied_percent is not None else None,
+        },
+        "de_minimis": {"in_group": application.in_group,
+                       "group_details": application.group_details,
+                       "aid": [{"grantor": a.grantor, "granted_on": a.granted_on.isoformat(),
+                                "amount": a.amount} for a in application.aid_received]},
+        "confidential": {c.field: c.reason for c in application.confidential},
+        "attachments": [{"filename": a.filename, "content_type": a.content_type,
+                         "size": a.size, "sha256": a.sha256} for a in application.attachments],
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _measure_sort_key(measure: Measure):
+    strategy, _, number = measure.code.partition("-")
+    return strategy, int(number) if number.isdigit() else 0

@@ -1,0 +1,64 @@
+"""The kvittering (receipt): the application as submitted, as a PDF for the applicant."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import current_app, render_template
+from stdnum.no import kontonr, orgnr
+from weasyprint import HTML
+
+from fund.applications.labels import (
+    CLIMATE_CATEGORY_LABELS,
+    CONFIDENTIAL_FIELD_LABELS,
+    COST_CATEGORY_LABELS,
+    FINANCING_KIND_LABELS,
+    SDG_LABELS,
+)
+from fund.core import formatting
+
+
+def receipt_pdf(application, submission) -> bytes:
+    """Render the receipt for one submission (A4 PDF/A-2b, for the applicant's records).
+
+    Everything shown is read from ``submission.snapshot``, never from the live
+    application, so a receipt printed again later shows what was received.
+    """
+    html = render_template("pdf/receipt.html", s=submission.snapshot, **_helpers())
+    return HTML(string=html, base_url=current_app.root_path).write_pdf(
+        pdf_variant="pdf/a-2b")
+
+
+def _helpers() -> dict:
+    return {
+        "iso_datetime": lambda value: formatting.format_datetime(_parse_datetime(value)),
+        "iso_date": lambda value: formatting.format_date(date.fromisoformat(value))
+        if value else "",
+        "number": _number,
+        "percent": lambda value: formatting.format_percent(Decimal(value))
+        if value is not None else "",
+        "file_size": _file_size,
+        "orgnr": lambda value: orgnr.format(value) if value else "",
+        "bank_account": lambda value: kontonr.format(value) if value else "",
+        "COST_CATEGORY_LABELS": COST_CATEGORY_LABELS,
+        "FINANCING_KIND_LABELS": FINANCING_KIND_LABELS,
+        "CLIMATE_CATEGORY_LABELS": CLIMATE_CATEGORY_LABELS,
+        "SDG_LABELS": SDG_LABELS,
+        "FIELD_LABELS": CONFIDENTIAL_FIELD_LABELS,
+        "municipality": current_app.config["MUNICIPALITY_NAME"],
+    }
+
+
+def _parse_datetime(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _number(value) -> str:
+    return formatting.format_number(Decimal(str(value))) if value not in (None, "") else ""
+
+
+def _file_size(size: int) -> str:
+    if size < 1024:
+        return f"{size}\u00a0B"
+    if size < 1024 * 1024:
+        return _number(round(Decimal(size) / 1024)) + "\u00a0kB"
+    return _number(round(Decimal(size) / (1024 * 1024), 1)) + "\u00a0MB"

@@ -1,0 +1,401 @@
+"""The applicant's journey: a draft that is never lost, a checklist, a submission that
+happens once and before the deadline, a receipt, and a withdrawal."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from fund.applications.models import Application, ApplicationState, Submission
+from fund.audit.models import AuditEvent
+from fund.auth.models import Role
+from fund.extensions import db as _db
+from fund.mail.models import OutboxMessage
+from fund.plan.models import Measure
+from tests.helpers import (
+    browser_form,
+    csrf_token,
+    login,
+    make_application,
+    make_call,
+    make_organisation,
+    make_user,
+    post_form,
+)
+
+
+def html_of(response) -> str:
+    return response.get_data(as_text=True).replace("\xa0", " ")
+
+
+def fresh(application) -> Application:
+    _db.session.expire_all()
+    return _db.session.get(Application, application.id)
+
+
+def audit(action, application) -> list[AuditEvent]:
+    return _db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == action, AuditEvent.object_id == application.id)).all()
+
+
+@pytest.fixture
+def setting(db):
+    user = make_user("siri@example.no", name="Siri Søker")
+    org = make_organisation(user)
+    call = make_call(max_grant=200_000, max_share_percent=50)
+    _db.session.commit()
+    return user, org, call
+
+
+def edit_path(application) -> str:
+    return f"/soknader/{application.id}"
+
+
+def save(client, application, data, version=None):
+    """Change some fields of the form, as a person would, and press "Lagre utkast"."""
+    path = edit_path(application)
+    fields = browser_form(client.get(path).get_data(as_text=True), "application-form")
+    fields.update(data)
+    if version is not None:
+        fields["version"] = str(version)
+    return client.post(path, data={**fields, "save": "1"})
+
+
+def test_an_applicant_starts_a_draft_for_their_organisation(client, setting):
+    user, org, call = setting
+    login(client, user)
+    assert "Start søknad" in html_of(client.get("/soknader"))
+    response = post_form(client, f"/utlysninger/{call.id}/soknad", {"organisation": str(org.id)})
+    assert response.status_code == 302
+    application = _db.session.scalars(select(Application)).one()
+    assert response.headers["Location"].endswith(edit_path(application))
+    assert application.state == ApplicationState.DRAFT
+    assert application.contact_name == "Siri Søker"  # filled in from the account
+    assert audit("application.created", application)
+
+
+def test_a_draft_keeps_everything_and_comes_back_after_logging_in_again(app, client, setting):
+    user, org, call = setting
+    application = make_application(call, org, user, complete=False)
+    _db.session.commit()
+    measure = _db.session.scalars(select(Measure).where(Measure.code == "2B-1")).one()
+    login(client, user)
+    response = save(client, application, {
+        "title": "Bedriftsbesøk med effekt", "summary": "Kort om prosjektet.",
+        "measure": str(measure.id), f"how-{measure.id}": "Vi besøker 40 bedrifter.",
+        "sdg": ["9", "13"],
+        "cost_lines-0-category": "personnel", "cost_lines-0-description": "Prosjektleder",
+        "cost_lines-0-amount": "250000",
+        "financing_lines-0-kind": "own_work", "financing_lines-0-hours": "100",
+        "financing_lines-0-hourly_rate": "800",
+        "conf-description": "1", "conf-reason-description": "Inneholder prisstrategi.",
+        "description": "Hemmelig plan.", "starts_on": "2027-02-01"})
+    assert response.status_code == 302
+    application = fresh(application)
+    assert application.title == "Bedriftsbesøk med effekt"
+    assert [s.code for s in application.strategies] == ["2B"]  # chosen with its measure
+    assert application.measures[0].how == "Vi besøker 40 bedrifter."
+    assert application.sdgs == [9, 13]
+    assert application.cost_lines[0].amount == 250_000
+    assert application.financing_lines[0].amount == 80_000  # 100 hours × kr 800
+    assert application.confidential_reason("description") == "Inneholder prisstrategi."
+
+    elsewhere = app.test_client()  # the session expired; a new login
+    login(elsewhere, user)
+    html = html_of(elsewhere.get(edit_path(application)))
+    assert 'value="Bedriftsbesøk med effekt"' in html
+    assert "Vi besøker 40 bedrifter." in html and "Inneholder prisstrategi." in html
+    assert re.search(r'<input[^>]*id="sdg-13"[^>]*checked', html)
+
+
+def test_a_bad_number_is_explained_and_the_rest_is_saved(client, setting):
+    user, org, call = setting
+    application = make_application(call, org, user, complete=False)
+    _db.session.commit()
+    login(client, user)
+    response = save(client, application, {"title": "Mitt prosjekt",
+                                          "amount_applied": "100 000,-"})
+    html = html_of(response)
+    assert response.status_code == 200
+    assert "Det du skrev er lagret, bortsett fra feltene som er merket." in html
+    assert 'href="#amount_applied"' in html
+    assert 'value="100 000,-"' in html  # what was typed is still there to correct
+    assert fresh(application).title == "Mitt prosjekt"
+
+
+def test_a_stale_save_does_not_overwrite_the_newer_text(app, client, setting):
+    user, org, call = setting
+    colleague = make_user("kollega@example.no", name="Kari Kollega")
+    from fund.auth.models import Membership
+    org.memberships.append(Membership(user=colleague))
+    application = make_application(call, org, user, complete=False, title="Første tittel")
+    _db.session.commit()
+    opened_at = fresh(application).version
+    other = app.test_client()
+    login(other, colleague)
+    assert save(other, application, {"title": "Kollegaens tittel"}).status_code == 302
+
+    login(client, user)
+    response = save(client, application, {"title": "Min tittel"}, version=opened_at)
+    html = html_of(response)
+    assert response.status_code == 409
+    assert "Kari Kollega lagret søknaden" in html and "ikke lagret" in html
+    assert 'value="Min tittel"' in html  # my text is not lost: it is still in the form
+    assert fresh(application).title == "Kollegaens tittel"
+
+
+def test_autosave_saves_and_refuses_a_stale_version(client, setting):
+    user, org, call = setting
+    application = make_application(call, org, user, complete=False)
+    _db.session.commit()
+    login(client, user)
+    token = csrf_token(client, edit_path(application))
+    version = fresh(application).version
+    response = client.post(f"{edit_path(application)}/autolagre", data={
+        "csrf_token": token, "version": str(version), "title": "Skrevet i farta"})
+    assert response.status_code == 200 and response.json["ok"]
+    assert response.json["version"] == version + 1
+    assert fresh(application).title == "Skrevet i farta"
+    response = client.post(f"{edit_path(application)}/autolagre", data={
+        "csrf_token": token, "version": str(version), "title": "Gammel fane"})
+    assert response.status_code == 409 and response.json["stale"]
+    assert fresh(application).title == "Skrevet i farta"
+
+
+def test_the_checklist_links_every_missing_field_and_failed_rule(client, setting):
+    user, org, call = setting
+    org.municipality_number = "0301"
+    application = make_application(call, org, user, complete=False, amount_applied=250_000)
+    _db.session.commit()
+    login(client, user)
+    html = html_of(client.get(f"{edit_path(application)}/send-inn"))
+    assert f'href="{edit_path(application)}#title"' in html
+    assert "Gi prosjektet en tittel." in html
+    assert "Velg minst ett tiltak prosjektet bidrar til." in html
+    assert "Organisasjonen er ikke registrert i Lillestrøm" in html
+    assert "Tilskudd gis bare til prosjekter som ikke er startet" in html
+    assert "høyere enn utlysningens største tilskudd (kr 200 000)" in html
+    assert "Send inn søknaden</button>" not in html
+
+
+def test_the_amount_share_and_de_minimis_rules(client, setting):
+    from datetime import date
+
+    from fund.applications.models import DeMinimisAid
+    user, org, call = setting
+    application = make_application(call, org, user, amount_applied=180_000)
+    application.financing_lines[0].amount = 120_000
+    application.aid_received = [DeMinimisAid(grantor="Innovasjon Norge",
+                                             granted_on=date.today() - timedelta(days=300),
+                                             amount=3_400_000)]
+    _db.session.commit()
+    login(client, user)
+    html = html_of(client.get(f"{edit_path(application)}/send-inn"))
+    assert "Dere søker om 60.0 % av kostnadene; utlysningen tillater høyst 50 %" in html \
+        or "Dere søker om 60,0 % av kostnadene" in html
+    assert "over taket på kr 3 450 000 (300 000 euro)" in html
+
+
+def submit(client, application):
+    path = f"{edit_path(application)}/send-inn"
+    html = client.get(path).get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', html) or \
+        re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert version, re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", html[html.find("<main"):]))[:3000]
+    return client.post(path, data={"csrf_token": token.group(1), "confirm": "y",
+                                   "version": version.group(1), "submit": "1"})
+
+
+def test_submitting_freezes_a_snapshot_gives_a_case_number_and_sends_a_receipt(client, setting):
+    user, org, call = setting
+    application = make_application(call, org, user)
+    _db.session.commit()
+    login(client, user)
+    response = submit(client, application)
+    assert response.status_code == 302, html_of(response)[:3000]
+    application = fresh(application)
+    assert application.state == ApplicationState.SUBMITTED
+    assert re.fullmatch(rf"NF-{call.year}-0001", application.case_number)
+    [submission] = application.submissions
+    assert submission.snapshot["project"]["title"] == "Grønn varmepumpe for Kjeller"
+    assert submission.snapshot["measures"][0]["code"] == "1B-3"
+    receipt = html_of(client.get(response.headers["Location"]))
+    assert application.case_number in receipt
+    mail = _db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.subject.contains(application.case_number))).one()
+    assert mail.to_address == user.email and application.case_number in mail.body_text
+    assert audit("application.submitted", application)
+    # the submitted application can no longer be changed
+    response = post_form(client, edit_path(application), {"title": "Endret etterpå"},
+                         form_page="/soknader")
+    assert response.status_code == 302
+    assert fresh(application).title == "Grønn varmepumpe for Kjeller"
+
+
+def test_a_double_click_submits_once(client, setting):
+    user, org, call = setting
+    application = make_application(call, org, user)
+    _db.session.commit()
+    login(client, user)
+    path = f"{edit_path(application)}/send-inn"
+    html = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    data = {"csrf_token": token, "confirm": "y", "version": version, "submit": "1"}
+    first, second = client.post(path, data=data), client.post(path, data=data)
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"].endswith("/kvittering")
+    assert len(_db.session.scalars(select(Submission)).all()) == 1
+    assert len(audit("application.submitted", application)) == 1
+
+
+def closing_soon(call):
+    """Deadlines in tests are near, so that a login survives the time travel."""
+    from fund.core.types import utcnow
+    call.closes_at = utcnow().replace(microsecond=0) + timedelta(hours=1)
+
+
+def test_a_late_submission_is_refused_and_the_draft_is_kept(client, setting):
+    user, org, call = setting
+    closing_soon(call)
+    application = make_application(call, org, user)
+    _db.session.commit()
+    login(client, user)
+    path = f"{edit_path(application)}/send-inn"
+    html = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    with time_machine.travel(call.closes_at + timedelta(seconds=1), tick=False):
+        response = client.post(path, data={"csrf_token": token, "confirm": "y",
+                                           "version": version, "submit": "1"})
+        html = html_of(client.get(path))
+    assert "Søknadsfristen gikk ut" in html and "utkastet ditt er lagret" in html
+    application = fresh(application)
+    assert application.state == ApplicationState.DRAFT and application.case_number is None
+    assert application.title == "Grønn varmepumpe for Kjeller"
+    assert response.status_code in (200, 302)
+
+
+def test_submitting_one_second_before_the_deadline_works(client, setting):
+    user, org, call = setting
+    closing_soon(call)
+    application = make_application(call, org, user)
+    _db.session.commit()
+    login(client, user)
+    with time_machine.travel(call.closes_at - timedelta(seconds=1), tick=False):
+        response = submit(client, application)
+    assert response.status_code == 302
+    assert fresh(application).state == ApplicationState.SUBMITTED
+
+
+def test_the_applicant_withdraws_a_submitted_application(client, setting):
+    user, org, call = setting
+    application = make_application(call, org, user)
+    _db.session.commit()
+    login(client, user)
+    submit(client, application)
+    response = post_form(client, f"{edit_path(application)}/trekk", {},
+                         form_page=edit_path(application))
+    assert response.status_code == 302
+    assert fresh(application).state == ApplicationState.WITHDRAWN
+    assert audit("application.withdrawn", application)
+    assert "Trukket av søker" in html_of(client.get(edit_path(application)))
+
+
+def test_another_applicants_application_answers_404_everywhere(app, client, setting):
+    user, org, call = setting
+    application = make_application(call, org, user)
+    _db.session.commit()
+    stranger = make_user("fremmed@example.no")
+    make_organisation(stranger, orgnr="912345696", name="Fremmed AS")
+    _db.session.commit()
+    login(client, stranger)
+    token = csrf_token(client, "/soknader")
+    base = edit_path(application)
+    for path in (base, f"{base}/send-inn", f"{base}/kvittering", f"{base}/kvittering.pdf",
+                 f"{base}/vedlegg/1"):
+        assert client.get(path).status_code == 404, path
+    for path in (base, f"{base}/autolagre", f"{base}/trekk", f"{base}/slett",
+                 f"{base}/send-inn"):
+        assert client.post(path, data={"csrf_token": token}).status_code == 404, path
+
+
+def test_caseworkers_do_not_see_drafts_but_see_submitted_applications(client, setting):
+    user, org, call = setting
+    application = make_application(call, org, user)
+    caseworker = make_user("sb@example.no", Role.CASEWORKER)
+    _db.session.commit()
+    login(client, caseworker)
+    assert client.get(edit_path(application)).status_code == 404
+    application.state = ApplicationState.SUBMITTED
+    _db.session.commit()
+    assert client.get(edit_path(application)).status_code == 200
+
+
+def test_a_caseworker_asks_for_more_and_the_applicant_answers_after_the_deadline(app, client,
+                                                                                 setting):
+    user, org, call = setting
+    closing_soon(call)
+    application = make_application(call, org, user)
+    caseworker = make_user("sb@example.no", Role.CASEWORKER, name="Sara Saksbehandler")
+    _db.session.commit()
+    login(client, user)
+    submit(client, application)
+    office = app.test_client()
+    login(office, caseworker)
+    response = post_form(office, f"/saksbehandling/soknader/{application.id}/be-om-opplysninger",
+                         {"message": "Send styrevedtaket."}, form_page=edit_path(application))
+    assert response.status_code == 302
+    assert fresh(application).state == ApplicationState.INFO_REQUESTED
+    mail = _db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.body_text.contains("Send styrevedtaket."))).first()
+    assert mail is not None and mail.to_address == user.email
+
+    with time_machine.travel(call.closes_at + timedelta(hours=3), tick=False):
+        html = html_of(client.get(edit_path(application)))
+        assert "Send styrevedtaket." in html
+        save(client, application, {"anchoring": "Styrevedtak 12. mars, vedlagt."})
+        response = submit(client, application)
+        assert response.status_code == 302
+    application = fresh(application)
+    assert application.state == ApplicationState.SUBMITTED
+    assert [s.number for s in application.submissions] == [1, 2]
+    assert application.submissions[1].snapshot["project"]["anchoring"] == \
+        "Styrevedtak 12. mars, vedlagt."
+    assert application.submissions[0].snapshot["project"]["anchoring"] != \
+        application.submissions[1].snapshot["project"]["anchoring"]  # history kept
+    assert application.info_requests[0].answered_at is not None
+
+
+def test_a_draft_can_be_deleted_by_its_owner(client, setting):
+    user, org, call = setting
+    application = make_application(call, org, user, complete=False)
+    _db.session.commit()
+    login(client, user)
+    response = post_form(client, f"{edit_path(application)}/slett", {},
+                         form_page=edit_path(application))
+    assert response.status_code == 302
+    _db.session.expunge_all()
+    assert _db.session.scalars(select(Application)).first() is None
+
+
+def test_the_dashboard_shows_status_and_next_step_in_constant_queries(client, setting):
+    from tests.helpers import count_queries
+    user, org, call = setting
+    make_application(call, org, user, complete=False, title="Første")
+    _db.session.commit()
+    login(client, user)
+    client.get("/soknader")
+    with count_queries() as few:
+        html = html_of(client.get("/soknader"))
+    assert "Første" in html and "Utkast" in html and "Fortsett utfyllingen" in html
+    for i in range(12):
+        make_application(call, org, user, complete=False, title=f"Søknad {i}")
+    _db.session.commit()
+    with count_queries() as many:
+        client.get("/soknader")
+    assert many.count == few.count
