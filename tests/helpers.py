@@ -83,12 +83,14 @@ class count_queries:
     def __enter__(self):
         from sqlalchemy import event
         self.count = 0
+        self.statements = []
         self.engine = _db.engine
         event.listen(self.engine, "before_cursor_execute", self._count)
         return self
 
-    def _count(self, *args):
+    def _count(self, conn, cursor, statement, *args):
         self.count += 1
+        self.statements.append(statement)
 
     def __exit__(self, *exc):
         from sqlalchemy import event

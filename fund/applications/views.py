@@ -320,7 +320,20 @@ def _save_posted(application: Application, form: ApplicationForm, uploads: bool)
     return errors
 
 
+BUDGET_FIELDS = {"amount_applied", "financing", "costs", "aid"}
+
+
+def _history(application: Application) -> list[AuditEvent]:
+    return db.session.execute(
+        select(AuditEvent).where(AuditEvent.object_type == "applications",
+                                 AuditEvent.object_id == application.id,
+                                 AuditEvent.action.in_(HISTORY_ACTIONS))
+        .order_by(AuditEvent.id)).scalars().all()
+
+
 def _render_edit(application, form, errors=None, stale=None, status=200):
+    budget_problems = [p for p in problems_for(application) if p.field in BUDGET_FIELDS
+                       and (p.rule or p.field == "financing")]
     return render_template(
         "applications/edit.html", application=application, form=form, errors=errors or {},
         stale=stale, SDG_LABELS=SDG_LABELS, max_strategies=MAX_STRATEGIES,
@@ -328,7 +341,8 @@ def _render_edit(application, form, errors=None, stale=None, status=200):
         chosen_measures=_chosen_measures(application, form),
         chosen_strategies=_chosen_strategy_ids(application, form),
         chosen_sdgs=_chosen_sdgs(application, form),
-        confidential=_confidential_state(application, form)), status
+        confidential=_confidential_state(application, form), budget_problems=budget_problems,
+        history=_history(application), HISTORY_ACTIONS=HISTORY_ACTIONS), status
 
 
 def _posted() -> bool:
@@ -586,13 +600,8 @@ def request_info_view(application_id):
 # Read-only view ------------------------------------------------------------------------------
 
 def show(application: Application):
-    history = db.session.execute(
-        select(AuditEvent).where(AuditEvent.object_type == "applications",
-                                 AuditEvent.object_id == application.id,
-                                 AuditEvent.action.in_(HISTORY_ACTIONS))
-        .order_by(AuditEvent.id)).scalars().all()
     return render_template(
-        "applications/show.html", application=application, history=history,
+        "applications/show.html", application=application, history=_history(application),
         HISTORY_ACTIONS=HISTORY_ACTIONS, STATE_LABELS=STATE_LABELS, SDG_LABELS=SDG_LABELS,
         CONFIDENTIAL_FIELD_LABELS=CONFIDENTIAL_FIELD_LABELS,
         snapshot=application.submissions[-1].snapshot if application.submissions else None,

@@ -228,6 +228,9 @@ def test_submitting_freezes_a_snapshot_gives_a_case_number_and_sends_a_receipt(c
     mail = _db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.subject.contains(application.case_number))).one()
     assert mail.to_address == user.email and application.case_number in mail.body_text
+    [pdf] = mail.attachments
+    assert pdf.content_type == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert pdf.filename == f"kvittering-{application.case_number}.pdf"
     assert audit("application.submitted", application)
     # the submitted application can no longer be changed
     response = post_form(client, edit_path(application), {"title": "Endret etterpå"},
@@ -399,3 +402,25 @@ def test_the_dashboard_shows_status_and_next_step_in_constant_queries(client, se
     with count_queries() as many:
         client.get("/soknader")
     assert many.count == few.count
+
+
+def test_the_application_form_runs_a_constant_number_of_queries(client, setting):
+    from fund.applications.models import ApplicationMeasure, CostCategory, CostLine
+    from tests.helpers import count_queries
+    user, org, call = setting
+    application = make_application(call, org, user)
+    _db.session.commit()
+    login(client, user)
+    client.get(edit_path(application))
+    with count_queries() as few:
+        assert client.get(edit_path(application)).status_code == 200
+    measures = _db.session.scalars(select(Measure).limit(8)).all()
+    application.measures += [ApplicationMeasure(measure=m, how="Slik.") for m in measures
+                             if m.code != "1B-3"]
+    application.cost_lines += [CostLine(category=CostCategory.TRAVEL, amount=i * 1000)
+                               for i in range(10)]
+    _db.session.commit()
+    path = edit_path(application)  # outside the count: the test's own session reloads it
+    with count_queries() as many:
+        assert client.get(path).status_code == 200
+    assert many.count == few.count, "\n".join(s[:150] for s in many.statements)
