@@ -67,7 +67,7 @@ from fund.audit.operations import record
 from fund.auth.models import Membership, Organisation, Role
 from fund.calls.models import Call
 from fund.core.formatting import format_datetime
-from fund.core.http import require
+from fund.core.http import flash_errors, require
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, PlanVersion, Strategy
@@ -591,9 +591,7 @@ def request_info_view(application_id):
             db.session.commit()
             flash(_("Søkeren er bedt om opplysninger og har fått e-post."), "success")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "danger")
+        flash_errors(form)
     return redirect(url_for("applications.edit", application_id=application.id))
 
 

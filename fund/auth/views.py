@@ -43,7 +43,7 @@ from fund.auth.permissions import (
     can_view_organisation,
     is_member,
 )
-from fund.core.http import is_safe_next, require
+from fund.core.http import flash_errors, is_safe_next, require
 from fund.extensions import db
 
 
@@ -295,9 +295,7 @@ def add_member_view(organisation_id):
             db.session.commit()
             flash(_("%(name)s kan nå søke for organisasjonen.", name=user.name), "success")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "danger")
+        flash_errors(form)
     return redirect(url_for("auth.organisation", organisation_id=organisation.id))
 
 

@@ -20,7 +20,7 @@ from fund.calls.operations import (
 )
 from fund.calls.permissions import can_manage_calls
 from fund.core.formatting import from_local, to_local_naive
-from fund.core.http import require
+from fund.core.http import flash_errors, require
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import PlanVersion
@@ -188,9 +188,7 @@ def extend(call_id):
                   _("Fristen er forlenget for begge fondene i den felles utlysningen."),
                   "success")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "danger")
+        flash_errors(form)
     return redirect(url_for("calls.manage_call", call_id=call.id))
 
 

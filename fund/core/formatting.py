@@ -1,6 +1,6 @@
 """Norwegian presentation of dates and amounts, and parsing of local times."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
@@ -44,8 +44,10 @@ def format_datetime_short(value: datetime | None) -> str:
 
 
 def format_date(value) -> str:
-    if value is None:
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = to_local(value).date()
     locale = _locale()

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, flash
 
 
 def require(condition: bool) -> None:
@@ -16,3 +16,10 @@ def is_safe_next(target: str | None) -> bool:
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/") \
         and not target.startswith("//") and "\\" not in target
+
+
+def flash_errors(form) -> None:
+    """For small forms that redirect back: show their errors as messages."""
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "danger")

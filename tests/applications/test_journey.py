@@ -198,16 +198,18 @@ def test_the_amount_share_and_de_minimis_rules(client, setting):
     assert "over taket på kr 3 450 000 (300 000 euro)" in html
 
 
-def submit(client, application):
-    path = f"{edit_path(application)}/send-inn"
-    html = client.get(path).get_data(as_text=True)
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', html) or \
-        re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', html)
+def submit_form(client, application) -> dict:
+    """The confirmation form on the submit page, ticked, as the browser would post it."""
+    html = client.get(f"{edit_path(application)}/send-inn").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', html)
     assert version, re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", html[html.find("<main"):]))[:3000]
-    return client.post(path, data={"csrf_token": token.group(1), "confirm": "y",
-                                   "version": version.group(1), "submit": "1"})
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    return {"csrf_token": token, "confirm": "y", "version": version.group(1), "submit": "1"}
+
+
+def submit(client, application):
+    return client.post(f"{edit_path(application)}/send-inn",
+                       data=submit_form(client, application))
 
 
 def test_submitting_freezes_a_snapshot_gives_a_case_number_and_sends_a_receipt(client, setting):
@@ -245,10 +247,7 @@ def test_a_double_click_submits_once(client, setting):
     _db.session.commit()
     login(client, user)
     path = f"{edit_path(application)}/send-inn"
-    html = client.get(path).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
-    data = {"csrf_token": token, "confirm": "y", "version": version, "submit": "1"}
+    data = submit_form(client, application)
     first, second = client.post(path, data=data), client.post(path, data=data)
     assert first.status_code == second.status_code == 302
     assert second.headers["Location"].endswith("/kvittering")
@@ -269,12 +268,9 @@ def test_a_late_submission_is_refused_and_the_draft_is_kept(client, setting):
     _db.session.commit()
     login(client, user)
     path = f"{edit_path(application)}/send-inn"
-    html = client.get(path).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    data = submit_form(client, application)
     with time_machine.travel(call.closes_at + timedelta(seconds=1), tick=False):
-        response = client.post(path, data={"csrf_token": token, "confirm": "y",
-                                           "version": version, "submit": "1"})
+        response = client.post(path, data=data)
         html = html_of(client.get(path))
     assert "Søknadsfristen gikk ut" in html and "utkastet ditt er lagret" in html
     application = fresh(application)
