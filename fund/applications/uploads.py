@@ -123,6 +123,9 @@ def _sniff_zip(stream: BinaryIO) -> str | None:
             names = {member.filename for member in members}
             found = set()
             if "[Content_Types].xml" in names:
+                types = _read_small(archive, "[Content_Types].xml", limit=64 * 1024) or b""
+                if b"macroEnabled" in types or "vbaProject.bin" in str(names):
+                    return None  # documents with macros are not accepted
                 if "word/document.xml" in names:
                     found.add(DOCX)
                 if "xl/workbook.xml" in names:

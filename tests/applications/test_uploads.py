@@ -226,6 +226,10 @@ def test_a_disguised_file_is_refused_with_the_reason(ctx, folder, data):
                            "word/document.xml": b"", "xl/workbook.xml": b""}),
                  id="word-and-excel-at-once"),
     pytest.param(make_odt(b"application/vnd.oasis.opendocument.spreadsheet"), id="ods"),
+    pytest.param(make_zip({"[Content_Types].xml": CONTENT_TYPES_XML.replace(
+        b"/>", b'><Override ContentType="application/vnd.ms-word.document.macroEnabled.main'
+               b'+xml"/></Types>'), "word/document.xml": b"", "word/vbaProject.bin": b"x"}),
+        id="docm-with-macros"),
     pytest.param(make_odt(b"application/vnd.oasis.opendocument.text\n"), id="odt-mimetype-extra"),
     pytest.param(make_zip({"mimetype": b"application/vnd.oasis.opendocument.text" * 100}),
                  id="odt-mimetype-long"),
