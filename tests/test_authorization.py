@@ -85,6 +85,7 @@ MATRIX = {
         row(LOGIN, 200, 404, 200, 200, 200),
     ("/soknader/<int:application_id>/vedlegg/<int:attachment_id>/slett", "POST"):
         row(LOGIN, 403, 404, 404, 404, 404),
+    ("/saksbehandling/soknader", "GET"): row(LOGIN, 403, 403, 200, 200, 200),
     ("/saksbehandling/soknader/<int:application_id>/be-om-opplysninger", "POST"):
         row(LOGIN, 403, 404, 302, 302, 403),
     ("/forvaltning/utlysninger", "GET"): MANAGERS,

@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from fund.applications.models import Application, ApplicationState
 from fund.auth.models import Organisation, Role, User
 from fund.calls.models import Call, CallState
 from fund.extensions import db as _db
@@ -21,6 +22,14 @@ def test_demo_creates_six_users_two_organisations_and_an_open_call(runner, clien
         ["soker@demo.no"], ["soker2@demo.no"]]
     calls = _db.session.scalars(select(Call)).all()
     assert [c.state for c in calls] == [CallState.OPEN]
+    applications = _db.session.execute(
+        select(User.email, Application.state, Application.case_number)
+        .join(Application.created_by).order_by(User.email, Application.id)).all()
+    assert [(email, state.value, bool(case)) for email, state, case in applications] == [
+        ("soker2@demo.no", "submitted", True), ("soker2@demo.no", "draft", False),
+        ("soker@demo.no", "submitted", True), ("soker@demo.no", "draft", False)]
+    assert all(a.submissions for a in _db.session.scalars(select(Application).where(
+        Application.state == ApplicationState.SUBMITTED)))
     for email in roles:
         login(client, email, "fond-demo-2026")
         assert email in client.get("/min-side").get_data(as_text=True)

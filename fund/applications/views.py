@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
@@ -52,6 +52,7 @@ from fund.applications.operations import (
     withdraw,
 )
 from fund.applications.permissions import (
+    STAFF_VISIBLE,
     can_delete,
     can_edit,
     can_request_info,
@@ -614,3 +615,27 @@ HISTORY_ACTIONS = {
     "application.info_requested": _l("Saksbehandler ba om flere opplysninger"),
     "application.withdrawn": _l("Trukket av søker"),
 }
+
+
+# The municipality's list of received applications -----------------------------------------------
+
+PAGE_SIZE = 50
+
+
+@bp.route("/saksbehandling/soknader")
+@login_required
+def received():
+    require(current_user.is_staff)
+    page = max(request.args.get("side", 1, type=int), 1)
+    calls = db.session.execute(select(Call).order_by(Call.opens_at.desc())).scalars().all()
+    call_id = request.args.get("utlysning", type=int)
+    query = select(Application).where(Application.state.in_(STAFF_VISIBLE)).options(
+        joinedload(Application.organisation), joinedload(Application.call))
+    if call_id:
+        query = query.where(Application.call_id == call_id)
+    rows = db.session.execute(
+        query.order_by(Application.submitted_at.desc(), Application.id.desc())
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
+    return render_template("applications/received.html", applications=rows[:PAGE_SIZE],
+                           has_next=len(rows) > PAGE_SIZE, page=page, calls=calls,
+                           call_id=call_id, STATE_LABELS=STATE_LABELS)

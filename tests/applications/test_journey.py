@@ -420,3 +420,28 @@ def test_the_application_form_runs_a_constant_number_of_queries(client, setting)
     with count_queries() as many:
         assert client.get(path).status_code == 200
     assert many.count == few.count, "\n".join(s[:150] for s in many.statements)
+
+
+def test_staff_see_received_applications_but_not_drafts_in_constant_queries(client, setting):
+    from tests.helpers import count_queries
+    user, org, call = setting
+    sent = make_application(call, org, user, title="Innsendt prosjekt")
+    make_application(call, org, user, complete=False, title="Hemmelig utkast")
+    caseworker = make_user("sb@example.no", Role.CASEWORKER)
+    _db.session.commit()
+    login(client, user)
+    submit(client, sent)
+    office = client.application.test_client()
+    login(office, caseworker)
+    office.get("/saksbehandling/soknader")
+    with count_queries() as few:
+        html = html_of(office.get("/saksbehandling/soknader"))
+    assert "Innsendt prosjekt" in html and fresh(sent).case_number in html
+    assert "Hemmelig utkast" not in html
+    for i in range(8):
+        make_application(call, org, user, title=f"Søknad {i}",
+                         state=ApplicationState.SUBMITTED, case_number=f"NF-2099-{i:04d}")
+    _db.session.commit()
+    with count_queries() as many:
+        office.get("/saksbehandling/soknader")
+    assert many.count == few.count
