@@ -1,4 +1,4 @@
-"""Benchmark: time and SQL statements per page as the number of calls grows.
+"""Benchmark: time and SQL statements per page as the number of calls and applications grows.
 
 Run with `make bench`. Builds a throwaway SQLite database (or uses DATABASE_URL),
 runs the real migrations, loads the plan, creates N calls, and requests each page
@@ -19,7 +19,13 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import event, select, text  # noqa: E402
 
 from fund import create_app  # noqa: E402
-from fund.auth.models import Role, User  # noqa: E402
+from fund.applications.models import (  # noqa: E402
+    Application,
+    ApplicationState,
+    CostCategory,
+    CostLine,
+)
+from fund.auth.models import Membership, Organisation, Role, User  # noqa: E402
 from fund.calls.models import Call, Fund  # noqa: E402
 from fund.calls.operations import create_call  # noqa: E402
 from fund.extensions import db  # noqa: E402
@@ -27,7 +33,9 @@ from fund.plan.loader import DATA_DIR, load_plan, read_plan_file  # noqa: E402
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10,300").split(",")]
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
-PAGES = ["/", "/plan/", "/utlysninger/1", "/forvaltning/utlysninger", "/healthz"]
+PAGES = ["/", "/plan/", "/utlysninger/1", "/forvaltning/utlysninger", "/healthz",
+         "/saksbehandling/soknader"]
+APPLICANT_PAGES = ["/soknader", "/soknader/1"]
 
 
 def build(tmp: str):
@@ -45,7 +53,12 @@ def build(tmp: str):
         manager = User(email="bench@example.no", name="Bench", role=Role.MANAGER,
                        email_verified_at=datetime.now(UTC))
         manager.set_password("bench-password-123")
-        db.session.add(manager)
+        applicant = User(email="soker@example.no", name="Søker", role=Role.APPLICANT,
+                         email_verified_at=datetime.now(UTC))
+        applicant.set_password("bench-password-123")
+        db.session.add_all([manager, applicant,
+                            Organisation(orgnr="912345688", name="Bench AS",
+                                         memberships=[Membership(user=applicant)])])
         db.session.commit()
     return app
 
@@ -63,6 +76,23 @@ def add_calls(app, total: int) -> None:
                         closes_at=now + timedelta(days=(i % 40) + 10), budget=1_000_000,
                         max_grant=200_000, max_share_percent=50, plan=plan)
         db.session.commit()
+        add_applications(total)
+
+
+def add_applications(total: int) -> None:
+    """As many applications as calls, half of them submitted, all from one organisation."""
+    organisation = db.session.scalars(select(Organisation)).one()
+    applicant = organisation.memberships[0].user
+    call = db.session.get(Call, 1)
+    have = db.session.scalar(select(db.func.count()).select_from(Application))
+    for i in range(have, total):
+        db.session.add(Application(
+            call=call, organisation=organisation, created_by=applicant, title=f"Søknad {i}",
+            cost_lines=[CostLine(category=CostCategory.SERVICES, amount=100_000)],
+            state=ApplicationState.SUBMITTED if i % 2 else ApplicationState.DRAFT,
+            case_number=f"NF-2099-{i:05d}" if i % 2 else None,
+            submitted_at=datetime.now(UTC) if i % 2 else None))
+    db.session.commit()
 
 
 def measure(app, client, path):
@@ -90,15 +120,19 @@ def measure(app, client, path):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         app = build(tmp)
-        client = app.test_client()
-        client.post("/logg-inn", data={"email": "bench@example.no",
-                                       "password": "bench-password-123"})
-        print(f"{'page':28} {'calls':>6} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+        clients = {}
+        for email in ("bench@example.no", "soker@example.no"):
+            clients[email] = app.test_client()
+            clients[email].post("/logg-inn", data={"email": email,
+                                                   "password": "bench-password-123"})
+        print(f"{'page':28} {'rows':>6} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
         for size in SIZES:
             add_calls(app, size)
-            for path in PAGES:
-                median, p95, queries = measure(app, client, path)
-                print(f"{path:28} {size:>6} {median:>10.1f} {p95:>8.1f} {queries:>8.1f}")
+            for email, paths in (("bench@example.no", PAGES),
+                                 ("soker@example.no", APPLICANT_PAGES)):
+                for path in paths:
+                    median, p95, queries = measure(app, clients[email], path)
+                    print(f"{path:28} {size:>6} {median:>10.1f} {p95:>8.1f} {queries:>8.1f}")
 
 
 if __name__ == "__main__":
