@@ -118,6 +118,7 @@ def _register_models() -> None:
     from fund.calls import models as _calls  # noqa: F401
     from fund.mail import models as _mail  # noqa: F401
     from fund.plan import models as _plan  # noqa: F401
+    from fund.review import models as _review  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -129,8 +130,9 @@ def _register_blueprints(app: Flask) -> None:
     from fund.demo import demo_command
     from fund.mail.cli import mail_cli
     from fund.plan import bp as plan_bp
+    from fund.review import bp as review_bp
 
-    for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp):
+    for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp, review_bp):
         app.register_blueprint(bp)
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_command)

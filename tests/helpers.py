@@ -260,3 +260,10 @@ def browser_form(html: str, form_id: str) -> dict:
         else:
             data[name] = value
     return data
+
+
+def declare(client, application, disqualified=False, ground=""):
+    """The caseworker's §6 statement, as posted from the declaration page."""
+    path = f"/saksbehandling/soknader/{application.id}/habilitet"
+    return post_form(client, path, {"disqualified": "yes" if disqualified else "no",
+                                    "ground": ground, "explanation": ""})

@@ -26,6 +26,8 @@ MANAGERS = row(LOGIN, 403, 403, 403, 200, 200)
 MANAGERS_302 = row(LOGIN, 403, 403, 403, 302, 302)
 ADMINS = row(LOGIN, 403, 403, 403, 403, 200)
 ANON_ONLY = row(200, 302, 302, 302, 302, 302)
+CASE_HANDLERS = row(LOGIN, 403, 403, 200, 200, 403)
+CASE_HANDLERS_302 = row(LOGIN, 403, 403, 302, 302, 403)
 
 # (rule, method) -> expected answer per role. {org}: applicant A's organisation,
 # {member}: applicant A, {user}: applicant B, {call}: an open call.
@@ -70,24 +72,37 @@ MATRIX = {
     ("/soknader", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
     ("/utlysninger/<int:call_id>/soknad", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
     ("/utlysninger/<int:call_id>/soknad", "POST"): row(LOGIN, 200, 200, 403, 403, 403),
-    # {application}: applicant A's submitted application
-    ("/soknader/<int:application_id>", "GET"): row(LOGIN, 200, 404, 200, 200, 200),
-    ("/soknader/<int:application_id>", "POST"): row(LOGIN, 302, 404, 403, 403, 403),
-    ("/soknader/<int:application_id>/autolagre", "POST"): row(LOGIN, 409, 404, 403, 403, 403),
+    # {application}: applicant A's submitted application. The applicant's pages are for its
+    # members; caseworkers open it under /saksbehandling after declaring themselves habile.
+    ("/soknader/<int:application_id>", "GET"): row(LOGIN, 200, 404, 404, 404, 404),
+    ("/soknader/<int:application_id>", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
+    ("/soknader/<int:application_id>/autolagre", "POST"): row(LOGIN, 409, 404, 404, 404, 404),
     ("/soknader/<int:application_id>/send-inn", "GET"): row(LOGIN, 302, 404, 404, 404, 404),
     ("/soknader/<int:application_id>/send-inn", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>/kvittering", "GET"): row(LOGIN, 200, 404, 200, 200, 200),
+    ("/soknader/<int:application_id>/kvittering", "GET"): row(LOGIN, 200, 404, 404, 404, 404),
     ("/soknader/<int:application_id>/kvittering.pdf", "GET"):
-        row(LOGIN, 200, 404, 200, 200, 200),
+        row(LOGIN, 200, 404, 404, 404, 404),
     ("/soknader/<int:application_id>/slett", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
     ("/soknader/<int:application_id>/trekk", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
     ("/soknader/<int:application_id>/vedlegg/<int:attachment_id>", "GET"):
-        row(LOGIN, 200, 404, 200, 200, 200),
+        row(LOGIN, 200, 404, 404, 404, 404),
     ("/soknader/<int:application_id>/vedlegg/<int:attachment_id>/slett", "POST"):
         row(LOGIN, 403, 404, 404, 404, 404),
-    ("/saksbehandling/soknader", "GET"): row(LOGIN, 403, 403, 200, 200, 200),
+    # Case handling: caseworkers and managers only; before the §6 declaration every page of
+    # the case leads to the declaration (302); see tests/review for after it.
+    ("/saksbehandling/soknader", "GET"): CASE_HANDLERS,
+    ("/saksbehandling/soknader/<int:application_id>", "GET"): CASE_HANDLERS_302,
+    ("/saksbehandling/soknader/<int:application_id>/habilitet", "GET"): CASE_HANDLERS,
+    ("/saksbehandling/soknader/<int:application_id>/habilitet", "POST"): CASE_HANDLERS,
+    ("/saksbehandling/soknader/<int:application_id>/vurdering", "GET"): CASE_HANDLERS_302,
+    ("/saksbehandling/soknader/<int:application_id>/vurdering", "POST"): CASE_HANDLERS_302,
+    ("/saksbehandling/soknader/<int:application_id>/soknad.pdf", "GET"): CASE_HANDLERS_302,
+    ("/saksbehandling/soknader/<int:application_id>/vedlegg/<int:attachment_id>", "GET"):
+        CASE_HANDLERS_302,
+    ("/saksbehandling/soknader/<int:application_id>/tiltak", "POST"): CASE_HANDLERS_302,
+    ("/saksbehandling/soknader/<int:application_id>/notater", "POST"): CASE_HANDLERS_302,
     ("/saksbehandling/soknader/<int:application_id>/be-om-opplysninger", "POST"):
-        row(LOGIN, 403, 404, 302, 302, 403),
+        CASE_HANDLERS_302,
     ("/forvaltning/utlysninger", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "POST"): MANAGERS,

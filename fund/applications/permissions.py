@@ -14,11 +14,9 @@ def is_applicant_for(user, application: Application) -> bool:
 
 
 def can_view(user, application: Application) -> bool:
-    """Members always; the municipality's staff once it has been submitted."""
-    if is_applicant_for(user, application):
-        return True
-    return user.is_authenticated and user.is_staff and (
-        application.state in STAFF_VISIBLE or bool(application.submissions))
+    """The applicant's pages are for its members. Caseworkers open received applications
+    through case handling, which checks conflicts of interest (fund.review)."""
+    return is_applicant_for(user, application)
 
 
 def can_edit(user, application: Application) -> bool:
@@ -34,11 +32,6 @@ def can_withdraw(user, application: Application) -> bool:
 def can_delete(user, application: Application) -> bool:
     return is_applicant_for(user, application) and application.state == \
         ApplicationState.DRAFT and not application.submissions
-
-
-def can_request_info(user, application: Application) -> bool:
-    return user.is_authenticated and user.role in (Role.CASEWORKER, Role.MANAGER) and \
-        application.state == ApplicationState.SUBMITTED
 
 
 def can_start(user) -> bool:

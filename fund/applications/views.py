@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
@@ -23,7 +23,6 @@ from fund.applications import bp
 from fund.applications.forms import (
     ApplicationForm,
     ConfirmForm,
-    InfoRequestForm,
     StartForm,
     SubmitForm,
 )
@@ -45,17 +44,14 @@ from fund.applications.operations import (
     StaleApplication,
     delete_draft,
     problems_for,
-    request_info,
     save_draft,
     start_application,
     submit,
     withdraw,
 )
 from fund.applications.permissions import (
-    STAFF_VISIBLE,
     can_delete,
     can_edit,
-    can_request_info,
     can_start,
     can_view,
     can_withdraw,
@@ -65,10 +61,10 @@ from fund.applications.rules import MAX_STRATEGIES
 from fund.applications.uploads import UploadRefused, open_stored, remove_stored, store
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
-from fund.auth.models import Membership, Organisation, Role
+from fund.auth.models import Membership, Organisation
 from fund.calls.models import Call
 from fund.core.formatting import format_datetime
-from fund.core.http import flash_errors, require
+from fund.core.http import require
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, PlanVersion, Strategy
@@ -574,28 +570,6 @@ def withdraw_view(application_id):
     return redirect(url_for("applications.edit", application_id=application.id))
 
 
-# The caseworker's request for information -------------------------------------------------------
-
-@bp.route("/saksbehandling/soknader/<int:application_id>/be-om-opplysninger", methods=["POST"])
-@login_required
-def request_info_view(application_id):
-    application = _load(application_id)
-    require(current_user.role in (Role.CASEWORKER, Role.MANAGER))  # admins do not handle cases
-    form = InfoRequestForm()
-    if form.validate_on_submit():
-        try:
-            request_info(application, current_user._get_current_object(), form.message.data)
-        except ApplicationError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Søkeren er bedt om opplysninger og har fått e-post."), "success")
-    else:
-        flash_errors(form)
-    return redirect(url_for("applications.edit", application_id=application.id))
-
-
 # Read-only view ------------------------------------------------------------------------------
 
 def show(application: Application):
@@ -604,9 +578,7 @@ def show(application: Application):
         HISTORY_ACTIONS=HISTORY_ACTIONS, STATE_LABELS=STATE_LABELS, SDG_LABELS=SDG_LABELS,
         CONFIDENTIAL_FIELD_LABELS=CONFIDENTIAL_FIELD_LABELS,
         snapshot=application.submissions[-1].snapshot if application.submissions else None,
-        confirm_form=ConfirmForm(), info_form=InfoRequestForm(),
-        can_withdraw=can_withdraw(current_user, application),
-        can_request_info=can_request_info(current_user, application))
+        confirm_form=ConfirmForm(), can_withdraw=can_withdraw(current_user, application))
 
 
 HISTORY_ACTIONS = {
@@ -616,26 +588,3 @@ HISTORY_ACTIONS = {
     "application.withdrawn": _l("Trukket av søker"),
 }
 
-
-# The municipality's list of received applications -----------------------------------------------
-
-PAGE_SIZE = 50
-
-
-@bp.route("/saksbehandling/soknader")
-@login_required
-def received():
-    require(current_user.is_staff)
-    page = max(request.args.get("side", 1, type=int), 1)
-    calls = db.session.execute(select(Call).order_by(Call.opens_at.desc())).scalars().all()
-    call_id = request.args.get("utlysning", type=int)
-    query = select(Application).where(Application.state.in_(STAFF_VISIBLE)).options(
-        joinedload(Application.organisation), joinedload(Application.call))
-    if call_id:
-        query = query.where(Application.call_id == call_id)
-    rows = db.session.execute(
-        query.order_by(Application.submitted_at.desc(), Application.id.desc())
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
-    return render_template("applications/received.html", applications=rows[:PAGE_SIZE],
-                           has_next=len(rows) > PAGE_SIZE, page=page, calls=calls,
-                           call_id=call_id, STATE_LABELS=STATE_LABELS)

@@ -14,6 +14,13 @@ class Fund(enum.StrEnum):
     KLIMAFOND = "klimafond"
 
 
+class ScoreAggregate(enum.StrEnum):
+    """How caseworkers' weighted totals are combined for the ranking."""
+
+    MEDIAN = "median"
+    MEAN = "mean"
+
+
 class CallState(enum.StrEnum):
     PLANNED = "planned"
     OPEN = "open"
@@ -53,6 +60,16 @@ class Call(db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
     #: Shared by the two calls of a joint næringsfond/klimafond call.
     joint_key: Mapped[str | None] = mapped_column(String(36), index=True)
+    #: Review settings.
+    score_aggregate: Mapped[ScoreAggregate] = mapped_column(
+        enum_column(ScoreAggregate, "score_aggregate"), default=ScoreAggregate.MEDIAN)
+    #: Caseworkers see each other's scores only after completing their own.
+    blind_review: Mapped[bool] = mapped_column(default=True)
+    #: Spread in points (0–100) above which the assessments count as disagreeing.
+    disagreement_threshold: Mapped[int] = mapped_column(default=20)
+    #: The manager's manual funding line: how many ranked applications are above it.
+    funding_line: Mapped[int | None]
+    funding_line_reason: Mapped[str] = mapped_column(Text, default="")
     #: Set when the manager closes the review: the call is then decided.
     review_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

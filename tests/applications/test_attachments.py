@@ -10,6 +10,7 @@ from fund.auth.models import Role
 from fund.extensions import db as _db
 from tests.helpers import (
     browser_form,
+    declare,
     login,
     make_application,
     make_call,
@@ -90,10 +91,15 @@ def test_files_are_served_as_downloads_only_to_those_allowed(app, client, draft)
     caseworker = make_user("sb@example.no", Role.CASEWORKER)
     _db.session.commit()
     login(office, caseworker)
-    assert office.get(path).status_code == 404  # a draft is the applicant's own
+    case_path = f"/saksbehandling/soknader/{application.id}/vedlegg/{attachment.id}"
+    assert office.get(path).status_code == 404  # the applicant's pages are the applicant's
+    assert office.get(case_path).status_code == 404  # a draft is not received
     application.state = ApplicationState.SUBMITTED
     _db.session.commit()
-    assert office.get(path).status_code == 200
+    assert office.get(case_path).status_code == 302  # the §6 declaration comes first
+    declare(office, application)
+    response = office.get(case_path)
+    assert response.status_code == 200 and response.data == PDF
 
 
 def test_an_attachment_can_be_removed_from_a_draft(client, draft, app):

@@ -17,6 +17,7 @@ from fund.plan.models import Measure
 from tests.helpers import (
     browser_form,
     csrf_token,
+    declare,
     login,
     make_application,
     make_call,
@@ -329,10 +330,14 @@ def test_caseworkers_do_not_see_drafts_but_see_submitted_applications(client, se
     caseworker = make_user("sb@example.no", Role.CASEWORKER)
     _db.session.commit()
     login(client, caseworker)
+    case_path = f"/saksbehandling/soknader/{application.id}"
     assert client.get(edit_path(application)).status_code == 404
+    assert client.get(case_path).status_code == 404  # a draft
     application.state = ApplicationState.SUBMITTED
     _db.session.commit()
-    assert client.get(edit_path(application)).status_code == 200
+    assert client.get(case_path).headers["Location"].endswith("/habilitet")
+    declare(client, application)
+    assert client.get(case_path).status_code == 200
 
 
 def test_a_caseworker_asks_for_more_and_the_applicant_answers_after_the_deadline(app, client,
@@ -346,8 +351,10 @@ def test_a_caseworker_asks_for_more_and_the_applicant_answers_after_the_deadline
     submit(client, application)
     office = app.test_client()
     login(office, caseworker)
-    response = post_form(office, f"/saksbehandling/soknader/{application.id}/be-om-opplysninger",
-                         {"message": "Send styrevedtaket."}, form_page=edit_path(application))
+    declare(office, application)
+    case_path = f"/saksbehandling/soknader/{application.id}"
+    response = post_form(office, f"{case_path}/be-om-opplysninger",
+                         {"message": "Send styrevedtaket."}, form_page=case_path)
     assert response.status_code == 302
     assert fresh(application).state == ApplicationState.INFO_REQUESTED
     mail = _db.session.scalars(select(OutboxMessage).where(

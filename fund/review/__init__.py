@@ -1,0 +1,7 @@
+"""Case handling: conflicts of interest, assessments and scores, ranking."""
+
+from flask import Blueprint
+
+bp = Blueprint("review", __name__, url_prefix="/saksbehandling")
+
+from fund.review import views  # noqa: E402,F401

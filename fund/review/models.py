@@ -1,0 +1,184 @@
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fund.applications.models import Application
+from fund.auth.models import User
+from fund.calls.models import Criterion
+from fund.core.types import UTCDateTime, enum_column, utcnow
+from fund.extensions import db
+from fund.plan.models import Measure
+from fund.review.scoring import Recommendation
+
+
+class ConflictGround(enum.StrEnum):
+    """Grounds for inhabilitet (disqualification), forvaltningsloven §6."""
+
+    PARTY = "party"  #: a) selv part i saken
+    FAMILY = "family"  #: b) i slekt eller svogerskap med en part
+    SPOUSE = "spouse"  #: c) gift, forlovet eller samboer med en part
+    GUARDIAN = "guardian"  #: d) verge eller fullmektig for en part
+    BOARD = "board"  #: e) leder, styremedlem e.l. i et selskap som er part
+    MEMBER = "member"  #: medlem av søkerorganisasjonen i systemet (automatisk)
+    OTHER = "other"  #: andre særegne forhold som svekker tilliten (§6 annet ledd)
+
+
+class ConflictDeclaration(db.Model):
+    """A caseworker's statement on whether they are disqualified (inhabil) for an application."""
+
+    __tablename__ = "conflict_declarations"
+    __table_args__ = (
+        UniqueConstraint("application_id", "caseworker_id"),
+        CheckConstraint("NOT disqualified OR ground IS NOT NULL",
+                        name="ground_when_disqualified"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    caseworker_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    disqualified: Mapped[bool]
+    ground: Mapped[ConflictGround | None] = mapped_column(
+        enum_column(ConflictGround, "conflict_ground"))
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship()
+    caseworker: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ConflictDeclaration {self.caseworker_id} on {self.application_id}: " \
+               f"{'inhabil' if self.disqualified else 'habil'}>"
+
+
+class Assignment(db.Model):
+    """A caseworker assigned to (or who took) an application."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("application_id", "caseworker_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    caseworker_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: None when the caseworker took it themself.
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship()
+    caseworker: Mapped[User] = relationship(foreign_keys=[caseworker_id])
+
+    def __repr__(self) -> str:
+        return f"<Assignment {self.caseworker_id} on {self.application_id}>"
+
+
+class AssessmentState(enum.StrEnum):
+    DRAFT = "draft"
+    COMPLETED = "completed"
+
+
+class Assessment(db.Model):
+    """One caseworker's vurdering (assessment) of one application."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        UniqueConstraint("application_id", "caseworker_id"),
+        CheckConstraint("recommended_amount IS NULL OR recommended_amount >= 0",
+                        name="amount_not_negative"),
+        CheckConstraint("total_score IS NULL OR (total_score >= 0 AND total_score <= 100)",
+                        name="total_0_to_100"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    caseworker_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: Optimistic locking: a save based on an older version is refused.
+    version: Mapped[int] = mapped_column(default=1)
+    state: Mapped[AssessmentState] = mapped_column(
+        enum_column(AssessmentState, "assessment_state"), default=AssessmentState.DRAFT,
+        index=True)
+    overall_comment: Mapped[str] = mapped_column(Text, default="")
+    #: Whole kroner.
+    recommended_amount: Mapped[int | None]
+    recommendation: Mapped[Recommendation | None] = mapped_column(
+        enum_column(Recommendation, "recommendation"))
+    #: Weighted total on a 0–100 scale, stored when the assessment is completed.
+    total_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship()
+    caseworker: Mapped[User] = relationship()
+    scores: Mapped[list["CriterionScoreRow"]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Assessment {self.caseworker_id} on {self.application_id} {self.state}>"
+
+
+class CriterionScoreRow(db.Model):
+    """The score (0–5, or not applicable) and comment for one criterion."""
+
+    __tablename__ = "criterion_scores"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "criterion_id"),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 5)", name="score_0_to_5"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id", ondelete="CASCADE"),
+                                              index=True)
+    score: Mapped[int | None]
+    not_applicable: Mapped[bool] = mapped_column(default=False)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    assessment: Mapped[Assessment] = relationship(back_populates="scores")
+    criterion: Mapped[Criterion] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CriterionScoreRow {self.criterion_id}={self.score}>"
+
+
+class ConfirmedMeasure(db.Model):
+    """A tiltak the caseworkers confirm the project advances. Reports read these, not the
+    applicant's own claim."""
+
+    __tablename__ = "confirmed_measures"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("plan_measures.id"), primary_key=True,
+                                            index=True)
+    confirmed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    measure: Mapped[Measure] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ConfirmedMeasure {self.application_id}:{self.measure_id}>"
+
+
+class InternalNote(db.Model):
+    """A note between caseworkers; never shown to the applicant or the public."""
+
+    __tablename__ = "internal_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<InternalNote {self.id} on {self.application_id}>"

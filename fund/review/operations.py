@@ -1,0 +1,152 @@
+"""Case handling: conflict declarations, assessments, confirmed measures, notes.
+Each writes the audit log; the caller commits."""
+
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+
+from fund.applications.models import Application
+from fund.audit.operations import record
+from fund.auth.models import User
+from fund.core.types import utcnow
+from fund.extensions import db
+from fund.review import scoring
+from fund.review.models import (
+    Assessment,
+    AssessmentState,
+    Assignment,
+    ConfirmedMeasure,
+    ConflictDeclaration,
+    ConflictGround,
+    CriterionScoreRow,
+    InternalNote,
+)
+
+
+class ReviewError(ValueError):
+    """Refused by the rules; the message is for the user."""
+
+
+class StaleAssessment(ReviewError):
+    pass
+
+
+class IncompleteAssessment(ReviewError):
+    def __init__(self, criteria: list[str], missing_recommendation: bool):
+        super().__init__(_("Vurderingen er ikke fullstendig."))
+        self.criteria = criteria
+        self.missing_recommendation = missing_recommendation
+
+
+def declare(application: Application, user: User, disqualified: bool,
+            ground: ConflictGround | None, explanation: str) -> ConflictDeclaration:
+    """Record the caseworker's §6 statement. A disqualified caseworker is unassigned."""
+    if disqualified and ground is None:
+        raise ReviewError(_("Velg hvilken grunn i forvaltningsloven § 6 som gjelder."))
+    declaration = ConflictDeclaration(application=application, caseworker=user,
+                                      disqualified=disqualified,
+                                      ground=ground if disqualified else None,
+                                      explanation=explanation.strip())
+    db.session.add(declaration)
+    record("review.conflict_declared", application, actor=user, disqualified=disqualified,
+           ground=ground.value if disqualified and ground else None)
+    if disqualified:
+        removed = db.session.execute(delete(Assignment).where(
+            Assignment.application_id == application.id,
+            Assignment.caseworker_id == user.id)).rowcount
+        if removed:
+            record("review.unassigned", application, actor=user, caseworker=user.email,
+                   reason="inhabil")
+    return declaration
+
+
+def assessment_for(application: Application, user: User) -> Assessment:
+    assessment = db.session.execute(select(Assessment).where(
+        Assessment.application_id == application.id,
+        Assessment.caseworker_id == user.id)).scalar_one_or_none()
+    if assessment is None:
+        assessment = Assessment(application=application, caseworker=user)
+        db.session.add(assessment)
+    return assessment
+
+
+def _criterion_scores(assessment: Assessment, criteria) -> list[scoring.CriterionScore]:
+    rows = {row.criterion_id: row for row in assessment.scores}
+    return [scoring.CriterionScore(
+        weight=c.weight, score=rows[c.id].score if c.id in rows else None,
+        not_applicable=rows[c.id].not_applicable if c.id in rows else False,
+        required=c.required, allow_na=c.allow_na) for c in criteria]
+
+
+def save_assessment(assessment: Assessment, user: User, version: int | None, *,
+                    scores: dict[int, tuple[int | None, bool, str]], overall_comment: str,
+                    recommended_amount: int | None,
+                    recommendation: scoring.Recommendation | None, complete: bool) -> None:
+    """Store the caseworker's scores. ``complete`` also requires every required criterion
+    and a recommendation, and stores the weighted total."""
+    if version is not None and assessment.id is not None and version != assessment.version:
+        raise StaleAssessment(_(
+            "Vurderingen ble lagret %(time)s, etter at du åpnet den (kanskje i en annen fane). "
+            "Endringene dine er ikke lagret, men står i skjemaet under.",
+            time=_time(assessment.updated_at)))
+    criteria = assessment.application.call.criteria
+    rows = {row.criterion_id: row for row in assessment.scores}
+    for criterion in criteria:
+        score, not_applicable, comment = scores.get(criterion.id, (None, False, ""))
+        row = rows.get(criterion.id)
+        if row is None:
+            row = CriterionScoreRow(criterion_id=criterion.id)
+            assessment.scores.append(row)
+        row.score, row.not_applicable, row.comment = score, not_applicable, comment
+    assessment.overall_comment = overall_comment
+    assessment.recommended_amount = recommended_amount
+    assessment.recommendation = recommendation
+    assessment.updated_at = utcnow()
+    values = _criterion_scores(assessment, criteria)
+    if complete:
+        blocking = scoring.incomplete(values)
+        if blocking or recommendation is None:
+            raise IncompleteAssessment([criteria[i].title for i in blocking],
+                                       recommendation is None)
+        total = scoring.weighted_total(values)
+        assessment.total_score = total.quantize(Decimal("0.01")) if total is not None else None
+        if assessment.state != AssessmentState.COMPLETED:
+            assessment.state = AssessmentState.COMPLETED
+            assessment.completed_at = utcnow()
+            record("review.assessment_completed", assessment.application, actor=user,
+                   total=str(assessment.total_score), recommendation=recommendation.value)
+    else:
+        if assessment.state == AssessmentState.COMPLETED:
+            record("review.assessment_reopened", assessment.application, actor=user)
+        assessment.state = AssessmentState.DRAFT
+        assessment.total_score = None
+        assessment.completed_at = None
+    db.session.flush()
+
+
+def confirm_measures(application: Application, user: User, measure_ids: set[int]) -> None:
+    current = {m.measure_id for m in db.session.execute(select(ConfirmedMeasure).where(
+        ConfirmedMeasure.application_id == application.id)).scalars()}
+    if current == measure_ids and current:
+        return
+    db.session.execute(delete(ConfirmedMeasure).where(
+        ConfirmedMeasure.application_id == application.id))
+    db.session.add_all([ConfirmedMeasure(application_id=application.id, measure_id=m,
+                                         confirmed_by_id=user.id) for m in sorted(measure_ids)])
+    record("review.measures_confirmed", application, actor=user, measures=sorted(measure_ids))
+
+
+def add_note(application: Application, user: User, text: str) -> InternalNote:
+    text = (text or "").strip()
+    if not text:
+        raise ReviewError(_("Notatet er tomt."))
+    note = InternalNote(application_id=application.id, author=user, text=text)
+    db.session.add(note)
+    record("review.note_added", application, actor=user)
+    return note
+
+
+def _time(moment) -> str:
+    from fund.core.formatting import format_datetime
+    return format_datetime(moment)
