@@ -225,6 +225,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.filters["percent"] = formatting.format_percent
     app.jinja_env.filters["number"] = formatting.format_number
+    app.jinja_env.filters["combine"] = lambda a, b: {**a, **b}
 
     state_labels = {
         CallState.PLANNED: _l("Planlagt"), CallState.OPEN: _l("Åpen"),

@@ -97,7 +97,47 @@ def load_demo() -> list[str]:
             budget=2_000_000, max_grant=200_000, max_share_percent=50, plan=plan)
         created.append(call.title)
     created += _demo_applications(call, users)
+    created += _demo_reviews(users)
     return created
+
+
+def _demo_reviews(users) -> list[str]:
+    """Both demo caseworkers assess the submitted applications: one disagreement, and one
+    declared conflict of interest."""
+    from fund.applications.models import Application, ApplicationState
+    from fund.review.models import Assessment, ConflictGround
+    from fund.review.operations import assessment_for, assign, declare, save_assessment
+    from fund.review.scoring import Recommendation
+
+    if db.session.execute(select(Assessment.id).limit(1)).first() is not None:
+        return []
+    submitted = db.session.execute(
+        select(Application).where(Application.state == ApplicationState.SUBMITTED)
+        .order_by(Application.id)).scalars().all()
+    if len(submitted) < 2:
+        return []
+    first, second = submitted[:2]
+    sara, sverre = users["saksbehandler@demo.no"], users["saksbehandler2@demo.no"]
+    manager = users["leder@demo.no"]
+
+    def assess(application, user, score, recommendation, amount, comment):
+        declare(application, user, False, None, "")
+        assign(application, user, manager)
+        criteria = application.call.criteria
+        save_assessment(assessment_for(application, user), user, None,
+                        scores={c.id: (score, False, comment) for c in criteria},
+                        overall_comment=comment, recommended_amount=amount,
+                        recommendation=recommendation, complete=True)
+
+    assess(first, sara, 4, Recommendation.APPROVE, first.amount_applied,
+           "Godt forankret prosjekt med tydelige klimamål.")
+    assess(first, sverre, 2, Recommendation.REJECT, 0,
+           "Usikker effekt; budsjettet mangler egeninnsats.")  # a disagreement
+    assess(second, sara, 3, Recommendation.APPROVE_REDUCED,
+           (second.amount_applied or 0) // 2, "Nyttig, men bør skaleres ned.")
+    declare(second, sverre, True, ConflictGround.FAMILY,
+            "Søsteren min er daglig leder i søkerforetaket.")
+    return ["vurderinger fra begge saksbehandlerne (én uenighet, én inhabilitet)"]
 
 
 DEMO_APPLICATIONS = [

@@ -128,7 +128,7 @@ def world(db):
     _db.session.commit()
     values = {"organisation_id": org.id, "call_id": call.id, "period": "2022-2024",
               "token": "ugyldig-lenke", "filename": "app.css", "application_id": application.id,
-              "attachment_id": application.attachments[0].id}
+              "attachment_id": application.attachments[0].id, "kind": "csv"}
     return users, values, {"/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/fjern":
                            {"user_id": a.id}, "/admin/brukere/<int:user_id>": {"user_id": b.id}}
 

@@ -103,6 +103,12 @@ MATRIX = {
     ("/saksbehandling/soknader/<int:application_id>/notater", "POST"): CASE_HANDLERS_302,
     ("/saksbehandling/soknader/<int:application_id>/be-om-opplysninger", "POST"):
         CASE_HANDLERS_302,
+    ("/saksbehandling/soknader/tildel", "POST"): CASE_HANDLERS_302,
+    ("/saksbehandling/utlysninger/<int:call_id>/rangering", "GET"): CASE_HANDLERS,
+    ("/saksbehandling/utlysninger/<int:call_id>/innstilling.<any(pdf, csv, xlsx):kind>", "GET"):
+        CASE_HANDLERS,
+    ("/saksbehandling/utlysninger/<int:call_id>/linje", "POST"):
+        row(LOGIN, 403, 403, 403, 302, 403),
     ("/forvaltning/utlysninger", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "POST"): MANAGERS,
@@ -112,6 +118,7 @@ MATRIX = {
     ("/forvaltning/utlysninger/<int:call_id>/frist", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/avslutt", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/arkiver", "POST"): MANAGERS_302,
+    ("/forvaltning/utlysninger/<int:call_id>/vurdering", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/kriterier", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/<int:call_id>/kriterier", "POST"): MANAGERS,
 }

@@ -30,6 +30,19 @@ def test_demo_creates_six_users_two_organisations_and_an_open_call(runner, clien
         ("soker@demo.no", "submitted", True), ("soker@demo.no", "draft", False)]
     assert all(a.submissions for a in _db.session.scalars(select(Application).where(
         Application.state == ApplicationState.SUBMITTED)))
+    # the call under review: both caseworkers, one disagreement, one declared conflict
+    from fund.review.models import Assessment, ConflictDeclaration
+    from fund.review.scoring import Recommendation
+    assessments = _db.session.scalars(select(Assessment)).all()
+    assert {a.caseworker.email for a in assessments} == {
+        "saksbehandler@demo.no", "saksbehandler2@demo.no"}
+    by_application = {}
+    for a in assessments:
+        by_application.setdefault(a.application_id, set()).add(a.recommendation)
+    assert {Recommendation.APPROVE, Recommendation.REJECT} in by_application.values()
+    conflicts = _db.session.scalars(select(ConflictDeclaration).where(
+        ConflictDeclaration.disqualified.is_(True))).all()
+    assert [c.caseworker.email for c in conflicts] == ["saksbehandler2@demo.no"]
     for email in roles:
         login(client, email, "fond-demo-2026")
         assert email in client.get("/min-side").get_data(as_text=True)

@@ -108,6 +108,18 @@ def extend_deadline(call: Call, closes_at: datetime, actor=None) -> list[Call]:
     return calls
 
 
+def update_review_settings(call: Call, actor=None, **settings) -> None:
+    """How assessments are combined and shown; can change until the call is decided."""
+    if call.state in (CallState.DECIDED, CallState.ARCHIVED):
+        raise CallError(_("Utlysningen er ferdigbehandlet."))
+    changes = {name: [_plain(getattr(call, name)), _plain(value)]
+               for name, value in settings.items() if getattr(call, name) != value}
+    for name, value in settings.items():
+        setattr(call, name, value)
+    if changes:
+        record("call.review_settings_changed", call, actor=actor, changes=changes)
+
+
 def close_review(call: Call, actor=None) -> None:
     if call.state != CallState.CLOSED:
         raise CallError(_("Behandlingen kan bare avsluttes når søknadsfristen er ute."))

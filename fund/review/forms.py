@@ -62,3 +62,11 @@ class NoteForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     submit = SubmitField(_l("Bekreft"))
+
+
+class LineForm(FlaskForm):
+    line = IntegerField(_l("Antall søknader over linjen"), validators=[
+        Optional(), NumberRange(min=0, message=_l("Tallet kan ikke være negativt."))],
+        description=_l("La feltet stå tomt for å la budsjettet bestemme linjen."))
+    reason = TextAreaField(_l("Begrunnelse"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Flytt linjen"))

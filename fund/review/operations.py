@@ -150,3 +150,37 @@ def add_note(application: Application, user: User, text: str) -> InternalNote:
 def _time(moment) -> str:
     from fund.core.formatting import format_datetime
     return format_datetime(moment)
+
+
+def assign(application: Application, caseworker: User, actor: User) -> bool:
+    """Assign a caseworker; refused if they are disqualified. Returns False if already."""
+    from fund.review.permissions import automatically_disqualified
+    declaration = db.session.execute(select(ConflictDeclaration).where(
+        ConflictDeclaration.application_id == application.id,
+        ConflictDeclaration.caseworker_id == caseworker.id)).scalar_one_or_none()
+    if automatically_disqualified(caseworker, application) or (
+            declaration is not None and declaration.disqualified):
+        raise ReviewError(_("%(name)s er inhabil i %(case)s og kan ikke tildeles saken.",
+                            name=caseworker.name, case=application.case_number))
+    exists = db.session.execute(select(Assignment.id).where(
+        Assignment.application_id == application.id,
+        Assignment.caseworker_id == caseworker.id)).first()
+    if exists:
+        return False
+    db.session.add(Assignment(application_id=application.id, caseworker_id=caseworker.id,
+                              assigned_by_id=None if actor.id == caseworker.id else actor.id))
+    record("review.assigned", application, actor=actor, caseworker=caseworker.email)
+    return True
+
+
+def move_funding_line(call, line: int | None, reason: str, actor: User) -> None:
+    """The manager moves the budget line by hand (or back to automatic), with a reason."""
+    reason = (reason or "").strip()
+    if line is not None and not reason:
+        raise ReviewError(_("Begrunn hvorfor linjen flyttes."))
+    if line is not None and line < 0:
+        raise ReviewError(_("Linjen kan ikke stå over første søknad."))
+    old = call.funding_line
+    call.funding_line = line
+    call.funding_line_reason = reason if line is not None else ""
+    record("call.funding_line_moved", call, actor=actor, old=old, new=line, reason=reason)

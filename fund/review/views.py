@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -9,19 +10,22 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fund.applications.forms import InfoRequestForm
 from fund.applications.labels import CONFIDENTIAL_FIELD_LABELS, SDG_LABELS, STATE_LABELS
-from fund.applications.models import Application, ApplicationMeasure, InfoRequest
+from fund.applications.models import Application, ApplicationMeasure, ApplicationState, InfoRequest
 from fund.applications.operations import ApplicationError, request_info
 from fund.applications.permissions import STAFF_VISIBLE
+from fund.applications.rules import Settings, eligibility
 from fund.applications.uploads import open_stored
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
-from fund.auth.models import Organisation
-from fund.calls.models import Call, Criterion
+from fund.auth.models import Membership, Organisation, Role, User
+from fund.calls.forms import FUND_LABELS
+from fund.calls.models import Call, Criterion, Fund
 from fund.calls.rubric import SCORE_STEPS
-from fund.core.formatting import format_datetime
-from fund.core.http import flash_errors, require
+from fund.core.formatting import format_datetime, to_local
+from fund.core.http import flash_errors, is_safe_next, require
+from fund.core.types import utcnow
 from fund.extensions import db
-from fund.plan.models import Area, PlanVersion, Strategy
+from fund.plan.models import Area, Measure, PlanVersion, Strategy
 from fund.review import bp
 from fund.review.forms import (
     GROUND_LABELS,
@@ -29,11 +33,13 @@ from fund.review.forms import (
     AssessmentForm,
     ConfirmForm,
     DeclarationForm,
+    LineForm,
     NoteForm,
 )
 from fund.review.models import (
     Assessment,
     AssessmentState,
+    Assignment,
     ConfirmedMeasure,
     ConflictDeclaration,
     ConflictGround,
@@ -45,16 +51,20 @@ from fund.review.operations import (
     StaleAssessment,
     add_note,
     assessment_for,
+    assign,
     confirm_measures,
     declare,
+    move_funding_line,
     save_assessment,
 )
 from fund.review.permissions import (
+    CASE_HANDLERS,
     is_case_handler,
     is_disqualified,
     is_received,
     must_declare,
 )
+from fund.review.ranking import ranking
 from fund.review.scoring import Aggregate, Recommendation, aggregate, disagreement
 
 PAGE_SIZE = 50
@@ -99,22 +109,61 @@ def _case(application_id: int, declaring: bool = False):
 
 # The list of received applications -------------------------------------------------------------
 
+SORTS = {
+    "innsendt": (Application.submitted_at.desc(), Application.id.desc()),
+    "eldst": (Application.submitted_at, Application.id),
+    "belop": (Application.amount_applied.desc(), Application.id),
+    "tittel": (Application.title, Application.id),
+}
+
+
 @bp.route("/soknader")
 @login_required
 def received():
     require(is_case_handler(current_user))
-    page = max(request.args.get("side", 1, type=int), 1)
+    args = request.args
+    page = max(args.get("side", 1, type=int), 1)
     calls = db.session.execute(select(Call).order_by(Call.opens_at.desc())).scalars().all()
-    call_id = request.args.get("utlysning", type=int)
-    query = select(Application).where(Application.state.in_(STAFF_VISIBLE)).options(
+    call_id = args.get("utlysning", type=int)
+    call = next((c for c in calls if c.id == call_id), None)
+    query = select(Application).options(
         joinedload(Application.organisation).selectinload(Organisation.memberships),
-        joinedload(Application.call))
+        joinedload(Application.call), selectinload(Application.strategies),
+        selectinload(Application.measures).selectinload(ApplicationMeasure.measure),
+        selectinload(Application.cost_lines), selectinload(Application.financing_lines),
+        selectinload(Application.aid_received))
+    state = args.get("status", "")
+    query = query.where(Application.state == ApplicationState(state)) if state in \
+        {s.value for s in STAFF_VISIBLE} else query.where(Application.state.in_(STAFF_VISIBLE))
     if call_id:
         query = query.where(Application.call_id == call_id)
-    rows = db.session.execute(
-        query.order_by(Application.submitted_at.desc(), Application.id.desc())
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars().all()
-    shown = rows[:PAGE_SIZE]
+    if args.get("fond") in {f.value for f in Fund}:
+        query = query.where(Application.call.has(Call.fund == Fund(args["fond"])))
+    if args.get("strategi"):
+        query = query.where(Application.strategies.any(Strategy.code == args["strategi"]))
+    if args.get("tiltak"):
+        query = query.where(Application.measures.any(
+            ApplicationMeasure.measure.has(Measure.code == args["tiltak"])))
+    if args.get("mine"):
+        query = query.where(select(Assignment.id).where(
+            Assignment.application_id == Application.id,
+            Assignment.caseworker_id == current_user.id).exists())
+    if args.get("uvurdert"):
+        query = query.where(~select(Assessment.id).where(
+            Assessment.application_id == Application.id,
+            Assessment.caseworker_id == current_user.id,
+            Assessment.state == AssessmentState.COMPLETED).exists())
+    query = query.order_by(*SORTS.get(args.get("sorter", ""), SORTS["innsendt"]))
+    failures_only = bool(args.get("vilkar"))
+    if failures_only:  # the rules are code, not SQL: filter the whole result, then page
+        matching = [a for a in db.session.execute(query).unique().scalars()
+                    if eligibility_problems(a)]
+        shown, has_next = matching[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], \
+            len(matching) > page * PAGE_SIZE
+    else:
+        rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+                                  ).unique().scalars().all()
+        shown, has_next = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     ids = [a.id for a in shown]
     declarations = {d.application_id: d for d in db.session.execute(
         select(ConflictDeclaration).where(ConflictDeclaration.caseworker_id == current_user.id,
@@ -122,11 +171,71 @@ def received():
     mine = {a.application_id: a for a in db.session.execute(
         select(Assessment).where(Assessment.caseworker_id == current_user.id,
                                  Assessment.application_id.in_(ids))).scalars()}
+    assigned: dict[int, list] = {}
+    for assignment in db.session.execute(
+            select(Assignment).where(Assignment.application_id.in_(ids))
+            .options(joinedload(Assignment.caseworker))).scalars():
+        assigned.setdefault(assignment.application_id, []).append(assignment.caseworker)
     visible = [a for a in shown if not is_disqualified(current_user, a, declarations.get(a.id))]
-    return render_template("review/received.html", applications=visible,
-                           declarations=declarations, mine=mine,
-                           hidden=len(shown) - len(visible), has_next=len(rows) > PAGE_SIZE,
-                           page=page, calls=calls, call_id=call_id, STATE_LABELS=STATE_LABELS)
+    caseworkers = db.session.execute(select(User).where(
+        User.role.in_(CASE_HANDLERS), User.active.is_(True)).order_by(User.name)).scalars().all()
+    return render_template(
+        "review/received.html", applications=visible, declarations=declarations, mine=mine,
+        assigned=assigned, problems={a.id: eligibility_problems(a) for a in visible},
+        hidden=len(shown) - len(visible), has_next=has_next, page=page, calls=calls,
+        call=call, call_id=call_id, args=args, caseworkers=caseworkers,
+        strategies=_strategies(call), STATE_LABELS=STATE_LABELS, FUND_LABELS=FUND_LABELS,
+        assign_form=ConfirmForm(), is_manager=current_user.role == Role.MANAGER)
+
+
+def eligibility_problems(application: Application):
+    settings = Settings.from_config(current_app.config)
+    return eligibility(application, settings, to_local(utcnow()).date())
+
+
+def _strategies(call: Call | None) -> list[Strategy]:
+    plan_id = call.plan_id if call else None
+    query = select(Strategy).join(Area).order_by(Strategy.code)
+    if plan_id:
+        query = query.where(Area.plan_id == plan_id)
+    return db.session.execute(query).scalars().all()
+
+
+@bp.route("/soknader/tildel", methods=["POST"])
+@login_required
+def assign_view():
+    require(is_case_handler(current_user))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    actor = current_user._get_current_object()
+    if current_user.role == Role.MANAGER and request.form.get("caseworker", "").isdigit():
+        caseworker = db.session.get(User, int(request.form["caseworker"]))
+        if caseworker is None or caseworker.role not in CASE_HANDLERS:
+            abort(404)
+    else:
+        caseworker = actor  # a caseworker takes it themself
+    ids = [int(raw) for raw in request.form.getlist("application") if raw.isdigit()]
+    applications = db.session.execute(select(Application).where(
+        Application.id.in_(ids), Application.state.in_(STAFF_VISIBLE)).options(
+        selectinload(Application.organisation).selectinload(Organisation.memberships))
+    ).scalars().all()
+    done, refused = 0, []
+    for application in applications:
+        if caseworker.id == actor.id and is_disqualified(
+                actor, application, _declaration(application.id)):
+            continue  # nothing to see, nothing to take
+        try:
+            done += assign(application, caseworker, actor)
+        except ReviewError as exc:
+            refused.append(str(exc))
+    db.session.commit()
+    for message in refused:
+        flash(message, "warning")
+    if done:
+        flash(ngettext("%(num)s søknad er tildelt %(name)s.", "%(num)s søknader er tildelt "
+                       "%(name)s.", done, name=caseworker.name), "success")
+    return redirect(request.form.get("back") if is_safe_next(request.form.get("back"))
+                    else url_for("review.received"))
 
 
 # Conflict of interest ------------------------------------------------------------------------
@@ -369,3 +478,72 @@ def assessment(application_id):
                            criteria=criteria, posted=posted, errors=errors,
                            RECOMMENDATION_LABELS=RECOMMENDATION_LABELS,
                            steps=SCORE_STEPS), status
+
+
+# Ranking and the innstilling -------------------------------------------------------------------
+
+def _ranking(call_id: int):
+    require(is_case_handler(current_user))
+    call = db.session.execute(select(Call).where(Call.id == call_id).options(
+        selectinload(Call.criteria), selectinload(Call.plan))).scalar_one_or_none()
+    if call is None:
+        abort(404)
+    hidden = {d.application_id for d in db.session.execute(select(ConflictDeclaration).where(
+        ConflictDeclaration.caseworker_id == current_user.id,
+        ConflictDeclaration.disqualified.is_(True))).scalars()}
+    hidden |= set(db.session.execute(select(Application.id).join(
+        Membership, Membership.organisation_id == Application.organisation_id).where(
+        Membership.user_id == current_user.id, Application.call_id == call.id)).scalars())
+    return call, ranking(call, hide=lambda row: row.application_id in hidden)
+
+
+@bp.route("/utlysninger/<int:call_id>/rangering")
+@login_required
+def ranking_view(call_id):
+    call, result = _ranking(call_id)
+    return render_template("review/ranking.html", call=call, result=result,
+                           line_form=LineForm(line=call.funding_line,
+                                              reason=call.funding_line_reason),
+                           is_manager=current_user.role == Role.MANAGER)
+
+
+@bp.route("/utlysninger/<int:call_id>/linje", methods=["POST"])
+@login_required
+def move_line(call_id):
+    require(current_user.role == Role.MANAGER)
+    call = db.session.get(Call, call_id) or abort(404)
+    form = LineForm()
+    if form.validate_on_submit():
+        try:
+            move_funding_line(call, form.line.data, form.reason.data or "",
+                              current_user._get_current_object())
+        except ReviewError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Budsjettlinjen er flyttet.") if form.line.data is not None else
+                  _("Budsjettlinjen følger budsjettet igjen."), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for("review.ranking_view", call_id=call.id))
+
+
+@bp.route("/utlysninger/<int:call_id>/innstilling.<any(pdf, csv, xlsx):kind>")
+@login_required
+def innstilling(call_id, kind):
+    from fund.review import innstilling as export
+    call, result = _ranking(call_id)
+    record("call.innstilling_exported", call, format=kind)
+    db.session.commit()
+    content, mimetype = {
+        "pdf": (export.to_pdf, "application/pdf"),
+        "csv": (export.to_csv, "text/csv; charset=utf-8"),
+        "xlsx": (export.to_xlsx,
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    }[kind]
+    response = current_app.response_class(content(result), mimetype=mimetype)
+    disposition = "inline" if kind == "pdf" else "attachment"
+    response.headers["Content-Disposition"] = \
+        f'{disposition}; filename="innstilling-{call.year}-{call.fund.value}.{kind}"'
+    return response

@@ -204,7 +204,7 @@ def submit_form(client, application) -> dict:
     html = client.get(f"{edit_path(application)}/send-inn").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', html)
     assert version, re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", html[html.find("<main"):]))[:3000]
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     return {"csrf_token": token, "confirm": "y", "version": version.group(1), "submit": "1"}
 
 

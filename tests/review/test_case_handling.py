@@ -119,7 +119,7 @@ def scores_for(application, score=4, **overrides) -> dict:
 def assess(client, application, data, complete=True, version=None):
     path = case_path(application, "/vurdering")
     html = client.get(path).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     found = re.search(r'name="version" type="hidden" value="(\d*)"', html).group(1)
     body = {"csrf_token": token, "version": version if version is not None else found,
             "overall_comment": "Et godt prosjekt.", "recommended_amount": "150000",

@@ -1,0 +1,335 @@
+"""The innstilling (recommendation) for a whole call, for the decision body (formannskapet).
+
+The administration's proposal: the call's applications ranked by score, with the
+recommended amounts against the budget and the line where the budget runs out. It is
+exported as CSV and XLSX (for working in a spreadsheet) and as PDF (the document put
+before the decision body).
+
+Everything comes from a :class:`~fund.review.ranking.RankingResult`, and only from the
+fields of its rows — title, applicant, org.nr, amounts, scores and the caseworkers'
+short justification. No application text, so nothing confidential (offentleglova § 13)
+can end up in an export.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from flask import current_app, render_template
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from stdnum.no import orgnr as orgnr_format
+from weasyprint import HTML
+
+from fund.calls.forms import FUND_LABELS
+from fund.core import formatting
+from fund.core.types import utcnow
+from fund.review.forms import RECOMMENDATION_LABELS
+from fund.review.ranking import RankingResult, RankingRow
+
+#: Content types of the three exports, by file extension.
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+#: A text cell starting with one of these is read as a formula by spreadsheets (CSV
+#: injection); tab and carriage return can smuggle one in after the cell is trimmed.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text safe for a spreadsheet cell: a leading ``'`` where it could start a formula."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+# --- The columns, shared by CSV and XLSX -------------------------------------------------
+
+#: Kinds of column: how a value is written (CSV) and typed and formatted (XLSX).
+INT, AMOUNT, SCORE, YES_NO, TEXT = "int", "amount", "score", "yes_no", "text"
+
+
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    kind: str
+    value: object  #: RankingRow -> the typed value (int, Decimal, bool, str or None)
+    width: int = 12  #: characters, for XLSX (text columns grow to their content)
+
+
+def _columns(result: RankingResult) -> list[_Column]:
+    columns = [
+        _Column(_("Rangering"), INT, lambda r: r.rank, 10),
+        _Column(_("Saksnummer"), TEXT, lambda r: r.case_number, 12),
+        _Column(_("Søker"), TEXT, lambda r: r.organisation, 18),
+        _Column(_("Org.nr."), TEXT, lambda r: r.orgnr, 11),
+        _Column(_("Prosjekt"), TEXT, lambda r: r.title, 24),
+        _Column(_("Poeng (0–100)"), SCORE, lambda r: r.score, 12),
+        _Column(_("Spredning"), SCORE, lambda r: r.spread, 11),
+        _Column(_("Antall vurderinger"), INT, lambda r: r.assessments, 11),
+        _Column(_("Uenighet (ja/nei)"), YES_NO, lambda r: r.disagreement, 11),
+        _Column(_("Søkt beløp"), AMOUNT, lambda r: r.amount_applied, 13),
+        _Column(_("Anbefalt beløp"), AMOUNT, lambda r: r.recommended_amount, 13),
+        _Column(_("Sum anbefalt (løpende)"), AMOUNT, lambda r: r.running_total, 14),
+        _Column(_("Innenfor budsjett (ja/nei)"), YES_NO, lambda r: r.within_budget, 12),
+    ]
+    for criterion in result.criteria:
+        columns.append(_Column(
+            _("%(title)s (vekt %(weight)s)", title=criterion.title, weight=criterion.weight),
+            SCORE, lambda r, key=criterion.id: r.criterion_scores.get(key), 14))
+    columns.append(_Column(_("Begrunnelse"), TEXT, lambda r: r.justification, 40))
+    return columns
+
+
+def _yes_no(value: bool) -> str:
+    return _("ja") if value else _("nei")
+
+
+def _csv_cell(kind: str, value) -> str:
+    if value is None:
+        return ""
+    if kind == YES_NO:
+        return _yes_no(value)
+    if kind == SCORE:
+        return f"{Decimal(value):.1f}".replace(".", ",")
+    if kind in (INT, AMOUNT):
+        return str(int(value))
+    return neutralise(str(value))
+
+
+def to_csv(result: RankingResult) -> bytes:
+    """The ranking as CSV for Norwegian Excel: UTF-8 with BOM, ``;``-separated, decimal
+    comma, amounts as plain integers; text quoted where needed and guarded against
+    formula injection."""
+    columns = _columns(result)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([neutralise(column.header) for column in columns])
+    for row in result.rows:
+        writer.writerow([_csv_cell(column.kind, column.value(row)) for column in columns])
+    return out.getvalue().encode("utf-8-sig")
+
+
+# --- XLSX -------------------------------------------------------------------------------
+
+_BELOW_FILL = PatternFill("solid", start_color="FFE7E9EC", end_color="FFE7E9EC")
+_BELOW_FONT = Font(color="FF45505A")
+_HEADER_FILL = PatternFill("solid", start_color="FFDCE8F0", end_color="FFDCE8F0")
+_LINE = Side(style="medium", color="FF0B4B6F")
+_AMOUNT_FORMAT = "#,##0"
+_SCORE_FORMAT = "0.0"
+
+
+def _xlsx_text(value) -> str:
+    """Text for a cell: control characters Excel refuses removed, formulas neutralised."""
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+
+def _xlsx_value(kind: str, value):
+    if value is None:
+        return None
+    if kind == YES_NO:
+        return _yes_no(value)
+    if kind == SCORE:
+        return Decimal(value)
+    if kind in (INT, AMOUNT):
+        return int(value)
+    return _xlsx_text(value)
+
+
+def _excel_time(value: datetime) -> datetime:
+    """Excel has no time zones: Oslo wall-clock time."""
+    return formatting.to_local(value).replace(tzinfo=None)
+
+
+def to_xlsx(result: RankingResult, generated_at: datetime | None = None) -> bytes:
+    """The ranking as an Excel workbook: sheet "Innstilling" with typed cells, the rows
+    below the budget line greyed and the line drawn; sheet "Om" about the call."""
+    generated_at = generated_at or utcnow()
+    columns = _columns(result)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Innstilling")
+
+    sheet.append([_xlsx_text(column.header) for column in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+        cell.border = Border(bottom=Side(style="thin", color="FF1C2329"))
+    sheet.row_dimensions[1].height = 45
+
+    widths = [column.width for column in columns]
+    line_drawn = False
+    for row in result.rows:
+        values = [_xlsx_value(column.kind, column.value(row)) for column in columns]
+        sheet.append(values)
+        cells = sheet[sheet.max_row]
+        for index, (column, cell) in enumerate(zip(columns, cells, strict=True)):
+            if column.kind == AMOUNT:
+                cell.number_format = _AMOUNT_FORMAT
+            elif column.kind == SCORE:
+                cell.number_format = _SCORE_FORMAT
+            elif column.kind == TEXT and cell.value is not None:
+                longest = max(len(line) for line in str(cell.value).splitlines() or [""])
+                widths[index] = max(widths[index], min(longest + 2, 60))
+            if not row.within_budget:
+                cell.fill = _BELOW_FILL
+                cell.font = _BELOW_FONT
+                if not line_drawn:
+                    cell.border = Border(top=_LINE)
+        if not row.within_budget:
+            line_drawn = True
+
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(sheet.max_row, 2)}"
+    sheet.print_options.gridLines = False
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+    _about_sheet(workbook.create_sheet(_("Om")), result, generated_at)
+
+    workbook.properties.title = _("Innstilling: %(title)s", title=result.call.title)
+    workbook.properties.creator = current_app.config["MUNICIPALITY_NAME"]
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _about_sheet(sheet, result: RankingResult, generated_at: datetime) -> None:
+    figures = _figures(result)
+    call = result.call
+    rows = [
+        (_("Utlysning"), _xlsx_text(call.title), None),
+        (_("Fond"), _xlsx_text(_fund_label(call.fund)), None),
+        (_("År"), call.year, None),
+        (_("Handlingsplan"), _xlsx_text(call.plan.title), None),
+        (_("Søknadsfrist"), _excel_time(call.closes_at), "dd.mm.yyyy hh:mm"),
+        (_("Budsjett"), result.budget, _AMOUNT_FORMAT),
+        (_("Antall søknader"), figures.count, None),
+        (_("Søknader innenfor linjen"), result.line, None),
+        (_("Sum anbefalt innenfor linjen"), figures.recommended, _AMOUNT_FORMAT),
+        (_("Gjenstår av budsjettet"), figures.remaining, _AMOUNT_FORMAT),
+        (_("Linjen flyttet manuelt (ja/nei)"), _yes_no(result.manual_line), None),
+        (_("Begrunnelse for flyttingen"),
+         _xlsx_text(result.reason) if result.manual_line and result.reason else None, None),
+        (_("Generert"), _excel_time(generated_at), "dd.mm.yyyy hh:mm"),
+    ]
+    if result.hidden:
+        rows.insert(7, (_("Ikke vist (inhabilitet)"), result.hidden, None))
+    for label, value, number_format in rows:
+        sheet.append([label, value])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+        value_cell = sheet.cell(sheet.max_row, 2)
+        value_cell.alignment = Alignment(horizontal="left", wrap_text=True, vertical="top")
+        if number_format:
+            value_cell.number_format = number_format
+    sheet.column_dimensions["A"].width = 32
+    sheet.column_dimensions["B"].width = 60
+
+
+# --- PDF --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Figures:
+    count: int  #: applications in the ranking, hidden ones included
+    applied: int
+    recommended: int  #: recommended within the line
+    remaining: int  #: budget − recommended; negative when a manual line goes over
+
+
+def _figures(result: RankingResult) -> _Figures:
+    totals = result.totals or {}
+    recommended = totals.get("recommended", sum(
+        row.recommended_amount for row in result.rows if row.within_budget))
+    applied = totals.get("applied", sum(row.amount_applied for row in result.rows))
+    return _Figures(count=len(result.rows) + result.hidden, applied=applied,
+                    recommended=recommended, remaining=result.budget - recommended)
+
+
+def _fund_label(fund) -> str:
+    return str(FUND_LABELS.get(fund, fund))
+
+
+def _score(value: Decimal | None) -> str:
+    """``71,6``; an en dash when there is no score."""
+    if value is None:
+        return "–"
+    return format_decimal(value, format="#,##0.0")
+
+
+def _line_text(result: RankingResult) -> str:
+    """What the budget line row in the PDF says."""
+    if result.manual_line:  # the template adds the reason after the colon
+        return _("Linjen er flyttet manuelt:") if result.reason else \
+            _("Linjen er flyttet manuelt.")
+    below = [row for row in result.rows if not row.within_budget]
+    if not below:
+        return _("Alle søknadene er innenfor budsjettet.")
+    if below[0].score is None and below[0].running_total <= result.budget:
+        return _("Linjen stopper ved den første søknaden uten poeng.")
+    return _("Budsjettet er brukt opp her")
+
+
+def _recommendations(row: RankingRow) -> str:
+    """``Innvilge (2), Avslå``: the caseworkers' recommendations, counted."""
+    counts: dict[str, int] = {}
+    for value in row.recommendations:
+        counts[value] = counts.get(value, 0) + 1
+    labels = [str(RECOMMENDATION_LABELS.get(value, value)) for value in counts]
+    return ", ".join(f"{label} ({count})" if count > 1 else label
+                     for label, count in zip(labels, counts.values(), strict=True))
+
+
+def _orgnr(value: str) -> str:
+    """``912 345 688`` (formatting only; the number was validated when registered)."""
+    return orgnr_format.format(value) if value else ""
+
+
+def render_html(result: RankingResult, generated_at: datetime | None = None) -> str:
+    """The innstilling as HTML for WeasyPrint (also handy for a preview)."""
+    generated_at = generated_at or utcnow()
+    rows = result.rows
+    line_at = next((index for index, row in enumerate(rows) if not row.within_budget),
+                   len(rows))
+    return render_template(
+        "pdf/innstilling.html", result=result, call=result.call, rows=rows,
+        line_at=line_at, line_text=_line_text(result), figures=_figures(result),
+        fund_label=_fund_label(result.call.fund),
+        generated=formatting.format_datetime(generated_at),
+        generated_date=formatting.format_date(generated_at), score=_score, orgnr=_orgnr,
+        recommendations=_recommendations,
+        municipality=current_app.config["MUNICIPALITY_NAME"])
+
+
+def to_pdf(result: RankingResult, generated_at: datetime | None = None) -> bytes:
+    """The innstilling as an A4 landscape PDF/A-2b document for the decision body."""
+    html = render_html(result, generated_at)
+    return HTML(string=html, base_url=current_app.root_path).write_pdf(
+        pdf_variant="pdf/a-2b")
+
+
+def filename(result: RankingResult, extension: str) -> str:
+    """``innstilling-2027-naeringsfond-klima-og-naeringsfond-2027.pdf``: ASCII, for a
+    Content-Disposition header."""
+    call = result.call
+    slug = call.title.lower()
+    for norwegian, ascii_ in (("æ", "ae"), ("ø", "o"), ("å", "a")):
+        slug = slug.replace(norwegian, ascii_)
+    slug = re.sub(r"[^a-z0-9]+", "-", slug).strip("-")[:60].strip("-")
+    fund = getattr(call.fund, "value", call.fund)
+    parts = ["innstilling", str(call.year), str(fund)] + ([slug] if slug else [])
+    return "-".join(parts) + "." + extension

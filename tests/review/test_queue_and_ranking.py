@@ -1,0 +1,164 @@
+"""The queue with its filters and assignment, and the ranking against the budget."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from fund.applications.models import ApplicationState
+from fund.audit.models import AuditEvent
+from fund.auth.models import Role
+from fund.extensions import db as _db
+from fund.review.models import Assessment, AssessmentState, Assignment
+from fund.review.scoring import Recommendation
+from tests.helpers import (
+    count_queries,
+    declare,
+    login,
+    make_application,
+    make_call,
+    make_organisation,
+    make_user,
+    post_form,
+)
+
+
+def html_of(response) -> str:
+    return response.get_data(as_text=True).replace("\xa0", " ")
+
+
+@pytest.fixture
+def office(db):
+    applicant = make_user("soker@example.no")
+    org = make_organisation(applicant)
+    call = make_call(budget=300_000)
+    applications = []
+    for i, (amount, title) in enumerate([(150_000, "Alfa"), (100_000, "Beta"),
+                                         (100_000, "Gamma")]):
+        application = make_application(call, org, applicant, title=title,
+                                        amount_applied=amount,
+                                        state=ApplicationState.SUBMITTED,
+                                        case_number=f"NF-{call.year}-{i + 1:04d}")
+        application.financing_lines[0].amount = 300_000 - amount
+        application.submitted_at = call.opens_at + timedelta(hours=i)
+        applications.append(application)
+    caseworker = make_user("sara@example.no", Role.CASEWORKER, name="Sara")
+    manager = make_user("lene@example.no", Role.MANAGER, name="Lene")
+    _db.session.commit()
+    return call, applications, caseworker, manager
+
+
+def complete(application, user, total, recommendation=Recommendation.APPROVE, amount=None):
+    _db.session.add(Assessment(application=application, caseworker=user,
+                               state=AssessmentState.COMPLETED, total_score=total,
+                               recommendation=recommendation,
+                               recommended_amount=amount or application.amount_applied))
+    _db.session.commit()
+
+
+def test_filters_find_what_a_caseworker_looks_for(client, office):
+    call, (alfa, beta, gamma), caseworker, _manager = office
+    beta.organisation.municipality_number = "0301"  # fails the municipality rule
+    _db.session.add(Assignment(application_id=gamma.id, caseworker_id=caseworker.id))
+    _db.session.commit()
+    login(client, caseworker)
+    assert {"Alfa", "Beta", "Gamma"} <= set(
+        t for t in ("Alfa", "Beta", "Gamma")
+        if t in html_of(client.get(f"/saksbehandling/soknader?utlysning={call.id}")))
+    mine = html_of(client.get("/saksbehandling/soknader?mine=1"))
+    assert "Gamma" in mine and "Alfa" not in mine
+    failing = html_of(client.get("/saksbehandling/soknader?vilkar=1"))
+    assert "NF-" in failing and all(t in failing for t in ["Beta", "Alfa"])  # same org
+    by_measure = html_of(client.get("/saksbehandling/soknader?tiltak=1B-3"))
+    assert "Alfa" in by_measure
+    assert "Alfa" not in html_of(client.get("/saksbehandling/soknader?tiltak=5C-1"))
+    complete(alfa, caseworker, 80)
+    unscored = html_of(client.get("/saksbehandling/soknader?uvurdert=1"))
+    assert "Alfa" not in unscored and "Beta" in unscored
+
+
+def test_the_queue_runs_a_constant_number_of_queries(client, office):
+    call, applications, caseworker, _manager = office
+    login(client, caseworker)
+    path = f"/saksbehandling/soknader?utlysning={call.id}&vilkar="
+    client.get(path)
+    with count_queries() as few:
+        client.get(path)
+    org = applications[0].organisation
+    for i in range(10):
+        make_application(call, org, applications[0].created_by, title=f"Ekstra {i}",
+                         state=ApplicationState.SUBMITTED, case_number=f"NF-2099-{i:04d}")
+    _db.session.commit()
+    with count_queries() as many:
+        client.get(path)
+    assert many.count == few.count
+
+
+def test_a_manager_assigns_in_bulk_and_a_caseworker_takes_one(app, client, office):
+    call, (alfa, beta, gamma), caseworker, manager = office
+    login(client, manager)
+    response = post_form(client, "/saksbehandling/soknader/tildel", {
+        "application": [str(alfa.id), str(beta.id)], "caseworker": str(caseworker.id)},
+        form_page="/saksbehandling/soknader")
+    assert response.status_code == 302
+    assigned = _db.session.execute(select(Assignment.application_id, Assignment.caseworker_id)
+                                   ).all()
+    assert sorted(assigned) == sorted([(alfa.id, caseworker.id), (beta.id, caseworker.id)])
+    assert len(_db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "review.assigned")).all()) == 2
+    own = app.test_client()
+    login(own, caseworker)
+    post_form(own, "/saksbehandling/soknader/tildel", {"application": str(gamma.id)},
+              form_page="/saksbehandling/soknader")
+    assert _db.session.scalars(select(Assignment).where(
+        Assignment.application_id == gamma.id)).one().caseworker_id == caseworker.id
+
+
+def test_a_disqualified_caseworker_cannot_be_assigned(client, office):
+    call, (alfa, _beta, _gamma), caseworker, manager = office
+    login(client, caseworker)
+    declare(client, alfa, disqualified=True, ground="family")
+    office_client = client.application.test_client()
+    login(office_client, manager)
+    response = post_form(office_client, "/saksbehandling/soknader/tildel", {
+        "application": str(alfa.id), "caseworker": str(caseworker.id)},
+        form_page="/saksbehandling/soknader")
+    assert "er inhabil" in html_of(office_client.get(response.headers["Location"]))
+    assert _db.session.scalars(select(Assignment)).all() == []
+
+
+def test_the_ranking_draws_the_budget_line_and_the_manager_can_move_it(client, office):
+    call, (alfa, beta, gamma), caseworker, manager = office
+    complete(alfa, caseworker, 90)
+    complete(beta, caseworker, 70)
+    complete(gamma, caseworker, 80)
+    login(client, manager)
+    html = html_of(client.get(f"/saksbehandling/utlysninger/{call.id}/rangering"))
+    order = [html.index(t) for t in ("Alfa", "Gamma", "Beta")]
+    assert order == sorted(order)  # 90, 80, 70
+    line = html.index("Budsjettlinjen:")
+    assert html.index("Gamma") < line < html.index("Beta")  # 250 000 of 300 000 used
+    response = post_form(client, f"/saksbehandling/utlysninger/{call.id}/linje",
+                         {"line": "3", "reason": ""},
+                         form_page=f"/saksbehandling/utlysninger/{call.id}/rangering")
+    assert "Begrunn hvorfor linjen flyttes." in html_of(client.get(response.headers["Location"]))
+    post_form(client, f"/saksbehandling/utlysninger/{call.id}/linje",
+              {"line": "1", "reason": "Formannskapet ønsker færre, større tilskudd."},
+              form_page=f"/saksbehandling/utlysninger/{call.id}/rangering")
+    html = html_of(client.get(f"/saksbehandling/utlysninger/{call.id}/rangering"))
+    assert "Linjen er flyttet manuelt: Formannskapet ønsker færre, større tilskudd." in html
+    assert html.index("Alfa") < html.index("Budsjettlinjen:") < html.index("Gamma")
+    event = _db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "call.funding_line_moved")).one()
+    assert event.details["new"] == 1 and event.actor_id == manager.id
+
+
+def test_a_disqualified_caseworker_does_not_see_the_row_in_the_ranking(client, office):
+    call, (alfa, _beta, _gamma), caseworker, _manager = office
+    complete(alfa, make_user("annen@example.no", Role.CASEWORKER), 90)
+    login(client, caseworker)
+    declare(client, alfa, disqualified=True, ground="party")
+    html = html_of(client.get(f"/saksbehandling/utlysninger/{call.id}/rangering"))
+    assert "Alfa" not in html and "1 søknad vises ikke fordi du er inhabil." in html
+    csv = client.get(f"/saksbehandling/utlysninger/{call.id}/innstilling.csv")
+    assert csv.status_code == 200 and "Alfa" not in csv.get_data(as_text=True)
