@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 
 from fund.applications.models import Application
 from fund.audit.operations import record
-from fund.auth.models import User
+from fund.auth.models import Role, User
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.review import scoring
@@ -125,7 +125,21 @@ def save_assessment(assessment: Assessment, user: User, version: int | None, *,
     db.session.flush()
 
 
-def confirm_measures(application: Application, user: User, measure_ids: set[int]) -> None:
+def confirmation_token(application: Application) -> str:
+    """What the confirmed measures were when a form was opened (for optimistic locking)."""
+    ids = db.session.execute(select(ConfirmedMeasure.measure_id).where(
+        ConfirmedMeasure.application_id == application.id)
+        .order_by(ConfirmedMeasure.measure_id)).scalars().all()
+    return ",".join(str(i) for i in ids) or "-"
+
+
+def confirm_measures(application: Application, user: User, measure_ids: set[int],
+                     token: str | None = None) -> None:
+    """Replace the confirmed measures. Refused if another caseworker changed them since
+    the form was opened (``token``)."""
+    if token is not None and token != confirmation_token(application):
+        raise StaleAssessment(_("En annen saksbehandler har endret tiltakene etter at du åpnet "
+                                "siden. Se over de bekreftede tiltakene og prøv igjen."))
     current = {m.measure_id for m in db.session.execute(select(ConfirmedMeasure).where(
         ConfirmedMeasure.application_id == application.id)).scalars()}
     if current == measure_ids and current:
@@ -167,6 +181,10 @@ def assign(application: Application, caseworker: User, actor: User) -> bool:
         Assignment.caseworker_id == caseworker.id)).first()
     if exists:
         return False
+    if actor.id == caseworker.id and actor.role == Role.CASEWORKER and db.session.execute(
+            select(Assignment.id).where(Assignment.application_id == application.id)).first():
+        raise ReviewError(_("%(case)s er allerede tildelt en saksbehandler.",
+                            case=application.case_number))
     db.session.add(Assignment(application_id=application.id, caseworker_id=caseworker.id,
                               assigned_by_id=None if actor.id == caseworker.id else actor.id))
     record("review.assigned", application, actor=actor, caseworker=caseworker.email)

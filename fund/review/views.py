@@ -53,6 +53,7 @@ from fund.review.operations import (
     assessment_for,
     assign,
     confirm_measures,
+    confirmation_token,
     declare,
     move_funding_line,
     save_assessment,
@@ -310,6 +311,7 @@ def case(application_id):
         own=own, assessments=assessments if _others_visible(application, own) else [],
         completed=completed, summary=summary, disagree=disagree, confirmed=confirmed,
         notes=notes, history=history, note_form=NoteForm(), info_form=InfoRequestForm(),
+        measures_token=confirmation_token(application),
         confirm_form=ConfirmForm(), STATE_LABELS=STATE_LABELS, SDG_LABELS=SDG_LABELS,
         CONFIDENTIAL_FIELD_LABELS=CONFIDENTIAL_FIELD_LABELS,
         RECOMMENDATION_LABELS=RECOMMENDATION_LABELS, GROUND_LABELS=GROUND_LABELS)
@@ -384,9 +386,15 @@ def confirm_measures_view(application_id):
                  for m in s.measures}
         chosen = {int(raw) for raw in request.form.getlist("measure")
                   if raw.isdigit() and int(raw) in valid}
-        confirm_measures(application, current_user._get_current_object(), chosen)
-        db.session.commit()
-        flash(_("Tiltakene er bekreftet."), "success")
+        try:
+            confirm_measures(application, current_user._get_current_object(), chosen,
+                             token=request.form.get("token"))
+        except ReviewError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Tiltakene er bekreftet."), "success")
     return redirect(url_for("review.case", application_id=application.id, _anchor="tiltak"))
 
 

@@ -226,3 +226,24 @@ def test_internal_notes_are_for_caseworkers_only(app, client, case):
     login(own, applicant)
     assert "Sjekk regnskapet." not in html_of(own.get(f"/soknader/{application.id}"))
     assert own.get(case_path(application)).status_code == 403
+
+
+def test_two_caseworkers_confirming_measures_at_once_do_not_overwrite(app, client, case):
+    application, caseworker, other, _applicant = case
+    login(client, caseworker)
+    declare(client, application)
+    second = app.test_client()
+    login(second, other)
+    declare(second, application)
+    page = case_path(application)
+    token = re.search(r'name="token" value="([^"]*)"', second.get(page).get_data(as_text=True))
+    claimed = str(application.measures[0].measure_id)
+    extra = str(_db.session.scalars(select(Measure.id).where(Measure.code == "5C-1")).one())
+    post_form(client, case_path(application, "/tiltak"), {"measure": [claimed, extra]},
+              form_page=page)
+    response = post_form(second, case_path(application, "/tiltak"),
+                         {"measure": [claimed], "token": token.group(1)}, form_page=page)
+    assert "En annen saksbehandler har endret tiltakene" in html_of(
+        second.get(response.headers["Location"]))
+    assert sorted(_db.session.scalars(select(ConfirmedMeasure.measure_id)).all()) == sorted(
+        [int(claimed), int(extra)])

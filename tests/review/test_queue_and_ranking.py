@@ -112,6 +112,11 @@ def test_a_manager_assigns_in_bulk_and_a_caseworker_takes_one(app, client, offic
               form_page="/saksbehandling/soknader")
     assert _db.session.scalars(select(Assignment).where(
         Assignment.application_id == gamma.id)).one().caseworker_id == caseworker.id
+    colleague = app.test_client()
+    login(colleague, make_user("sverre@example.no", Role.CASEWORKER))
+    response = post_form(colleague, "/saksbehandling/soknader/tildel",
+                         {"application": str(gamma.id)}, form_page="/saksbehandling/soknader")
+    assert "allerede tildelt" in html_of(colleague.get(response.headers["Location"]))
 
 
 def test_a_disqualified_caseworker_cannot_be_assigned(client, office):
