@@ -143,3 +143,34 @@ def test_behind_a_proxy_the_client_address_is_the_forwarded_one(tmp_path):
 
     response = app.test_client().get("/ip-test", headers={"X-Forwarded-For": "203.0.113.7"})
     assert response.get_data(as_text=True) == "203.0.113.7"
+
+
+def test_migrations_upgrade_a_database_that_holds_data(tmp_path):
+    """Upgrading keeps existing rows: calls with criteria and applications survive the
+    table changes of later revisions (SQLite copies tables to alter them)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
+    app = create_app({"SECRET_KEY": "x", "TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.sqlite"})
+    with app.app_context():
+        upgrade(revision="fec0835e3078")  # before case handling
+        load_plan(read_plan_file(DATA_DIR / "handlingsplan-2022-2024.yaml"))
+        _db.session.commit()
+        with _db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO calls (fund, year, title, description, opens_at, closes_at, budget,"
+                " max_grant, max_share_percent, plan_id, created_at) VALUES ('naeringsfond',"
+                " 2027, 'Gammel', '', '2027-01-01 00:00:00', '2027-02-01 00:00:00', 100,"
+                " 10, 50, 1, '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO criteria (call_id, position, title, description,"
+                              " weight, required, allow_na) VALUES (1, 0, 'K', '', 10, 1, 0)"))
+        upgrade()
+        with _db.engine.connect() as conn:
+            row = conn.execute(text("SELECT title, score_aggregate, blind_review,"
+                                    " disagreement_threshold FROM calls")).one()
+            criteria = conn.execute(text("SELECT count(*) FROM criteria")).scalar()
+            violations = conn.execute(text("PRAGMA foreign_key_check")).all()
+    assert tuple(row) == ("Gammel", "median", 1, 20)
+    assert criteria == 1 and violations == []
