@@ -1,6 +1,7 @@
 """Norwegian presentation of dates and amounts, and parsing of local times."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
@@ -82,8 +83,10 @@ def format_nok(amount: int | None) -> str:
 
 def format_number(value) -> str:
     """``1 234,5``: a no-break space between thousands, decimals only where there are any."""
-    if value is None:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = Decimal(value)
     return format_decimal(value, format="#,##0.##", locale=_locale())
 
 
