@@ -167,3 +167,28 @@ def test_a_disqualified_caseworker_does_not_see_the_row_in_the_ranking(client, o
     assert "Alfa" not in html and "1 søknad vises ikke fordi du er inhabil." in html
     csv = client.get(f"/saksbehandling/utlysninger/{call.id}/innstilling.csv")
     assert csv.status_code == 200 and "Alfa" not in csv.get_data(as_text=True)
+
+
+def test_the_manager_chooses_mean_or_median_and_blind_review_per_call(client, office):
+    call, (alfa, _beta, _gamma), caseworker, manager = office
+    complete(alfa, caseworker, 90)
+    complete(alfa, make_user("b@example.no", Role.CASEWORKER), 60)
+    complete(alfa, make_user("c@example.no", Role.CASEWORKER), 30)
+    login(client, manager)
+    path = f"/saksbehandling/utlysninger/{call.id}/rangering"
+    assert ">60<" in html_of(client.get(path)).replace(" ", "")  # median of 90, 60, 30
+    response = post_form(client, f"/forvaltning/utlysninger/{call.id}/vurdering", {
+        "score_aggregate": "mean", "disagreement_threshold": "50"},
+        form_page=f"/forvaltning/utlysninger/{call.id}")
+    assert response.status_code == 302
+    _db.session.expire_all()
+    assert call.score_aggregate.value == "mean" and call.blind_review is False
+    assert _db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "call.review_settings_changed")).one().actor_id == manager.id
+    html = html_of(client.get(path))
+    assert ">60<" in html.replace(" ", "")  # the mean of 90, 60, 30 is 60 as well
+    complete(_beta, caseworker, 100)
+    complete(_beta, make_user("d@example.no", Role.CASEWORKER), 0)
+    complete(_beta, make_user("e@example.no", Role.CASEWORKER), 20)
+    html = html_of(client.get(path)).replace(" ", "")
+    assert ">40<" in html  # mean of 100, 0, 20 (the median would be 20)
