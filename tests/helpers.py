@@ -267,3 +267,8 @@ def declare(client, application, disqualified=False, ground=""):
     path = f"/saksbehandling/soknader/{application.id}/habilitet"
     return post_form(client, path, {"disqualified": "yes" if disqualified else "no",
                                     "ground": ground, "explanation": ""})
+
+
+def html_of(response) -> str:
+    """The page's text with no-break spaces (as in "kr 150 000") made plain."""
+    return response.get_data(as_text=True).replace("\xa0", " ")

@@ -18,6 +18,7 @@ from tests.helpers import (
     browser_form,
     csrf_token,
     declare,
+    html_of,
     login,
     make_application,
     make_call,
@@ -25,10 +26,6 @@ from tests.helpers import (
     make_user,
     post_form,
 )
-
-
-def html_of(response) -> str:
-    return response.get_data(as_text=True).replace("\xa0", " ")
 
 
 def fresh(application) -> Application:

@@ -22,6 +22,7 @@ from fund.review.models import (
 )
 from tests.helpers import (
     declare,
+    html_of,
     login,
     make_application,
     make_call,
@@ -29,10 +30,6 @@ from tests.helpers import (
     make_user,
     post_form,
 )
-
-
-def html_of(response) -> str:
-    return response.get_data(as_text=True).replace("\xa0", " ")
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from fund.review.scoring import Recommendation
 from tests.helpers import (
     count_queries,
     declare,
+    html_of,
     login,
     make_application,
     make_call,
@@ -21,10 +22,6 @@ from tests.helpers import (
     make_user,
     post_form,
 )
-
-
-def html_of(response) -> str:
-    return response.get_data(as_text=True).replace("\xa0", " ")
 
 
 @pytest.fixture
