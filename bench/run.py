@@ -34,7 +34,7 @@ from fund.plan.loader import DATA_DIR, load_plan, read_plan_file  # noqa: E402
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10,300").split(",")]
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 PAGES = ["/", "/plan/", "/utlysninger/1", "/forvaltning/utlysninger", "/healthz",
-         "/saksbehandling/soknader"]
+         "/saksbehandling/soknader", "/saksbehandling/utlysninger/1/rangering"]
 APPLICANT_PAGES = ["/soknader", "/soknader/1"]
 
 

@@ -189,3 +189,22 @@ def test_the_manager_chooses_mean_or_median_and_blind_review_per_call(client, of
     complete(_beta, make_user("e@example.no", Role.CASEWORKER), 20)
     html = html_of(client.get(path)).replace(" ", "")
     assert ">40<" in html  # mean of 100, 0, 20 (the median would be 20)
+
+
+def test_the_ranking_runs_a_constant_number_of_queries(client, office):
+    call, applications, caseworker, manager = office
+    complete(applications[0], caseworker, 70)
+    login(client, manager)
+    path = f"/saksbehandling/utlysninger/{call.id}/rangering"
+    client.get(path)
+    with count_queries() as few:
+        client.get(path)
+    org = applications[0].organisation
+    for i in range(10):
+        extra = make_application(call, org, applications[0].created_by, title=f"Ekstra {i}",
+                                 state=ApplicationState.SUBMITTED,
+                                 case_number=f"NF-2099-{i:04d}")
+        complete(extra, caseworker, 50 + i)
+    with count_queries() as many:
+        client.get(path)
+    assert many.count == few.count
