@@ -108,7 +108,9 @@ def run_migrations_online():
                 context.run_migrations()
         finally:
             if sqlite:
-                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+                # Never hand a connection without foreign keys back to the pool: a new
+                # one gets them switched on again (see fund._tune_sqlite).
+                connection.invalidate()
 
 
 if context.is_offline_mode():
