@@ -39,7 +39,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check fund tests bench
+	$(BIN)/ruff check .
 
 bench: install
 	$(BIN)/python bench/run.py

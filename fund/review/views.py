@@ -1,4 +1,5 @@
 from decimal import Decimal
+from functools import wraps
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -93,6 +94,17 @@ def _application(application_id: int) -> Application:
     if application is None or not is_received(application):
         abort(404)
     return application
+
+
+def case_view(view):
+    """For a case page: the view gets the application instead of its id, once the
+    caseworker has declared themself impartial (else to the declaration first); a
+    disqualified one gets 404."""
+    @wraps(view)
+    def wrapper(application_id, **kwargs):
+        application, redirect_to = _case(application_id)
+        return redirect_to or view(application, **kwargs)
+    return wrapper
 
 
 def _case(application_id: int, declaring: bool = False):
@@ -283,10 +295,8 @@ def _others_visible(application: Application, own: Assessment | None) -> bool:
 
 @bp.route("/soknader/<int:application_id>")
 @login_required
-def case(application_id):
-    application, redirect_to = _case(application_id)
-    if redirect_to:
-        return redirect_to
+@case_view
+def case(application):
     assessments = _assessments(application)
     own = next((a for a in assessments if a.caseworker_id == current_user.id), None)
     completed = [a for a in assessments if a.state == AssessmentState.COMPLETED]
@@ -319,10 +329,8 @@ def case(application_id):
 
 @bp.route("/soknader/<int:application_id>/vedlegg/<int:attachment_id>")
 @login_required
-def attachment(application_id, attachment_id):
-    application, redirect_to = _case(application_id)
-    if redirect_to:
-        return redirect_to
+@case_view
+def attachment(application, attachment_id):
     item = next((a for a in application.attachments if a.id == attachment_id), None)
     if item is None:
         abort(404)
@@ -339,11 +347,9 @@ def attachment(application_id, attachment_id):
 
 @bp.route("/soknader/<int:application_id>/soknad.pdf")
 @login_required
-def application_pdf(application_id):
+@case_view
+def application_pdf(application):
     from fund.applications.receipt import receipt_pdf
-    application, redirect_to = _case(application_id)
-    if redirect_to:
-        return redirect_to
     if not application.submissions:
         abort(404)
     submission = application.submissions[-1]
@@ -356,10 +362,8 @@ def application_pdf(application_id):
 
 @bp.route("/soknader/<int:application_id>/be-om-opplysninger", methods=["POST"])
 @login_required
-def request_info_view(application_id):
-    application, redirect_to = _case(application_id)
-    if redirect_to:
-        return redirect_to
+@case_view
+def request_info_view(application):
     form = InfoRequestForm()
     if form.validate_on_submit():
         try:
@@ -377,10 +381,8 @@ def request_info_view(application_id):
 
 @bp.route("/soknader/<int:application_id>/tiltak", methods=["POST"])
 @login_required
-def confirm_measures_view(application_id):
-    application, redirect_to = _case(application_id)
-    if redirect_to:
-        return redirect_to
+@case_view
+def confirm_measures_view(application):
     if ConfirmForm().validate_on_submit():
         valid = {m.id for area in application.call.plan.areas for s in area.strategies
                  for m in s.measures}
@@ -400,10 +402,8 @@ def confirm_measures_view(application_id):
 
 @bp.route("/soknader/<int:application_id>/notater", methods=["POST"])
 @login_required
-def add_note_view(application_id):
-    application, redirect_to = _case(application_id)
-    if redirect_to:
-        return redirect_to
+@case_view
+def add_note_view(application):
     form = NoteForm()
     if form.validate_on_submit():
         add_note(application, current_user._get_current_object(), form.text.data)
@@ -431,10 +431,8 @@ def _posted_scores(criteria, errors: dict) -> dict[int, tuple[int | None, bool, 
 
 @bp.route("/soknader/<int:application_id>/vurdering", methods=["GET", "POST"])
 @login_required
-def assessment(application_id):
-    application, redirect_to = _case(application_id)
-    if redirect_to:
-        return redirect_to
+@case_view
+def assessment(application):
     own = assessment_for(application, current_user._get_current_object())
     criteria = application.call.criteria
     form = AssessmentForm(obj=own if request.method == "GET" else None)
