@@ -5,12 +5,17 @@ import os
 import secrets
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request, session
+from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import escape
 from sqlalchemy import event
+from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.exceptions import SecurityError
+from werkzeug.routing import IntegerConverter
 
 from fund.extensions import babel, csrf, db, login_manager, migrate
 
@@ -33,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    app.url_map.converters["int"] = BoundedInt
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -45,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     with app.app_context():
-        _tune_sqlite(db.engine)
+        _tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     _register_models()
     _register_blueprints(app)
@@ -61,17 +67,22 @@ def _configure(app: Flask, overrides: dict) -> None:
     env = os.environ
     if env.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = env["DATABASE_URL"]
-    for name in ("SECRET_KEY", "MAIL_SERVER", "MAIL_BACKEND", "BRREG_BASE_URL"):
+    for name in ("SECRET_KEY", "MAIL_SERVER", "MAIL_BACKEND", "BRREG_BASE_URL", "BASE_URL"):
         if env.get(f"FUND_{name}"):
             app.config[name] = env[f"FUND_{name}"]
+    if env.get("FUND_TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = env["FUND_TRUSTED_HOSTS"].replace(",", " ").split()
     if env.get("FUND_MAIL_PORT"):
         app.config["MAIL_PORT"] = int(env["FUND_MAIL_PORT"])
     if env.get("FUND_BRREG_ENABLED"):
         app.config["BRREG_ENABLED"] = env["FUND_BRREG_ENABLED"].lower() in ("1", "true", "yes")
     app.config.update(overrides)
     app.config["VERSION"] = __version__
+    if not app.config.get("TRUSTED_HOSTS"):
+        # Requests naming another host are refused, so nothing is built from a forged one.
+        app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname]
 
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = \
             f"sqlite:///{Path(app.instance_path) / 'fund.sqlite'}"
@@ -94,26 +105,56 @@ def _instance_secret(path: Path) -> str:
     return path.read_text().strip()
 
 
-def _tune_sqlite(engine) -> None:
-    """Foreign keys on, and transactions that savepoints work inside (pysqlite quirk)."""
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` in URLs: a number too large for the database is no match (404), not
+    an overflow (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _tune_sqlite(engine, busy_timeout_ms: int) -> None:
+    """SQLite for several requests at once: WAL (readers never wait for the writer), a
+    busy timeout (a writer waits for the one before it instead of failing), and
+    transactions that take the write lock at BEGIN in requests that change things, so
+    that two of them never deadlock upgrading a read lock. Also: foreign keys on,
+    transactions that savepoints work inside (pysqlite quirk), and a database file only
+    its owner can read."""
     if engine.dialect.name != "sqlite":
         return
+    path = engine.url.database
+    on_disk = bool(path) and path != ":memory:" and not path.startswith("file:")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        if on_disk:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.chmod(path + suffix, 0o600)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes() else "BEGIN")
+
+
+def _writes() -> bool:
+    """Whether the current request is one that changes things (see ``fund.core.http.writes``)."""
+    if not has_request_context():
+        return False
+    return request.method not in ("GET", "HEAD", "OPTIONS") or g.get("writes", False)
 
 
 def _register_models() -> None:
     from fund.applications import models as _applications  # noqa: F401
     from fund.audit import models as _audit  # noqa: F401
+    from fund.core import models as _core  # noqa: F401
     from fund.auth import models as _auth  # noqa: F401
     from fund.calls import models as _calls  # noqa: F401
     from fund.mail import models as _mail  # noqa: F401
@@ -140,14 +181,10 @@ def _register_blueprints(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(session_id: str):
-    """The session names the user and their password's fingerprint: a changed password
-    or a deactivated account ends every session."""
-    from fund.auth.models import User
-    user_id, _, fingerprint = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active or user.password_fingerprint != fingerprint:
-        return None
-    return user
+    """The session names the user, their password's fingerprint and a server-side session:
+    logging out, a changed password or a deactivated account ends it."""
+    from fund.auth.operations import user_for_session
+    return user_for_session(session_id, session.get("sid"))
 
 
 def _select_locale() -> str:
@@ -198,13 +235,44 @@ def _register_errors(app: Flask) -> None:
         500: _l("Noe gikk galt hos oss. Feilen er logget; prøv igjen om litt."),
     }
 
+    def plain_page(code, message):
+        return (f'<!doctype html><html lang="nb"><title>{code}</title><main><h1>{code}</h1>'
+                f"<p>{escape(str(message))}</p></main></html>"), code
+
     def render_error(code, message):
-        return render_template("errors/error.html", code=code, message=message), code
+        # A failed statement leaves the session unusable until it is rolled back; the page
+        # itself reads the user from it.
+        db.session.rollback()
+        try:
+            return render_template("errors/error.html", code=code, message=message), code
+        except Exception:  # the page must never be a bare server error
+            app.logger.exception("error page failed")
+            db.session.rollback()
+            return plain_page(code, message)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        """A Host header not in TRUSTED_HOSTS: no links can be built for it."""
+        return plain_page(400, _l("Forespørselen kunne ikke behandles."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, _("Skjemaet var utløpt eller ugyldig. Gå tilbake, last siden "
                                    "på nytt og prøv igjen – det du skrev er ikke sendt."))
+
+    @app.errorhandler(DataError)
+    def data_error(error):
+        """A value the database refuses (a last line of defence: forms check first)."""
+        app.logger.warning("database refused a value: %s", error)
+        return render_error(400, _("Noe av det du sendte, kunne ikke lagres (ugyldige tegn "
+                                   "eller et for stort tall). Gå tilbake og rett det."))
+
+    @app.errorhandler(OperationalError)
+    def busy(error):
+        app.logger.exception("database unavailable or busy")
+        response, code = render_error(503, _("Systemet er opptatt akkurat nå. Det du sendte, "
+                                             "er ikke lagret. Vent litt og prøv igjen."))
+        return response, code, {"Retry-After": "5"}
 
     for code, message in messages.items():
         app.register_error_handler(code, lambda error, c=code, m=message: render_error(c, m))
@@ -222,7 +290,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["nok"] = formatting.format_nok
     app.jinja_env.filters["countdown"] = formatting.format_countdown
     from fund.core.types import utcnow
+    from fund.mail.operations import external_url
     app.jinja_env.globals["now"] = utcnow
+    app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.filters["percent"] = formatting.format_percent
     app.jinja_env.filters["number"] = formatting.format_number
     app.jinja_env.filters["combine"] = lambda a, b: {**a, **b}

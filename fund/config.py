@@ -27,13 +27,26 @@ REMEMBER_COOKIE_SAMESITE = "Lax"
 PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+#: A session ends this long after login however active it is (the cookie's own lifetime,
+#: PERMANENT_SESSION_LIFETIME, slides with each request).
+SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+
 PASSWORD_MIN_LENGTH = 12
+#: werkzeug's method for new password hashes (tests use a cheap one).
+PASSWORD_HASH_METHOD = "scrypt"
 EMAIL_TOKEN_MAX_AGE = 48 * 3600
 RESET_TOKEN_MAX_AGE = 3600
-#: Failed logins allowed per e-mail address and per client address within the window.
-LOGIN_MAX_FAILURES_PER_EMAIL = 5
+#: Login attempts allowed within the window: per e-mail address from one client, from one
+#: client address in all, and per e-mail address from all clients together.
+LOGIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT = 5
 LOGIN_MAX_FAILURES_PER_IP = 20
+LOGIN_MAX_FAILURES_PER_EMAIL = 50
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+#: Mail sent on request (registration, new password, new link, invitations, claims):
+#: at most this many per e-mail address and per client address within the window.
+MAIL_MAX_PER_ADDRESS = 3
+MAIL_MAX_PER_CLIENT = 20
+MAIL_LIMIT_WINDOW = timedelta(hours=1)
 
 #: "file" writes each message to <instance>/outbox/ as .eml; "smtp" sends it.
 MAIL_BACKEND = "file"
@@ -61,8 +74,14 @@ MUNICIPALITY_NAME = "Lillestrøm kommune"
 #: Needed so that rate limits and the audit log see the client's address.
 PROXY_COUNT = 0
 
-#: The site's address, for links in mail sent from the command line (cron, demo).
+#: The site's canonical address. Every link in mail is built from it, never from the
+#: request's Host header.
 BASE_URL = "http://127.0.0.1:5000"
+#: Host names the app answers to; others get 400. None: the host of BASE_URL.
+TRUSTED_HOSTS = None
+
+#: SQLite: how long a request waits for another's write to finish, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 15000
 
 PLAN_DEFAULT_FILE = "handlingsplan-2022-2024.yaml"
 

@@ -48,6 +48,8 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test-secret",
         "SERVER_NAME": "fond.test",
+        "BASE_URL": "http://fond.test",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # cheap; production uses scrypt
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "MAIL_BACKEND": "file",

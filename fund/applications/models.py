@@ -376,3 +376,16 @@ class InfoRequest(db.Model):
 
     def __repr__(self) -> str:
         return f"<InfoRequest {self.id} on {self.application_id}>"
+
+
+class CaseNumberCounter(db.Model):
+    """The last søknadsnummer given under each prefix (``NF-2027-``). Taken with an
+    atomic increment, so two simultaneous submissions never get the same number."""
+
+    __tablename__ = "case_number_counters"
+
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_number: Mapped[int]
+
+    def __repr__(self) -> str:
+        return f"<CaseNumberCounter {self.prefix}{self.last_number:04d}>"

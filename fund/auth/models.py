@@ -2,9 +2,10 @@ import enum
 import hashlib
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -57,7 +58,8 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.password_fingerprint}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -65,6 +67,13 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role in (Role.CASEWORKER, Role.MANAGER, Role.ADMIN)
+
+
+class Verification(enum.StrEnum):
+    """How the claim to act for an organisation was proven."""
+
+    STAFF = "staff"  #: a caseworker, manager or administrator checked it
+    REGISTER_ROLE = "register_role"  #: a member named in Enhetsregisteret's roles confirmed
 
 
 class Organisation(db.Model):
@@ -93,9 +102,24 @@ class Organisation(db.Model):
     #: When the fields above were last filled from Enhetsregisteret.
     register_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set once the members' right to act for the organisation is proven; a grant needs it.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_how: Mapped["Verification | None"] = mapped_column(
+        enum_column(Verification, "verification"))
+    #: The staff member who verified it, or the member named in the register's roles.
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: What the verifier checked, in their words (or the register role that was matched).
+    verification_note: Mapped[str] = mapped_column(Text, default="")
+    #: A new bank account waiting for staff approval (asked for once a grant exists).
+    pending_bank_account: Mapped[str | None] = mapped_column(String(11))
+    pending_bank_account_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    pending_bank_account_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="organisation",
                                                            cascade="all, delete-orphan")
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    pending_bank_account_by: Mapped[User | None] = relationship(
+        foreign_keys=[pending_bank_account_by_id])
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.orgnr} {self.name!r}>"
@@ -106,8 +130,21 @@ class Organisation(db.Model):
 
     @property
     def bank_account_display(self) -> str:
-        acc = self.bank_account or ""
-        return f"{acc[:4]}.{acc[4:6]}.{acc[6:]}" if len(acc) == 11 else acc
+        return format_bank_account(self.bank_account)
+
+    @property
+    def pending_bank_account_display(self) -> str:
+        return format_bank_account(self.pending_bank_account)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+def format_bank_account(account: str | None) -> str:
+    """``1234.56.78903``."""
+    account = account or ""
+    return f"{account[:4]}.{account[4:6]}.{account[6:]}" if len(account) == 11 else account
 
 
 class Membership(db.Model):
@@ -120,6 +157,8 @@ class Membership(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    #: May remove other members (the one who registered it, or who proved the right to).
+    responsible: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -129,18 +168,80 @@ class Membership(db.Model):
         return f"<Membership user={self.user_id} org={self.organisation_id}>"
 
 
-class LoginAttempt(db.Model):
-    """A failed login, kept for rate limiting."""
+class UserSession(db.Model):
+    """A logged-in session. The browser's signed cookie holds the token; logging out
+    ends the row, so a copied cookie stops working too."""
 
-    __tablename__ = "login_attempts"
+    __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    ip_address: Mapped[str | None] = mapped_column(String(45), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the random token in the cookie.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped[User] = relationship()
 
     def __repr__(self) -> str:
-        return f"<LoginAttempt {self.email} {self.at}>"
+        return f"<UserSession {self.id} user={self.user_id}>"
+
+
+class Invitation(db.Model):
+    """A member's invitation to someone to act for the organisation. The invited person
+    accepts it while logged in; nothing about them is shown to the one who invited."""
+
+    __tablename__ = "organisation_invitations"
+    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    #: Stored lower-case.
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.email} to {self.organisation_id}>"
+
+
+class ClaimState(enum.StrEnum):
+    OPEN = "open"
+    GRANTED = "granted"  #: the claimant now acts for the organisation; the others were removed
+    REJECTED = "rejected"
+
+
+class Claim(db.Model):
+    """Someone who says they represent an organisation already registered by others,
+    for staff to decide (the dispute route)."""
+
+    __tablename__ = "organisation_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    claimant_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                             index=True)
+    #: The claimant's role in the organisation and how staff can check it.
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[ClaimState] = mapped_column(enum_column(ClaimState, "claim_state"),
+                                              default=ClaimState.OPEN, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    organisation: Mapped[Organisation] = relationship()
+    claimant: Mapped[User] = relationship(foreign_keys=[claimant_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    def __repr__(self) -> str:
+        return f"<Claim {self.id} on {self.organisation_id} {self.state}>"
 
 
 ROLE_LABELS = {

@@ -1,17 +1,21 @@
 """Accounts and organisations: registration, login, tokens, membership. The caller commits."""
 
+import hashlib
+import secrets
 from datetime import datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from fund.audit.operations import record
-from fund.auth.models import LoginAttempt, Membership, Organisation, Role, User
+from fund.auth.models import Membership, Organisation, Role, User, UserSession
+from fund.core import throttle
 from fund.core.types import utcnow
 from fund.extensions import db
-from fund.mail.operations import queue_mail
+from fund.mail.operations import external_url, queue_mail
 
 
 class AccountError(ValueError):
@@ -55,7 +59,7 @@ def read_token(token: str, purpose: str) -> User:
 
 
 def send_verification(user: User) -> None:
-    link = url_for("auth.verify_email", token=make_token(user, "verify"), _external=True)
+    link = external_url("auth.verify_email", token=make_token(user, "verify"))
     queue_mail(user.email, _("Bekreft e-postadressen din"), "verify_email", user=user, link=link)
 
 
@@ -79,37 +83,99 @@ def verify_email(user: User) -> None:
         record("user.email_verified", user, actor=user)
 
 
-def login_blocked(email: str, ip_address: str | None) -> bool:
-    """Too many failed logins for this address or from this client lately."""
+def _login_limits(email: str, ip_address: str | None) -> list[tuple[str, str, int]]:
+    """(scope, subject, limit) of each login limit. The tight one is per account and
+    client, so that nobody can lock another person out from elsewhere; the loose
+    per-account one stops guessing spread over many clients."""
     config = current_app.config
-    since = utcnow() - config["LOGIN_FAILURE_WINDOW"]
-    by_email, by_ip = db.session.execute(
-        select(func.count().filter(LoginAttempt.email == email.strip().lower()),
-               func.count().filter(LoginAttempt.ip_address == ip_address))
-        .where(LoginAttempt.at >= since,
-               or_(LoginAttempt.email == email.strip().lower(),
-                   LoginAttempt.ip_address == ip_address))).one()
-    return (by_email >= config["LOGIN_MAX_FAILURES_PER_EMAIL"]
-            or by_ip >= config["LOGIN_MAX_FAILURES_PER_IP"])
+    client = ip_address or "-"
+    return [("login.account-client", f"{email}|{client}",
+             config["LOGIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT"]),
+            ("login.client", client, config["LOGIN_MAX_FAILURES_PER_IP"]),
+            ("login.account", email, config["LOGIN_MAX_FAILURES_PER_EMAIL"])]
+
+
+_dummy_hashes: dict[str, str] = {}
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Check the password; for an unknown address, check one anyway, so that the
+    answer takes as long either way (no user enumeration by timing)."""
+    if user is not None:
+        return user.check_password(password)
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_hex(8), method=method)
+    check_password_hash(_dummy_hashes[method], password)
+    return False
 
 
 def authenticate(email: str, password: str, ip_address: str | None) -> User:
-    """The user for these credentials, or AccountError. Failures are counted and audited."""
+    """The user for these credentials, or AccountError. Each attempt is counted before
+    the password is checked, in one atomic step per limit, so concurrent guesses cannot
+    get past a limit; a successful login takes its attempts back."""
     email = email.strip().lower()
-    if login_blocked(email, ip_address):
+    window = current_app.config["LOGIN_FAILURE_WINDOW"]
+    limits = _login_limits(email, ip_address)
+    allowed = [throttle.hit(scope, subject, limit, window) for scope, subject, limit in limits]
+    if not all(allowed):
         record("user.login_blocked", email=email)
         raise LoginBlocked(_("For mange mislykkede innloggingsforsøk. Vent 15 minutter og "
                              "prøv igjen, eller be om nytt passord."))
     user = find_user(email)
-    if user is None or not user.check_password(password) or not user.active:
-        db.session.add(LoginAttempt(email=email, ip_address=ip_address))
+    if not _password_matches(user, password) or not user.active:
         record("user.login_failed", user, email=email)
         raise AccountError(_("Feil e-postadresse eller passord."))
+    for scope, subject, _limit in limits:
+        if scope == "login.client":
+            throttle.undo(scope, subject)
+        else:
+            throttle.reset(scope, subject)
     if user.email_verified_at is None:
         raise AccountError(_("Du må bekrefte e-postadressen din før du kan logge inn. "
                              "Se etter e-posten fra oss, eller be om en ny lenke."))
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     record("user.logged_in", user, actor=user)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, ip_address: str | None) -> str:
+    """A new server-side session; the returned token goes in the signed cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user=user, token_hash=_token_hash(token), ip_address=ip_address))
+    return token
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        db.session.execute(update(UserSession).where(
+            UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow()))
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+
+
+def user_for_session(user_id: str, token: str | None) -> User | None:
+    """The user of a live session: the token's session has not ended or grown too old,
+    and the user is active and has not changed password since (``user_id`` carries the
+    password fingerprint)."""
+    user_id, _, fingerprint = user_id.partition(":")
+    if not user_id.isdigit() or not token or len(user_id) > 12:
+        return None
+    oldest = utcnow() - current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    user = db.session.execute(
+        select(User).join(UserSession, UserSession.user_id == User.id).where(
+            User.id == int(user_id), UserSession.token_hash == _token_hash(token),
+            UserSession.ended_at.is_(None), UserSession.created_at > oldest)
+    ).scalar_one_or_none()
+    if user is None or not user.active or user.password_fingerprint != fingerprint:
+        return None
     return user
 
 
@@ -118,7 +184,7 @@ def request_password_reset(email: str) -> None:
     user = find_user(email)
     if user is None or not user.active:
         return
-    link = url_for("auth.reset_password", token=make_token(user, "reset"), _external=True)
+    link = external_url("auth.reset_password", token=make_token(user, "reset"))
     queue_mail(user.email, _("Nytt passord"), "reset_password", user=user, link=link)
     record("user.password_reset_requested", user, actor=user)
 
@@ -127,6 +193,9 @@ def set_password(user: User, password: str, actor=None) -> None:
     user.set_password(password)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()  # the link reached the mailbox
+    end_all_sessions(user)
+    # Whoever tried to lock the account out by guessing, its owner is back in.
+    throttle.reset("login.account", user.email)
     record("user.password_changed", user, actor=actor or user)
 
 

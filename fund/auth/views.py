@@ -25,6 +25,7 @@ from fund.auth.operations import (
     add_member,
     authenticate,
     create_organisation,
+    end_session,
     find_user,
     read_token,
     register_user,
@@ -34,6 +35,7 @@ from fund.auth.operations import (
     set_active,
     set_password,
     set_role,
+    start_session,
     update_organisation,
     verify_email,
 )
@@ -109,9 +111,10 @@ def login():
             db.session.commit()  # the failed attempt counts
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             lang = session.get("lang")  # a language chosen before logging in is kept
             session.clear()  # a fresh session on login (no fixation)
+            session["sid"] = start_session(user, request.remote_addr)
+            db.session.commit()
             login_user(user)
             session.permanent = True
             if user.locale or lang:
@@ -125,7 +128,8 @@ def login():
 def logout():
     if current_user.is_authenticated:
         record("user.logged_out", current_user._get_current_object())
-        db.session.commit()
+    end_session(session.get("sid"))  # a copy of the cookie stops working too
+    db.session.commit()
     lang = session.get("lang")
     logout_user()
     session.clear()

@@ -1,6 +1,10 @@
+from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash
+from flask import abort, flash, g, request
+
+#: The largest whole number the database columns hold (PostgreSQL integer).
+MAX_INT = 2**31 - 1
 
 
 def require(condition: bool) -> None:
@@ -23,3 +27,23 @@ def flash_errors(form) -> None:
     for errors in form.errors.values():
         for error in errors:
             flash(str(error), "danger")
+
+
+def int_arg(name: str, default: int | None = None, minimum: int = 1,
+            maximum: int = 100_000) -> int | None:
+    """A whole-number query parameter such as ``?side=``, kept within bounds; junk gives
+    the default."""
+    raw = request.args.get(name, "")
+    if not raw.isdigit() or len(raw) > 12:
+        return default
+    return min(max(int(raw), minimum), maximum)
+
+
+def writes(view):
+    """For a GET view that also writes (an audit entry): on SQLite, its transaction then
+    takes the write lock from the start, as POST requests do (see ``fund._tune_sqlite``)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.writes = True
+        return view(*args, **kwargs)
+    return wrapper

@@ -2,6 +2,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app, g, render_template
 from sqlalchemy import select
@@ -9,6 +10,21 @@ from sqlalchemy import select
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.mail.models import MailState, OutboxAttachment, OutboxMessage
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for mail, built from the configured ``BASE_URL`` and never from
+    the request (whose Host header the sender of the request chooses)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def one_line(text: str) -> str:
+    """A header value: line breaks and other control characters become spaces."""
+    return " ".join("".join(" " if ord(c) < 32 or ord(c) == 127 else c
+                            for c in text).split())
 
 
 def queue_mail(to: str, subject: str, template: str,
@@ -20,7 +36,8 @@ def queue_mail(to: str, subject: str, template: str,
     message, so a retry sends exactly what was queued.
     """
     body = render_template(f"emails/{template}.txt", **context)
-    message = OutboxMessage(to_address=to, subject=subject, body_text=body, attachments=[
+    message = OutboxMessage(to_address=to, subject=one_line(subject)[:300], body_text=body,
+                            attachments=[
         OutboxAttachment(filename=filename, content_type=content_type, data=data)
         for filename, content_type, data in attachments or ()])
     db.session.add(message)

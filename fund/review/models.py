@@ -2,12 +2,23 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, Text, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.applications.models import Application
 from fund.auth.models import User
-from fund.calls.models import Criterion
+from fund.calls.models import Call, Criterion
 from fund.core.types import UTCDateTime, enum_column, utcnow
 from fund.extensions import db
 from fund.plan.models import Measure
@@ -182,3 +193,68 @@ class InternalNote(db.Model):
 
     def __repr__(self) -> str:
         return f"<InternalNote {self.id} on {self.application_id}>"
+
+
+class FrozenRanking(db.Model):
+    """The innstilling as it stood when the manager closed the review. Never changed
+    after: later pages and exports of the call are read from here."""
+
+    __tablename__ = "frozen_rankings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"),
+                                         unique=True)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    budget: Mapped[int]
+    #: How many rows are above the budget line.
+    line: Mapped[int]
+    manual_line: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: The call's criteria at closing, for the export's columns: [{id, title, weight}].
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+    call: Mapped[Call] = relationship()
+    closed_by: Mapped[User | None] = relationship()
+    rows: Mapped[list["FrozenRankingRow"]] = relationship(
+        back_populates="ranking", cascade="all, delete-orphan",
+        order_by="FrozenRankingRow.rank")
+
+    def __repr__(self) -> str:
+        return f"<FrozenRanking call={self.call_id} line={self.line}>"
+
+
+class FrozenRankingRow(db.Model):
+    """One application's place in a frozen innstilling, with the figures shown then."""
+
+    __tablename__ = "frozen_ranking_rows"
+    __table_args__ = (UniqueConstraint("ranking_id", "application_id"),
+                      UniqueConstraint("ranking_id", "rank"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ranking_id: Mapped[int] = mapped_column(
+        ForeignKey("frozen_rankings.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    rank: Mapped[int]
+    case_number: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    orgnr: Mapped[str] = mapped_column(String(9))
+    #: Whole kroner.
+    amount_applied: Mapped[int]
+    recommended_amount: Mapped[int]
+    running_total: Mapped[int] = mapped_column(BigInteger)
+    within_budget: Mapped[bool]
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    spread: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    assessments: Mapped[int]
+    disagreement: Mapped[bool]
+    #: The mean score per criterion id, as text ("3.5"), for the record and the export.
+    criterion_scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recommendations: Mapped[list[str]] = mapped_column(JSON)
+    justification: Mapped[str] = mapped_column(Text, default="")
+
+    ranking: Mapped[FrozenRanking] = relationship(back_populates="rows")
+
+    def __repr__(self) -> str:
+        return f"<FrozenRankingRow {self.rank} {self.case_number}>"

@@ -77,7 +77,7 @@ def test_a_new_applicant_registers_confirms_the_address_and_logs_in(client):
     user = stored_user("kari@example.no")
     assert user.role == Role.APPLICANT and user.name == "Kari Nordmann"
     assert user.email_verified_at is None
-    assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+    assert user.password_hash.startswith("pbkdf2:") and PASSWORD not in user.password_hash
     assert audit("user.registered", object_id=user.id)
 
     [mail] = mails_to("kari@example.no")
@@ -485,3 +485,8 @@ def test_a_new_password_ends_sessions_on_other_devices(app, client, applicant):
     assert response.status_code == 302
     response = other_device.get("/min-side")
     assert response.status_code == 302 and "/logg-inn" in response.headers["Location"]
+
+
+def test_production_hashes_passwords_with_scrypt():
+    from fund import config
+    assert config.PASSWORD_HASH_METHOD == "scrypt"  # the tests use a cheap method instead

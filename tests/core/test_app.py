@@ -19,7 +19,7 @@ def test_healthz_reports_version_and_database(client):
 
 
 def test_healthz_says_so_when_the_database_does_not_answer(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "TRUSTED_HOSTS": ["localhost"],
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no/such/dir/db.sqlite"})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
@@ -138,7 +138,7 @@ def test_unknown_page_answers_a_norwegian_404(client):
 def test_behind_a_proxy_the_client_address_is_the_forwarded_one(tmp_path):
     from flask import request
     app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                      "PROXY_COUNT": 1})
+                      "PROXY_COUNT": 1, "TRUSTED_HOSTS": ["localhost"]})
 
     @app.route("/ip-test")
     def ip_test():
