@@ -147,3 +147,14 @@ def smtp(app, monkeypatch):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    """The app served over HTTP on its own committed database (see tests/served.py)."""
+    from tests.served import Served
+    server = Served(tmp_path_factory.mktemp("served"))
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -4,13 +4,14 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from fund.applications.models import (
     Application,
     ApplicationMeasure,
     ApplicationSDG,
     ApplicationState,
+    CaseNumberCounter,
     ConfidentialField,
     CostLine,
     DeMinimisAid,
@@ -23,6 +24,7 @@ from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.auth.models import Organisation, User
 from fund.calls.models import Call, Fund
+from fund.core.sql import increment
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.mail.operations import queue_mail
@@ -155,11 +157,11 @@ def problems_for(application: Application) -> list[Problem]:
 
 
 def _next_case_number(application: Application) -> str:
+    """``NF-2027-0042``: the next number under the fund and year's prefix, taken from a
+    counter row that stays locked until this submission commits (no two alike, no gaps)."""
     prefix = f"{'KF' if application.call.fund == Fund.KLIMAFOND else 'NF'}-" \
              f"{application.call.year}-"
-    taken = db.session.execute(select(func.max(Application.case_number)).where(
-        Application.case_number.like(f"{prefix}%"))).scalar()
-    number = int(taken.rsplit("-", 1)[1]) + 1 if taken else 1
+    number = increment(CaseNumberCounter, {"prefix": prefix}, "last_number")
     return f"{prefix}{number:04d}"
 
 

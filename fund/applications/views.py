@@ -388,10 +388,10 @@ def edit(application_id):
     form = ApplicationForm()
     try:
         errors = _save_posted(application, form, uploads=True)
-    except StaleApplication as exc:
+        db.session.commit()
+    except (StaleApplication, StaleDataError) as exc:
         db.session.rollback()
-        return _render_edit(_load(application_id), form, stale=str(exc), status=409)
-    db.session.commit()
+        return _render_edit(_load(application_id), form, stale=_stale_message(exc), status=409)
     if form.errors or errors:
         flash(_("Det du skrev er lagret, bortsett fra feltene som er merket."), "warning")
         form.version.data = str(application.version)
@@ -405,6 +405,15 @@ def edit(application_id):
                             _anchor=request.form.get("section") or None))
 
 
+def _stale_message(exc: Exception) -> str:
+    """Someone saved first: the version check, or (a save at the same instant) the
+    database's own."""
+    if isinstance(exc, StaleApplication):
+        return str(exc)
+    return _("Noen lagret søknaden i samme øyeblikk. Endringene dine er ikke lagret, men står "
+             "fortsatt i skjemaet under.")
+
+
 @bp.route("/soknader/<int:application_id>/autolagre", methods=["POST"])
 @login_required
 def autosave(application_id):
@@ -416,10 +425,10 @@ def autosave(application_id):
     form = ApplicationForm()
     try:
         errors = _save_posted(application, form, uploads=False)
-    except StaleApplication as exc:
+        db.session.commit()
+    except (StaleApplication, StaleDataError) as exc:
         db.session.rollback()
-        return jsonify(ok=False, stale=True, message=str(exc)), 409
-    db.session.commit()
+        return jsonify(ok=False, stale=True, message=_stale_message(exc)), 409
     return jsonify(ok=True, version=application.version,
                    message=_("Lagret %(time)s", time=format_datetime(application.updated_at)),
                    errors=bool(form.errors or errors))

@@ -200,11 +200,13 @@ def set_password(user: User, password: str, actor=None) -> None:
 
 
 def _is_last_admin(user: User) -> bool:
+    """Whether no other active admin exists. The admins' rows stay locked until the
+    change commits, so two admins demoting each other at once cannot both succeed."""
     if user.role != Role.ADMIN or not user.active:
         return False
-    others = db.session.scalar(select(func.count()).select_from(User).where(
-        User.role == Role.ADMIN, User.active.is_(True), User.id != user.id))
-    return others == 0
+    admins = db.session.scalars(select(User.id).where(
+        User.role == Role.ADMIN, User.active.is_(True)).with_for_update()).all()
+    return not any(admin != user.id for admin in admins)
 
 
 def set_role(user: User, role: Role, actor) -> None:

@@ -1,0 +1,167 @@
+"""Many requests at once, against the served app over HTTP, on SQLite and PostgreSQL:
+nobody gets a server error, and nothing is lost or done twice."""
+
+import itertools
+import re
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from fund.applications.models import Application, ApplicationState, Submission
+from fund.audit.models import AuditEvent
+from fund.auth.models import Role, User
+from fund.extensions import db as _db
+from tests.helpers import make_application, make_call, make_organisation, make_user
+from tests.served import at_once
+
+_numbers = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{next(_numbers)}"
+
+
+def _valid_orgnrs():
+    """Valid organisasjonsnumre (MOD11), one after another."""
+    weights = (3, 2, 7, 6, 5, 4, 3, 2)
+    for n in itertools.count(1000):
+        body = f"9{n:07d}"
+        remainder = sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11
+        check = 0 if remainder == 0 else 11 - remainder
+        if check != 10:
+            yield body + str(check)
+
+
+_orgnrs = _valid_orgnrs()
+
+
+def orgnr() -> str:
+    return next(_orgnrs)
+
+
+def applicants_with_drafts(served, count: int, **call_fields):
+    """``count`` applicants, each with their own organisation and a complete draft in one
+    open call. Returns [(email, application id)], and the call's year."""
+    with served.database():
+        call = make_call(year=2090 + next(_numbers) % 9, **call_fields)
+        drafts = []
+        for _ in range(count):
+            user = make_user(unique("soker") + "@example.no")
+            org = make_organisation(user, orgnr=orgnr(), name=unique("Firma"))
+            drafts.append((user.email, make_application(call, org, user).id))
+        year = call.year
+    return drafts, year
+
+
+def submit(served, email: str, application_id: int):
+    browser = served.browser().login(email)
+    path = f"/soknader/{application_id}/send-inn"
+    page = browser.get(path).text
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page).group(1)
+    return lambda: browser.post_form(path, {"version": version, "confirm": "y"},
+                                     form_page=path)
+
+
+def test_applicants_who_submit_at_the_same_moment_all_get_their_own_number(served):
+    drafts, year = applicants_with_drafts(served, 8)
+    calls = [submit(served, email, application_id) for email, application_id in drafts]
+
+    responses = at_once(calls)
+
+    assert [r.status_code for r in responses] == [302] * len(drafts), \
+        [r.text[:300] for r in responses if r.status_code != 302]
+    assert all(r.headers["Location"].endswith("/kvittering") for r in responses)
+    with served.database() as session:
+        numbers = session.scalars(select(Application.case_number).where(
+            Application.id.in_([a for _e, a in drafts]))).all()
+        states = set(session.scalars(select(Application.state).where(
+            Application.id.in_([a for _e, a in drafts]))))
+    assert states == {ApplicationState.SUBMITTED}
+    assert sorted(numbers) == [f"NF-{year}-{n:04d}" for n in range(1, len(drafts) + 1)]
+
+
+def test_twenty_clicks_on_send_submit_once_and_nobody_sees_an_error(served):
+    [(email, application_id)], _year = applicants_with_drafts(served, 1)
+    click = submit(served, email, application_id)
+
+    responses = at_once([click] * 20)
+
+    assert Counter(r.status_code for r in responses) == {302: 20}
+    with served.database() as session:
+        assert session.scalar(select(func.count()).select_from(Submission).where(
+            Submission.application_id == application_id)) == 1
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "application.submitted",
+            AuditEvent.object_id == application_id)) == 1
+
+
+def test_many_people_logging_in_at_once_all_get_in(served):
+    with served.database():
+        emails = [make_user(unique("person") + "@example.no").email for _ in range(24)]
+    browsers = [served.browser() for _ in emails]
+    for browser in browsers:
+        browser.csrf_token("/logg-inn")  # the session cookie, as a browser has it
+
+    def login(browser, email):
+        from tests.helpers import PASSWORD
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                          browser.get("/logg-inn").text).group(1)
+        return lambda: browser.post("/logg-inn", data={
+            "csrf_token": token, "email": email, "password": PASSWORD})
+
+    responses = at_once([login(b, e) for b, e in zip(browsers, emails, strict=True)])
+
+    assert Counter(r.status_code for r in responses) == {302: len(emails)}
+
+
+def test_two_members_autosaving_the_same_version_lose_nothing_silently(served):
+    with served.database():
+        first = make_user(unique("medlem") + "@example.no")
+        second = make_user(unique("medlem") + "@example.no")
+        org = make_organisation(first, second, orgnr=orgnr(), name=unique("Lag"))
+        application = make_application(make_call(year=2099), org, first)
+        application_id, version = application.id, application.version
+        emails = (first.email, second.email)
+    browsers = [served.browser().login(email) for email in emails * 6]
+    path = f"/soknader/{application_id}/autolagre"
+    tokens = [b.csrf_token(f"/soknader/{application_id}") for b in browsers]
+
+    responses = at_once([
+        (lambda b=b, t=t, i=i: b.post(path, data={
+            "csrf_token": t, "version": str(version), "title": f"Tittel nummer {i}"}))
+        for i, (b, t) in enumerate(zip(browsers, tokens, strict=True))])
+
+    codes = Counter(r.status_code for r in responses)
+    assert set(codes) <= {200, 409} and codes[200] >= 1, codes
+    saved = [r.json() for r in responses if r.status_code == 200]
+    refused = [r.json() for r in responses if r.status_code == 409]
+    assert all(body["stale"] for body in refused)
+    with served.database() as session:
+        stored = session.get(Application, application_id)
+        # The one save that won is what is stored; every other one was told to reload.
+        assert len(saved) == 1 and stored.version == saved[0]["version"]
+        assert re.fullmatch(r"Tittel nummer \d+", stored.title)
+
+
+def test_two_admins_who_demote_each_other_at_once_leave_one_admin(served):
+    with served.database():
+        admins = [make_user(unique("admin") + "@example.no", Role.ADMIN) for _ in range(2)]
+        # Only these two are admins: the others from earlier tests step down first.
+        for user in _db.session.scalars(select(User).where(
+                User.role == Role.ADMIN, User.id.not_in([a.id for a in admins]))):
+            user.role = Role.CASEWORKER
+        ids, emails = [a.id for a in admins], [a.email for a in admins]
+    browsers = [served.browser().login(email) for email in emails]
+    tokens = [b.csrf_token(f"/admin/brukere/{ids[1 - i]}") for i, b in enumerate(browsers)]
+
+    responses = at_once([
+        (lambda b=b, t=t, other=ids[1 - i]: b.post(f"/admin/brukere/{other}", data={
+            "csrf_token": t, "role": "caseworker", "active": "y"}))
+        for i, (b, t) in enumerate(zip(browsers, tokens, strict=True))])
+
+    # One wins; the other is refused (the last admin) or is no longer an admin at all.
+    assert all(r.status_code in (200, 302, 403) for r in responses), \
+        [(r.status_code, r.text[:300]) for r in responses]
+    with served.database() as session:
+        assert session.scalar(select(func.count()).select_from(User).where(
+            User.role == Role.ADMIN, User.active.is_(True))) == 1
