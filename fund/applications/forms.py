@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -25,6 +24,7 @@ from fund.applications.labels import (
     FINANCING_KIND_LABELS,
 )
 from fund.applications.rules import SUMMARY_MAX
+from fund.core.forms import Form
 
 NOT_NEGATIVE = NumberRange(min=0, message=_l("Tallet kan ikke være negativt."))
 WHOLE_KRONER = _l("Skriv et beløp i hele kroner, uten mellomrom eller punktum.")
@@ -39,7 +39,7 @@ def _text(label, description=None, max_length=20000):
                          validators=[Optional(), Length(max=max_length)])
 
 
-class LineForm(FlaskForm):
+class LineForm(Form):
     class Meta:
         csrf = False  # rows of the outer form
 
@@ -86,7 +86,7 @@ class AidForm(LineForm):
             raise ValidationError(_l("Fyll ut hvem, dato og beløp for støtten."))
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(Form):
     #: The version the form was opened at (optimistic locking).
     version = HiddenField()
 
@@ -150,11 +150,11 @@ class ApplicationForm(FlaskForm):
     save = SubmitField(_l("Lagre utkast"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     submit = SubmitField(_l("Bekreft"))
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     version = HiddenField()
     confirm = BooleanField(_l("Jeg bekrefter at opplysningene i søknaden er riktige og "
                               "fullstendige."))
@@ -165,12 +165,12 @@ class SubmitForm(FlaskForm):
             raise ValidationError(_l("Du må bekrefte at opplysningene er riktige."))
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     organisation = SelectField(_l("Søk på vegne av"))
     submit = SubmitField(_l("Start søknad"))
 
 
-class InfoRequestForm(FlaskForm):
+class InfoRequestForm(Form):
     message = TextAreaField(_l("Hva mangler?"), validators=[
         DataRequired(_l("Skriv hva søkeren må sende.")), Length(max=5000)],
                             description=_l("Søkeren får meldingen på e-post og kan svare "

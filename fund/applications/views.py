@@ -64,6 +64,7 @@ from fund.audit.operations import record
 from fund.auth.models import Membership, Organisation
 from fund.calls.models import Call
 from fund.core.formatting import format_datetime
+from fund.core.forms import clean_text
 from fund.core.http import require
 from fund.core.types import utcnow
 from fund.extensions import db
@@ -245,7 +246,7 @@ def _posted_plan_fit(application: Application):
     chosen_measures = {}
     for raw in request.form.getlist("measure"):
         if raw.isdigit() and int(raw) in measures:
-            chosen_measures[int(raw)] = request.form.get(f"how-{raw}", "").strip()[:2000]
+            chosen_measures[int(raw)] = clean_text(request.form.get(f"how-{raw}")).strip()[:2000]
     chosen_strategies = {int(raw) for raw in request.form.getlist("strategy")
                          if raw.isdigit() and int(raw) in strategies}
     chosen_strategies |= {measures[m].strategy_id for m in chosen_measures}
@@ -262,7 +263,7 @@ def _posted_confidential(errors: dict) -> dict[str, str] | None:
     marked = {}
     for name in CONFIDENTIAL_FIELD_LABELS:
         if request.form.get(f"conf-{name}"):
-            reason = request.form.get(f"conf-reason-{name}", "").strip()[:2000]
+            reason = clean_text(request.form.get(f"conf-reason-{name}")).strip()[:2000]
             if not reason:
                 errors[f"conf-reason-{name}"] = _(
                     "Begrunn hvorfor «%(field)s» er en forretningshemmelighet.",

@@ -1,6 +1,5 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -22,6 +21,7 @@ from wtforms.validators import (
 )
 
 from fund.auth.models import ROLE_LABELS
+from fund.core.forms import Form
 from fund.core.validators import valid_kontonr, valid_orgnr
 
 
@@ -39,7 +39,7 @@ def _email_field(label=None):
         Length(max=254)])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(_l("Fullt navn"), validators=[DataRequired(_l("Skriv inn navnet ditt.")),
                                                      Length(max=200)])
     email = _email_field()
@@ -54,19 +54,19 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("Opprett konto"))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = _email_field()
     password = PasswordField(_l("Passord"),
                              validators=[DataRequired(_l("Skriv inn passordet ditt."))])
     submit = SubmitField(_l("Logg inn"))
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     email = _email_field()
     submit = SubmitField(_l("Send lenke"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(_l("Nytt passord"), validators=[
         DataRequired(_l("Velg et passord.")), strong_password],
         description=_l("Minst 12 tegn."))
@@ -76,7 +76,7 @@ class NewPasswordForm(FlaskForm):
     submit = SubmitField(_l("Lagre passord"))
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     orgnr = StringField(_l("Organisasjonsnummer"), validators=[
         DataRequired(_l("Skriv inn organisasjonsnummeret.")), valid_orgnr],
         description=_l("9 siffer, f.eks. 912 345 688."))
@@ -103,16 +103,16 @@ class OrganisationForm(FlaskForm):
     submit = SubmitField(_l("Lagre"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     email = _email_field(_l("E-postadressen til det nye medlemmet"))
     submit = SubmitField(_l("Legg til medlem"))
 
 
-class RemoveMemberForm(FlaskForm):
+class RemoveMemberForm(Form):
     submit = SubmitField(_l("Fjern"))
 
 
-class UserAdminForm(FlaskForm):
+class UserAdminForm(Form):
     role = SelectField(_l("Rolle"), choices=[
         SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
     active = BooleanField(_l("Aktiv konto"))

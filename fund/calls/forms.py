@@ -1,7 +1,6 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -25,6 +24,7 @@ from wtforms.validators import (
 )
 
 from fund.calls.models import Fund, ScoreAggregate
+from fund.core.forms import Form
 
 FUND_LABELS = {Fund.NAERINGSFOND: _l("Næringsfond"), Fund.KLIMAFOND: _l("Klimafond")}
 JOINT = "joint"
@@ -41,7 +41,7 @@ def _kroner(label, description=None, required=True):
         NumberRange(min=0, message=_l("Beløpet kan ikke være negativt."))])
 
 
-class CallForm(FlaskForm):
+class CallForm(Form):
     fund = SelectField(_l("Fond"), choices=[
         SelectChoice(Fund.NAERINGSFOND.value, FUND_LABELS[Fund.NAERINGSFOND]),
         SelectChoice(Fund.KLIMAFOND.value, FUND_LABELS[Fund.KLIMAFOND]),
@@ -76,7 +76,7 @@ class CallForm(FlaskForm):
             raise ValidationError(_l("Oppgi klimafondets budsjett for en felles utlysning."))
 
 
-class ReviewSettingsForm(FlaskForm):
+class ReviewSettingsForm(Form):
     score_aggregate = SelectField(_l("Samlet poengsum"), choices=[
         SelectChoice(ScoreAggregate.MEDIAN.value, _l("Median av vurderingene")),
         SelectChoice(ScoreAggregate.MEAN.value, _l("Gjennomsnitt av vurderingene"))])
@@ -89,16 +89,16 @@ class ReviewSettingsForm(FlaskForm):
     submit = SubmitField(_l("Lagre innstillingene"))
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(Form):
     closes_at = _datetime_field(_l("Ny søknadsfrist"), _l("Norsk tid."))
     submit = SubmitField(_l("Forleng fristen"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     submit = SubmitField(_l("Bekreft"))
 
 
-class CriterionRow(FlaskForm):
+class CriterionRow(Form):
     class Meta:
         csrf = False  # the outer form carries the token
 
@@ -113,6 +113,6 @@ class CriterionRow(FlaskForm):
     delete = BooleanField(_l("Fjern"))
 
 
-class CriteriaForm(FlaskForm):
+class CriteriaForm(Form):
     rows = FieldList(FormField(CriterionRow), min_entries=0)
     submit = SubmitField(_l("Lagre kriteriene"))

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("review", __name__, url_prefix="/saksbehandling")
 
-from fund.review import views  # noqa: E402,F401
+from fund.review import grants, views  # noqa: E402,F401

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from fund.core.forms import Form
 from fund.review.models import ConflictGround
 from fund.review.scoring import Recommendation
 
@@ -28,7 +28,7 @@ RECOMMENDATION_LABELS = {
 }
 
 
-class DeclarationForm(FlaskForm):
+class DeclarationForm(Form):
     disqualified = RadioField(_l("Er du inhabil i denne saken?"), choices=[
         SelectChoice("no", _l("Nei, jeg er habil")),
         SelectChoice("yes", _l("Ja, jeg er inhabil"))],
@@ -42,7 +42,7 @@ class DeclarationForm(FlaskForm):
     submit = SubmitField(_l("Lagre erklæringen"))
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(Form):
     version = HiddenField()
     overall_comment = TextAreaField(_l("Samlet vurdering"),
                                     validators=[Optional(), Length(max=20000)])
@@ -53,18 +53,18 @@ class AssessmentForm(FlaskForm):
                                           RECOMMENDATION_LABELS.items())])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     text = TextAreaField(_l("Nytt internt notat"), validators=[
         DataRequired(_l("Notatet er tomt.")), Length(max=10000)],
         description=_l("Bare saksbehandlere og fondsforvaltere ser notatene."))
     submit = SubmitField(_l("Legg til notat"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     submit = SubmitField(_l("Bekreft"))
 
 
-class LineForm(FlaskForm):
+class LineForm(Form):
     line = IntegerField(_l("Antall søknader over linjen"), validators=[
         Optional(), NumberRange(min=0, message=_l("Tallet kan ikke være negativt."))],
         description=_l("La feltet stå tomt for å la budsjettet bestemme linjen."))

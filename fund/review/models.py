@@ -1,7 +1,6 @@
 import enum
 from datetime import datetime
 from decimal import Decimal
-
 from typing import Any
 
 from sqlalchemy import (

@@ -23,6 +23,7 @@ from fund.calls.forms import FUND_LABELS
 from fund.calls.models import Call, Criterion, Fund
 from fund.calls.rubric import SCORE_STEPS
 from fund.core.formatting import format_datetime, to_local
+from fund.core.forms import clean_text
 from fund.core.http import flash_errors, is_safe_next, require
 from fund.core.types import utcnow
 from fund.extensions import db
@@ -424,7 +425,7 @@ def _posted_scores(criteria, errors: dict) -> dict[int, tuple[int | None, bool, 
         score = int(raw) if raw.isdigit() and 0 <= int(raw) <= 5 else None
         if raw and not not_applicable and score is None:
             errors[f"score-{criterion.id}"] = _("Velg en verdi fra 0 til 5.")
-        comment = request.form.get(f"comment-{criterion.id}", "").strip()[:5000]
+        comment = clean_text(request.form.get(f"comment-{criterion.id}")).strip()[:5000]
         scores[criterion.id] = (score, not_applicable, comment)
     return scores
 

@@ -1,0 +1,79 @@
+"""The base of every form: text and numbers the database can take, refused with a
+message on the field instead of an error from the database."""
+
+import math
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField, StringField, TextAreaField
+from wtforms.validators import StopValidation
+
+from fund.core.http import MAX_INT
+
+#: Control characters a text field may hold: tab and line breaks (in multi-line fields).
+_MULTILINE_ALLOWED = {"\t", "\n", "\r"}
+#: The largest decimal number a form accepts (the columns hold 12 digits, 2 decimals).
+MAX_DECIMAL = Decimal("9999999999.99")
+
+
+def clean_text(text: str | None) -> str:
+    """Text from a form parsed by hand, without NUL and other control characters (which
+    PostgreSQL refuses and which have no place in what a person writes)."""
+    return "".join(c for c in (text or "") if c in _MULTILINE_ALLOWED or not _is_control(c))
+
+
+def _is_control(character: str) -> bool:
+    return ord(character) < 32 or ord(character) == 127
+
+
+def single_line(form, field):
+    if isinstance(field.data, str) and any(_is_control(c) for c in field.data):
+        raise StopValidation(_l("Feltet kan ikke inneholde linjeskift eller kontrolltegn."))
+
+
+def no_control_characters(form, field):
+    if isinstance(field.data, str) and any(
+            _is_control(c) and c not in _MULTILINE_ALLOWED for c in field.data):
+        raise StopValidation(_l("Teksten inneholder ugyldige tegn (kontrolltegn). Fjern dem og "
+                                 "prøv igjen."))
+
+
+def fits_database(form, field):
+    if isinstance(field.data, int) and abs(field.data) > MAX_INT:
+        raise StopValidation(_l("Tallet er for stort."))
+
+
+def finite_decimal(form, field):
+    value = field.data
+    if isinstance(value, Decimal) and not value.is_finite() or \
+            isinstance(value, float) and not math.isfinite(value):
+        raise StopValidation(_l("Skriv et vanlig tall, f.eks. 12,5."))
+    if value is not None and abs(value) > MAX_DECIMAL:
+        raise StopValidation(_l("Tallet er for stort."))
+
+
+class _Meta:
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)
+        # First, and stopping the chain: the field's own validators may compare the value.
+        if isinstance(field, TextAreaField):
+            extra = no_control_characters
+        elif isinstance(field, StringField):
+            extra = single_line
+        elif isinstance(field, IntegerField):
+            extra = fits_database
+        elif isinstance(field, DecimalField):
+            extra = finite_decimal
+        else:
+            return field
+        field.validators = [extra, *field.validators]
+        return field
+
+
+class Form(FlaskForm):
+    """A form whose text fields refuse control characters (line breaks in single-line
+    fields) and whose number fields refuse what the database cannot store."""
+
+    class Meta(_Meta, FlaskForm.Meta):
+        pass
