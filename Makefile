@@ -31,6 +31,9 @@ db: install
 	$(FLASK) db upgrade
 	$(FLASK) plan load $(PLAN)
 
+# Links in mail point here, and the app answers only to this host (and localhost).
+run: export FUND_BASE_URL ?= http://$(HOST):$(PORT)
+run: export FUND_TRUSTED_HOSTS ?= $(HOST) localhost
 run: db
 	$(FLASK) demo
 	$(FLASK) run --debug --host $(HOST) --port $(PORT)

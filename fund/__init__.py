@@ -82,7 +82,12 @@ def _configure(app: Flask, overrides: dict) -> None:
         # Requests naming another host are refused, so nothing is built from a forged one.
         app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname]
 
-    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        instance.chmod(0o700)  # the database, uploads and outbox are private to the app
+    except PermissionError:
+        logging.getLogger(__name__).warning("cannot make %s private (mode 0700)", instance)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = \
             f"sqlite:///{Path(app.instance_path) / 'fund.sqlite'}"
@@ -167,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.audit import bp as audit_bp
     from fund.auth import bp as auth_bp
     from fund.calls import bp as calls_bp
+    from fund.core.cli import grant_app_role_command
     from fund.core.views import bp as core_bp
     from fund.demo import demo_command
     from fund.mail.cli import mail_cli
@@ -177,6 +183,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(grant_app_role_command)
 
 
 @login_manager.user_loader

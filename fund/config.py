@@ -65,6 +65,17 @@ MAIL_RETRY_BASE = timedelta(minutes=1)
 BRREG_ENABLED = False
 BRREG_BASE_URL = "https://data.brreg.no/enhetsregisteret/api"
 BRREG_TIMEOUT = 3.0
+#: Attempts at confirming a role in Enhetsregisteret (name and birth date) per member.
+ROLE_CHECK_MAX_ATTEMPTS = 5
+ROLE_CHECK_WINDOW = timedelta(hours=24)
+
+#: Organisations: invitations a member may send within MAIL_LIMIT_WINDOW (each address
+#: invited also counts against MAIL_MAX_PER_ADDRESS), and how long one stays open.
+INVITATIONS_MAX_PER_MEMBER = 10
+INVITATION_MAX_AGE = timedelta(days=14)
+#: Changes of an organisation's bank account within MAIL_LIMIT_WINDOW (each one is mailed
+#: to every member).
+BANK_ACCOUNT_CHANGES_MAX = 3
 
 #: Lillestrøm since 2024 (3030 in 2020–2023).
 MUNICIPALITY_NUMBER = "3205"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from fund import create_app
 from fund.applications.models import Attachment
 from fund.applications.operations import submit
-from fund.auth.models import Role
+from fund.auth.models import Claim, Invitation, Role
 from fund.extensions import db as _db
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
 from tests.helpers import SmtpServer, make_application, make_call, make_organisation, make_user
@@ -31,9 +31,11 @@ def database_url(tmp_path_factory) -> str:
 
 class FreshContextClient(FlaskClient):
     """Each request in its own app context, so ``g`` and the session are per request,
-    as in production, even though the test itself holds an app context."""
+    as in production, even though the test itself holds an app context. Responses are
+    read and closed as a server does, so what runs after the response (mail) has run."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -115,7 +117,14 @@ def world(db):
         "admin": make_user("admin@example.no", Role.ADMIN),
     }
     org = make_organisation(a)
-    make_organisation(b, orgnr="912345696", name="Bjørns Bakeri")
+    org_b = make_organisation(b, orgnr="912345696", name="Bjørns Bakeri")
+    # Organisations: an invitation from A to B (B accepts it last), one from A to an address
+    # without an account (A withdraws it), one from B to A (A declines it), and B's claim on A.
+    invited_b = Invitation(organisation=org, email=b.email, invited_by=a)
+    invited_c = Invitation(organisation=org, email="c@example.no", invited_by=a)
+    invited_a = Invitation(organisation=org_b, email=a.email, invited_by=b)
+    claim = Claim(organisation=org, claimant=b, reason="Jeg er daglig leder.")
+    _db.session.add_all([invited_b, invited_c, invited_a, claim])
     call = make_call()
     application = make_application(call, org, a)
     folder = Path(current_app.instance_path) / "uploads"
@@ -131,8 +140,16 @@ def world(db):
     values = {"organisation_id": org.id, "call_id": call.id, "period": "2022-2024",
               "token": "ugyldig-lenke", "filename": "app.css", "application_id": application.id,
               "attachment_id": application.attachments[0].id, "kind": "csv"}
-    return users, values, {"/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/fjern":
-                           {"user_id": a.id}, "/admin/brukere/<int:user_id>": {"user_id": b.id}}
+    members = "/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>"
+    invitations = "/invitasjoner/<int:invitation_id>"
+    return users, values, {
+        f"{members}/fjern": {"user_id": a.id}, f"{members}/ansvarlig": {"user_id": a.id},
+        "/admin/brukere/<int:user_id>": {"user_id": b.id},
+        "/organisasjoner/<int:organisation_id>/invitasjoner/<int:invitation_id>/trekk":
+            {"invitation_id": invited_c.id},
+        f"{invitations}/godta": {"invitation_id": invited_b.id},
+        f"{invitations}/avsla": {"invitation_id": invited_a.id},
+        "/organisasjoner/<int:organisation_id>/krav/<int:claim_id>": {"claim_id": claim.id}}
 
 
 @pytest.fixture

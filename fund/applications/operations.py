@@ -65,15 +65,35 @@ def start_application(call: Call, organisation: Organisation, user: User) -> App
     return application
 
 
-def _audit_save(application: Application, user: User, changed: list[str]) -> None:
+def _figures(application: Application) -> dict:
+    """The application's figures as the audit log records them, old against new."""
+    return {"amount_applied": application.amount_applied,
+            "total_cost": application.total_cost,
+            "total_financing": application.total_financing,
+            "knowledge_jobs": application.knowledge_jobs,
+            "other_jobs": application.other_jobs,
+            "co2e_cut_tonnes": str(application.co2e_cut_tonnes)
+            if application.co2e_cut_tonnes is not None else None,
+            "starts_on": _iso(application.starts_on), "ends_on": _iso(application.ends_on)}
+
+
+def _audit_save(application: Application, user: User, changed: list[str],
+                before: dict) -> None:
+    """Log a save. A change of any figure is logged with its old and new value, every
+    time. Saves of text by the same person within SAVE_AUDIT_WINDOW share one entry, as
+    long as they touch no field the entry does not already name."""
+    figures = {name: [before[name], value] for name, value in _figures(application).items()
+               if before[name] != value}
     last = db.session.execute(
         select(AuditEvent).where(AuditEvent.object_type == "applications",
                                  AuditEvent.object_id == application.id)
         .order_by(AuditEvent.id.desc()).limit(1)).scalar_one_or_none()
-    if last is not None and last.action == "application.saved" and last.actor_id == user.id \
-            and last.at > utcnow() - SAVE_AUDIT_WINDOW:
+    if not figures and last is not None and last.action == "application.saved" \
+            and last.actor_id == user.id and last.at > utcnow() - SAVE_AUDIT_WINDOW \
+            and set(changed) <= set(last.details.get("fields", [])):
         return
-    record("application.saved", application, actor=user, fields=sorted(changed))
+    record("application.saved", application, actor=user, fields=sorted(changed),
+           **({"figures": figures} if figures else {}))
 
 
 def save_draft(application: Application, user: User, version: int | None, *,
@@ -91,6 +111,7 @@ def save_draft(application: Application, user: User, version: int | None, *,
             "ikke lagret, men står fortsatt i skjemaet under.",
             name=application.updated_by.name if application.updated_by else _("Noen"),
             time=_time(application.updated_at)))
+    before = _figures(application)
     changed = []
     for name, value in (fields or {}).items():
         if getattr(application, name) != value:
@@ -129,7 +150,7 @@ def save_draft(application: Application, user: User, version: int | None, *,
     if changed:
         application.updated_at = utcnow()
         application.updated_by = user
-        _audit_save(application, user, changed)
+        _audit_save(application, user, changed, before)
         db.session.flush()
 
 
@@ -214,6 +235,9 @@ def _send_receipt(application: Application, submission: Submission, user: User) 
 
 
 def withdraw(application: Application, user: User) -> None:
+    if application.call.review_closed:
+        raise ApplicationError(_("Behandlingen av utlysningen er avsluttet, og søknaden kan "
+                                 "ikke lenger trekkes."))
     if application.state not in WITHDRAWABLE:
         raise ApplicationError(_("Søknaden kan ikke trekkes nå."))
     application.state = ApplicationState.WITHDRAWN
@@ -223,6 +247,9 @@ def withdraw(application: Application, user: User) -> None:
 
 
 def request_info(application: Application, caseworker: User, message: str) -> InfoRequest:
+    if application.call.review_closed:
+        raise ApplicationError(_("Behandlingen av utlysningen er avsluttet, og det kan ikke "
+                                 "lenger bes om flere opplysninger."))
     if application.state != ApplicationState.SUBMITTED:
         raise ApplicationError(_("Du kan bare be om opplysninger i en innsendt søknad."))
     message = (message or "").strip()

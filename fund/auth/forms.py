@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -8,6 +10,7 @@ from wtforms import (
     StringField,
     SubmitField,
     TelField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -19,16 +22,38 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from zxcvbn import zxcvbn
 
 from fund.auth.models import ROLE_LABELS
 from fund.core.forms import Form
 from fund.core.validators import valid_kontonr, valid_orgnr
 
+#: zxcvbn's score (0–4) a new password must reach: "safely unguessable" against an
+#: attacker who has the hashes and knows common passwords, words and patterns.
+PASSWORD_MIN_SCORE = 3
+#: zxcvbn gets slow on long input; the start of a long password is what it judges.
+PASSWORD_JUDGED_LENGTH = 100
+
 
 def strong_password(form, field):
+    """At least PASSWORD_MIN_LENGTH characters, and not easy to guess: no common or
+    leaked password, repetition, keyboard pattern, or the person's own name or address
+    (zxcvbn, with its lists of the most used passwords; nothing leaves the server)."""
+    password = field.data or ""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(field.data or "") < minimum:
+    if len(password) < minimum:
         raise ValidationError(_l("Passordet må ha minst %(n)s tegn.", n=minimum))
+    own = [getattr(form, name).data for name in ("email", "name")
+           if getattr(form, name, None) is not None and getattr(form, name).data]
+    own += getattr(form, "user_inputs", [])
+    own = [str(text).lower() for text in own]
+    words = own + [part for text in own for part in text.replace("@", " ").split()]
+    if zxcvbn(password[:PASSWORD_JUDGED_LENGTH], user_inputs=words)["score"] < \
+            PASSWORD_MIN_SCORE:
+        raise ValidationError(_l(
+            "Passordet er for lett å gjette: det ligner et vanlig passord, gjentar tegn eller "
+            "mønstre, eller inneholder navnet eller e-postadressen din. Bruk gjerne en setning "
+            "med flere ord."))
 
 
 def _email_field(label=None):
@@ -103,13 +128,91 @@ class OrganisationForm(Form):
     submit = SubmitField(_l("Lagre"))
 
 
-class MemberForm(Form):
-    email = _email_field(_l("E-postadressen til det nye medlemmet"))
-    submit = SubmitField(_l("Legg til medlem"))
+class InviteForm(Form):
+    email = _email_field(_l("E-postadressen til den du vil invitere"))
+    submit = SubmitField(_l("Send invitasjon"))
 
 
-class RemoveMemberForm(Form):
-    submit = SubmitField(_l("Fjern"))
+class ActionForm(Form):
+    """A button that changes something: only the CSRF token."""
+
+
+def _note(label, required=None, description=None):
+    """A note for the record; ``required`` is the message when it is missing."""
+    first = DataRequired(required) if required else Optional()
+    return TextAreaField(label, validators=[first, Length(max=2000)], description=description)
+
+
+class VerifyForm(Form):
+    note = _note(_l("Hva har du sjekket?"), _l("Skriv hva du har sjekket."), _l(
+        "F.eks. «Firmaattest sjekket: Kari Nordmann er daglig leder» eller «Fullmakt fra "
+        "styret mottatt på e-post 3. mars»."))
+    submit = SubmitField(_l("Verifiser organisasjonen"))
+
+
+class UnverifyForm(Form):
+    note = _note(_l("Hvorfor fjernes verifiseringen?"), _l("Skriv hvorfor."))
+    submit = SubmitField(_l("Fjern verifiseringen"))
+
+
+def a_date(form, field):
+    """17.05.1980, 17.5.1980 or 1980-05-17; the field's data becomes a date."""
+    text = (field.data or "").strip()
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            field.data = datetime.strptime(text, pattern).date()
+            return
+        except ValueError:
+            continue
+    raise ValidationError(_l("Skriv datoen som dag.måned.år, f.eks. 17.05.1980."))
+
+
+class RoleCheckForm(Form):
+    birth_date = StringField(
+        _l("Fødselsdatoen din"),
+        validators=[DataRequired(_l("Skriv inn fødselsdatoen din, f.eks. 17.05.1980.")),
+                    Length(max=10), a_date],
+        description=_l("Slik den står i Enhetsregisteret, f.eks. 17.05.1980."))
+    submit = SubmitField(_l("Bekreft"))
+
+
+class ClaimForm(Form):
+    orgnr = StringField(_l("Organisasjonsnummer"), validators=[
+        DataRequired(_l("Skriv inn organisasjonsnummeret.")), valid_orgnr],
+        description=_l("9 siffer, f.eks. 912 345 688."))
+    reason = TextAreaField(_l("Din rolle, og hvordan kommunen kan sjekke den"), validators=[
+        DataRequired(_l("Skriv hvilken rolle du har i organisasjonen, og hvordan kommunen "
+                        "kan sjekke det.")), Length(max=2000)],
+        description=_l("F.eks. «Jeg er daglig leder, se Enhetsregisteret» eller «Styret har "
+                       "gitt meg fullmakt; jeg kan sende protokollen»."))
+    submit = SubmitField(_l("Send kravet"))
+
+
+class ClaimDecisionForm(Form):
+    note = _note(_l("Begrunnelse"), _l("Skriv en begrunnelse."),
+                 _l("Sendes til den som gjorde krav, og til medlemmene."))
+    confirm = BooleanField(_l("Jeg har sjekket retten til å representere organisasjonen, og "
+                              "forstår at de andre medlemmene fjernes og kontonummeret slettes "
+                              "hvis kravet innvilges."))
+    grant = SubmitField(_l("Innvilg kravet"))
+    reject = SubmitField(_l("Avslå kravet"))
+
+    def validate_confirm(self, field):
+        if self.grant.data and not field.data:
+            raise ValidationError(_l("Bekreft at du har sjekket retten til å representere "
+                                     "organisasjonen før du innvilger kravet."))
+
+
+class BankAccountDecisionForm(Form):
+    confirm = BooleanField(_l("Jeg har kontrollert at kontoen tilhører organisasjonen."))
+    note = _note(_l("Merknad (valgfritt)"))
+    approve = SubmitField(_l("Godkjenn kontonummeret"))
+    reject = SubmitField(_l("Avvis kontonummeret"))
+
+    def validate_confirm(self, field):
+        if self.approve.data and not field.data:
+            raise ValidationError(_l("Bekreft at du har kontrollert at kontoen tilhører "
+                                     "organisasjonen."))
 
 
 class UserAdminForm(Form):

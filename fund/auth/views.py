@@ -2,50 +2,75 @@ from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from stdnum.no import kontonr
 
 from fund.audit.operations import record
 from fund.auth import bp, brreg
+from fund.auth import operations as accounts
 from fund.auth.forms import (
+    ActionForm,
+    BankAccountDecisionForm,
+    ClaimDecisionForm,
+    ClaimForm,
     EmailForm,
+    InviteForm,
     LoginForm,
-    MemberForm,
     NewPasswordForm,
     OrganisationForm,
     RegisterForm,
-    RemoveMemberForm,
+    RoleCheckForm,
+    UnverifyForm,
     UserAdminForm,
+    VerifyForm,
 )
-from fund.auth.models import Membership, Organisation, Role, User
+from fund.auth.models import Claim, ClaimState, Invitation, Membership, Organisation, Role, User
 from fund.auth.operations import (
     AccountError,
+    AlreadyRegistered,
+    BankChange,
     LoginBlocked,
-    add_member,
+    MailLimited,
+    RoleCheckBlocked,
+    accept_invitation,
     authenticate,
+    confirm_register_role,
     create_organisation,
+    decide_bank_account,
+    decide_claim,
+    decline_invitation,
     end_session,
-    find_user,
+    invitation_is_open,
+    invite,
+    make_claim,
+    make_responsible,
     read_token,
     register_user,
     remove_member,
     request_password_reset,
-    send_verification,
     set_active,
     set_password,
     set_role,
     start_session,
+    unverify_organisation,
     update_organisation,
     verify_email,
+    verify_organisation,
+    withdraw_invitation,
 )
 from fund.auth.permissions import (
     can_administer,
+    can_answer_invitation,
     can_edit_organisation,
+    can_verify_organisation,
     can_view_organisation,
     is_member,
+    is_responsible,
 )
-from fund.core.http import flash_errors, is_safe_next, require
+from fund.core.http import flash_errors, int_arg, is_safe_next, require
 from fund.extensions import db
 
 
@@ -54,16 +79,19 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("calls.index"))
     form = RegisterForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            user = register_user(form.email.data, form.name.data, form.password.data,
-                                 form.phone.data)
-        except AccountError as exc:
-            form.email.errors.append(str(exc))
+            register_user(form.email.data, form.name.data, form.password.data,
+                          form.phone.data, request.remote_addr)
+        except MailLimited as exc:
+            db.session.commit()  # the attempt counts
+            form.form_errors.append(str(exc))
+            status = 429
         else:
             db.session.commit()
-            return render_template("auth/check_email.html", email=user.email)
-    return render_template("auth/register.html", form=form)
+            return render_template("auth/check_email.html", email=form.email.data.strip().lower())
+    return render_template("auth/register.html", form=form), status
 
 
 @bp.route("/bekreft-epost/<token>", endpoint="verify_email")
@@ -83,10 +111,13 @@ def verify_email_view(token):
 def resend_verification():
     form = EmailForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data)
-        if user is not None and user.email_verified_at is None:
-            send_verification(user)
+        try:
+            accounts.resend_verification(form.email.data, request.remote_addr)
+        except MailLimited as exc:
             db.session.commit()
+            form.form_errors.append(str(exc))
+            return render_template("auth/resend.html", form=form), 429
+        db.session.commit()
         flash(_("Hvis det finnes en ubekreftet konto med denne adressen, har vi sendt en "
                 "ny lenke."),
               "info")
@@ -143,7 +174,12 @@ def logout():
 def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
-        request_password_reset(form.email.data)
+        try:
+            request_password_reset(form.email.data, request.remote_addr)
+        except MailLimited as exc:
+            db.session.commit()
+            form.form_errors.append(str(exc))
+            return render_template("auth/forgot.html", form=form), 429
         db.session.commit()
         flash(_("Hvis det finnes en konto med denne adressen, har vi sendt en lenke for å "
                 "velge nytt passord. Lenken virker i én time."), "info")
@@ -159,6 +195,7 @@ def reset_password(token):
         flash(str(exc), "danger")
         return redirect(url_for("auth.forgot_password"))
     form = NewPasswordForm()
+    form.user_inputs = [user.email, user.name]
     if form.validate_on_submit():
         set_password(user, form.password.data)
         db.session.commit()
@@ -173,10 +210,27 @@ def my_page():
     organisations = [m.organisation for m in db.session.execute(
         select(Membership).where(Membership.user_id == current_user.id)
         .options(selectinload(Membership.organisation))).scalars()]
-    return render_template("auth/my_page.html", organisations=organisations)
+    invitations, claims = [], []
+    if current_user.role == Role.APPLICANT:
+        invitations = [i for i in db.session.execute(
+            select(Invitation).where(Invitation.email == current_user.email)
+            .options(selectinload(Invitation.organisation), selectinload(Invitation.invited_by))
+            .order_by(Invitation.created_at)).scalars()
+            if can_answer_invitation(current_user, i) and invitation_is_open(i)]
+        claims = db.session.execute(
+            select(Claim).where(Claim.claimant_id == current_user.id,
+                                Claim.state == ClaimState.OPEN)
+            .options(selectinload(Claim.organisation)).order_by(Claim.created_at)).scalars().all()
+    return render_template("auth/my_page.html", organisations=organisations,
+                           invitations=invitations, claims=claims, action_form=ActionForm())
 
 
 # Organisations ---------------------------------------------------------------
+
+#: Enhetsregisteret's roles that may confirm, as the member is told.
+ROLE_NAMES = {"DAGL": _l("daglig leder"), "LEDE": _l("styrets leder"),
+              "SIGN": _l("signaturrett"), "PROK": _l("prokura")}
+
 
 def _organisation_or_404(organisation_id: int, check=can_view_organisation) -> Organisation:
     organisation = db.session.execute(
@@ -186,6 +240,11 @@ def _organisation_or_404(organisation_id: int, check=can_view_organisation) -> O
     if organisation is None or not check(current_user, organisation):
         abort(404)  # another party's organisation is not even acknowledged
     return organisation
+
+
+def _back_to(organisation: Organisation, anchor: str | None = None):
+    return redirect(url_for("auth.organisation", organisation_id=organisation.id,
+                            _anchor=anchor))
 
 
 def _fill_from_register(form: OrganisationForm) -> None:
@@ -240,28 +299,49 @@ def new_organisation():
             _fill_from_register(form)
         return render_template("auth/organisation_form.html", form=form, organisation=None,
                                register_enabled=register_enabled)
+    claim_orgnr = None
     if form.validate_on_submit():
         try:
             organisation = create_organisation(
                 form.orgnr.data, current_user._get_current_object(),
                 **_organisation_fields(form) | _register_flags(form.orgnr.data))
-        except AccountError as exc:
+        except AlreadyRegistered as exc:
             form.orgnr.errors.append(str(exc))
+            claim_orgnr = form.orgnr.data
         else:
             db.session.commit()
             flash(_("Organisasjonen er registrert."), "success")
-            return redirect(url_for("auth.organisation", organisation_id=organisation.id))
+            return _back_to(organisation)
     return render_template("auth/organisation_form.html", form=form, organisation=None,
-                           register_enabled=register_enabled)
+                           register_enabled=register_enabled, claim_orgnr=claim_orgnr)
 
 
 @bp.route("/organisasjoner/<int:organisation_id>")
 @login_required
 def organisation(organisation_id):
     organisation = _organisation_or_404(organisation_id)
-    return render_template("auth/organisation.html", organisation=organisation,
-                           member_form=MemberForm(), remove_form=RemoveMemberForm(),
-                           can_edit=can_edit_organisation(current_user, organisation))
+    member = is_member(current_user, organisation)
+    staff = can_verify_organisation(current_user)
+    invitations = []
+    if member:
+        invitations = [i for i in db.session.execute(
+            select(Invitation).where(Invitation.organisation_id == organisation.id)
+            .order_by(Invitation.created_at)).scalars() if invitation_is_open(i)]
+    claims = db.session.execute(
+        select(Claim).where(Claim.organisation_id == organisation.id,
+                            Claim.state == ClaimState.OPEN)
+        .options(selectinload(Claim.claimant)).order_by(Claim.created_at)).scalars().all()
+    return render_template(
+        "auth/organisation.html", organisation=organisation, member=member, staff=staff,
+        responsible=is_responsible(current_user, organisation),
+        can_edit=can_edit_organisation(current_user, organisation),
+        register_enabled=current_app.config["BRREG_ENABLED"],
+        invitations=invitations, claims=claims, invite_form=InviteForm(),
+        action_form=ActionForm(), verify_form=VerifyForm(prefix="verify"),
+        unverify_form=UnverifyForm(prefix="unverify"),
+        bank_form=BankAccountDecisionForm(prefix="bank"),
+        pending_valid=kontonr.is_valid(organisation.pending_bank_account or ""),
+        claim_forms={c.id: ClaimDecisionForm(prefix=f"claim-{c.id}") for c in claims})
 
 
 @bp.route("/organisasjoner/<int:organisation_id>/rediger", methods=["GET", "POST"])
@@ -276,31 +356,277 @@ def edit_organisation(organisation_id):
         if register_enabled:
             _fill_from_register(form)
     elif form.validate_on_submit():
-        update_organisation(organisation, current_user._get_current_object(),
-                            **_organisation_fields(form) | _register_flags(organisation.orgnr))
-        db.session.commit()
-        flash(_("Endringene er lagret."), "success")
-        return redirect(url_for("auth.organisation", organisation_id=organisation.id))
+        try:
+            change = update_organisation(
+                organisation, current_user._get_current_object(),
+                **_organisation_fields(form) | _register_flags(organisation.orgnr))
+        except AccountError as exc:
+            form.bank_account.errors.append(str(exc))  # nothing is saved
+        else:
+            db.session.commit()
+            flash(_("Endringene er lagret."), "success")
+            if change is BankChange.PENDING:
+                flash(_("Det nye kontonummeret tas i bruk når kommunen har godkjent det, fordi "
+                        "organisasjonen har fått tilskudd. Alle medlemmene har fått beskjed "
+                        "på e-post."), "info")
+            elif change is BankChange.CHANGED:
+                flash(_("Kontonummeret er endret. Alle medlemmene har fått beskjed på e-post."),
+                      "info")
+            return _back_to(organisation)
     return render_template("auth/organisation_form.html", form=form, organisation=organisation,
                            register_enabled=register_enabled)
 
 
-@bp.route("/organisasjoner/<int:organisation_id>/medlemmer", methods=["POST"])
+# The right to act: verification, register roles, claims, bank account approval ----------
+
+@bp.route("/organisasjoner/<int:organisation_id>/verifiser", methods=["POST"])
 @login_required
-def add_member_view(organisation_id):
-    organisation = _organisation_or_404(organisation_id, check=is_member)
-    form = MemberForm()
+def verify_organisation_view(organisation_id):
+    require(can_verify_organisation(current_user))
+    organisation = _organisation_or_404(organisation_id)
+    form = VerifyForm(prefix="verify")
     if form.validate_on_submit():
         try:
-            user = add_member(organisation, form.email.data, current_user._get_current_object())
+            verify_organisation(organisation, current_user._get_current_object(),
+                                form.note.data)
+        except AccountError as exc:
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash(_("Organisasjonen er verifisert."), "success")
+    else:
+        flash_errors(form)
+    return _back_to(organisation, "verifisering")
+
+
+@bp.route("/organisasjoner/<int:organisation_id>/verifisering/fjern", methods=["POST"])
+@login_required
+def unverify_organisation_view(organisation_id):
+    require(can_verify_organisation(current_user))
+    organisation = _organisation_or_404(organisation_id)
+    form = UnverifyForm(prefix="unverify")
+    if form.validate_on_submit():
+        try:
+            unverify_organisation(organisation, current_user._get_current_object(),
+                                  form.note.data)
+        except AccountError as exc:
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash(_("Verifiseringen er fjernet."), "success")
+    else:
+        flash_errors(form)
+    return _back_to(organisation, "verifisering")
+
+
+@bp.route("/organisasjoner/<int:organisation_id>/bekreft-rolle", methods=["GET", "POST"])
+@login_required
+def confirm_role(organisation_id):
+    organisation = _organisation_or_404(organisation_id, check=is_member)
+    if not current_app.config["BRREG_ENABLED"]:
+        flash(_("Oppslag i Enhetsregisteret er ikke slått på. Be kommunen om å verifisere "
+                "organisasjonen."), "info")
+        return _back_to(organisation, "verifisering")
+    if organisation.is_verified:
+        flash(_("Organisasjonen er allerede verifisert."), "info")
+        return _back_to(organisation, "verifisering")
+    form = RoleCheckForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            holder = confirm_register_role(organisation, current_user._get_current_object(),
+                                           form.birth_date.data)
+        except RoleCheckBlocked as exc:
+            db.session.commit()  # the attempt counts
+            form.form_errors.append(str(exc))
+            status = 429
+        except AccountError as exc:
+            db.session.commit()  # the attempt counts
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Organisasjonen er verifisert: du står i Enhetsregisteret med %(role)s.",
+                    role=ROLE_NAMES.get(holder.role, holder.role)), "success")
+            return _back_to(organisation, "verifisering")
+    return render_template("auth/organisation_role.html", form=form, organisation=organisation,
+                           roles=ROLE_NAMES.values()), status
+
+
+@bp.route("/organisasjoner/krav", methods=["GET", "POST"])
+@login_required
+def claim():
+    require(current_user.role == Role.APPLICANT)
+    form = ClaimForm(orgnr=request.args.get("orgnr", "")[:20])
+    status = 200
+    if form.validate_on_submit():
+        try:
+            make_claim(form.orgnr.data, current_user._get_current_object(), form.reason.data,
+                       request.remote_addr)
+        except MailLimited as exc:
+            db.session.commit()  # the attempt counts
+            form.form_errors.append(str(exc))
+            status = 429
+        except AccountError as exc:
+            form.orgnr.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Kravet er sendt. Kommunen sjekker det og gir deg svar på e-post. "
+                    "Medlemmene av organisasjonen har fått beskjed om at noen har gjort krav "
+                    "på den, men ikke hvem."), "success")
+            return redirect(url_for("auth.my_page"))
+    return render_template("auth/organisation_claim.html", form=form), status
+
+
+@bp.route("/organisasjoner/<int:organisation_id>/krav/<int:claim_id>", methods=["POST"])
+@login_required
+def decide_claim_view(organisation_id, claim_id):
+    require(can_verify_organisation(current_user))
+    organisation = _organisation_or_404(organisation_id)
+    claim = db.session.get(Claim, claim_id)
+    if claim is None or claim.organisation_id != organisation.id:
+        abort(404)
+    form = ClaimDecisionForm(prefix=f"claim-{claim.id}")
+    if not form.validate_on_submit():
+        flash_errors(form)
+    elif form.grant.data or form.reject.data:
+        try:
+            decide_claim(claim, bool(form.grant.data), current_user._get_current_object(),
+                         form.note.data)
+        except AccountError as exc:
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash(_("Kravet er innvilget. Den som gjorde krav, er nå eneste medlem, og "
+                    "organisasjonen er verifisert.") if form.grant.data
+                  else _("Kravet er avslått."), "success")
+    return _back_to(organisation, "krav")
+
+
+@bp.route("/organisasjoner/<int:organisation_id>/kontonummer", methods=["POST"])
+@login_required
+def decide_bank_account_view(organisation_id):
+    require(can_verify_organisation(current_user))
+    organisation = _organisation_or_404(organisation_id)
+    form = BankAccountDecisionForm(prefix="bank")
+    if not form.validate_on_submit():
+        flash_errors(form)
+    elif form.approve.data or form.reject.data:
+        try:
+            decide_bank_account(organisation, bool(form.approve.data),
+                                current_user._get_current_object(), form.note.data or "")
+        except AccountError as exc:
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash(_("Det nye kontonummeret er godkjent.") if form.approve.data
+                  else _("Det nye kontonummeret er avvist."), "success")
+    return _back_to(organisation, "kontonummer")
+
+
+@bp.route("/organisasjoner/oppfolging")
+@login_required
+def organisations_to_follow_up():
+    """For staff: open claims, bank accounts waiting for approval, unverified organisations."""
+    require(can_verify_organisation(current_user))
+    claims = db.session.execute(
+        select(Claim).where(Claim.state == ClaimState.OPEN)
+        .options(selectinload(Claim.organisation), selectinload(Claim.claimant))
+        .order_by(Claim.created_at)).scalars().all()
+    pending = db.session.execute(
+        select(Organisation).where(Organisation.pending_bank_account.is_not(None))
+        .order_by(Organisation.pending_bank_account_at)).scalars().all()
+    page = int_arg("side", 1)
+    per_page = 50
+    unverified_query = select(Organisation).where(Organisation.verified_at.is_(None))
+    total = db.session.scalar(select(func.count()).select_from(unverified_query.subquery()))
+    unverified = db.session.execute(
+        unverified_query.order_by(Organisation.created_at.desc(), Organisation.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)).scalars().all()
+    return render_template("auth/organisations_follow_up.html", claims=claims, pending=pending,
+                           unverified=unverified, total=total, page=page,
+                           more=page * per_page < total)
+
+
+# Members and invitations -----------------------------------------------------------------
+
+@bp.route("/organisasjoner/<int:organisation_id>/invitasjoner", methods=["POST"])
+@login_required
+def invite_view(organisation_id):
+    organisation = _organisation_or_404(organisation_id, check=is_member)
+    form = InviteForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        try:
+            invite(organisation, email, current_user._get_current_object(),
+                   request.remote_addr)
+        except MailLimited as exc:
+            db.session.commit()  # the attempt counts
+            flash(str(exc), "danger")
         except AccountError as exc:
             flash(str(exc), "danger")
         else:
             db.session.commit()
-            flash(_("%(name)s kan nå søke for organisasjonen.", name=user.name), "success")
+            flash(_("Invitasjonen er sendt til %(email)s. Når personen logger inn med denne "
+                    "adressen, kan hen godta den på «Min side». Invitasjonen gjelder i "
+                    "%(days)s dager.", email=email,
+                    days=current_app.config["INVITATION_MAX_AGE"].days), "success")
     else:
         flash_errors(form)
-    return redirect(url_for("auth.organisation", organisation_id=organisation.id))
+    return _back_to(organisation, "medlemmer")
+
+
+@bp.route("/organisasjoner/<int:organisation_id>/invitasjoner/<int:invitation_id>/trekk",
+          methods=["POST"])
+@login_required
+def withdraw_invitation_view(organisation_id, invitation_id):
+    organisation = _organisation_or_404(organisation_id, check=is_member)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organisation_id != organisation.id:
+        abort(404)
+    email = invitation.email
+    withdraw_invitation(invitation, current_user._get_current_object())
+    db.session.commit()
+    flash(_("Invitasjonen til %(email)s er trukket tilbake.", email=email), "success")
+    return _back_to(organisation, "medlemmer")
+
+
+def _invitation_or_404(invitation_id: int) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or not can_answer_invitation(current_user, invitation):
+        abort(404)
+    return invitation
+
+
+@bp.route("/invitasjoner/<int:invitation_id>/godta", methods=["POST"])
+@login_required
+def accept_invitation_view(invitation_id):
+    invitation = _invitation_or_404(invitation_id)
+    try:
+        organisation = accept_invitation(invitation, current_user._get_current_object())
+    except AccountError as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for("auth.my_page"))
+    db.session.commit()
+    flash(_("Du er nå medlem av %(name)s og kan søke for organisasjonen.",
+            name=organisation.name), "success")
+    return _back_to(organisation)
+
+
+@bp.route("/invitasjoner/<int:invitation_id>/avsla", methods=["POST"])
+@login_required
+def decline_invitation_view(invitation_id):
+    invitation = _invitation_or_404(invitation_id)
+    decline_invitation(invitation, current_user._get_current_object())
+    db.session.commit()
+    flash(_("Du har takket nei til invitasjonen."), "success")
+    return redirect(url_for("auth.my_page"))
+
+
+def _member_or_404(organisation: Organisation, user_id: int) -> User:
+    member = next((m.user for m in organisation.memberships if m.user_id == user_id), None)
+    if member is None:
+        abort(404)
+    return member
 
 
 @bp.route("/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/fjern",
@@ -308,19 +634,35 @@ def add_member_view(organisation_id):
 @login_required
 def remove_member_view(organisation_id, user_id):
     organisation = _organisation_or_404(organisation_id, check=is_member)
-    member = next((m.user for m in organisation.memberships if m.user_id == user_id), None)
-    if member is None or not RemoveMemberForm().validate_on_submit():
-        abort(404)
+    member = _member_or_404(organisation, user_id)
     try:
         remove_member(organisation, member, current_user._get_current_object())
     except AccountError as exc:
         flash(str(exc), "danger")
     else:
         db.session.commit()
-        flash(_("%(name)s er fjernet.", name=member.name), "success")
         if member.id == current_user.id:  # left it; the organisation is no longer theirs
+            flash(_("Du er ikke lenger medlem av %(name)s.", name=organisation.name),
+                  "success")
             return redirect(url_for("auth.my_page"))
-    return redirect(url_for("auth.organisation", organisation_id=organisation.id))
+        flash(_("%(name)s er fjernet.", name=member.name), "success")
+    return _back_to(organisation, "medlemmer")
+
+
+@bp.route("/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/ansvarlig",
+          methods=["POST"])
+@login_required
+def make_responsible_view(organisation_id, user_id):
+    organisation = _organisation_or_404(organisation_id, check=is_member)
+    member = _member_or_404(organisation, user_id)
+    try:
+        make_responsible(organisation, member, current_user._get_current_object())
+    except AccountError as exc:
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s er nå ansvarlig for organisasjonen.", name=member.name), "success")
+    return _back_to(organisation, "medlemmer")
 
 
 # Administration --------------------------------------------------------------

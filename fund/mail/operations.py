@@ -1,3 +1,4 @@
+import os
 import smtplib
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -75,9 +76,13 @@ def _send_smtp(email: EmailMessage) -> None:
 
 def _write_file(email: EmailMessage, message: OutboxMessage) -> None:
     folder = Path(current_app.instance_path) / "outbox"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)  # mkdir's mode is subject to the umask; the mail holds reset links
     stamp = message.created_at.strftime("%Y%m%dT%H%M%S")
-    (folder / f"{stamp}-{message.id}.eml").write_bytes(bytes(email))
+    path = folder / f"{stamp}-{message.id}.eml"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(bytes(email))
 
 
 def deliver(message: OutboxMessage) -> bool:
@@ -123,13 +128,20 @@ def deliver_due(ids: list[int] | None = None, limit: int = 100) -> tuple[int, in
 
 
 def deliver_queued_after_request(response):
-    """After a request that queued mail: deliver it now that the request has committed."""
+    """After a request that queued mail: deliver it once the response has been sent, so
+    that neither the person waiting nor someone timing the answer can tell whether mail
+    went out. Only what the request committed exists to be sent."""
     ids = g.pop("queued_mail", None)
     if ids:
-        db.session.rollback()  # anything the view did not commit is not ours to send
-        try:
-            deliver_due(ids)
-        except Exception:  # delivery must never break the response; cron retries
-            current_app.logger.exception("mail delivery after request failed")
-            db.session.rollback()
+        app = current_app._get_current_object()
+
+        def deliver():
+            with app.app_context():
+                try:
+                    deliver_due(ids)
+                except Exception:  # delivery never breaks anything; cron retries
+                    app.logger.exception("mail delivery after request failed")
+                    db.session.rollback()
+
+        response.call_on_close(deliver)
     return response

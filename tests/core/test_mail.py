@@ -58,7 +58,7 @@ def test_registering_sends_the_confirmation_over_smtp(client, runner, smtp):
     assert message["Subject"] == "Bekreft e-postadressen din"
     assert message["From"].addresses[0].display_name == "Lillestrøm kommune – næringsfond"
     body = message.get_content()
-    assert "Hei Kari Nordmann," in body
+    assert body.startswith("Hei,") and "Kari" not in body  # nothing typed by the registrant
 
     [stored] = outbox()
     assert stored.state == MailState.SENT and stored.sent_at is not None
@@ -81,7 +81,7 @@ def test_a_message_waits_in_the_outbox_while_the_mail_server_is_down(client, run
 
     assert _db.session.scalars(select(User).where(User.email == ADDRESS)).one()
     [stored] = outbox()
-    assert stored.to_address == ADDRESS and "Hei Kari Nordmann," in stored.body_text
+    assert stored.to_address == ADDRESS and "Bekreft e-postadressen" in stored.body_text
     assert stored.state == MailState.PENDING and stored.attempts == 1
     assert stored.last_error.startswith("ConnectionRefusedError")
     assert stored.next_attempt_at == start + timedelta(minutes=1)
@@ -154,5 +154,5 @@ def test_the_file_backend_writes_each_message_into_the_instance_outbox(
     assert message["Subject"] == "Bekreft e-postadressen din"
     assert message["Message-ID"] and message["Date"]
     body = message.get_content()
-    assert "Hei Kari Nordmann," in body
+    assert body.startswith("Hei,")
     assert client.get(confirmation_path(body)).headers["Location"] == "/logg-inn"

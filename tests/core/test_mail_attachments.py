@@ -33,7 +33,7 @@ def queue_receipt(app) -> int:
 def the_attachment(message: email.message.EmailMessage):
     assert message.get_content_type() == "multipart/mixed"
     [body] = [part for part in message.iter_parts() if not part.is_attachment()]
-    assert "Hei Kari Nordmann," in body.get_content()
+    assert "Bekreft e-postadressen" in body.get_content()
     [attachment] = list(message.iter_attachments())
     return attachment
 

@@ -1,0 +1,145 @@
+"""The frame under stress: a database that is busy or refuses a value gives a proper
+page and loses nothing, SQLite is set up for several requests at once, private files
+stay private, and the audit log cannot be rewritten."""
+
+import os
+import re
+import sqlite3
+import stat
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from fund import create_app
+from fund.extensions import db as _db
+from tests.helpers import html_of, login, make_user, post_form
+
+
+@pytest.fixture
+def own_sqlite_app(tmp_path, monkeypatch):
+    """An app on a SQLite file of its own, migrated, with a short busy timeout."""
+    monkeypatch.setenv("FUND_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"SECRET_KEY": "x", "TESTING": True, "TRUSTED_HOSTS": ["localhost"],
+                      "SQLITE_BUSY_TIMEOUT_MS": 200,
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+    return app
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_the_sqlite_database_and_its_journal_are_private_and_in_wal_mode(own_sqlite_app):
+    instance = own_sqlite_app.instance_path
+    database = os.path.join(instance, "fund.sqlite")
+    with own_sqlite_app.app_context():
+        assert _db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert _db.session.execute(text("PRAGMA busy_timeout")).scalar() == 200
+        _db.session.execute(text("SELECT count(*) FROM users"))
+        _db.session.remove()
+    assert mode(instance) == 0o700
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(database + suffix):
+            assert mode(database + suffix) == 0o600, suffix
+
+
+def test_a_busy_database_gives_a_page_that_says_so_and_nothing_is_half_done(own_sqlite_app):
+    database = os.path.join(own_sqlite_app.instance_path, "fund.sqlite")
+    client = own_sqlite_app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      client.get("/logg-inn").get_data(as_text=True)).group(1)
+    blocker = sqlite3.connect(database, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # someone else holds the write lock for a long time
+    try:
+        response = client.post("/logg-inn", data={"csrf_token": token,
+                                                  "email": "x@example.no", "password": "y"})
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    page = response.get_data(as_text=True)
+    assert "Systemet er opptatt akkurat nå" in page and "<footer" in page
+
+
+def test_a_value_the_database_refuses_gives_a_page_not_a_crash(client, db):
+    """A NUL byte in a filter reaches PostgreSQL, which refuses it: the page says so, in
+    the site's layout, for the logged-in user (the session was rolled back first)."""
+    from fund.auth.models import Role
+    login(client, make_user("cw@example.no", Role.CASEWORKER, name="Cecilie Saksbehandler"))
+    response = client.get("/saksbehandling/soknader?strategi=1A%00&tiltak=%00")
+    assert response.status_code in (200, 400)  # SQLite takes NUL; PostgreSQL refuses it
+    page = html_of(response)
+    assert "Cecilie Saksbehandler" in page and "<footer" in page
+
+
+def test_the_outbox_is_private(app, client, applicant):
+    post_form(client, "/glemt-passord", {"email": applicant.email})
+    folder = os.path.join(app.instance_path, "outbox")
+    files = os.listdir(folder)
+    assert files and mode(folder) == 0o700
+    assert all(mode(os.path.join(folder, name)) == 0o600 for name in files)
+
+
+def test_the_audit_log_cannot_be_replaced_or_emptied(db):
+    from fund.audit.operations import record
+    event = record("test.original")
+    _db.session.flush()
+    dialect = _db.engine.dialect.name
+    statements = {
+        "sqlite": [f"REPLACE INTO audit_events (id, at, action, details) "
+                   f"VALUES ({event.id}, '2020-01-01', 'forged', '{{}}')",
+                   f"INSERT OR REPLACE INTO audit_events (id, at, action, details) "
+                   f"VALUES ({event.id}, '2020-01-01', 'forged', '{{}}')",
+                   f"UPDATE audit_events SET action = 'forged' WHERE id = {event.id}",
+                   f"DELETE FROM audit_events WHERE id = {event.id}"],
+        "postgresql": ["TRUNCATE audit_events",
+                       f"UPDATE audit_events SET action = 'forged' WHERE id = {event.id}",
+                       f"DELETE FROM audit_events WHERE id = {event.id}",
+                       f"INSERT INTO audit_events (id, at, action, details) VALUES "
+                       f"({event.id}, now(), 'forged', '{{}}') ON CONFLICT (id) DO UPDATE "
+                       f"SET action = 'forged'"],
+    }[dialect]
+    for statement in statements:
+        savepoint = _db.session.begin_nested()
+        with pytest.raises(Exception, match="append-only"):
+            _db.session.execute(text(statement))
+        savepoint.rollback()
+    assert _db.session.execute(text(
+        f"SELECT action FROM audit_events WHERE id = {event.id}")).scalar() == "test.original"
+
+
+def test_the_apps_own_database_account_cannot_rewrite_the_audit_log(db, runner):
+    """PostgreSQL: the app logs in as a role that may add audit events but not change,
+    delete or empty them, nor switch the triggers off (it does not own the tables)."""
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("roles are a PostgreSQL matter")
+    from fund.audit.operations import record
+    _db.session.execute(text("DROP ROLE IF EXISTS fund_app_test"))
+    _db.session.execute(text("CREATE ROLE fund_app_test"))
+    result = runner.invoke(args=["grant-app-role", "fund_app_test"])
+    assert result.exit_code == 0, result.output
+    event = record("test.original")
+    _db.session.flush()
+    _db.session.execute(text("SET ROLE fund_app_test"))
+    try:
+        _db.session.execute(text("INSERT INTO audit_events (at, action, details) "
+                                 "VALUES (now(), 'test.by_app', '{}')"))
+        for statement in ("TRUNCATE audit_events",
+                          f"UPDATE audit_events SET action = 'forged' WHERE id = {event.id}",
+                          f"DELETE FROM audit_events WHERE id = {event.id}",
+                          "ALTER TABLE audit_events DISABLE TRIGGER USER",
+                          "DROP TRIGGER audit_events_no_update ON audit_events"):
+            savepoint = _db.session.begin_nested()
+            with pytest.raises(Exception, match="permission denied|must be owner"):
+                _db.session.execute(text(statement))
+            savepoint.rollback()
+        # Everything else the app does still works.
+        _db.session.execute(text("UPDATE users SET name = name"))
+    finally:
+        _db.session.execute(text("RESET ROLE"))
