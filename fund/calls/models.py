@@ -102,6 +102,12 @@ class Call(db.Model):
         return self.state == CallState.OPEN
 
     @property
+    def review_closed(self) -> bool:
+        """The review is closed and the innstilling frozen: nothing that changes it is
+        allowed any more (withdrawal, info requests, assessments, the budget line)."""
+        return self.review_closed_at is not None
+
+    @property
     def criteria_editable(self) -> bool:
         return self.state == CallState.PLANNED
 
