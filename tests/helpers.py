@@ -45,8 +45,10 @@ def make_user(email="soker@example.no", role=Role.APPLICANT, name="Ola Nordmann"
 
 def make_organisation(*members, orgnr="912345688", name="Kjeller Grønn Energi AS",
                       **fields) -> Organisation:
+    """The first member is the responsible one, as the one who registers it."""
     org = Organisation(orgnr=orgnr, name=name, municipality_number="3205",
-                       memberships=[Membership(user=m) for m in members], **fields)
+                       memberships=[Membership(user=m, responsible=i == 0)
+                                    for i, m in enumerate(members)], **fields)
     _db.session.add(org)
     _db.session.flush()
     return org

@@ -59,10 +59,36 @@ MATRIX = {
         row(LOGIN, 200, 404, 404, 404, 200),
     ("/organisasjoner/<int:organisation_id>/rediger", "POST"):
         row(LOGIN, 302, 404, 404, 404, 302),
-    ("/organisasjoner/<int:organisation_id>/medlemmer", "POST"):
+    # Members manage their organisation's members and invitations (with only the CSRF
+    # token posted, each is refused with a message: back to the organisation, 302).
+    ("/organisasjoner/<int:organisation_id>/invitasjoner", "POST"):
+        row(LOGIN, 302, 404, 404, 404, 404),
+    ("/organisasjoner/<int:organisation_id>/invitasjoner/<int:invitation_id>/trekk", "POST"):
         row(LOGIN, 302, 404, 404, 404, 404),
     ("/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/fjern", "POST"):
         row(LOGIN, 302, 404, 404, 404, 404),
+    ("/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/ansvarlig", "POST"):
+        row(LOGIN, 302, 404, 404, 404, 404),
+    # {invitation}: to the one invited only (B accepts A's invitation, A declines B's).
+    ("/invitasjoner/<int:invitation_id>/godta", "POST"): row(LOGIN, 404, 302, 404, 404, 404),
+    ("/invitasjoner/<int:invitation_id>/avsla", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
+    # The right to act: members confirm a register role (the register is off here: back to
+    # the organisation); applicants claim; staff verify, decide claims and bank accounts.
+    ("/organisasjoner/<int:organisation_id>/bekreft-rolle", "GET"):
+        row(LOGIN, 302, 404, 404, 404, 404),
+    ("/organisasjoner/<int:organisation_id>/bekreft-rolle", "POST"):
+        row(LOGIN, 302, 404, 404, 404, 404),
+    ("/organisasjoner/krav", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
+    ("/organisasjoner/krav", "POST"): row(LOGIN, 200, 200, 403, 403, 403),
+    ("/organisasjoner/oppfolging", "GET"): row(LOGIN, 403, 403, 200, 200, 200),
+    ("/organisasjoner/<int:organisation_id>/verifiser", "POST"):
+        row(LOGIN, 403, 403, 302, 302, 302),
+    ("/organisasjoner/<int:organisation_id>/verifisering/fjern", "POST"):
+        row(LOGIN, 403, 403, 302, 302, 302),
+    ("/organisasjoner/<int:organisation_id>/krav/<int:claim_id>", "POST"):
+        row(LOGIN, 403, 403, 302, 302, 302),
+    ("/organisasjoner/<int:organisation_id>/kontonummer", "POST"):
+        row(LOGIN, 403, 403, 302, 302, 302),
     ("/admin/brukere", "GET"): ADMINS,
     ("/admin/brukere/<int:user_id>", "GET"): ADMINS,
     ("/admin/brukere/<int:user_id>", "POST"): row(LOGIN, 403, 403, 403, 403, 302),
@@ -123,9 +149,10 @@ MATRIX = {
     ("/forvaltning/utlysninger/<int:call_id>/kriterier", "POST"): MANAGERS,
 }
 
-#: Requested last, in this order: they change the application or end the session.
+#: Requested last, in this order: they change the application, membership or session.
 LAST = [("/saksbehandling/soknader/<int:application_id>/be-om-opplysninger", "POST"),
-        ("/soknader/<int:application_id>/trekk", "POST"), ("/logg-ut", "POST")]
+        ("/soknader/<int:application_id>/trekk", "POST"),
+        ("/invitasjoner/<int:invitation_id>/godta", "POST"), ("/logg-ut", "POST")]
 
 
 def routes(app):

@@ -71,7 +71,8 @@ def input_value(html, name) -> str | None:
 
 # Registering an organisation ------------------------------------------------------------------
 
-def test_an_applicant_registers_their_organisation_and_becomes_a_member(client, applicant):
+def test_an_applicant_registers_their_organisation_and_becomes_its_responsible_member(
+        client, applicant):
     login(client, applicant)
     response = register_organisation(client)
     assert response.status_code == 302, html_of(response)[:2000]
@@ -84,6 +85,8 @@ def test_an_applicant_registers_their_organisation_and_becomes_a_member(client, 
     assert organisation.municipality_number == "3205"
     assert organisation.register_checked_at is None and not organisation.bankrupt
     assert member_emails(organisation) == {applicant.email}
+    assert [m.responsible for m in organisation.memberships] == [True]
+    assert not organisation.is_verified  # until the right to act for it is proven
 
     [created] = audit("organisation.created")
     assert created.actor_id == applicant.id and created.object_id == organisation.id
@@ -93,7 +96,9 @@ def test_an_applicant_registers_their_organisation_and_becomes_a_member(client, 
     assert "Organisasjonen er registrert." in page
     assert "912 345 688" in page and "1234.56.78903" in page
     assert "ikke i Lillestrøm" not in page
-    assert "Kjeller Grønn Energi AS" in html_of(client.get("/min-side"))
+    assert "Ikke verifisert" in page
+    mine = html_of(client.get("/min-side"))
+    assert "Kjeller Grønn Energi AS" in mine and "Ikke verifisert" in mine
 
 
 def test_an_address_outside_lillestrom_is_pointed_out(client, applicant):
@@ -134,14 +139,18 @@ def test_a_name_is_required(client, applicant):
     assert organisations() == []
 
 
-def test_an_organisation_already_registered_sends_the_applicant_to_its_members(
+def test_an_organisation_already_registered_offers_an_invitation_or_a_claim(
         client, applicant, other):
     existing = make_organisation(other)
     login(client, applicant)
     response = register_organisation(client, orgnr="912345688", name="Et annet navn")
     assert response.status_code == 200
-    assert ("Organisasjonen er allerede registrert. Be en av dem som representerer den om å "
-            "legge deg til som medlem.") in html_of(response)
+    html = html_of(response)
+    assert ("Organisasjonen er allerede registrert av andre. Har du rett til å representere "
+            "den, kan du be et av medlemmene om en invitasjon, eller gjøre krav på "
+            "organisasjonen.") in html
+    assert 'href="/organisasjoner/krav?orgnr=912345688"' in html
+    assert "Gjør krav på organisasjonen" in html
     assert member_emails(existing) == {other.email}
     assert len(organisations()) == 1 and organisations()[0].name == "Kjeller Grønn Energi AS"
 
@@ -165,8 +174,10 @@ def test_another_applicant_is_told_the_organisation_does_not_exist(client, appli
         assert response.status_code == 404, path
         assert "Vi finner ikke siden du leter etter." in html_of(response)
     posts = [(f"{base}/rediger", KJELLER | {"name": "Overtatt AS", "submit": "1"}),
-             (f"{base}/medlemmer", {"email": other.email}),
-             (f"{base}/medlemmer/{applicant.id}/fjern", {})]
+             (f"{base}/invitasjoner", {"email": other.email}),
+             (f"{base}/medlemmer/{applicant.id}/fjern", {}),
+             (f"{base}/medlemmer/{other.id}/ansvarlig", {}),
+             (f"{base}/bekreft-rolle", {"birth_date": "17.05.1980"})]
     for path, data in posts:
         response = post_form(client, path, data, form_page="/organisasjoner/ny")
         assert response.status_code == 404, path
@@ -185,9 +196,9 @@ def test_a_caseworker_sees_the_organisation_but_cannot_change_it(client, applica
     assert page.status_code == 200
     html = html_of(page)
     assert "Kjeller Grønn Energi AS" in html and applicant.email in html
-    assert "Endre opplysningene" not in html and "Legg til medlem" not in html
+    assert "Endre opplysningene" not in html and "Send invitasjon" not in html
     assert client.get(f"{base}/rediger").status_code == 404
-    response = post_form(client, f"{base}/medlemmer", {"email": caseworker.email},
+    response = post_form(client, f"{base}/invitasjoner", {"email": caseworker.email},
                          form_page=base)
     assert response.status_code == 404
     assert member_emails(organisation) == {applicant.email}
@@ -205,49 +216,13 @@ def test_a_member_edits_the_details_but_not_the_organisation_number(client, appl
     assert stored.orgnr == "912345688" and stored.bank_account == "86011117947"
     [updated] = audit("organisation.updated")
     assert updated.actor_id == applicant.id
-    assert updated.details["changes"]["bank_account"] == [None, "86011117947"]
+    assert "bank_account" not in updated.details["changes"]  # a change of its own:
+    [changed] = audit("organisation.bank_account_changed")
+    assert changed.actor_id == applicant.id
+    assert changed.details == {"old": None, "new": "86011117947"}
 
 
-# Members --------------------------------------------------------------------------------------
-
-def test_a_member_adds_another_applicant_who_can_then_see_it(app, client, applicant, other):
-    organisation = make_organisation(applicant)
-    base = f"/organisasjoner/{organisation.id}"
-    login(client, applicant)
-
-    response = post_form(client, f"{base}/medlemmer", {"email": "Annen@Example.NO"},
-                         form_page=base)
-    assert response.headers["Location"] == base
-    assert "Anne Annen kan nå søke for organisasjonen." in html_of(client.get(base))
-    assert member_emails(organisation) == {applicant.email, other.email}
-    [added] = audit("organisation.member_added")
-    assert added.actor_id == applicant.id and added.details == {"member": other.email}
-
-    theirs = app.test_client()
-    login(theirs, other)
-    assert theirs.get(base).status_code == 200
-    assert "Kjeller Grønn Energi AS" in html_of(theirs.get("/min-side"))
-
-    again = post_form(client, f"{base}/medlemmer", {"email": other.email}, form_page=base,
-                      follow_redirects=True)
-    assert "Anne Annen er allerede medlem." in html_of(again)
-
-
-@pytest.mark.parametrize("email, message", [
-    ("ukjent@example.no", "Fant ingen søkerkonto med denne e-postadressen. Personen må først "
-                          "registrere seg."),
-    ("saksbehandler@example.no", "Fant ingen søkerkonto med denne e-postadressen."),
-    ("ikke-en-adresse", "E-postadressen ser ikke riktig ut"),
-])
-def test_only_registered_applicants_can_be_added(client, applicant, caseworker, email, message):
-    organisation = make_organisation(applicant)
-    base = f"/organisasjoner/{organisation.id}"
-    login(client, applicant)
-    response = post_form(client, f"{base}/medlemmer", {"email": email}, form_page=base,
-                         follow_redirects=True)
-    assert message in html_of(response)
-    assert member_emails(organisation) == {applicant.email}
-
+# Members (invitations and removal: see test_organisation_members.py) ------------------------
 
 def test_the_last_member_cannot_be_removed_but_others_can(app, client, applicant, other):
     organisation = make_organisation(applicant)
@@ -255,11 +230,12 @@ def test_the_last_member_cannot_be_removed_but_others_can(app, client, applicant
     login(client, applicant)
 
     response = post_form(client, f"{base}/medlemmer/{applicant.id}/fjern", {}, form_page=base)
-    assert response.headers["Location"] == base
+    assert response.headers["Location"] == f"{base}#medlemmer"
     assert "Organisasjonen må ha minst ett medlem." in html_of(client.get(base))
     assert member_emails(organisation) == {applicant.email}
 
-    post_form(client, f"{base}/medlemmer", {"email": other.email}, form_page=base)
+    _db.session.add(Membership(organisation=organisation, user=other))
+    _db.session.commit()
     response = post_form(client, f"{base}/medlemmer/{other.id}/fjern", {}, form_page=base)
     assert "Anne Annen er fjernet." in html_of(client.get(response.headers["Location"]))
     assert member_emails(organisation) == {applicant.email}
@@ -334,6 +310,42 @@ UNDERENHETER = {
             "href": "https://data.brreg.no/enhetsregisteret/api/underenheter/913579003"}},
     },
 }
+def _person(fornavn, etternavn, born, mellomnavn=None, **flags):
+    navn = {"fornavn": fornavn, "etternavn": etternavn} | (
+        {"mellomnavn": mellomnavn} if mellomnavn else {})
+    return {"fodselsdato": born, "navn": navn, "erDoed": False} | flags
+
+
+def _role(kode, beskrivelse, person=None, fratraadt=False, **more):
+    return {"type": {"kode": kode, "beskrivelse": beskrivelse},
+            **({"person": person} if person else {}), "fratraadt": fratraadt,
+            "rekkefolge": 0} | more
+
+
+def _group(kode, beskrivelse, *roles):
+    return {"type": {"kode": kode, "beskrivelse": beskrivelse}, "sistEndret": "2024-03-01",
+            "roller": list(roles)}
+
+
+#: Enhetsregisteret's roles, as /enheter/{orgnr}/roller answers them.
+ROLLER = {
+    "912345688": {"rollegrupper": [
+        _group("DAGL", "Daglig leder/ adm.direktør",
+               _role("DAGL", "Daglig leder/ adm.direktør",
+                     _person("Kari", "Nordmann", "1980-05-17"))),
+        _group("STYR", "Styre",
+               _role("LEDE", "Styrets leder",
+                     _person("Per Olav", "Berg", "1961-02-03", mellomnavn="Hansen")),
+               _role("MEDL", "Styremedlem", _person("Anne", "Annen", "1990-10-10")),
+               _role("MEDL", "Styremedlem", _person("Siv", "Død", "1950-01-01", erDoed=True))),
+        _group("PROK", "Prokura",
+               _role("PROK", "Prokura", _person("Ola", "Nordmann", "1975-01-01"),
+                     fratraadt=True)),
+        _group("REVI", "Revisor",
+               _role("REVI", "Revisor", enhet={"organisasjonsnummer": "974760673",
+                                               "navn": ["REVISJON AS"]})),
+    ]},
+}
 UNKNOWN = "998877008"
 BROKEN = "810000007"  # the register answers 500 for this one
 
@@ -341,11 +353,15 @@ BROKEN = "810000007"  # the register answers 500 for this one
 class _Brreg(BaseHTTPRequestHandler):
     def do_GET(self):
         self.server.paths.append(self.path)
-        match = re.fullmatch(r"/enhetsregisteret/api/(enheter|underenheter)/(\d{9})", self.path)
-        kind, orgnr = match.groups() if match else (None, None)
+        match = re.fullmatch(r"/enhetsregisteret/api/(enheter|underenheter)/(\d{9})(/roller)?",
+                             self.path)
+        kind, orgnr, roles = match.groups() if match else (None, None, None)
         if orgnr == BROKEN:
             return self._send(500, {"status": 500, "error": "Internal Server Error"})
-        data = {"enheter": ENHETER, "underenheter": UNDERENHETER}.get(kind, {}).get(orgnr)
+        if roles:
+            kind = "roller" if kind == "enheter" else None
+        data = {"enheter": ENHETER, "underenheter": UNDERENHETER, "roller": ROLLER
+                }.get(kind, {}).get(orgnr)
         if data is None:
             return self._send(404, {
                 "timestamp": "2026-01-05T10:00:00.000+00:00", "status": 404,
@@ -520,3 +536,158 @@ def test_a_member_refreshes_the_details_from_the_register(client, applicant, brr
     count = _db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "organisation.updated"))
     assert count == 1
+
+
+# Proving the right to act with a role in Enhetsregisteret ---------------------------------------
+
+def confirm_role(client, organisation, birth_date):
+    base = f"/organisasjoner/{organisation.id}"
+    return post_form(client, f"{base}/bekreft-rolle", {"birth_date": birth_date}, form_page=base)
+
+
+@pytest.fixture
+def kari(db):
+    """The daglig leder in the stand-in register, with an account in her own name."""
+    return make_user("kari@example.no", name="Kari  NORDMANN")
+
+
+def test_the_daglig_leder_confirms_her_role_and_the_organisation_is_verified(
+        client, brreg, kari, other):
+    organisation = make_organisation(other, kari)  # Anne registered it; Kari joined
+    base = f"/organisasjoner/{organisation.id}"
+    login(client, kari)
+    page = html_of(client.get(base))
+    assert "Ikke verifisert" in page and "Bekreft med rollen din i Enhetsregisteret" in page
+    form = html_of(client.get(f"{base}/bekreft-rolle"))
+    assert "Kari  NORDMANN" in form and "daglig leder" in form
+
+    response = confirm_role(client, organisation, "17.05.1980")
+    assert response.headers["Location"] == f"{base}#verifisering"
+    assert brreg.paths[-1] == "/enhetsregisteret/api/enheter/912345688/roller"
+    page = html_of(client.get(base))
+    assert "Organisasjonen er verifisert: du står i Enhetsregisteret med daglig leder." in page
+    assert "Ikke verifisert" not in page
+    assert "Ikke verifisert" not in html_of(client.get("/min-side"))
+
+    [stored] = organisations()
+    assert stored.is_verified and stored.verified_how.value == "register_role"
+    assert stored.verified_by_id == kari.id
+    assert "Daglig leder" in stored.verification_note and "DAGL" in stored.verification_note
+    responsible = {m.user.email: m.responsible for m in stored.memberships}
+    assert responsible == {other.email: True, kari.email: True}  # Kari is responsible now
+    [verified] = audit("organisation.verified")
+    assert verified.actor_id == kari.id and verified.details["how"] == "register_role"
+    assert "17.05.1980" not in str(verified.details) and "1980-05-17" not in str(verified.details)
+
+
+@pytest.mark.parametrize("name, birth_date, message", [
+    ("Kari Nordmann", "18.05.1980", "Fødselsdatoen stemmer ikke med Enhetsregisteret."),
+    ("Kari Nordmann", "1980-05-18", "Fødselsdatoen stemmer ikke med Enhetsregisteret."),
+    # A board member is not one who may act for it alone; a prokurist who resigned neither.
+    ("Anne Annen", "10.10.1990", "står ikke i Enhetsregisteret som daglig leder"),
+    ("Ola Nordmann", "01.01.1975", "står ikke i Enhetsregisteret som daglig leder"),
+    ("Kari Hansen", "17.05.1980", "står ikke i Enhetsregisteret som daglig leder"),
+])
+def test_a_wrong_person_or_birth_date_is_refused_and_nothing_changes(
+        client, brreg, name, birth_date, message):
+    member = make_user("medlem@example.no", name=name)
+    organisation = make_organisation(member)
+    login(client, member)
+    response = confirm_role(client, organisation, birth_date)
+    assert response.status_code == 200
+    assert message in html_of(response)
+    [stored] = organisations()
+    assert not stored.is_verified
+    assert len(audit("organisation.role_check_failed")) == 1
+    assert audit("organisation.verified") == []
+
+
+def test_the_styreleder_may_leave_out_a_middle_name(client, brreg):
+    member = make_user("per@example.no", name="Per Berg")
+    organisation = make_organisation(member)
+    login(client, member)
+    confirm_role(client, organisation, "03.02.1961")
+    assert organisations()[0].verified_how.value == "register_role"
+
+
+def test_a_sub_unit_is_confirmed_with_the_roles_of_its_main_unit(client, brreg, kari):
+    organisation = make_organisation(kari, orgnr="913579003")
+    login(client, kari)
+    confirm_role(client, organisation, "17.05.1980")
+    assert brreg.paths == ["/enhetsregisteret/api/enheter/913579003/roller",
+                           "/enhetsregisteret/api/underenheter/913579003",
+                           "/enhetsregisteret/api/enheter/912345688/roller"]
+    assert organisations()[0].is_verified
+
+
+def test_guessing_the_birth_date_is_stopped_after_five_attempts(client, brreg, kari):
+    organisation = make_organisation(kari)
+    login(client, kari)
+    for day in range(1, 6):
+        response = confirm_role(client, organisation, f"{day:02}.01.1980")
+        assert "Fødselsdatoen stemmer ikke" in html_of(response)
+    response = confirm_role(client, organisation, "17.05.1980")  # right, but too late
+    assert response.status_code == 429
+    assert "Du har prøvd for mange ganger." in html_of(response)
+    assert not organisations()[0].is_verified
+    assert len(audit("organisation.role_check_blocked")) == 1
+
+
+@pytest.mark.parametrize("trouble", ["unreachable", "server error"])
+def test_when_the_register_does_not_answer_the_attempt_does_not_count(
+        app, client, brreg, kari, monkeypatch, trouble):
+    orgnr = "912345688"
+    if trouble == "unreachable":
+        monkeypatch.setitem(app.config, "BRREG_BASE_URL",
+                            f"http://127.0.0.1:{_closed_port()}/enhetsregisteret/api")
+    else:
+        orgnr = BROKEN
+    organisation = make_organisation(kari, orgnr=orgnr)
+    login(client, kari)
+    monkeypatch.setitem(app.config, "ROLE_CHECK_MAX_ATTEMPTS", 1)
+    for _attempt in range(2):
+        response = confirm_role(client, organisation, "17.05.1980")
+        assert response.status_code == 200
+        assert "Enhetsregisteret svarer ikke akkurat nå" in html_of(response)
+    assert not organisations()[0].is_verified
+
+
+def test_without_the_register_the_member_is_sent_to_the_municipality(client, kari):
+    organisation = make_organisation(kari)
+    base = f"/organisasjoner/{organisation.id}"
+    login(client, kari)
+    assert "Bekreft med rollen din" not in html_of(client.get(base))
+    response = client.get(f"{base}/bekreft-rolle")
+    assert response.headers["Location"] == f"{base}#verifisering"
+    assert "Be kommunen om å verifisere organisasjonen." in html_of(client.get(base))
+
+
+def test_an_organisation_already_verified_is_not_confirmed_again(client, brreg, kari):
+    organisation = make_organisation(kari)
+    organisation.verified_at = datetime.now(UTC)
+    _db.session.commit()
+    login(client, kari)
+    response = confirm_role(client, organisation, "17.05.1980")
+    assert response.status_code == 302
+    assert brreg.paths == []
+
+
+@pytest.mark.parametrize("account_name, matches", [
+    ("Per Olav Hansen Berg", True),
+    ("per  olav   BERG", True),
+    ("Per Berg", True),
+    ("Olav Berg", True),  # goes by his second given name
+    ("Hansen Berg", True),
+    ("Per Olav Hansen-Berg", True),
+    ("Per Nordmann", False),
+    ("Per Berg Hansen", False),
+    ("Per Olav Kristian Berg", False),  # a name the register does not have
+    ("Berg", False),
+    ("Berg Per", False),
+    ("", False),
+])
+def test_an_account_name_matches_a_role_holder_sensibly(account_name, matches):
+    from fund.auth.brreg import RoleHolder, is_named
+    holder = RoleHolder(role="LEDE", role_description="Styrets leder", first_name="Per Olav",
+                        middle_name="Hansen", last_name="Berg", birth_date=None)
+    assert is_named(account_name, holder) is matches
