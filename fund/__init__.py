@@ -150,9 +150,11 @@ def _tune_sqlite(engine, busy_timeout_ms: int) -> None:
 
 
 def _writes() -> bool:
-    """Whether the current request is one that changes things (see ``fund.core.http.writes``)."""
+    """Whether the transaction may write: a request that changes things (see
+    ``fund.core.http.writes``), or work outside a request (commands, mail delivery after
+    a response), which mostly writes."""
     if not has_request_context():
-        return False
+        return True
     return request.method not in ("GET", "HEAD", "OPTIONS") or g.get("writes", False)
 
 

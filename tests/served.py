@@ -7,6 +7,7 @@ database on PostgreSQL (``<name>_served``), migrated like production. Data made 
 up between them.
 """
 
+import itertools
 import os
 import re
 import threading
@@ -57,6 +58,8 @@ class Served:
                 "SESSION_COOKIE_SECURE": False,
                 "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                 "MAIL_BACKEND": "file",
+                # Each browser below comes from an address of its own, through a proxy.
+                "PROXY_COUNT": 1,
             })
         finally:
             if previous is None:
@@ -100,6 +103,9 @@ class Served:
             _db.engine.dispose()
 
 
+_addresses = itertools.count(1)
+
+
 class Browser(requests.Session):
     """A browser for the served app: relative paths, and forms posted with their CSRF
     token, as a person would."""
@@ -107,6 +113,7 @@ class Browser(requests.Session):
     def __init__(self, base: str):
         super().__init__()
         self.base = base
+        self.headers["X-Forwarded-For"] = f"10.{next(_addresses) % 250}.{next(_addresses) % 250}.1"
 
     def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("allow_redirects", False)

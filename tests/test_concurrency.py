@@ -165,3 +165,47 @@ def test_two_admins_who_demote_each_other_at_once_leave_one_admin(served):
     with served.database() as session:
         assert session.scalar(select(func.count()).select_from(User).where(
             User.role == Role.ADMIN, User.active.is_(True))) == 1
+
+
+def test_thirty_guesses_at_once_get_at_most_five_password_checks(served):
+    with served.database():
+        email = make_user(unique("offer") + "@example.no").email
+    browsers = [served.browser() for _ in range(30)]
+    for browser in browsers:  # one attacker, thirty connections
+        browser.headers["X-Forwarded-For"] = "203.0.113.99"
+    tokens = [b.csrf_token("/logg-inn") for b in browsers]
+
+    responses = at_once([
+        (lambda b=b, t=t: b.post("/logg-inn", data={
+            "csrf_token": t, "email": email, "password": "feil-passord-1234"}))
+        for b, t in zip(browsers, tokens, strict=True)])
+
+    codes = Counter(r.status_code for r in responses)
+    assert set(codes) <= {200, 429}, codes
+    with served.database() as session:
+        checked = session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "user.login_failed",
+            AuditEvent.details["email"].as_string() == email))
+    assert checked == codes[200] <= 5
+
+
+def test_ten_answers_to_one_information_request_at_once_make_one_submission(served):
+    from fund.applications.models import InfoRequest
+    from fund.applications.operations import submit as submit_now
+    [(email, application_id)], _year = applicants_with_drafts(served, 1)
+    with served.database() as session:
+        application = session.get(Application, application_id)
+        submit_now(application, application.created_by)
+        caseworker = make_user(unique("saksbehandler") + "@example.no", Role.CASEWORKER)
+        application.info_requests.append(InfoRequest(requested_by=caseworker,
+                                                     message="Send budsjettet."))
+        application.state = ApplicationState.INFO_REQUESTED
+    answer = submit(served, email, application_id)
+
+    responses = at_once([answer] * 10)
+
+    assert Counter(r.status_code for r in responses) == {302: 10}
+    with served.database() as session:
+        assert session.scalar(select(func.count()).select_from(Submission).where(
+            Submission.application_id == application_id)) == 2
+        assert session.get(Application, application_id).state == ApplicationState.SUBMITTED
