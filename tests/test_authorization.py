@@ -131,9 +131,17 @@ MATRIX = {
         CASE_HANDLERS_302,
     ("/saksbehandling/soknader/tildel", "POST"): CASE_HANDLERS_302,
     ("/saksbehandling/utlysninger/<int:call_id>/rangering", "GET"): CASE_HANDLERS,
+    # The call has blind review and the caseworker has not assessed the application: the
+    # export is refused (back to the ranking page with the reason). See tests/review.
     ("/saksbehandling/utlysninger/<int:call_id>/innstilling.<any(pdf, csv, xlsx):kind>", "GET"):
-        CASE_HANDLERS,
+        row(LOGIN, 403, 403, 302, 200, 403),
     ("/saksbehandling/utlysninger/<int:call_id>/linje", "POST"):
+        row(LOGIN, 403, 403, 403, 302, 403),
+    # Closing the review: a confirmation page, then the POST (refused here: the call is
+    # still open, so back to the page that says why).
+    ("/saksbehandling/utlysninger/<int:call_id>/avslutt", "GET"):
+        row(LOGIN, 403, 403, 403, 200, 403),
+    ("/saksbehandling/utlysninger/<int:call_id>/avslutt", "POST"):
         row(LOGIN, 403, 403, 403, 302, 403),
     ("/forvaltning/utlysninger", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "GET"): MANAGERS,
@@ -142,7 +150,6 @@ MATRIX = {
     ("/forvaltning/utlysninger/<int:call_id>/rediger", "GET"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/rediger", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/frist", "POST"): MANAGERS_302,
-    ("/forvaltning/utlysninger/<int:call_id>/avslutt", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/arkiver", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/vurdering", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/kriterier", "GET"): MANAGERS,

@@ -25,6 +25,8 @@ def can_edit(user, application: Application) -> bool:
 
 
 def can_withdraw(user, application: Application) -> bool:
+    if application.call.review_closed:
+        return False
     return is_applicant_for(user, application) and application.state in (
         ApplicationState.SUBMITTED, ApplicationState.INFO_REQUESTED)
 

@@ -572,7 +572,9 @@ def withdraw_view(application_id):
     if not is_applicant_for(current_user, application):
         abort(404)
     if not can_withdraw(current_user, application):
-        flash(_("Søknaden kan ikke trekkes nå."), "warning")
+        flash(_("Behandlingen av utlysningen er avsluttet, og søknaden kan ikke lenger trekkes.")
+              if application.call.review_closed else _("Søknaden kan ikke trekkes nå."),
+              "warning")
     elif ConfirmForm().validate_on_submit():
         withdraw(application, current_user._get_current_object())
         db.session.commit()

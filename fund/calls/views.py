@@ -18,7 +18,6 @@ from fund.calls.models import Call, CallState, Criterion, Fund, ScoreAggregate
 from fund.calls.operations import (
     CallError,
     archive_call,
-    close_review,
     create_call,
     create_joint_call,
     extend_deadline,
@@ -226,12 +225,6 @@ def review_settings(call_id):
     else:
         flash_errors(form)
     return redirect(url_for("calls.manage_call", call_id=call.id))
-
-
-@bp.route("/forvaltning/utlysninger/<int:call_id>/avslutt", methods=["POST"])
-@login_required
-def close(call_id):
-    return _act(call_id, close_review, _("Behandlingen er avsluttet."))
 
 
 @bp.route("/forvaltning/utlysninger/<int:call_id>/arkiver", methods=["POST"])

@@ -8,7 +8,8 @@ before the decision body).
 Everything comes from a :class:`~fund.review.ranking.RankingResult`, and only from the
 fields of its rows — title, applicant, org.nr, amounts, scores and the caseworkers'
 short justification. No application text, so nothing confidential (offentleglova § 13)
-can end up in an export.
+can end up in an export. Only a complete ranking is exported: a reader from whom rows are
+withheld (inhabil, or bound by blind review) is refused before it gets here.
 """
 
 import csv
@@ -105,10 +106,16 @@ def _csv_cell(kind: str, value) -> str:
     return neutralise(str(value))
 
 
+def _complete(result: RankingResult) -> None:
+    if result.withheld or result.line is None:
+        raise ValueError("an innstilling with rows withheld from its reader is never exported")
+
+
 def to_csv(result: RankingResult) -> bytes:
     """The ranking as CSV for Norwegian Excel: UTF-8 with BOM, ``;``-separated, decimal
     comma, amounts as plain integers; text quoted where needed and guarded against
     formula injection."""
+    _complete(result)
     columns = _columns(result)
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
@@ -153,6 +160,7 @@ def _excel_time(value: datetime) -> datetime:
 def to_xlsx(result: RankingResult, generated_at: datetime | None = None) -> bytes:
     """The ranking as an Excel workbook: sheet "Innstilling" with typed cells, the rows
     below the budget line greyed and the line drawn; sheet "Om" about the call."""
+    _complete(result)
     generated_at = generated_at or utcnow()
     columns = _columns(result)
     workbook = Workbook()
@@ -228,8 +236,6 @@ def _about_sheet(sheet, result: RankingResult, generated_at: datetime) -> None:
          _xlsx_text(result.reason) if result.manual_line and result.reason else None, None),
         (_("Generert"), _excel_time(generated_at), "dd.mm.yyyy hh:mm"),
     ]
-    if result.hidden:
-        rows.insert(7, (_("Ikke vist (inhabilitet)"), result.hidden, None))
     for label, value, number_format in rows:
         sheet.append([label, value])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True)
@@ -245,19 +251,16 @@ def _about_sheet(sheet, result: RankingResult, generated_at: datetime) -> None:
 
 @dataclass(frozen=True)
 class _Figures:
-    count: int  #: applications in the ranking, hidden ones included
+    count: int  #: applications in the ranking
     applied: int
     recommended: int  #: recommended within the line
     remaining: int  #: budget − recommended; negative when a manual line goes over
 
 
 def _figures(result: RankingResult) -> _Figures:
-    totals = result.totals or {}
-    recommended = totals.get("recommended", sum(
-        row.recommended_amount for row in result.rows if row.within_budget))
-    applied = totals.get("applied", sum(row.amount_applied for row in result.rows))
-    return _Figures(count=len(result.rows) + result.hidden, applied=applied,
-                    recommended=recommended, remaining=result.budget - recommended)
+    return _Figures(count=len(result.rows), applied=result.applied,
+                    recommended=result.recommended,
+                    remaining=result.budget - result.recommended)
 
 
 def _fund_label(fund) -> str:
@@ -301,6 +304,7 @@ def _orgnr(value: str) -> str:
 
 def render_html(result: RankingResult, generated_at: datetime | None = None) -> str:
     """The innstilling as HTML for WeasyPrint (also handy for a preview)."""
+    _complete(result)
     generated_at = generated_at or utcnow()
     rows = result.rows
     line_at = next((index for index, row in enumerate(rows) if not row.within_budget),

@@ -1,14 +1,18 @@
 """Case handling: conflict declarations, assessments, confirmed measures, notes.
 Each writes the audit log; the caller commits."""
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from fund.applications.models import Application
+from fund.applications.models import Application, ApplicationState
 from fund.audit.operations import record
-from fund.auth.models import Role, User
+from fund.auth.models import Organisation, Role, User
+from fund.calls.models import Call
+from fund.calls.operations import CallError
+from fund.calls.operations import close_review as close_call_review
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.review import scoring
@@ -20,8 +24,13 @@ from fund.review.models import (
     ConflictDeclaration,
     ConflictGround,
     CriterionScoreRow,
+    FrozenRanking,
+    FrozenRankingRow,
     InternalNote,
 )
+from fund.review.permissions import sees_others_assessments
+from fund.review.queries import inhabil_application_ids, own_assessments
+from fund.review.ranking import RankingResult, ranking
 
 
 class ReviewError(ValueError):
@@ -85,6 +94,9 @@ def save_assessment(assessment: Assessment, user: User, version: int | None, *,
                     recommendation: scoring.Recommendation | None, complete: bool) -> None:
     """Store the caseworker's scores. ``complete`` also requires every required criterion
     and a recommendation, and stores the weighted total."""
+    if assessment.application.call.review_closed:
+        raise ReviewError(_("Behandlingen av utlysningen er avsluttet, og vurderingen kan "
+                            "ikke lenger endres."))
     if version is not None and assessment.id is not None and version != assessment.version:
         raise StaleAssessment(_(
             "Vurderingen ble lagret %(time)s, etter at du åpnet den (kanskje i en annen fane). "
@@ -192,7 +204,15 @@ def assign(application: Application, caseworker: User, actor: User) -> bool:
 
 
 def move_funding_line(call, line: int | None, reason: str, actor: User) -> None:
-    """The manager moves the budget line by hand (or back to automatic), with a reason."""
+    """The manager moves the budget line by hand (or back to automatic), with a reason.
+    Refused once the review is closed, and for anyone inhabil in an application of the
+    call: the line decides every application in it."""
+    if call.review_closed:
+        raise ReviewError(_("Behandlingen av utlysningen er avsluttet, og budsjettlinjen kan "
+                            "ikke lenger flyttes."))
+    if inhabil_application_ids(actor, call):
+        raise ReviewError(_("Du er inhabil i minst én søknad i utlysningen og kan ikke flytte "
+                            "budsjettlinjen. En annen fondsforvalter må gjøre det."))
     reason = (reason or "").strip()
     if line is not None and not reason:
         raise ReviewError(_("Begrunn hvorfor linjen flyttes."))
@@ -202,3 +222,112 @@ def move_funding_line(call, line: int | None, reason: str, actor: User) -> None:
     call.funding_line = line
     call.funding_line_reason = reason if line is not None else ""
     record("call.funding_line_moved", call, actor=actor, old=old, new=line, reason=reason)
+
+
+# Closing the review ------------------------------------------------------------------------
+
+class NotClosable(ReviewError):
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass
+class ClosingCheck:
+    """Whether the actor may close the call's review now, and what would be frozen."""
+
+    #: Why not, for the user; empty when the review can be closed.
+    reasons: list[str] = field(default_factory=list)
+    #: Applications above the line whose organisation is not verified: (case number, org).
+    unverified: list[tuple[str, Organisation]] = field(default_factory=list)
+    #: The full ranking, when the actor may see all of it.
+    result: RankingResult | None = None
+
+
+def _cases(numbers) -> str:
+    return ", ".join(numbers)
+
+
+def closing_check(call: Call, actor: User) -> ClosingCheck:
+    check = ClosingCheck()
+    if call.review_closed:
+        check.reasons.append(_("Behandlingen er allerede avsluttet."))
+        return check
+    if inhabil_application_ids(actor, call):  # nothing more about the call, then
+        check.reasons.append(_("Du er inhabil i minst én søknad i utlysningen og kan ikke "
+                               "avslutte behandlingen. En annen fondsforvalter må gjøre det."))
+        return check
+    if utcnow() < call.closes_at:
+        check.reasons.append(_("Søknadsfristen er ikke ute før %(deadline)s. Behandlingen kan "
+                               "avsluttes etter fristen.",
+                               deadline=_time(call.closes_at)))
+    waiting = db.session.execute(
+        select(Application.case_number).where(
+            Application.call_id == call.id,
+            Application.state == ApplicationState.INFO_REQUESTED)
+        .order_by(Application.case_number)).scalars().all()
+    if waiting:
+        check.reasons.append(_(
+            "Søkeren skal svare på en forespørsel om opplysninger i %(cases)s. Søknaden må "
+            "være sendt inn igjen før behandlingen avsluttes, ellers blir den aldri avgjort.",
+            cases=_cases(waiting)))
+    own = own_assessments(actor, call)
+    unfinished = sorted(a.application.case_number or "" for a in own.values()
+                        if a.application.state == ApplicationState.SUBMITTED
+                        and not sees_others_assessments(actor, call, a))
+    if unfinished:  # blind review: they would freeze what they may not see yet
+        check.reasons.append(_(
+            "Du har begynt å vurdere %(cases)s uten å fullføre. Fullfør vurderingene dine "
+            "først, så du ser hele innstillingen før den låses.", cases=_cases(unfinished)))
+        return check
+    result = ranking(call)
+    within = [row.application_id for row in result.rows if row.within_budget]
+    check.unverified = [(number, organisation) for number, organisation in db.session.execute(
+        select(Application.case_number, Organisation)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .where(Application.id.in_(within), Organisation.verified_at.is_(None))
+        .order_by(Application.case_number)).all()]
+    if check.unverified:
+        check.reasons.append(_(
+            "%(cases)s står over budsjettlinjen, men søkerorganisasjonen er ikke verifisert. "
+            "Et tilskudd krever en verifisert organisasjon: ansatte verifiserer den på "
+            "organisasjonens side.",
+            cases=_cases(f"{number} ({organisation.name})"
+                         for number, organisation in check.unverified)))
+    check.result = result
+    return check
+
+
+def close_review(call: Call, actor: User) -> FrozenRanking:
+    """Close the review: the whole ranking (every row, whoever reads it later) is stored
+    as the innstilling, and the call is decided. Nothing that would change the
+    innstilling is allowed after this."""
+    db.session.refresh(call, with_for_update=True)  # one closing at a time
+    check = closing_check(call, actor)
+    if check.reasons:
+        raise NotClosable(check.reasons)
+    result = check.result
+    stored = FrozenRanking(
+        call_id=call.id, closed_by_id=actor.id, budget=result.budget, line=result.line,
+        manual_line=result.manual_line, reason=result.reason,
+        criteria=[{"id": c.id, "title": c.title, "weight": c.weight} for c in result.criteria],
+        rows=[FrozenRankingRow(
+            application_id=row.application_id, rank=row.rank, case_number=row.case_number,
+            title=row.title, organisation=row.organisation, orgnr=row.orgnr,
+            amount_applied=row.amount_applied, recommended_amount=row.recommended_amount,
+            running_total=row.running_total, within_budget=row.within_budget,
+            score=row.score, spread=row.spread, assessments=row.assessments,
+            disagreement=row.disagreement,
+            criterion_scores={str(key): None if value is None else str(value)
+                              for key, value in row.criterion_scores.items()},
+            recommendations=list(row.recommendations), justification=row.justification)
+            for row in result.rows])
+    db.session.add(stored)
+    try:
+        close_call_review(call, actor)
+    except CallError as exc:
+        raise ReviewError(str(exc)) from exc
+    stored.closed_at = call.review_closed_at
+    record("review.innstilling_frozen", call, actor=actor, applications=len(result.rows),
+           line=result.line, recommended=result.recommended, budget=result.budget)
+    return stored

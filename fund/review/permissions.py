@@ -1,10 +1,11 @@
 """Who may handle an application. A disqualified caseworker (forvaltningsloven §6) gets
-404 on everything about it: the page, the attachments, the exports, the ranking rows."""
+404 on everything about it: the page, the attachments, the ranking rows; and one who is
+inhabil in any application of a call cannot move its line, close it or export it."""
 
 from fund.applications.models import Application
 from fund.applications.permissions import STAFF_VISIBLE, is_applicant_for
 from fund.auth.models import Role
-from fund.review.models import ConflictDeclaration
+from fund.review.models import Assessment, AssessmentState, ConflictDeclaration
 
 CASE_HANDLERS = (Role.CASEWORKER, Role.MANAGER)
 
@@ -38,3 +39,29 @@ def must_declare(user, application: Application,
                  declaration: ConflictDeclaration | None) -> bool:
     return is_case_handler(user) and is_received(application) and declaration is None \
         and not automatically_disqualified(user, application)
+
+
+def bound_by_blind_review(user, own: Assessment | None) -> bool:
+    """Who blind review applies to, for one application: a caseworker always; a manager
+    only once they have started assessing it themself (one who does not assess proposes
+    on the completed assessments)."""
+    return user.role == Role.CASEWORKER or own is not None
+
+
+def sees_others_assessments(user, call, own: Assessment | None) -> bool:
+    """Whether the user may see others' scores, recommendations, amounts and comments for
+    an application (``own``: the user's assessment of it). With blind review a bound
+    reader sees them once their own assessment is complete; after the review is closed
+    nothing can change, and everyone sees them."""
+    if not call.blind_review or call.review_closed or not bound_by_blind_review(user, own):
+        return True
+    return own is not None and own.state == AssessmentState.COMPLETED
+
+
+def may_move_line(user, call, inhabil_in_call: bool) -> bool:
+    """A manager who is not inhabil in any application of the call, while it is open."""
+    return user.role == Role.MANAGER and not call.review_closed and not inhabil_in_call
+
+
+def may_close_review(user) -> bool:
+    return user.is_authenticated and user.role == Role.MANAGER

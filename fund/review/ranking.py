@@ -1,6 +1,13 @@
-"""The ranking of a call's applications against its budget: what the innstilling shows."""
+"""The ranking of a call's applications against its budget: what the innstilling shows.
 
+``ranking`` computes the full ranking from live data; ``frozen`` reads the one stored
+when the review was closed. Either is then cut down to what one reader may see with
+``for_reader``: rows the reader is inhabil in are left out (§ 6), and rows a reader
+bound by blind review has not finished assessing are set aside unranked."""
+
+import dataclasses
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from statistics import median
 
@@ -8,10 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fund.applications.models import Application, ApplicationState
-from fund.calls.models import Call, Criterion
+from fund.calls.models import Call
 from fund.extensions import db
 from fund.review import scoring
-from fund.review.models import Assessment, AssessmentState
+from fund.review.models import Assessment, AssessmentState, FrozenRanking
+
+_TENTH = Decimal("0.1")
 
 
 @dataclass
@@ -39,27 +48,67 @@ class RankingRow:
 
 
 @dataclass
+class WithheldRow:
+    """An application a reader bound by blind review has not finished assessing: only what
+    the applicant wrote, nothing derived from the scores."""
+
+    application_id: int
+    case_number: str
+    title: str
+    organisation: str
+    amount_applied: int
+
+
+@dataclass(frozen=True)
+class CriterionColumn:
+    """A criterion as the innstilling names it (from the call, or as frozen)."""
+
+    id: int
+    title: str
+    weight: int
+
+
+@dataclass
 class RankingResult:
     call: Call
-    criteria: list[Criterion]
+    criteria: list  #: CriterionColumn or Criterion: id, title, weight
     rows: list[RankingRow]
     budget: int
-    #: How many rows are above the line.
-    line: int
+    #: How many rows are above the line; None when the line is not shown to this reader.
+    line: int | None
     manual_line: bool
     reason: str
-    hidden: int = 0  #: rows left out for this reader (disqualified)
-    totals: dict = field(default_factory=dict)
+    hidden: int = 0  #: rows left out for this reader (inhabil)
+    #: Rows set aside unranked for a reader bound by blind review, in case-number order.
+    blinded: list[WithheldRow] = field(default_factory=list)
+    #: When and by whom the review was closed, for a frozen ranking.
+    closed_at: datetime | None = None
+    closed_by: str = ""
+
+    @property
+    def withheld(self) -> bool:
+        """Rows are kept from this reader: the line, the totals over all rows and the
+        exports would give them away."""
+        return bool(self.hidden or self.blinded)
+
+    @property
+    def applied(self) -> int:
+        return sum(row.amount_applied for row in self.rows)
+
+    @property
+    def recommended(self) -> int:
+        """Recommended for the rows shown; within the line when the line is shown."""
+        return sum(row.recommended_amount for row in self.rows
+                   if self.line is None or row.within_budget)
 
 
 def _mean(values: list[int]) -> Decimal | None:
-    return (Decimal(sum(values)) / len(values)).quantize(Decimal("0.1")) if values else None
+    return (Decimal(sum(values)) / len(values)).quantize(_TENTH) if values else None
 
 
-def ranking(call: Call, hide=lambda application: False) -> RankingResult:
-    """Rank the call's submitted applications by aggregate score and draw the budget line.
-
-    ``hide`` leaves out rows the reader may not see (a disqualified caseworker)."""
+def ranking(call: Call) -> RankingResult:
+    """Rank the call's submitted applications by aggregate score and draw the budget line:
+    every row, for the record and for readers who may see it all."""
     applications = db.session.execute(
         select(Application).where(Application.call_id == call.id,
                                   Application.state == ApplicationState.SUBMITTED)
@@ -106,12 +155,55 @@ def ranking(call: Call, hide=lambda application: False) -> RankingResult:
         row.rank, row.running_total, row.within_budget = \
             item.rank, item.running_total, item.within_budget
         ordered.append(row)
-    visible = [row for row in ordered if not hide(row)]
-    within = [row for row in ordered if row.within_budget]
     return RankingResult(
-        call=call, criteria=list(call.criteria), rows=visible, budget=call.budget,
-        line=scoring.budget_line_index(ranked), manual_line=line_after is not None,
-        reason=call.funding_line_reason if line_after is not None else "",
-        hidden=len(ordered) - len(visible),
-        totals={"recommended": sum(r.recommended_amount for r in within),
-                "applied": sum(r.amount_applied for r in ordered)})
+        call=call, criteria=[CriterionColumn(c.id, c.title, c.weight) for c in call.criteria],
+        rows=ordered, budget=call.budget, line=scoring.budget_line_index(ranked),
+        manual_line=line_after is not None,
+        reason=call.funding_line_reason if line_after is not None else "")
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(_TENTH)
+
+
+def frozen(stored: FrozenRanking, call: Call) -> RankingResult:
+    """The ranking as it stood when the review was closed; every row."""
+    rows = [RankingRow(
+        application_id=row.application_id, case_number=row.case_number, title=row.title,
+        organisation=row.organisation, orgnr=row.orgnr, amount_applied=row.amount_applied,
+        recommended_amount=row.recommended_amount, score=_decimal(row.score),
+        spread=_decimal(row.spread), assessments=row.assessments,
+        disagreement=row.disagreement,
+        criterion_scores={int(key): _decimal(value)
+                          for key, value in row.criterion_scores.items()},
+        recommendations=list(row.recommendations), justification=row.justification,
+        rank=row.rank, running_total=row.running_total, within_budget=row.within_budget)
+        for row in sorted(stored.rows, key=lambda r: r.rank)]
+    return RankingResult(
+        call=call, criteria=[CriterionColumn(c["id"], c["title"], c["weight"])
+                             for c in stored.criteria],
+        rows=rows, budget=stored.budget, line=stored.line, manual_line=stored.manual_line,
+        reason=stored.reason, closed_at=stored.closed_at,
+        closed_by=stored.closed_by.name if stored.closed_by else "")
+
+
+def for_reader(result: RankingResult, hidden: set[int], blinded: set[int]) -> RankingResult:
+    """What one reader sees of a full ranking. Rows in ``hidden`` (inhabil) are left out;
+    rows in ``blinded`` are listed apart, unranked. When anything is kept back, the
+    others are numbered 1..n and summed among themselves, and the line, its marking and
+    the reason for moving it are not shown: they would tell what the missing rows hold."""
+    kept = [row for row in result.rows if row.application_id not in hidden]
+    set_aside = sorted((WithheldRow(row.application_id, row.case_number, row.title,
+                                    row.organisation, row.amount_applied)
+                        for row in kept if row.application_id in blinded),
+                       key=lambda row: (row.case_number, row.application_id))
+    shown = [row for row in kept if row.application_id not in blinded]
+    if len(shown) == len(result.rows):
+        return result
+    rows, running = [], 0
+    for position, row in enumerate(shown, start=1):
+        running += row.recommended_amount
+        rows.append(dataclasses.replace(row, rank=position, running_total=running,
+                                        within_budget=False))
+    return dataclasses.replace(result, rows=rows, line=None, manual_line=False, reason="",
+                               hidden=len(result.rows) - len(kept), blinded=set_aside)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,13 +19,13 @@ from fund.applications.rules import Settings, eligibility
 from fund.applications.uploads import open_stored
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
-from fund.auth.models import Membership, Organisation, Role, User
+from fund.auth.models import Organisation, Role, User
 from fund.calls.forms import FUND_LABELS
-from fund.calls.models import Call, Criterion, Fund
+from fund.calls.models import Call, CallState, Criterion, Fund
 from fund.calls.rubric import SCORE_STEPS
 from fund.core.formatting import format_datetime, to_local
 from fund.core.forms import clean_text
-from fund.core.http import flash_errors, is_safe_next, require
+from fund.core.http import flash_errors, is_safe_next, require, writes
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, Measure, PlanVersion, Strategy
@@ -49,11 +50,14 @@ from fund.review.models import (
 )
 from fund.review.operations import (
     IncompleteAssessment,
+    NotClosable,
     ReviewError,
     StaleAssessment,
     add_note,
     assessment_for,
     assign,
+    close_review,
+    closing_check,
     confirm_measures,
     confirmation_token,
     declare,
@@ -65,9 +69,13 @@ from fund.review.permissions import (
     is_case_handler,
     is_disqualified,
     is_received,
+    may_close_review,
+    may_move_line,
     must_declare,
+    sees_others_assessments,
 )
-from fund.review.ranking import ranking
+from fund.review.queries import inhabil_application_ids, ranking_for
+from fund.review.ranking import RankingResult
 from fund.review.scoring import Aggregate, Recommendation, aggregate, disagreement
 
 PAGE_SIZE = 50
@@ -289,12 +297,8 @@ def _assessments(application: Application) -> list[Assessment]:
         .order_by(Assessment.id)).unique().scalars().all()
 
 
-def _others_visible(application: Application, own: Assessment | None) -> bool:
-    return not application.call.blind_review or (
-        own is not None and own.state == AssessmentState.COMPLETED)
-
-
 @bp.route("/soknader/<int:application_id>")
+@writes
 @login_required
 @case_view
 def case(application):
@@ -319,7 +323,8 @@ def case(application):
     return render_template(
         "review/case.html", application=application,
         snapshot=application.submissions[-1].snapshot if application.submissions else None,
-        own=own, assessments=assessments if _others_visible(application, own) else [],
+        own=own, assessments=assessments
+        if sees_others_assessments(current_user, application.call, own) else [],
         completed=completed, summary=summary, disagree=disagree, confirmed=confirmed,
         notes=notes, history=history, note_form=NoteForm(), info_form=InfoRequestForm(),
         measures_token=confirmation_token(application),
@@ -329,6 +334,7 @@ def case(application):
 
 
 @bp.route("/soknader/<int:application_id>/vedlegg/<int:attachment_id>")
+@writes
 @login_required
 @case_view
 def attachment(application, attachment_id):
@@ -430,6 +436,12 @@ def _posted_scores(criteria, errors: dict) -> dict[int, tuple[int | None, bool, 
     return scores
 
 
+def _stored_scores(own: Assessment, criteria) -> dict[int, tuple[int | None, bool, str]]:
+    values = {row.criterion_id: row for row in own.scores}
+    return {c.id: (values[c.id].score, values[c.id].not_applicable, values[c.id].comment)
+            if c.id in values else (None, False, "") for c in criteria}
+
+
 @bp.route("/soknader/<int:application_id>/vurdering", methods=["GET", "POST"])
 @login_required
 @case_view
@@ -441,13 +453,12 @@ def assessment(application):
     if request.method == "GET":
         form.version.data = str(own.version or "")
         form.recommendation.data = own.recommendation.value if own.recommendation else ""
-        values = {row.criterion_id: row for row in own.scores}
-        posted = {c.id: (values[c.id].score, values[c.id].not_applicable, values[c.id].comment)
-                  if c.id in values else (None, False, "") for c in criteria}
+        posted = _stored_scores(own, criteria)
         db.session.rollback()  # nothing is created by looking
         return render_template("review/assessment.html", application=application, form=form,
-                               criteria=criteria, posted=posted, errors=errors,
-                               RECOMMENDATION_LABELS=RECOMMENDATION_LABELS, steps=SCORE_STEPS)
+                               criteria=criteria, posted=posted, errors=errors, own=own,
+                               stored=posted, RECOMMENDATION_LABELS=RECOMMENDATION_LABELS,
+                               steps=SCORE_STEPS, closed=application.call.review_closed)
     posted = _posted_scores(criteria, errors)
     complete = request.form.get("complete") == "1"
     if form.validate_on_submit() and not errors:
@@ -474,6 +485,10 @@ def assessment(application):
                     _("Gi «%(criterion)s» en verdi.", criterion=title))
             if exc.missing_recommendation:
                 errors.setdefault("incomplete", []).append(_("Velg en anbefaling."))
+        except ReviewError as exc:  # the review is closed: the page shows it read-only
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for("review.assessment", application_id=application.id))
         else:
             flash(_("Vurderingen er fullført. Summen er %(total)s av 100.",
                     total=own.total_score) if complete else
@@ -482,36 +497,55 @@ def assessment(application):
             return redirect(url_for("review.case", application_id=application.id))
     status = 409 if "stale" in errors else 200
     return render_template("review/assessment.html", application=application, form=form,
-                           criteria=criteria, posted=posted, errors=errors,
-                           RECOMMENDATION_LABELS=RECOMMENDATION_LABELS,
-                           steps=SCORE_STEPS), status
+                           criteria=criteria, posted=posted, errors=errors, own=own,
+                           stored=_stored_scores(own, criteria),
+                           RECOMMENDATION_LABELS=RECOMMENDATION_LABELS, steps=SCORE_STEPS,
+                           closed=application.call.review_closed), status
 
 
 # Ranking and the innstilling -------------------------------------------------------------------
 
-def _ranking(call_id: int):
-    require(is_case_handler(current_user))
+def _call(call_id: int) -> Call:
     call = db.session.execute(select(Call).where(Call.id == call_id).options(
         selectinload(Call.criteria), selectinload(Call.plan))).scalar_one_or_none()
     if call is None:
         abort(404)
-    hidden = {d.application_id for d in db.session.execute(select(ConflictDeclaration).where(
-        ConflictDeclaration.caseworker_id == current_user.id,
-        ConflictDeclaration.disqualified.is_(True))).scalars()}
-    hidden |= set(db.session.execute(select(Application.id).join(
-        Membership, Membership.organisation_id == Application.organisation_id).where(
-        Membership.user_id == current_user.id, Application.call_id == call.id)).scalars())
-    return call, ranking(call, hide=lambda row: row.application_id in hidden)
+    return call
+
+
+def _ranking(call_id: int) -> tuple[Call, RankingResult, set[int]]:
+    """The call, its ranking as the current user may see it, and the applications of the
+    call the user is inhabil in."""
+    require(is_case_handler(current_user))
+    call = _call(call_id)
+    inhabil = inhabil_application_ids(current_user, call)
+    return call, ranking_for(current_user, call, inhabil), inhabil
+
+
+def export_refusal(result: RankingResult) -> str | None:
+    """Why the innstilling cannot be exported by this reader: an incomplete one must never
+    reach the decision body."""
+    if result.hidden:
+        return _("Du er inhabil i minst én søknad i utlysningen, og en innstilling uten alle "
+                 "søknadene kan ikke eksporteres. En annen må eksportere den.")
+    if result.blinded:
+        return _("Fullfør vurderingene dine først: innstillingen kan bare eksporteres når du "
+                 "ser alle søknadene.")
+    return None
 
 
 @bp.route("/utlysninger/<int:call_id>/rangering")
 @login_required
 def ranking_view(call_id):
-    call, result = _ranking(call_id)
+    call, result, inhabil = _ranking(call_id)
+    movable = may_move_line(current_user, call, bool(inhabil)) and not result.withheld
     return render_template("review/ranking.html", call=call, result=result,
+                           export_refused=export_refusal(result),
                            line_form=LineForm(line=call.funding_line,
-                                              reason=call.funding_line_reason),
-                           is_manager=current_user.role == Role.MANAGER)
+                                              reason=call.funding_line_reason)
+                           if movable else None,
+                           may_close=may_close_review(current_user)
+                           and call.state == CallState.CLOSED)
 
 
 @bp.route("/utlysninger/<int:call_id>/linje", methods=["POST"])
@@ -537,10 +571,15 @@ def move_line(call_id):
 
 
 @bp.route("/utlysninger/<int:call_id>/innstilling.<any(pdf, csv, xlsx):kind>")
+@writes
 @login_required
 def innstilling(call_id, kind):
     from fund.review import innstilling as export
-    call, result = _ranking(call_id)
+    call, result, _inhabil = _ranking(call_id)
+    refusal = export_refusal(result)
+    if refusal:
+        flash(refusal, "warning")
+        return redirect(url_for("review.ranking_view", call_id=call.id))
     record("call.innstilling_exported", call, format=kind)
     db.session.commit()
     content, mimetype = {
@@ -554,3 +593,33 @@ def innstilling(call_id, kind):
     response.headers["Content-Disposition"] = \
         f'{disposition}; filename="innstilling-{call.year}-{call.fund.value}.{kind}"'
     return response
+
+
+@bp.route("/utlysninger/<int:call_id>/avslutt", methods=["GET", "POST"])
+@login_required
+def close_view(call_id):
+    """Close the review: a page that says what happens and shows the figures, then the
+    manager confirms. Irreversible."""
+    require(may_close_review(current_user))
+    call = _call(call_id)
+    actor = current_user._get_current_object()
+    form = ConfirmForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                close_review(call, actor)
+                db.session.commit()
+            except NotClosable:
+                db.session.rollback()  # the page below says why
+            except (ReviewError, IntegrityError) as exc:
+                db.session.rollback()
+                flash(str(exc) if isinstance(exc, ReviewError) else
+                      _("Behandlingen er allerede avsluttet."), "danger")
+            else:
+                flash(_("Behandlingen er avsluttet, og innstillingen er låst."), "success")
+                return redirect(url_for("review.ranking_view", call_id=call.id))
+        else:
+            flash_errors(form)
+        return redirect(url_for("review.close_view", call_id=call.id))
+    check = closing_check(call, actor)
+    return render_template("review/close.html", call=call, check=check, form=form)

@@ -62,8 +62,7 @@ ROWS = [
 
 def result(**changes) -> RankingResult:
     values = dict(call=CALL, criteria=CRITERIA, rows=[dataclasses.replace(r) for r in ROWS],
-                  budget=400_000, line=2, manual_line=False, reason="",
-                  totals={"recommended": 350_000, "applied": 520_000})
+                  budget=400_000, line=2, manual_line=False, reason="")
     return RankingResult(**(values | changes))
 
 

@@ -162,8 +162,10 @@ def test_a_disqualified_caseworker_does_not_see_the_row_in_the_ranking(client, o
     declare(client, alfa, disqualified=True, ground="party")
     html = html_of(client.get(f"/saksbehandling/utlysninger/{call.id}/rangering"))
     assert "Alfa" not in html and "1 søknad vises ikke fordi du er inhabil." in html
+    # An innstilling without Alfa must not reach the decision body: someone else exports it.
     csv = client.get(f"/saksbehandling/utlysninger/{call.id}/innstilling.csv")
-    assert csv.status_code == 200 and "Alfa" not in csv.get_data(as_text=True)
+    assert csv.status_code == 302 and "Alfa" not in csv.get_data(as_text=True)
+    assert "En annen må eksportere den." in html_of(client.get(csv.headers["Location"]))
 
 
 def test_the_manager_chooses_mean_or_median_and_blind_review_per_call(client, office):
