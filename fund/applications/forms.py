@@ -25,6 +25,7 @@ from fund.applications.labels import (
 )
 from fund.applications.rules import SUMMARY_MAX
 from fund.core.forms import Form
+from fund.core.http import MAX_INT
 
 NOT_NEGATIVE = NumberRange(min=0, message=_l("Tallet kan ikke være negativt."))
 WHOLE_KRONER = _l("Skriv et beløp i hele kroner, uten mellomrom eller punktum.")
@@ -66,6 +67,11 @@ class FinancingLineForm(LineForm):
     hours = IntegerField(_l("Timer (egeninnsats)"), validators=[Optional(), NOT_NEGATIVE])
     hourly_rate = IntegerField(_l("Timesats (kr)"), validators=[Optional(), NOT_NEGATIVE])
     amount = IntegerField(_l("Beløp (kr)"), validators=[Optional(), NOT_NEGATIVE])
+
+    def validate_hourly_rate(self, field):
+        if self.kind.data == "own_work" and self.hours.data is not None \
+                and field.data is not None and self.hours.data * field.data > MAX_INT:
+            raise ValidationError(_l("Timer × timesats blir et for stort beløp."))
 
     def validate_amount(self, field):
         if self.kind.data == "own_work" and self.hours.data is not None \

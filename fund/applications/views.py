@@ -65,7 +65,7 @@ from fund.auth.models import Membership, Organisation
 from fund.calls.models import Call
 from fund.core.formatting import format_datetime
 from fund.core.forms import clean_text
-from fund.core.http import require
+from fund.core.http import int_arg, require
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, PlanVersion, Strategy
@@ -381,7 +381,7 @@ def edit(application_id):
             flash(_("Søknaden er sendt inn og kan ikke endres."), "warning")
             return redirect(url_for("applications.edit", application_id=application.id))
         return show(application)
-    extra = min(request.args.get("rader", BLANK_ROWS, type=int), 20)
+    extra = int_arg("rader", BLANK_ROWS, minimum=0, maximum=20)
     if request.method == "GET":
         form = ApplicationForm(formdata=None)
         _populate(form, application, extra)
@@ -555,7 +555,7 @@ def receipt_pdf_view(application_id):
     application = _load(application_id)
     if not application.submissions:
         abort(404)
-    number = request.args.get("innsending", type=int)
+    number = int_arg("innsending")
     submission = next((s for s in application.submissions if s.number == number),
                       application.submissions[-1])
     pdf = receipt_pdf(application, submission)

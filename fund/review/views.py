@@ -25,7 +25,7 @@ from fund.calls.models import Call, CallState, Criterion, Fund
 from fund.calls.rubric import SCORE_STEPS
 from fund.core.formatting import format_datetime, to_local
 from fund.core.forms import clean_text
-from fund.core.http import flash_errors, is_safe_next, require, writes
+from fund.core.http import MAX_INT, flash_errors, int_arg, is_safe_next, require, writes
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, Measure, PlanVersion, Strategy
@@ -144,9 +144,9 @@ SORTS = {
 def received():
     require(is_case_handler(current_user))
     args = request.args
-    page = max(args.get("side", 1, type=int), 1)
+    page = int_arg("side", 1)
     calls = db.session.execute(select(Call).order_by(Call.opens_at.desc())).scalars().all()
-    call_id = args.get("utlysning", type=int)
+    call_id = int_arg("utlysning", maximum=MAX_INT)
     call = next((c for c in calls if c.id == call_id), None)
     query = select(Application).options(
         joinedload(Application.organisation).selectinload(Organisation.memberships),
