@@ -1,5 +1,7 @@
 import os
+import re
 import smtplib
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -7,10 +9,14 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g, render_template
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.mail.models import MailState, OutboxAttachment, OutboxMessage
+
+#: A MIME type or subtype (RFC 2045 token, as far as mail needs it).
+_MIME_TOKEN = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -48,19 +54,47 @@ def queue_mail(to: str, subject: str, template: str,
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
+    """The stored message as e-mail. Whatever a row holds (also rows from before subjects
+    were made one line), header values are one line and content types well-formed, so
+    building never fails; ``deliver`` checks the address itself."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.to_address
-    email["Subject"] = message.subject
+    email["To"] = one_line(message.to_address or "")
+    email["Subject"] = one_line(message.subject or "")
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
-    email.set_content(message.body_text)
+    email.set_content(message.body_text or "")
     for attachment in message.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        if not subtype:
+        maintype, _, subtype = (attachment.content_type or "").lower().partition("/")
+        if not (_MIME_TOKEN.fullmatch(maintype) and _MIME_TOKEN.fullmatch(subtype)) \
+                or maintype in ("multipart", "message"):
             maintype, subtype = "application", "octet-stream"
-        email.add_attachment(attachment.data, maintype, subtype, filename=attachment.filename)
+        email.add_attachment(attachment.data, maintype, subtype,
+                             filename=one_line(attachment.filename or "") or "vedlegg")
     return email
+
+
+class Undeliverable(ValueError):
+    """The message itself can never be sent (as opposed to a mail server that is away)."""
+
+
+def _check_recipient(address: str) -> None:
+    """One plain address (no name, list or group: ``a@b.no, c@d.no`` or ``x Bcc: y@z``
+    would reach others than the one it was queued for), in ASCII: the header would carry
+    a non-ASCII one as an encoded word, which no mail server delivers."""
+    if not address.isascii():
+        raise Undeliverable(f"internationalised addresses are not supported: {address!r}")
+    try:
+        Address(addr_spec=address)
+    except Exception as exc:
+        raise Undeliverable(f"not a single e-mail address: {address!r}") from exc
+
+
+def _is_transient(exc: Exception) -> bool:
+    """The mail server away, busy or refusing for now: the same message may go later.
+    Anything else (a message that cannot be built or encoded) will never go."""
+    return isinstance(exc, (OSError, smtplib.SMTPException)) \
+        and not isinstance(exc, smtplib.SMTPNotSupportedError)
 
 
 def _send_smtp(email: EmailMessage) -> None:
@@ -86,23 +120,30 @@ def _write_file(email: EmailMessage, message: OutboxMessage) -> None:
 
 
 def deliver(message: OutboxMessage) -> bool:
-    """Try once to deliver; on failure schedule a retry with exponential backoff."""
+    """Try once to deliver. A message that can never be sent is marked failed at once;
+    one the mail server did not take now is retried later, with exponential backoff.
+    No error from the message or the mail server escapes (the database's do)."""
     config = current_app.config
     message.attempts += 1
     try:
+        _check_recipient(message.to_address)
         email = build_email(message)
         if config["MAIL_BACKEND"] == "smtp":
             _send_smtp(email)
         else:
             _write_file(email, message)
-    except (OSError, smtplib.SMTPException) as exc:
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-            message.state = MailState.FAILED
-        else:
+    except SQLAlchemyError:
+        raise
+    except Exception as exc:
+        message.last_error = _error_text(exc)
+        if _is_transient(exc) and message.attempts < config["MAIL_MAX_ATTEMPTS"]:
             message.next_attempt_at = utcnow() + config["MAIL_RETRY_BASE"] * 2 ** (
                 message.attempts - 1)
-        current_app.logger.warning("mail %s not delivered: %s", message.id, message.last_error)
+            current_app.logger.warning("mail %s not delivered: %s", message.id,
+                                       message.last_error)
+        else:
+            message.state = MailState.FAILED
+            current_app.logger.error("mail %s given up: %s", message.id, message.last_error)
         return False
     message.state = MailState.SENT
     message.sent_at = utcnow()
@@ -111,20 +152,52 @@ def deliver(message: OutboxMessage) -> bool:
 
 
 def deliver_due(ids: list[int] | None = None, limit: int = 100) -> tuple[int, int]:
-    """Deliver pending messages that are due (or just these ids). Returns (sent, failed)."""
-    query = select(OutboxMessage).where(OutboxMessage.state == MailState.PENDING)
+    """Deliver pending messages that are due (or just these ids). Returns (sent, failed).
+
+    Each message is committed on its own, and no message, however broken, stops the
+    ones after it."""
+    query = select(OutboxMessage.id).where(OutboxMessage.state == MailState.PENDING)
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
     else:
         query = query.where(OutboxMessage.next_attempt_at <= utcnow())
     sent = failed = 0
-    for message in db.session.execute(query.order_by(OutboxMessage.id).limit(limit)).scalars():
-        if deliver(message):
+    for message_id in db.session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all():
+        try:
+            message = db.session.get(OutboxMessage, message_id)
+            if message is None or message.state != MailState.PENDING:
+                continue  # sent meanwhile by another run
+            delivered = deliver(message)
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            current_app.logger.exception("mail %s could not be handled", message_id)
+            if not isinstance(exc, OperationalError):  # a busy database: try next run
+                _give_up(message_id, exc)
+            delivered = False
+        if delivered:
             sent += 1
         else:
             failed += 1
-        db.session.commit()
     return sent, failed
+
+
+def _error_text(exc: Exception) -> str:
+    return one_line(f"{type(exc).__name__}: {exc}")[:2000]
+
+
+def _give_up(message_id: int, exc: Exception) -> None:
+    """Mark a message that broke its own delivery as failed, so that it is not tried on
+    every run (it can be requeued)."""
+    try:
+        message = db.session.get(OutboxMessage, message_id)
+        if message is not None and message.state == MailState.PENDING:
+            message.state = MailState.FAILED
+            message.last_error = _error_text(exc)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("mail %s could not be marked failed", message_id)
 
 
 def deliver_queued_after_request(response):
