@@ -18,7 +18,6 @@ from fund.calls.models import Call, Fund
 from fund.extensions import db as _db
 from fund.review.models import Assessment
 from tests.helpers import (
-    PASSWORD,
     browser_form,
     csrf_token,
     declare,
@@ -396,7 +395,7 @@ def test_an_organisation_member_added_by_a_huge_id_is_not_found(client, world):
 
 
 def test_a_huge_id_on_a_call_page_is_not_found_without_logging_in(client, db):
-    for path in (f"/utlysninger/{HUGE}", f"/utlysninger/-1", f"/utlysninger/{INT4_OVERFLOW}",
+    for path in (f"/utlysninger/{HUGE}", "/utlysninger/-1", f"/utlysninger/{INT4_OVERFLOW}",
                  f"/soknader/{HUGE}", f"/organisasjoner/{HUGE}", f"/admin/brukere/{HUGE}",
                  f"/saksbehandling/soknader/{HUGE}",
                  f"/saksbehandling/utlysninger/{HUGE}/rangering"):
