@@ -31,8 +31,11 @@ from fund.core.validators import valid_kontonr, valid_orgnr
 #: zxcvbn's score (0–4) a new password must reach: "safely unguessable" against an
 #: attacker who has the hashes and knows common passwords, words and patterns.
 PASSWORD_MIN_SCORE = 3
-#: zxcvbn gets slow on long input; the start of a long password is what it judges.
-PASSWORD_JUDGED_LENGTH = 100
+#: zxcvbn judges at most this many characters (its own limit); a longer password is
+#: judged by its start.
+PASSWORD_JUDGED_LENGTH = 72
+#: Longer passwords are refused: hashing them costs the server, not the guesser.
+PASSWORD_MAX_LENGTH = 200
 
 
 def strong_password(form, field):
@@ -43,6 +46,8 @@ def strong_password(form, field):
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         raise ValidationError(_l("Passordet må ha minst %(n)s tegn.", n=minimum))
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise ValidationError(_l("Passordet kan ha høyst %(n)s tegn.", n=PASSWORD_MAX_LENGTH))
     own = [getattr(form, name).data for name in ("email", "name")
            if getattr(form, name, None) is not None and getattr(form, name).data]
     own += getattr(form, "user_inputs", [])

@@ -277,3 +277,17 @@ def test_make_user_helper_password_passes_the_policy():
     from zxcvbn import zxcvbn
     assert zxcvbn(PASSWORD)["score"] >= PASSWORD_MIN_SCORE
     assert make_user  # the tests' own accounts use a password the policy accepts
+
+
+def test_a_very_long_password_gets_a_message_not_an_error(client):
+    long = "lang setning " * 30
+    response = post_form(client, "/registrer", {
+        "name": "Kari", "email": "kari@example.no", "phone": "",
+        "password": long, "password_again": long})
+    assert response.status_code == 200
+    assert "Passordet kan ha høyst 200 tegn." in html_of(response)
+    medium = ("en lang og god setning om tilskudd " * 3)[:100]
+    post_form(client, "/registrer", {
+        "name": "Kari", "email": "kari@example.no", "phone": "",
+        "password": medium, "password_again": medium})
+    assert _db.session.scalars(select(User).where(User.email == "kari@example.no")).one()
