@@ -65,7 +65,7 @@ from fund.auth.models import Membership, Organisation
 from fund.calls.models import Call
 from fund.core.formatting import format_datetime
 from fund.core.forms import clean_text
-from fund.core.http import int_arg, require
+from fund.core.http import int_arg, require, writes
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, PlanVersion, Strategy
@@ -464,6 +464,7 @@ def _attachment(application: Application, attachment_id: int) -> Attachment:
 
 
 @bp.route("/soknader/<int:application_id>/vedlegg/<int:attachment_id>")
+@writes  # the download is logged
 @login_required
 def attachment(application_id, attachment_id):
     application = _load(application_id)

@@ -70,7 +70,7 @@ from fund.auth.permissions import (
     is_member,
     is_responsible,
 )
-from fund.core.http import flash_errors, int_arg, is_safe_next, require
+from fund.core.http import flash_errors, int_arg, is_safe_next, require, writes
 from fund.extensions import db
 
 
@@ -95,6 +95,7 @@ def register():
 
 
 @bp.route("/bekreft-epost/<token>", endpoint="verify_email")
+@writes
 def verify_email_view(token):
     try:
         user = read_token(token, "verify")
