@@ -223,15 +223,18 @@ def submit(application: Application, user: User) -> Submission:
 
 
 def _send_receipt(application: Application, submission: Submission, user: User) -> None:
-    from fund.applications.receipt import receipt_pdf  # WeasyPrint loads on first use
-    attachments = [(f"kvittering-{application.case_number}.pdf", "application/pdf",
-                    receipt_pdf(application, submission))]
-    recipients = {user.email, application.contact_email or user.email}
-    for address in sorted(recipients):
+    # A link, not the PDF: it holds business secrets and the bank account (GDPR art. 32).
+    for address in _member_addresses(application):
         queue_mail(address, _("Kvittering: %(case)s %(title)s", case=application.case_number,
                               title=application.title),
-                   "application_receipt", attachments=attachments, application=application,
-                   submission=submission)
+                   "application_receipt", application=application, submission=submission)
+
+
+def _member_addresses(application: Application) -> list[str]:
+    """Where mail about an application goes: the applying organisation's members whose
+    address is confirmed, never the contact e-mail typed into the form (unconfirmed)."""
+    return sorted({m.user.email for m in application.organisation.memberships
+                   if m.user.email_verified_at is not None and m.user.active})
 
 
 def withdraw(application: Application, user: User) -> None:
@@ -259,8 +262,7 @@ def request_info(application: Application, caseworker: User, message: str) -> In
     application.info_requests.append(request)
     application.state = ApplicationState.INFO_REQUESTED
     record("application.info_requested", application, actor=caseworker, message=message)
-    members = [m.user for m in application.organisation.memberships]
-    for address in sorted({application.contact_email, *(u.email for u in members)} - {""}):
+    for address in _member_addresses(application):
         queue_mail(address, _("Vi trenger flere opplysninger: %(case)s",
                               case=application.case_number),
                    "application_info_requested", application=application,

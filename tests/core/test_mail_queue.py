@@ -134,3 +134,37 @@ def test_building_never_fails_for_what_a_row_can_hold(app, db):
                                ("d", "/"), ("e", "application/pdf; x=\"\r\n\""))])
         message.created_at = datetime.now(UTC)
         assert bytes(operations.build_email(message))
+
+
+def test_mail_sent_after_a_request_skips_a_bad_address_and_sends_the_rest(client, smtp):
+    """The path after a request: the submission stands, and the members with good
+    addresses get their receipt at once although one address can never be delivered."""
+    from tests.applications.test_journey import submit
+    from tests.helpers import login, make_application, make_call, make_organisation, make_user
+    siri = make_user("siri@example.no")
+    org = make_organisation(siri, make_user("åse@øre.no"), make_user(GOOD[1]))
+    application = make_application(make_call(), org, siri)
+    _db.session.commit()
+    login(client, siri)
+
+    assert submit(client, application).status_code == 302
+
+    assert sorted(r for e in smtp.envelopes for r in e.rcpt_tos) == \
+        sorted(["siri@example.no", GOOD[1]])
+
+
+def test_after_a_request_the_bad_message_is_failed_and_the_good_ones_sent(app, db, smtp):
+    """As above, looking at the outbox (the test client keeps the request's session open
+    past the response, so the rows are read here around the hook itself)."""
+    from fund.mail.operations import deliver_queued_after_request, queue_mail
+    with app.test_request_context():
+        for address in ("åse@øre.no", *GOOD):
+            queue_mail(address, f"Til {address}", "verify_email", link="http://fond.test/")
+        _db.session.commit()
+        response = app.response_class("ok")
+        deliver_queued_after_request(response)
+        response.close()  # the server has sent the answer
+    stored = outbox()
+    assert stored["Til åse@øre.no"].state == MailState.FAILED
+    assert stored[f"Til {GOOD[0]}"].state == stored[f"Til {GOOD[1]}"].state == MailState.SENT
+    assert sorted(r for e in smtp.envelopes for r in e.rcpt_tos) == sorted(GOOD)
