@@ -8,6 +8,7 @@ import re
 import zipfile
 from datetime import timedelta
 
+import pytest
 import time_machine
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -307,6 +308,17 @@ def test_after_closing_an_applicant_cannot_withdraw(app, client, competition):
     assert "Behandlingen av utlysningen er avsluttet, og søknaden kan ikke lenger trekkes." in \
         html_of(applicant.get(response.headers["Location"]))
     _db.session.expire_all()
+    assert alfa.state == ApplicationState.SUBMITTED
+
+
+def test_withdraw_operation_refused_after_closing(app, client, competition):
+    """The operation refuses too, not only the page (e.g. a form opened before closing)."""
+    from fund.applications.operations import ApplicationError, withdraw
+    alfa = competition.apps["A"]
+    closed_call(client, competition)
+    _db.session.refresh(alfa.call)
+    with app.test_request_context(), pytest.raises(ApplicationError, match="kan ikke lenger"):
+        withdraw(alfa, alfa.created_by)
     assert alfa.state == ApplicationState.SUBMITTED
 
 

@@ -198,3 +198,11 @@ def test_the_pdf_in_english(app):
 def test_the_file_name_is_ascii(request_context):
     assert filename(result(), "xlsx") == \
         "innstilling-2027-naeringsfond-klima-og-naeringsfond-2027.xlsx"
+
+
+@pytest.mark.parametrize("withheld", [dict(hidden=1), dict(line=None)])
+def test_an_incomplete_innstilling_is_never_exported(request_context, withheld):
+    """Views refuse readers from whom rows are withheld; the exports refuse as well."""
+    for export in (to_csv, to_xlsx, to_pdf):
+        with pytest.raises(ValueError):
+            export(result(**withheld))
