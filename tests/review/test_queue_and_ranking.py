@@ -210,3 +210,28 @@ def test_the_ranking_runs_a_constant_number_of_queries(client, office):
     with count_queries() as many:
         client.get(path)
     assert many.count == few.count
+
+
+def test_the_exports_run_a_constant_number_of_queries(client, office):
+    call, applications, caseworker, manager = office
+    complete(applications[0], caseworker, 70)
+    login(client, manager)
+    paths = [f"/saksbehandling/utlysninger/{call.id}/innstilling.{kind}"
+             for kind in ("csv", "xlsx", "pdf")]
+    for path in paths:
+        client.get(path)
+    few = {}
+    for path in paths:
+        with count_queries() as counted:
+            assert client.get(path).status_code == 200
+        few[path] = counted.count
+    org = applications[0].organisation
+    for i in range(10):
+        extra = make_application(call, org, applications[0].created_by, title=f"Ekstra {i}",
+                                 state=ApplicationState.SUBMITTED,
+                                 case_number=f"NF-2099-{i:04d}")
+        complete(extra, caseworker, 50 + i)
+    for path in paths:
+        with count_queries() as many:
+            assert client.get(path).status_code == 200
+        assert many.count == few[path], path
