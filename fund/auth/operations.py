@@ -368,12 +368,12 @@ def change_bank_account(organisation: Organisation, account: str | None, actor) 
     if account == organisation.bank_account:
         return BankChange.NONE
     held = not actor.is_staff and answered_yes(organisation_has_grant, organisation)
-    if held and account == organisation.pending_bank_account:
-        return BankChange.PENDING  # already waiting
     if held and account is None:
         raise AccountError(_("Kontonummeret kan ikke fjernes når organisasjonen har fått "
                              "tilskudd. Skriv inn det nye kontonummeret, så godkjenner "
                              "kommunen det."))
+    if held and account == organisation.pending_bank_account:
+        return BankChange.PENDING  # already waiting
     config = current_app.config
     if not actor.is_staff and not throttle.hit(
             "organisation.bank_account", str(organisation.id),
@@ -554,7 +554,7 @@ def decide_claim(claim: Claim, grant: bool, actor, note: str) -> None:
             membership = Membership(user=claimant)
             organisation.memberships.append(membership)
         membership.responsible = True
-        for other in [m for m in organisation.memberships if m.user_id != claimant.id]:
+        for other in [m for m in organisation.memberships if m is not membership]:
             organisation.memberships.remove(other)
             record("organisation.member_removed", organisation, actor=actor,
                    member=other.user.email, claim=claim.id)
