@@ -11,12 +11,15 @@ and, when sending a file back, uses the content type found here together with
 """
 
 import hashlib
+import html
 import os
 import re
 import secrets
+import struct
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -49,9 +52,17 @@ ALLOWED: dict[str, Kind] = {
     JPEG: Kind(JPEG, _l("JPEG-bilde"), ".jpg"),
 }
 
-#: Zip bomb guards, on what the zip's directory declares (cheap; nothing is inflated).
+#: Zip bomb guards: the number of members, and the bytes they inflate to, all together.
+#: The sizes the zip's directory declares are checked first (cheap), then every member is
+#: inflated as a stream and its bytes counted, since the directory can lie.
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_UNCOMPRESSED = 200 * 1024 * 1024
+#: The largest ``[Content_Types].xml`` read to look for macros; a larger one is refused.
+MAX_CONTENT_TYPES = 256 * 1024
+#: Signs of macros (VBA) in an Office file: its content types, and its part names
+#: (compared in lower case; OPC part names and MIME types are case-insensitive).
+_MACRO_TYPES = ("macroenabled", "vbaproject", "vbadata")
+_MACRO_PARTS = ("vbaproject.bin", "vbadata.xml")
 
 #: How many bytes ``sniff`` needs to see of the start of a file.
 HEAD_SIZE = 16
@@ -63,6 +74,8 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ZIP_LOCAL_HEADER = b"PK\x03\x04"
 _ODT_MIMETYPE = ODT.encode("ascii")
 _STORED_NAME = re.compile(r"[0-9a-f]{32}")
+#: Characters Windows does not allow in a file name.
+_UNSAFE_IN_NAME = re.compile(r'[<>:"|?*]')
 #: Control and invisible formatting characters (incl. right-to-left overrides that
 #: can disguise "fdp.exe" as "exe.pdf"), surrogates, private use, line separators.
 _DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
@@ -120,26 +133,89 @@ def _sniff_zip(stream: BinaryIO) -> str | None:
                 return None
             if sum(member.file_size for member in members) > MAX_ZIP_UNCOMPRESSED:
                 return None
-            names = {member.filename for member in members}
+            if not _inflates_as_declared(stream, members):
+                return None
+            names = {member.filename.lower(): member.filename for member in members}
+            if len(names) != len(members):
+                return None  # two parts of one name (in any case): which one counts?
             found = set()
-            if "[Content_Types].xml" in names:
-                types = _read_small(archive, "[Content_Types].xml", limit=64 * 1024) or b""
-                if b"macroEnabled" in types or "vbaProject.bin" in str(names):
+            if "[content_types].xml" in names:
+                types = _read_small(archive, names["[content_types].xml"],
+                                    limit=MAX_CONTENT_TYPES)
+                if types is None or _has_macros(types, names):
                     return None  # documents with macros are not accepted
                 if "word/document.xml" in names:
                     found.add(DOCX)
                 if "xl/workbook.xml" in names:
                     found.add(XLSX)
-            if "mimetype" in names and _read_small(archive, "mimetype") == _ODT_MIMETYPE:
+            if "mimetype" in names and _read_small(archive, names["mimetype"]) == _ODT_MIMETYPE:
                 found.add(ODT)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-            RuntimeError, NotImplementedError, KeyError, UnicodeDecodeError):
+            RuntimeError, NotImplementedError, KeyError, UnicodeDecodeError, zlib.error):
         # Corrupt, truncated, encrypted or otherwise unreadable.
         return None
     finally:
         stream.seek(0)
     # Exactly one kind; a zip claiming to be two things at once is refused.
     return found.pop() if len(found) == 1 else None
+
+
+def _has_macros(content_types: bytes, names: dict[str, str]) -> bool:
+    """Whether an Office file declares or holds VBA: by its content types, in any case
+    and however encoded (UTF-16, character references), or by a part's name."""
+    if content_types.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = content_types.decode("utf-16")
+    else:
+        text = content_types.decode("utf-8", "replace")
+    text = html.unescape(text).lower()
+    if "<!doctype" in text or "<!entity" in text:
+        return True  # not allowed in a package part, and could spell a type indirectly
+    return any(marker in text for marker in _MACRO_TYPES) or any(
+        name.rpartition("/")[2] in _MACRO_PARTS for name in names)
+
+
+def _inflates_as_declared(stream: BinaryIO, members: list[zipfile.ZipInfo]) -> bool:
+    """Whether every member inflates to exactly the size the directory declares, and
+    all of them together to at most ``MAX_ZIP_UNCOMPRESSED``. The bytes are counted
+    while inflating, a chunk at a time, never trusting a declared size or holding a
+    member in memory."""
+    total = 0
+    for member in members:
+        # Inflating stops just past the declared size: a lie costs no more than the truth.
+        size = _inflated_size(stream, member, min(member.file_size,
+                                                  MAX_ZIP_UNCOMPRESSED - total))
+        if size is None or size != member.file_size:
+            return False
+        total += size
+    return True
+
+
+def _inflated_size(stream: BinaryIO, member: zipfile.ZipInfo, limit: int) -> int | None:
+    """The bytes a member's data really inflates to, or None when more than ``limit``,
+    encrypted, truncated or compressed other than as Office and ODF files are."""
+    if member.flag_bits & 0x1:
+        return None  # encrypted
+    stream.seek(member.header_offset)
+    header = stream.read(30)
+    if len(header) != 30 or not header.startswith(_ZIP_LOCAL_HEADER):
+        return None
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    stream.seek(member.header_offset + 30 + name_length + extra_length)
+    if member.compress_type == zipfile.ZIP_STORED:
+        return member.compress_size if member.compress_size <= limit else None
+    if member.compress_type != zipfile.ZIP_DEFLATED:
+        return None
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    size = 0
+    while not inflater.eof:
+        data = inflater.unconsumed_tail or stream.read(CHUNK_SIZE)
+        inflated = len(inflater.decompress(data, CHUNK_SIZE))
+        if not data and not inflated:
+            return None  # the file ends inside the member
+        size += inflated
+        if size > limit:
+            return None
+    return size
 
 
 def _read_small(archive: zipfile.ZipFile, name: str, limit: int = 64) -> bytes | None:
@@ -170,6 +246,19 @@ def clean_filename(name: str | None) -> str:
     if name in ("", ".", ".."):
         return FALLBACK_FILENAME
     return name
+
+
+def download_name(filename: str, content_type: str) -> str:
+    """The name a stored file is downloaded under: the applicant's name without its
+    extension, then the extension of the type found in the content. ``Budsjett.html``
+    that is a PDF downloads as ``Budsjett.pdf``, ``setup.exe`` as ``setup.pdf``: the
+    caseworker's desktop opens it as what it is. The display name stays as given."""
+    kind = ALLOWED.get(content_type)
+    extension = kind.extension if kind else ""
+    name = clean_filename(filename)
+    stem = name.rpartition(".")[0] if "." in name else name
+    stem = _UNSAFE_IN_NAME.sub("_", stem)[:FILENAME_MAX - len(extension)].strip(" .")
+    return (stem or FALLBACK_FILENAME) + extension
 
 
 def format_size(size: int) -> str:
@@ -274,5 +363,5 @@ def remove_stored(folder: Path, stored_name: str) -> None:
     _path(folder, stored_name).unlink(missing_ok=True)
 
 
-__all__ = ["ALLOWED", "Kind", "StoredFile", "UploadRefused", "clean_filename", "format_size",
-           "open_stored", "remove_stored", "sniff", "store"]
+__all__ = ["ALLOWED", "Kind", "StoredFile", "UploadRefused", "clean_filename", "download_name",
+           "format_size", "open_stored", "remove_stored", "sniff", "store"]

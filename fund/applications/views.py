@@ -58,7 +58,13 @@ from fund.applications.permissions import (
     is_applicant_for,
 )
 from fund.applications.rules import MAX_STRATEGIES
-from fund.applications.uploads import UploadRefused, open_stored, remove_stored, store
+from fund.applications.uploads import (
+    UploadRefused,
+    download_name,
+    open_stored,
+    remove_stored,
+    store,
+)
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.auth.models import Membership, Organisation
@@ -478,7 +484,7 @@ def attachment(application_id, attachment_id):
     record("application.attachment_read", application, attachment=item.id)
     db.session.commit()
     return send_file(path, mimetype=item.content_type, as_attachment=True,
-                     download_name=item.filename, max_age=0)
+                     download_name=download_name(item.filename, item.content_type), max_age=0)
 
 
 @bp.route("/soknader/<int:application_id>/vedlegg/<int:attachment_id>/slett", methods=["POST"])

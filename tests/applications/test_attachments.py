@@ -116,3 +116,45 @@ def test_an_attachment_can_be_removed_from_a_draft(client, draft, app):
     assert _db.session.scalars(select(Attachment)).all() == []
     import os
     assert stored not in os.listdir(app.instance_path + "/uploads")
+
+
+def test_a_file_downloads_under_the_extension_of_what_it_is(app, client, draft):
+    """Security review L3: a PDF/HTML polyglot named Budsjett.html and a PDF named
+    setup.exe download as .pdf, from the applicant's page and the caseworker's; the pages
+    still show the names the applicant gave."""
+    user, application = draft
+    login(client, user)
+    polyglot = b"%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF\n"
+    upload(client, application, [("Budsjett.html", polyglot), ("setup.exe", PDF),
+                                 ("logo.png", PNG)])
+    stored = _db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
+    assert [a.filename for a in stored] == ["Budsjett.html", "setup.exe", "logo.png"]
+    page = client.get(f"/soknader/{application.id}").get_data(as_text=True)
+    assert "Budsjett.html" in page and "setup.exe" in page
+
+    expected = ["Budsjett.pdf", "setup.pdf", "logo.png"]
+    for attachment, name in zip(stored, expected, strict=True):
+        response = client.get(f"/soknader/{application.id}/vedlegg/{attachment.id}")
+        assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
+
+    application.state = ApplicationState.SUBMITTED
+    caseworker = make_user("sb@example.no", Role.CASEWORKER)
+    _db.session.commit()
+    office = app.test_client()
+    login(office, caseworker)
+    declare(office, application)
+    for attachment, name in zip(stored, expected, strict=True):
+        response = office.get(
+            f"/saksbehandling/soknader/{application.id}/vedlegg/{attachment.id}")
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
+
+
+def test_a_norwegian_name_downloads_intact(client, draft):
+    user, application = draft
+    login(client, user)
+    upload(client, application, [("Søknad om støtte.PDF", PDF)])
+    attachment = _db.session.scalars(select(Attachment)).one()
+    response = client.get(f"/soknader/{application.id}/vedlegg/{attachment.id}")
+    assert "filename*=UTF-8''S%C3%B8knad%20om%20st%C3%B8tte.pdf" in \
+        response.headers["Content-Disposition"]

@@ -424,3 +424,182 @@ def test_remove_stored_deletes_and_tolerates_a_missing_file(ctx, folder):
     remove_stored(folder, stored.stored_name)  # already gone
     with pytest.raises(FileNotFoundError):
         open_stored(folder, stored.stored_name)
+
+
+# -- Macros, in any case or encoding (security review L3) ----------------------------------------
+
+MACRO_DOCX_TYPE = b"application/vnd.ms-word.document.macroEnabled.main+xml"
+MACRO_XLSX_TYPE = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+def office(main: str, content_type: bytes | None = None, extra: dict | None = None,
+           types: bytes | None = None) -> bytes:
+    """A DOCX or XLSX whose [Content_Types].xml declares ``content_type`` for its main
+    part (or is ``types`` as given)."""
+    if types is None:
+        override = b"" if content_type is None else (
+            b'<Override PartName="/' + main.encode() + b'" ContentType="' + content_type
+            + b'"/>')
+        types = CONTENT_TYPES_XML.replace(b"/>", b">" + override + b"</Types>")
+    return make_zip({"[Content_Types].xml": types, "_rels/.rels": b"<Relationships/>",
+                     main: b"<document/>", **(extra or {})})
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(office("word/document.xml", MACRO_DOCX_TYPE.upper()
+                        .replace(b"APPLICATION", b"application"),
+                        {"word/VBAPROJECT.BIN": b"x"}), id="review-reproduction"),
+    pytest.param(office("word/document.xml", MACRO_DOCX_TYPE.replace(b"macroEnabled",
+                                                                      b"MacroEnabled")),
+                 id="docm-type-mixed-case"),
+    pytest.param(office("word/document.xml", MACRO_DOCX_TYPE.lower()), id="docm-type-lower"),
+    pytest.param(office("xl/workbook.xml", MACRO_XLSX_TYPE), id="xlsm-type"),
+    pytest.param(office("xl/workbook.xml", MACRO_XLSX_TYPE.upper()), id="xlsm-type-upper"),
+    pytest.param(office("word/document.xml", None, {"word/vbaproject.bin": b"x"}),
+                 id="vba-part-lower-case"),
+    pytest.param(office("word/document.xml", None, {"word/VbaData.xml": b"<x/>"}),
+                 id="vba-data-part"),
+    pytest.param(office("word/document.xml", b"application/vnd.ms-office.VBAPROJECT"),
+                 id="vba-content-type"),
+    pytest.param(office("word/document.xml", MACRO_DOCX_TYPE.replace(b"m", b"&#109;")),
+                 id="character-references"),
+    pytest.param(office("word/document.xml", types=(
+        '<?xml version="1.0" encoding="UTF-16"?><Types><Override PartName="/word/document.xml"'
+        ' ContentType="' + MACRO_DOCX_TYPE.decode() + '"/></Types>').encode("utf-16")),
+        id="content-types-in-utf-16"),
+    pytest.param(office("word/document.xml", types=b'<!DOCTYPE t [<!ENTITY m "macroEnabled">]>'
+                        + CONTENT_TYPES_XML), id="entities"),
+    pytest.param(office("word/document.xml", types=CONTENT_TYPES_XML + b" " * 300_000
+                        + MACRO_DOCX_TYPE), id="macro-type-after-padding"),
+    pytest.param(make_zip({"[Content_Types].xml": CONTENT_TYPES_XML,
+                           "[CONTENT_TYPES].XML": CONTENT_TYPES_XML.replace(
+                               b"/>", b"><Default ContentType=\"" + MACRO_DOCX_TYPE
+                               + b"\"/></Types>"),
+                           "word/document.xml": b"<document/>"}),
+                 id="two-content-types-differing-in-case"),
+])
+def test_an_office_file_with_macros_is_refused_however_it_is_spelled(ctx, folder, data):
+    assert "ut fra innholdet" in refusal(data, folder, "avtale.docm")
+    assert leftovers(folder) == []
+
+
+def test_office_files_without_macros_are_still_accepted_in_any_case(ctx, folder):
+    plain = office("word/document.xml", b"application/vnd.openxmlformats-officedocument."
+                                        b"wordprocessingml.document.main+xml")
+    assert store(upload(plain, "avtale.docx"), folder, MAX).content_type == DOCX
+    upper = make_zip({"[CONTENT_TYPES].XML": CONTENT_TYPES_XML, "WORD/DOCUMENT.XML": b"<d/>"})
+    assert store(upload(upper, "avtale.docx"), folder, MAX).content_type == DOCX
+
+
+# -- Zip bombs whose directory lies --------------------------------------------------------------
+
+def raw_zip(entries: list[tuple[str, bytes, int, int, int]]) -> bytes:
+    """A zip built by hand from (name, data as stored, method, crc, declared size): the
+    directory says whatever it is told."""
+    out, directory = bytearray(), bytearray()
+    for name, data, method, crc, declared in entries:
+        offset = len(out)
+        encoded = name.encode()
+        fields = struct.pack("<HHHHHIIIHH", 20, 0, method, 0, 0x21, crc, len(data), declared,
+                             len(encoded), 0)
+        out += b"PK\x03\x04" + fields + encoded + data
+        directory += (b"PK\x01\x02" + struct.pack("<H", 20) + fields
+                      + struct.pack("<HHHII", 0, 0, 0, 0, offset) + encoded)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(entries), len(entries),
+                      len(directory), len(out), 0)
+    return bytes(out + directory + end)
+
+
+def deflated(chunks) -> tuple[bytes, int, int]:
+    """Raw deflate of the chunks, made a chunk at a time: (data, crc, real size)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    data, crc, size = bytearray(), 0, 0
+    for chunk in chunks:
+        data += packer.compress(chunk)
+        crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+    data += packer.flush()
+    return bytes(data), crc, size
+
+
+def docx_with(member: tuple[str, bytes, int, int, int]) -> bytes:
+    small = [(name, content, 0, zlib.crc32(content), len(content)) for name, content in (
+        ("[Content_Types].xml", CONTENT_TYPES_XML), ("word/document.xml", b"<w:document/>"))]
+    return raw_zip([*small, member])
+
+
+def test_the_hand_made_zips_are_real_docx_files(ctx, folder):
+    data, crc, size = deflated([b"<x/>" * 1000])
+    honest = docx_with(("word/media/x.xml", data, 8, crc, size))
+    assert zipfile.ZipFile(io.BytesIO(honest)).testzip() is None
+    assert store(upload(honest, "ok.docx"), folder, MAX).content_type == DOCX
+
+
+def test_a_zip_bomb_declaring_1000_bytes_that_inflates_to_300_mb_is_refused(ctx, folder):
+    """The review's bomb_lying.docx: 300 MB of zeros in about 300 kB, declared as 1000
+    bytes, with the CRC of what 1000 bytes would be, so that a reader that stops at the
+    declared size (as zipfile does) sees nothing wrong."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    megabyte = packer.compress(b"\0" * 1024 * 1024) + packer.flush(zlib.Z_FULL_FLUSH)
+    data = megabyte * 300 + packer.flush()  # each flushed megabyte compresses alike
+    assert len(data) < 400_000
+    bomb = docx_with(("word/media/image1.xml", data, 8, zlib.crc32(b"\0" * 1000), 1000))
+    with zipfile.ZipFile(io.BytesIO(bomb)) as archive:  # fools the standard library
+        with archive.open("word/media/image1.xml") as member:
+            assert member.read(5000) == b"\0" * 1000
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # what the data really is
+    assert len(inflater.decompress(megabyte)) == 1024 * 1024  # … times 300
+    assert "ut fra innholdet" in refusal(bomb, folder, "bomb_lying.docx")
+
+
+def test_a_member_that_inflates_to_more_than_it_declares_is_refused(monkeypatch):
+    data, crc, size = deflated([b"a" * 5000])
+    lying = docx_with(("word/media/x.xml", data, 8, zlib.crc32(b"a" * 4000), 4000))
+    assert sniff(lying[:16], io.BytesIO(lying)) is None
+    honest = docx_with(("word/media/x.xml", data, 8, crc, size))
+    assert sniff(honest[:16], io.BytesIO(honest)) == DOCX
+
+
+def test_members_are_counted_together_against_the_limit(monkeypatch):
+    data, crc, size = deflated([b"\0" * 60_000])
+    members = [(f"word/media/{n}.bin", data, 8, crc, size) for n in range(4)]
+    small = [(name, content, 0, zlib.crc32(content), len(content)) for name, content in (
+        ("[Content_Types].xml", CONTENT_TYPES_XML), ("word/document.xml", b"<w:document/>"))]
+    archive = raw_zip(small + members)
+    assert sniff(archive[:16], io.BytesIO(archive)) == DOCX
+    monkeypatch.setattr(uploads, "MAX_ZIP_UNCOMPRESSED", 200_000)
+    assert sniff(archive[:16], io.BytesIO(archive)) is None
+
+
+@pytest.mark.parametrize("member", [
+    pytest.param(("word/x.xml", b"abc", 0, zlib.crc32(b"abc"), 2), id="stored-size-lies"),
+    pytest.param(("word/x.xml", deflated([b"abc"])[0][:-2], 8, zlib.crc32(b"abc"), 3),
+                 id="deflate-stream-cut-short"),
+    pytest.param(("word/x.xml", b"BZh91AY&SY", 12, 0, 10), id="bzip2"),
+])
+def test_a_member_that_cannot_be_counted_is_refused(member):
+    archive = docx_with(member)
+    assert sniff(archive[:16], io.BytesIO(archive)) is None
+
+
+# -- The name a file is downloaded under ---------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "content_type", "downloaded"), [
+    ("Budsjett.html", PDF, "Budsjett.pdf"),
+    ("setup.exe", PDF, "setup.pdf"),
+    ("a.pdf.exe", PDF, "a.pdf.pdf"),
+    ("logo.png", PNG, "logo.png"),
+    ("bilde.jpeg", JPEG, "bilde.jpg"),
+    ("avtale.docm", DOCX, "avtale.docx"),
+    ("budsjett.xlsm", XLSX, "budsjett.xlsx"),
+    ("beskrivelse", ODT, "beskrivelse.odt"),
+    ("Søknad om støtte.PDF", PDF, "Søknad om støtte.pdf"),
+    (".pdf", PDF, "vedlegg.pdf"),
+    ("", PDF, "vedlegg.pdf"),
+    ("con:tract<1>?.pdf", PDF, "con_tract_1__.pdf"),
+    ("slutt. .exe", PDF, "slutt.pdf"),
+    ("mappe/../fil.exe", PDF, "fil.pdf"),
+    ("x" * 255, DOCX, "x" * 250 + ".docx"),
+    ("gammel.pdf", "application/x-unknown", "gammel"),
+])
+def test_a_file_downloads_with_the_extension_of_its_content(name, content_type, downloaded):
+    assert uploads.download_name(name, content_type) == downloaded
