@@ -16,7 +16,7 @@ from fund.applications.models import Application, ApplicationMeasure, Applicatio
 from fund.applications.operations import ApplicationError, request_info
 from fund.applications.permissions import STAFF_VISIBLE
 from fund.applications.rules import Settings, eligibility
-from fund.applications.uploads import open_stored
+from fund.applications.uploads import download_name, open_stored
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.auth.models import Organisation, Role, User
@@ -349,7 +349,7 @@ def attachment(application, attachment_id):
     record("application.attachment_read", application, attachment=item.id)
     db.session.commit()
     return send_file(path, mimetype=item.content_type, as_attachment=True,
-                     download_name=item.filename, max_age=0)
+                     download_name=download_name(item.filename, item.content_type), max_age=0)
 
 
 @bp.route("/soknader/<int:application_id>/soknad.pdf")
@@ -588,7 +588,7 @@ def innstilling(call_id, kind):
         "xlsx": (export.to_xlsx,
                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     }[kind]
-    response = current_app.response_class(content(result), mimetype=mimetype)
+    response = current_app.response_class(content(result), content_type=mimetype)
     disposition = "inline" if kind == "pdf" else "attachment"
     response.headers["Content-Disposition"] = \
         f'{disposition}; filename="innstilling-{call.year}-{call.fund.value}.{kind}"'
