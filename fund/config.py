@@ -106,5 +106,9 @@ NOK_PER_EUR = "11.50"
 #: Attachments: per file and per application, in bytes.
 UPLOAD_MAX_FILE = 10 * 1024 * 1024
 UPLOAD_MAX_TOTAL = 50 * 1024 * 1024
+#: Drafts (applications not yet submitted) at a time: per organisation in one call, and
+#: started by one user in all. Each may hold UPLOAD_MAX_TOTAL of attachments.
+MAX_DRAFTS_PER_ORGANISATION_AND_CALL = 3
+MAX_DRAFTS_PER_USER = 20
 #: Requests larger than this are refused before the view sees them (413).
 MAX_CONTENT_LENGTH = 60 * 1024 * 1024

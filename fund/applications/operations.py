@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fund.applications.models import (
     Application,
@@ -56,6 +56,19 @@ class NotReady(ApplicationError):
 def start_application(call: Call, organisation: Organisation, user: User) -> Application:
     if not call.is_open:
         raise ApplicationError(_("Utlysningen er ikke åpen for søknader."))
+    config = current_app.config
+    limit = config["MAX_DRAFTS_PER_ORGANISATION_AND_CALL"]
+    if _drafts(Application.organisation_id == organisation.id,
+               Application.call_id == call.id) >= limit:
+        raise ApplicationError(_(
+            "%(organisation)s har allerede %(count)s utkast til denne utlysningen. Fortsett på "
+            "et av dem, eller slett et du ikke trenger, før du starter et nytt.",
+            organisation=organisation.name, count=limit))
+    limit = config["MAX_DRAFTS_PER_USER"]
+    if _drafts(Application.created_by_id == user.id) >= limit:
+        raise ApplicationError(_(
+            "Du har allerede startet %(count)s utkast som ikke er sendt inn. Send inn eller "
+            "slett noen av dem før du starter flere.", count=limit))
     application = Application(call=call, organisation=organisation, created_by=user,
                               updated_by=user, contact_name=user.name,
                               contact_email=user.email, contact_phone=user.phone or "")
@@ -75,6 +88,20 @@ def _figures(application: Application) -> dict:
             "co2e_cut_tonnes": str(application.co2e_cut_tonnes)
             if application.co2e_cut_tonnes is not None else None,
             "starts_on": _iso(application.starts_on), "ends_on": _iso(application.ends_on)}
+
+
+def _drafts(*where) -> int:
+    return db.session.scalar(select(func.count(Application.id)).where(
+        Application.state == ApplicationState.DRAFT, *where))
+
+
+def check_attachments_allowed(application: Application) -> None:
+    """New files are refused in a plain draft once the call's deadline has passed (it can
+    no longer be submitted); an answer to an information request may still add them."""
+    if application.open_info_request is None and utcnow() >= application.call.closes_at:
+        raise ApplicationError(_(
+            "Søknadsfristen gikk ut %(deadline)s, så du kan ikke legge ved flere filer. Det "
+            "du har skrevet, er lagret.", deadline=_time(application.call.closes_at)))
 
 
 def _audit_save(application: Application, user: User, changed: list[str],

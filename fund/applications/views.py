@@ -42,6 +42,7 @@ from fund.applications.operations import (
     LateSubmission,
     NotReady,
     StaleApplication,
+    check_attachments_allowed,
     delete_draft,
     problems_for,
     save_draft,
@@ -281,7 +282,14 @@ def _posted_confidential(errors: dict) -> dict[str, str] | None:
 def _save_uploads(application: Application, form: ApplicationForm, errors: dict) -> int:
     saved = 0
     total = sum(a.size for a in application.attachments)
-    for file in form.files.data or []:
+    files = [file for file in form.files.data or [] if file and file.filename]
+    if files:
+        try:
+            check_attachments_allowed(application)
+        except ApplicationError as exc:
+            errors.setdefault("files", []).append(str(exc))
+            return saved
+    for file in files:
         if not file or not file.filename:
             continue
         try:
