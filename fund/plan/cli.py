@@ -27,10 +27,10 @@ def load_command(path):
     """Load a plan file (YAML). Loading the same file twice changes nothing."""
     path = path or DATA_DIR / current_app.config["PLAN_DEFAULT_FILE"]
     try:
-        data = read_plan_file(path)
-    except (OSError, PlanFileError) as exc:
+        plan, changed = load_plan(read_plan_file(path))
+    except (OSError, UnicodeDecodeError, PlanFileError) as exc:
+        db.session.rollback()
         raise click.ClickException(f"Kunne ikke lese {path}: {exc}") from exc
-    plan, changed = load_plan(data)
     if changed:
         record("plan.loaded", plan, file=path.name, source="cli")
     db.session.commit()

@@ -1,10 +1,12 @@
 """Reading a plan file into the database, and writing the loaded plan out again."""
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
+from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from fund.extensions import db
@@ -14,7 +16,12 @@ DATA_DIR = Path(__file__).parent / "data"
 
 
 class PlanFileError(ValueError):
-    """The plan file does not have the expected shape."""
+    """The plan file does not have the expected shape; the message says where and what."""
+
+
+#: The longest texts the columns hold (``fund.plan.models``).
+PERIOD_MAX, TITLE_MAX, AREA_CODE_MAX, ITEM_TITLE_MAX, STRATEGY_CODE_MAX, MEASURE_CODE_MAX = \
+    20, 200, 10, 300, 10, 20
 
 
 def read_plan_file(path: Path | str) -> dict:
@@ -25,50 +32,127 @@ def parse_plan(text: str) -> dict:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PlanFileError(f"not valid YAML: {exc}") from exc
+        raise PlanFileError(_("Ikke gyldig YAML: %(error)s", error=exc)) from exc
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # e.g. an unquoted date that does not exist (2030-13-45), or nesting without end
+        raise PlanFileError(_("Ikke gyldig YAML: %(error)s", error=exc)) from exc
     validate(data)
     return data
 
 
 def validate(data) -> None:
-    def need(cond, message):
-        if not cond:
-            raise PlanFileError(message)
-
-    need(isinstance(data, dict), "the file must hold a mapping")
-    for key in ("period", "title", "main_goals", "effect_goals", "areas"):
-        need(key in data, f"missing key: {key}")
-    for key in ("main_goals", "effect_goals", "areas"):
-        need(isinstance(data[key], list), f"{key} must be a list")
-    need(all(isinstance(g, str) and g for g in data["main_goals"]), "main_goals: texts")
-    need(all(isinstance(g, str) and g for g in data["effect_goals"]), "effect_goals: texts")
+    """Check the shape of a plan and the type of every value in it, so that loading it
+    cannot fail. Raises ``PlanFileError`` saying where and what is wrong."""
+    _mapping(data, _("Filen"), ("period", "title", "main_goals", "effect_goals", "areas"))
+    _code(data, "period", _("Filen"), PERIOD_MAX)
+    _text(data, "title", _("Filen"), TITLE_MAX)
     for key in ("starts_on", "ends_on"):
-        _date(data.get(key))
-    codes = set()
-    for area in data["areas"]:
-        need(isinstance(area, dict) and area.get("code") and area.get("title"),
-             "each area needs code and title")
-        need(isinstance(area.get("strategies", []), list), "strategies must be a list")
-        for strategy in area.get("strategies", []):
-            need(isinstance(strategy, dict) and isinstance(strategy.get("measures", []), list)
-                 and isinstance(strategy.get("substrategies", []), list),
-                 f"area {area['code']}: each strategy needs lists of substrategies and measures")
-            need(strategy.get("code") and strategy.get("title"),
-                 f"area {area['code']}: each strategy needs code and title")
-            for measure in strategy.get("measures", []):
-                need(isinstance(measure, dict) and measure.get("code") and measure.get("text"),
-                     f"strategy {strategy['code']}: each measure needs code and text")
-                need(measure["code"] not in codes, f"duplicate measure code {measure['code']}")
-                codes.add(measure["code"])
+        _date(data.get(key), key)
+    for key in ("main_goals", "effect_goals"):
+        for number, goal in enumerate(_list(data, key, _("Filen")), start=1):
+            where = _("«%(key)s» nr. %(number)s", key=key, number=number)
+            if not _is_text(goal):
+                raise PlanFileError(_("%(where)s må være en tekst.", where=where))
+            _no_control_characters(goal, where)
+    seen: set[tuple[str, str]] = set()
+    for number, area in enumerate(_list(data, "areas", _("Filen")), start=1):
+        where = _("Innsatsområde nr. %(number)s", number=number)
+        _mapping(area, where, ("code", "title"))
+        code = _code(area, "code", where, AREA_CODE_MAX)
+        where = _("Innsatsområde %(code)s", code=code)
+        _unique(seen, "area", code, where)
+        _text(area, "title", where, ITEM_TITLE_MAX)
+        for number, strategy in enumerate(_list(area, "strategies", where, []), start=1):
+            where = _("Strategi nr. %(number)s i innsatsområde %(code)s", number=number,
+                      code=code)
+            _mapping(strategy, where, ("code", "title"))
+            strategy_code = _code(strategy, "code", where, STRATEGY_CODE_MAX)
+            where = _("Strategi %(code)s", code=strategy_code)
+            _unique(seen, "strategy", strategy_code, where)
+            _text(strategy, "title", where, ITEM_TITLE_MAX)
+            for sub in _list(strategy, "substrategies", where, []):
+                if not _is_text(sub) or "\n" in sub or "\r" in sub:
+                    raise PlanFileError(_("%(where)s: hver delstrategi i «substrategies» må "
+                                          "være en tekst på én linje.", where=where))
+                _no_control_characters(sub, where)
+            for number, measure in enumerate(_list(strategy, "measures", where, []), start=1):
+                measure_where = _("Tiltak nr. %(number)s i strategi %(code)s", number=number,
+                                  code=strategy_code)
+                _mapping(measure, measure_where, ("code", "text"))
+                measure_code = _code(measure, "code", measure_where, MEASURE_CODE_MAX)
+                measure_where = _("Tiltak %(code)s", code=measure_code)
+                _unique(seen, "measure", measure_code, measure_where)
+                _text(measure, "text", measure_where)
 
 
-def _date(value) -> date | None:
-    if value is None or isinstance(value, date):
+def _is_text(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _no_control_characters(text: str, where: str) -> None:
+    if any(ord(c) < 32 and c not in "\t\n\r" or ord(c) == 127 for c in text):
+        raise PlanFileError(_("%(where)s: teksten inneholder kontrolltegn.", where=where))
+
+
+def _mapping(value, where: str, required: tuple[str, ...]) -> None:
+    if not isinstance(value, dict):
+        raise PlanFileError(_("%(where)s må være en oversikt med nøklene %(keys)s.",
+                              where=where, keys=", ".join(required)))
+    for key in required:
+        if key not in value:
+            raise PlanFileError(_("%(where)s mangler «%(key)s».", where=where, key=key))
+
+
+def _text(mapping: dict, key: str, where: str, max_length: int | None = None) -> str:
+    value = mapping[key]
+    if not _is_text(value):
+        raise PlanFileError(_("%(where)s: «%(key)s» må være en tekst.", where=where, key=key))
+    if max_length is not None and len(value) > max_length:
+        raise PlanFileError(_("%(where)s: «%(key)s» kan være høyst %(max)s tegn.",
+                              where=where, key=key, max=max_length))
+    _no_control_characters(value, where)
+    return value
+
+
+def _code(mapping: dict, key: str, where: str, max_length: int) -> str:
+    """A code (``1B-3``) or period (``2022-2024``): text, or a whole number."""
+    value = mapping[key]
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not _is_text(value) or value != value.strip() or "\n" in value:
+        raise PlanFileError(_("%(where)s: «%(key)s» må være en kort tekst på én linje, f.eks. "
+                              "\"1B-3\" eller \"2025-2027\" (i anførselstegn).",
+                              where=where, key=key))
+    if len(value) > max_length:
+        raise PlanFileError(_("%(where)s: «%(key)s» kan være høyst %(max)s tegn.",
+                              where=where, key=key, max=max_length))
+    _no_control_characters(value, where)
+    return value
+
+
+def _list(mapping: dict, key: str, where: str, default=None) -> list:
+    value = mapping.get(key, default)
+    if not isinstance(value, list):
+        raise PlanFileError(_("%(where)s: «%(key)s» må være en liste.", where=where, key=key))
+    return value
+
+
+def _unique(seen: set, kind: str, code: str, where: str) -> None:
+    if (kind, code) in seen:
+        raise PlanFileError(_("%(where)s: koden er brukt mer enn én gang.", where=where))
+    seen.add((kind, code))
+
+
+def _date(value, key: str = "") -> date | None:
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
         return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise PlanFileError(f"not a date (YYYY-MM-DD): {value}") from exc
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PlanFileError(_("«%(key)s» må være en dato (ÅÅÅÅ-MM-DD), ikke %(value)s.",
+                          key=key, value=repr(value)[:50]))
 
 
 def _sync(existing: dict, items: list, key, create, update) -> list:
@@ -139,7 +223,14 @@ def load_plan(data: dict) -> tuple[PlanVersion, bool]:
     changed = bool(db.session.new or db.session.deleted
                    or any(db.session.is_modified(row) for row in db.session.dirty))
     if changed:
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError as exc:  # the caller rolls back
+            raise PlanFileError(_(
+                "Handlingsplan %(period)s er i bruk, og filen fjerner eller flytter et "
+                "innsatsområde, en strategi eller et tiltak som utlysninger eller søknader "
+                "viser til. Behold kodene som er i bruk, eller last inn planen som en ny "
+                "periode.", period=period)) from exc
     return plan, changed
 
 

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from fund.audit.operations import record
+from fund.core.forms import clean_text
 from fund.core.http import require
 from fund.extensions import db
 from fund.plan import bp
@@ -34,15 +35,15 @@ def manage():
     if form.validate_on_submit():
         raw = form.file.data.read(MAX_PLAN_FILE + 1)
         try:
-            data = parse_plan(raw.decode("utf-8"))
+            plan, changed = load_plan(parse_plan(raw.decode("utf-8")))
         except UnicodeDecodeError:
             form.file.errors.append(_("Filen må være en tekstfil (YAML) i UTF-8."))
         except PlanFileError as exc:
+            db.session.rollback()
             form.file.errors.append(_("Filen har ikke riktig format: %(error)s", error=str(exc)))
         else:
-            plan, changed = load_plan(data)
             if changed:
-                record("plan.loaded", plan, file=form.file.data.filename)
+                record("plan.loaded", plan, file=clean_text(form.file.data.filename)[:255])
             db.session.commit()
             flash(_("Handlingsplan %(period)s er lastet inn.", period=plan.period) if changed
                   else _("Handlingsplan %(period)s er uendret.", period=plan.period), "success")
