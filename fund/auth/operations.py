@@ -311,6 +311,9 @@ def create_organisation(orgnr: str, user: User, **fields) -> Organisation:
     organisation.memberships.append(Membership(user=user, responsible=True))
     db.session.add(organisation)
     record("organisation.created", organisation, actor=user, orgnr=orgnr, name=fields["name"])
+    if organisation.bank_account:
+        record("organisation.bank_account_changed", organisation, actor=user, old=None,
+               new=organisation.bank_account)
     return organisation
 
 
@@ -365,6 +368,7 @@ def change_bank_account(organisation: Organisation, account: str | None, actor) 
     grant: then it waits for staff approval (the money would follow it). Staff need no
     approval. Every member is told either way."""
     account = account or None
+    db.session.refresh(organisation, with_for_update=True)  # not while staff decide on it
     if account == organisation.bank_account:
         return BankChange.NONE
     held = not actor.is_staff and answered_yes(organisation_has_grant, organisation)
@@ -404,6 +408,7 @@ def change_bank_account(organisation: Organisation, account: str | None, actor) 
 
 def decide_bank_account(organisation: Organisation, approve: bool, actor, note: str = "") -> None:
     """Staff approve or reject the bank account waiting for approval."""
+    db.session.refresh(organisation, with_for_update=True)  # as it is now, and held
     pending = organisation.pending_bank_account
     if not pending:
         raise AccountError(_("Ingen endring av kontonummeret venter på godkjenning."))

@@ -483,7 +483,9 @@ def claim():
 def decide_claim_view(organisation_id, claim_id):
     require(can_verify_organisation(current_user))
     organisation = _organisation_or_404(organisation_id)
-    claim = db.session.get(Claim, claim_id)
+    # Locked until the decision commits: two staff deciding at once cannot both succeed.
+    claim = db.session.execute(
+        select(Claim).where(Claim.id == claim_id).with_for_update()).scalar_one_or_none()
     if claim is None or claim.organisation_id != organisation.id:
         abort(404)
     form = ClaimDecisionForm(prefix=f"claim-{claim.id}")
@@ -592,7 +594,9 @@ def withdraw_invitation_view(organisation_id, invitation_id):
 
 
 def _invitation_or_404(invitation_id: int) -> Invitation:
-    invitation = db.session.get(Invitation, invitation_id)
+    """Locked, so that a second click waits for the first answer and then finds nothing."""
+    invitation = db.session.execute(select(Invitation).where(
+        Invitation.id == invitation_id).with_for_update()).scalar_one_or_none()
     if invitation is None or not can_answer_invitation(current_user, invitation):
         abort(404)
     return invitation

@@ -91,6 +91,9 @@ def test_an_applicant_registers_their_organisation_and_becomes_its_responsible_m
     [created] = audit("organisation.created")
     assert created.actor_id == applicant.id and created.object_id == organisation.id
     assert created.details == {"orgnr": "912345688", "name": "Kjeller Grønn Energi AS"}
+    [account] = audit("organisation.bank_account_changed")  # who gave which account
+    assert account.actor_id == applicant.id
+    assert account.details == {"old": None, "new": "12345678903"}
 
     page = html_of(client.get(response.headers["Location"]))
     assert "Organisasjonen er registrert." in page
