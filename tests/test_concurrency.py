@@ -209,3 +209,59 @@ def test_ten_answers_to_one_information_request_at_once_make_one_submission(serv
         assert session.scalar(select(func.count()).select_from(Submission).where(
             Submission.application_id == application_id)) == 2
         assert session.get(Application, application_id).state == ApplicationState.SUBMITTED
+
+
+def test_closing_the_review_while_caseworkers_save_freezes_exactly_what_was_saved(served):
+    """Each save either lands before the review is closed, and is in the frozen
+    innstilling, or is refused; never saved after the innstilling was taken."""
+    from datetime import timedelta
+
+    from fund.calls.models import Call
+    from fund.core.types import utcnow
+    from fund.review.models import ConflictDeclaration, FrozenRanking
+    from fund.review.ranking import ranking
+    drafts, _year = applicants_with_drafts(served, 6)
+    with served.database() as session:
+        from fund.applications.operations import submit as submit_now
+        for _email, application_id in drafts:
+            application = session.get(Application, application_id)
+            submit_now(application, application.created_by)
+            application.organisation.verified_at = utcnow()
+        call = session.get(Application, drafts[0][1]).call
+        call.closes_at = utcnow() - timedelta(minutes=1)
+        call.opens_at = utcnow() - timedelta(days=1)
+        call_id, criteria = call.id, [c.id for c in call.criteria]
+        manager = make_user(unique("leder") + "@example.no", Role.MANAGER).email
+        caseworkers = []
+        for _email, application_id in drafts:
+            worker = make_user(unique("saksbehandler") + "@example.no", Role.CASEWORKER)
+            session.add(ConflictDeclaration(application_id=application_id,
+                                            caseworker=worker, disqualified=False))
+            caseworkers.append((worker.email, application_id))
+    closer = served.browser().login(manager)
+    close_token = closer.csrf_token(f"/saksbehandling/utlysninger/{call_id}/avslutt")
+
+    def saver(email, application_id, score):
+        browser = served.browser().login(email)
+        path = f"/saksbehandling/soknader/{application_id}/vurdering"
+        token = browser.csrf_token(path)
+        data = {"csrf_token": token, "version": "", "overall_comment": "Vurdert.",
+                "recommended_amount": "100000", "recommendation": "approve", "complete": "1",
+                **{f"score-{c}": str(score) for c in criteria}}
+        return lambda: browser.post(path, data=data)
+
+    calls = [saver(email, application_id, n % 6)
+             for n, (email, application_id) in enumerate(caseworkers)]
+    calls.insert(3, lambda: closer.post(f"/saksbehandling/utlysninger/{call_id}/avslutt",
+                                        data={"csrf_token": close_token}))
+
+    responses = at_once(calls)
+
+    assert all(r.status_code in (200, 302, 409) for r in responses), \
+        [(r.status_code, r.text[:300]) for r in responses if r.status_code >= 400]
+    with served.database() as session:
+        frozen = session.scalars(select(FrozenRanking).where(
+            FrozenRanking.call_id == call_id)).one()
+        live = {row.application_id: row.score
+                for row in ranking(session.get(Call, call_id)).rows}
+        assert {row.application_id: row.score for row in frozen.rows} == live

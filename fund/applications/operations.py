@@ -24,6 +24,7 @@ from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.auth.models import Organisation, User
 from fund.calls.models import Call, Fund
+from fund.calls.operations import review_closed_now
 from fund.core.sql import increment
 from fund.core.types import utcnow
 from fund.extensions import db
@@ -265,7 +266,7 @@ def _member_addresses(application: Application) -> list[str]:
 
 
 def withdraw(application: Application, user: User) -> None:
-    if application.call.review_closed:
+    if review_closed_now(application.call):
         raise ApplicationError(_("Behandlingen av utlysningen er avsluttet, og søknaden kan "
                                  "ikke lenger trekkes."))
     if application.state not in WITHDRAWABLE:
@@ -277,7 +278,7 @@ def withdraw(application: Application, user: User) -> None:
 
 
 def request_info(application: Application, caseworker: User, message: str) -> InfoRequest:
-    if application.call.review_closed:
+    if review_closed_now(application.call):
         raise ApplicationError(_("Behandlingen av utlysningen er avsluttet, og det kan ikke "
                                  "lenger bes om flere opplysninger."))
     if application.state != ApplicationState.SUBMITTED:

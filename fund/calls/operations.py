@@ -120,6 +120,15 @@ def update_review_settings(call: Call, actor=None, **settings) -> None:
         record("call.review_settings_changed", call, actor=actor, changes=changes)
 
 
+def review_closed_now(call: Call) -> bool:
+    """Whether the call's review is closed, read under a shared lock on the call that
+    lasts until this transaction ends: a change the closed review would refuse either
+    commits before the review is closed (and is in the frozen innstilling) or sees it
+    closed (PostgreSQL; SQLite lets one writer in at a time anyway)."""
+    db.session.refresh(call, with_for_update={"read": True})
+    return call.review_closed
+
+
 def close_review(call: Call, actor=None) -> None:
     if call.state != CallState.CLOSED:
         raise CallError(_("Behandlingen kan bare avsluttes når søknadsfristen er ute."))

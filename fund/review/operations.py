@@ -11,7 +11,7 @@ from fund.applications.models import Application, ApplicationState
 from fund.audit.operations import record
 from fund.auth.models import Organisation, Role, User
 from fund.calls.models import Call
-from fund.calls.operations import CallError
+from fund.calls.operations import CallError, review_closed_now
 from fund.calls.operations import close_review as close_call_review
 from fund.core.types import utcnow
 from fund.extensions import db
@@ -94,7 +94,7 @@ def save_assessment(assessment: Assessment, user: User, version: int | None, *,
                     recommendation: scoring.Recommendation | None, complete: bool) -> None:
     """Store the caseworker's scores. ``complete`` also requires every required criterion
     and a recommendation, and stores the weighted total."""
-    if assessment.application.call.review_closed:
+    if review_closed_now(assessment.application.call):
         raise ReviewError(_("Behandlingen av utlysningen er avsluttet, og vurderingen kan "
                             "ikke lenger endres."))
     if version is not None and assessment.id is not None and version != assessment.version:
@@ -207,12 +207,17 @@ def move_funding_line(call, line: int | None, reason: str, actor: User) -> None:
     """The manager moves the budget line by hand (or back to automatic), with a reason.
     Refused once the review is closed, and for anyone inhabil in an application of the
     call: the line decides every application in it."""
+    db.session.refresh(call, with_for_update=True)  # one change of the line at a time
     if call.review_closed:
         raise ReviewError(_("Behandlingen av utlysningen er avsluttet, og budsjettlinjen kan "
                             "ikke lenger flyttes."))
     if inhabil_application_ids(actor, call):
         raise ReviewError(_("Du er inhabil i minst én søknad i utlysningen og kan ikke flytte "
                             "budsjettlinjen. En annen fondsforvalter må gjøre det."))
+    if _unfinished_own(actor, call):
+        raise ReviewError(_("Du har begynt å vurdere søknader i utlysningen uten å fullføre. "
+                            "Fullfør vurderingene dine først, så du ser hele rangeringen før "
+                            "du flytter linjen."))
     reason = (reason or "").strip()
     if line is not None and not reason:
         raise ReviewError(_("Begrunn hvorfor linjen flyttes."))
@@ -244,6 +249,15 @@ class ClosingCheck:
     result: RankingResult | None = None
 
 
+def _unfinished_own(actor: User, call: Call) -> list[str]:
+    """The case numbers of applications the actor has begun to assess and, under blind
+    review, may not yet see the others' assessments of."""
+    own = own_assessments(actor, call)
+    return sorted(a.application.case_number or "" for a in own.values()
+                  if a.application.state == ApplicationState.SUBMITTED
+                  and not sees_others_assessments(actor, call, a))
+
+
 def _cases(numbers) -> str:
     return ", ".join(numbers)
 
@@ -271,10 +285,7 @@ def closing_check(call: Call, actor: User) -> ClosingCheck:
             "Søkeren skal svare på en forespørsel om opplysninger i %(cases)s. Søknaden må "
             "være sendt inn igjen før behandlingen avsluttes, ellers blir den aldri avgjort.",
             cases=_cases(waiting)))
-    own = own_assessments(actor, call)
-    unfinished = sorted(a.application.case_number or "" for a in own.values()
-                        if a.application.state == ApplicationState.SUBMITTED
-                        and not sees_others_assessments(actor, call, a))
+    unfinished = _unfinished_own(actor, call)
     if unfinished:  # blind review: they would freeze what they may not see yet
         check.reasons.append(_(
             "Du har begynt å vurdere %(cases)s uten å fullføre. Fullfør vurderingene dine "

@@ -157,6 +157,19 @@ def test_a_manager_who_does_not_assess_sees_it_all_and_one_who_does_is_blinded(
     assert "Sverre Saksbehandler" in page(mona, f"/saksbehandling/soknader/{apps['A'].id}")
 
 
+def test_a_blinded_manager_cannot_move_the_line_by_posting_the_form(app, competition):
+    call, apps = competition.call, competition.apps
+    assess(apps["B"], competition.mona, None, None, state=AssessmentState.DRAFT)
+    mona = app.test_client()
+    login(mona, competition.mona)
+    response = post_form(mona, competition.ranking_path("linje"),
+                         {"line": "1", "reason": "Bare Alfa."},
+                         form_page=competition.ranking_path())
+    assert "Fullfør vurderingene dine først" in html_of(mona.get(response.headers["Location"]))
+    _db.session.refresh(call)
+    assert call.funding_line is None
+
+
 # M3: an inhabil manager ------------------------------------------------------------------
 
 def test_an_inhabil_manager_cannot_move_the_line_or_export(client, competition):
