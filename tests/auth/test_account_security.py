@@ -14,7 +14,7 @@ from fund.auth.models import User, UserSession
 from fund.core.types import utcnow
 from fund.extensions import db as _db
 from fund.mail.models import MailState, OutboxMessage
-from tests.helpers import PASSWORD, html_of, login, make_user, post_form
+from tests.helpers import PASSWORD, html_of, login, post_form
 
 NEW_PASSWORD = "lilla elefanter danser sakte 2027"
 
