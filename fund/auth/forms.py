@@ -138,10 +138,6 @@ class InviteForm(Form):
     submit = SubmitField(_l("Send invitasjon"))
 
 
-class ActionForm(Form):
-    """A button that changes something: only the CSRF token."""
-
-
 def _note(label, required=None, description=None):
     """A note for the record; ``required`` is the message when it is missing."""
     first = DataRequired(required) if required else Optional()

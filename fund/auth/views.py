@@ -12,7 +12,6 @@ from fund.audit.operations import record
 from fund.auth import bp, brreg
 from fund.auth import operations as accounts
 from fund.auth.forms import (
-    ActionForm,
     BankAccountDecisionForm,
     ClaimDecisionForm,
     ClaimForm,
@@ -223,7 +222,7 @@ def my_page():
                                 Claim.state == ClaimState.OPEN)
             .options(selectinload(Claim.organisation)).order_by(Claim.created_at)).scalars().all()
     return render_template("auth/my_page.html", organisations=organisations,
-                           invitations=invitations, claims=claims, action_form=ActionForm())
+                           invitations=invitations, claims=claims)
 
 
 # Organisations ---------------------------------------------------------------
@@ -338,7 +337,7 @@ def organisation(organisation_id):
         can_edit=can_edit_organisation(current_user, organisation),
         register_enabled=current_app.config["BRREG_ENABLED"],
         invitations=invitations, claims=claims, invite_form=InviteForm(),
-        action_form=ActionForm(), verify_form=VerifyForm(prefix="verify"),
+        verify_form=VerifyForm(prefix="verify"),
         unverify_form=UnverifyForm(prefix="unverify"),
         bank_form=BankAccountDecisionForm(prefix="bank"),
         pending_valid=kontonr.is_valid(organisation.pending_bank_account or ""),

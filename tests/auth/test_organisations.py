@@ -348,6 +348,7 @@ ROLLER = {
                _role("REVI", "Revisor", enhet={"organisasjonsnummer": "974760673",
                                                "navn": ["REVISJON AS"]})),
     ]},
+    "974760673": {"rollegrupper": "ikke en liste"},  # not the shape the register documents
 }
 UNKNOWN = "998877008"
 BROKEN = "810000007"  # the register answers 500 for this one
@@ -653,6 +654,58 @@ def test_when_the_register_does_not_answer_the_attempt_does_not_count(
         assert response.status_code == 200
         assert "Enhetsregisteret svarer ikke akkurat nå" in html_of(response)
     assert not organisations()[0].is_verified
+
+
+@pytest.mark.parametrize("orgnr, message", [
+    (UNKNOWN, "Fant ikke organisasjonsnummeret i Enhetsregisteret. Be kommunen om å "
+              "verifisere organisasjonen."),
+    ("974760673", "Enhetsregisteret svarer ikke akkurat nå"),
+])
+def test_an_unknown_number_or_a_strange_answer_is_explained(client, brreg, kari, orgnr,
+                                                            message):
+    organisation = make_organisation(kari, orgnr=orgnr)
+    login(client, kari)
+    response = confirm_role(client, organisation, "17.05.1980")
+    assert response.status_code == 200 and message in html_of(response)
+    assert not organisations()[0].is_verified
+
+
+def test_junk_in_the_organisation_forms_gives_a_message_not_an_error(app, client, brreg, kari):
+    from fund.auth.models import Claim, Invitation
+    staff = make_user("saksbehandler@example.no", Role.CASEWORKER)
+    organisation = make_organisation(kari, bank_account="12345678903",
+                                     pending_bank_account="86011117947")
+    claim = Claim(organisation=organisation, claimant=make_user("krav@example.no"), reason="x")
+    invitation = Invitation(organisation=organisation, email="kari@example.no",
+                            invited_by=kari)
+    _db.session.add_all([claim, invitation])
+    _db.session.commit()
+    base = f"/organisasjoner/{organisation.id}"
+    junk = ["", " ", "x" * 5000, "\u0000", "1e309", "31.02.1980", "1980-13-45",
+            "<script>alert(1)</script>", "ÆØÅ\u202e", "-1"]
+    names = ["email", "orgnr", "reason", "birth_date", "verify-note", "unverify-note",
+             f"claim-{claim.id}-note", f"claim-{claim.id}-confirm", f"claim-{claim.id}-reject",
+             "bank-note", "bank-confirm", "bank-reject"]
+    paths = {kari: [f"{base}/invitasjoner", f"{base}/bekreft-rolle", "/organisasjoner/krav"],
+             staff: [f"{base}/verifiser", f"{base}/verifisering/fjern",
+                     f"{base}/krav/{claim.id}", f"{base}/kontonummer",
+                     "/organisasjoner/oppfolging?side=" + "9" * 30]}
+    errors = []
+    for user, user_paths in paths.items():
+        browser = app.test_client()
+        login(browser, user)
+        token = re.search(r'name="csrf_token" value="([^"]+)"',
+                          html_of(browser.get("/min-side"))).group(1)
+        for path in user_paths:
+            for value in junk:
+                if "?" in path:
+                    response = browser.get(path)
+                else:
+                    response = browser.post(path, data={n: value for n in names}
+                                            | {"csrf_token": token})
+                if response.status_code >= 500:
+                    errors.append(f"{path} {value[:20]!r}: {response.status_code}")
+    assert errors == []
 
 
 def test_without_the_register_the_member_is_sent_to_the_municipality(client, kari):
