@@ -1,6 +1,7 @@
 """``flask demo``: demo users, organisations and an open call, so every role can be tried."""
 
 from datetime import UTC, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import click
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from fund.audit.operations import record
 from fund.auth.models import Membership, Organisation, Role, User
+from fund.auth.operations import verify_organisation
 from fund.calls.models import Call, Fund
 from fund.calls.operations import create_call
 from fund.core.types import utcnow
@@ -35,6 +37,11 @@ DEMO_ORGANISATIONS = [
     ("912345696", "Sørumsand Smak SA", "SA", ["soker2@demo.no"],
      ("Fabrikkveien 3", "1920", "Sørumsand")),
 ]
+
+
+#: Verified by a caseworker; the other demo organisation is not (yet).
+DEMO_VERIFIED = {"912345688": "Ringte daglig leder og kontrollerte rollen i "
+                              "Enhetsregisteret (demo)."}
 
 
 def _oslo_day(moment, hour, minute):
@@ -78,9 +85,12 @@ def load_demo() -> list[str]:
             org = Organisation(orgnr=orgnr, name=name, org_form=form, address=address,
                                postcode=postcode, city=city, municipality_number="3205",
                                bank_account="12345678903", vat_registered=True,
-                               memberships=[Membership(user=users[m]) for m in members])
+                               memberships=[Membership(user=users[m], responsible=True)
+                                            for m in members])
             db.session.add(org)
             record("organisation.created", org, source="demo", orgnr=orgnr)
+            if orgnr in DEMO_VERIFIED:
+                verify_organisation(org, users["saksbehandler@demo.no"], DEMO_VERIFIED[orgnr])
             created.append(name)
 
     now = utcnow()
@@ -98,7 +108,77 @@ def load_demo() -> list[str]:
         created.append(call.title)
     created += _demo_applications(call, users)
     created += _demo_reviews(users)
+    created += _demo_decided_call(plan, users)
     return created
+
+
+def _demo_decided_call(plan, users) -> list[str]:
+    """Last round: a call whose deadline has passed, assessed, and whose review the
+    manager has closed, so that the frozen innstilling can be seen (once)."""
+    from fund.applications.models import ClimateCategory
+    from fund.applications.operations import submit
+    from fund.review.models import FrozenRanking
+    from fund.review.operations import close_review
+
+    if db.session.execute(select(FrozenRanking.id).limit(1)).first() is not None:
+        return []
+    now = utcnow()
+    year = now.year
+    call = create_call(
+        fund=Fund.KLIMAFOND, year=year, title=f"Klimafondet {year}",
+        description="Tilskudd til klimatiltak i bedrifter og organisasjoner i Lillestrøm.",
+        opens_at=now - timedelta(days=120), closes_at=now + timedelta(hours=1),
+        budget=300_000, max_grant=200_000, max_share_percent=50, plan=plan)
+    applications = []
+    for email, title, score, amount in DEMO_DECIDED:
+        user = users[email]
+        application = _new_application(call, user, title, ["1B-3"], True, 2 * amount, amount,
+                                       amount)
+        application.climate_category = ClimateCategory.EMISSION_CUT
+        application.climate_baseline = "Oljefyring og dieselbiler i dag."
+        application.co2e_cut_tonnes = Decimal("35.5")
+        application.co2e_method = "Målt forbruk siste år, omregnet med SSBs faktorer."
+        db.session.flush()
+        submit(application, user)
+        applications.append((application, score))
+    # The deadline passed weeks ago; the applications came in well before it.
+    deadline = _oslo_day(now - timedelta(days=40), 23, 59)
+    call.closes_at = deadline
+    for number, (application, _score) in enumerate(applications, start=1):
+        moment = deadline - timedelta(days=10 - number)
+        application.submitted_at = moment
+        submission = application.submissions[-1]
+        submission.submitted_at = moment
+        submission.snapshot = {**submission.snapshot, "submitted_at": moment.isoformat(),
+                               "call": {**submission.snapshot["call"],
+                                        "closes_at": deadline.isoformat()}}
+    _assess(applications, users)
+    db.session.flush()
+    close_review(call, users["leder@demo.no"])
+    return [f"{call.title} (ferdigbehandlet, innstillingen er låst)"]
+
+
+#: applicant, title, score (0–5 on every criterion), amount applied
+DEMO_DECIDED = [
+    ("soker@demo.no", "Elektrisk varebil og ladepunkt", 5, 200_000),
+    ("soker2@demo.no", "Varmegjenvinning i bakeriet", 3, 150_000),
+]
+
+
+def _assess(applications, users) -> None:
+    from fund.review.operations import assessment_for, declare, save_assessment
+    from fund.review.scoring import Recommendation
+    sara = users["saksbehandler@demo.no"]
+    for application, score in applications:
+        declare(application, sara, False, None, "")
+        save_assessment(assessment_for(application, sara), sara, None,
+                        scores={c.id: (score, False, "Se samlet vurdering.")
+                                for c in application.call.criteria},
+                        overall_comment="Tydelig utslippskutt med god beregning."
+                        if score >= 4 else "Nyttig, men mindre effekt per krone.",
+                        recommended_amount=application.amount_applied,
+                        recommendation=Recommendation.APPROVE if score >= 4
+                        else Recommendation.APPROVE_REDUCED, complete=True)
 
 
 def _demo_reviews(users) -> list[str]:
@@ -153,51 +233,58 @@ DEMO_APPLICATIONS = [
 
 def _demo_applications(call, users) -> list[str]:
     """Drafts and submitted applications for both demo applicants (once)."""
+    from fund.applications.models import Application
+    from fund.applications.operations import submit
+
+    if db.session.execute(select(Application.id).limit(1)).first() is not None:
+        return []
+    created = []
+    for email, title, send, codes, cost, own, applied in DEMO_APPLICATIONS:
+        user = users[email]
+        application = _new_application(call, user, title, codes, send, cost, own, applied)
+        if send:
+            submit(application, user)
+        created.append(title)
+    return created
+
+
+def _new_application(call, user, title, codes, complete=True, cost=0, own=0, applied=None):
+    """A draft in the user's first organisation; ``complete`` fills all a submission needs."""
     from fund.applications.models import (
-        Application,
         ApplicationMeasure,
         CostCategory,
         CostLine,
         FinancingKind,
         FinancingLine,
     )
-    from fund.applications.operations import start_application, submit
+    from fund.applications.operations import start_application
     from fund.plan.models import Measure, Strategy
 
-    if db.session.execute(select(Application.id).limit(1)).first() is not None:
-        return []
-    measures = {m.code: m for m in db.session.execute(
-        select(Measure).join(Strategy).join(Strategy.area).where(
-            Strategy.area.has(plan_id=call.plan_id))).scalars()}
-    created = []
-    start = utcnow().date() + timedelta(days=90)
-    for email, title, send, codes, cost, own, applied in DEMO_APPLICATIONS:
-        user = users[email]
-        application = start_application(call, user.memberships[0].organisation, user)
-        application.title = title
-        if send:
-            application.project_leader = user.name
-            application.summary = f"{title}: et prosjekt som gir nye arbeidsplasser og lavere " \
-                                  "utslipp i Lillestrøm."
-            for name in ("description", "background", "goals", "anchoring", "additionality"):
-                setattr(application, name, DEMO_TEXT[name])
-            application.starts_on, application.ends_on = start, start + timedelta(days=300)
-            application.not_started = True
-            application.knowledge_jobs, application.other_jobs = 2, 1
-            application.cost_lines = [CostLine(category=CostCategory.SERVICES,
-                                               description="Innleid kompetanse", amount=cost)]
-            application.financing_lines = [FinancingLine(kind=FinancingKind.OWN_FUNDS,
-                                                         amount=own)]
-            application.amount_applied = applied
-        chosen = [measures[code] for code in codes]
-        application.strategies = sorted({m.strategy for m in chosen}, key=lambda s: s.code)
-        application.measures = [ApplicationMeasure(measure=m, how=DEMO_TEXT["how"])
-                                for m in chosen]
-        db.session.flush()
-        if send:
-            submit(application, user)
-        created.append(title)
-    return created
+    application = start_application(call, user.memberships[0].organisation, user)
+    application.title = title
+    if complete:
+        start = utcnow().date() + timedelta(days=90)
+        application.project_leader = user.name
+        application.summary = f"{title}: et prosjekt som gir nye arbeidsplasser og lavere " \
+                              "utslipp i Lillestrøm."
+        for name in ("description", "background", "goals", "anchoring", "additionality"):
+            setattr(application, name, DEMO_TEXT[name])
+        application.starts_on, application.ends_on = start, start + timedelta(days=300)
+        application.not_started = True
+        application.knowledge_jobs, application.other_jobs = 2, 1
+        application.cost_lines = [CostLine(category=CostCategory.SERVICES,
+                                           description="Innleid kompetanse", amount=cost)]
+        application.financing_lines = [FinancingLine(kind=FinancingKind.OWN_FUNDS,
+                                                     amount=own)]
+        application.amount_applied = applied
+    chosen = db.session.execute(
+        select(Measure).join(Strategy).join(Strategy.area)
+        .where(Strategy.area.has(plan_id=call.plan_id), Measure.code.in_(codes))).scalars().all()
+    application.strategies = sorted({m.strategy for m in chosen}, key=lambda s: s.code)
+    application.measures = [ApplicationMeasure(measure=m, how=DEMO_TEXT["how"])
+                            for m in sorted(chosen, key=lambda m: codes.index(m.code))]
+    db.session.flush()
+    return application
 
 
 DEMO_TEXT = {

@@ -18,16 +18,27 @@ def test_demo_creates_six_users_two_organisations_and_an_open_call(runner, clien
         "saksbehandler@demo.no": Role.CASEWORKER, "saksbehandler2@demo.no": Role.CASEWORKER,
         "leder@demo.no": Role.MANAGER, "admin@demo.no": Role.ADMIN}
     orgs = _db.session.scalars(select(Organisation).order_by(Organisation.orgnr)).all()
-    assert [[m.user.email for m in o.memberships] for o in orgs] == [
-        ["soker@demo.no"], ["soker2@demo.no"]]
-    calls = _db.session.scalars(select(Call)).all()
-    assert [c.state for c in calls] == [CallState.OPEN]
+    assert [[(m.user.email, m.responsible) for m in o.memberships] for o in orgs] == [
+        [("soker@demo.no", True)], [("soker2@demo.no", True)]]
+    # One organisation verified by a caseworker, one still to be verified.
+    assert [(o.name, o.is_verified) for o in orgs] == [
+        ("Kjeller Grønn Energi AS", True), ("Sørumsand Smak SA", False)]
+    calls = _db.session.scalars(select(Call).order_by(Call.id)).all()
+    assert [c.state for c in calls] == [CallState.OPEN, CallState.DECIDED]
     applications = _db.session.execute(
         select(User.email, Application.state, Application.case_number)
         .join(Application.created_by).order_by(User.email, Application.id)).all()
     assert [(email, state.value, bool(case)) for email, state, case in applications] == [
         ("soker2@demo.no", "submitted", True), ("soker2@demo.no", "draft", False),
-        ("soker@demo.no", "submitted", True), ("soker@demo.no", "draft", False)]
+        ("soker2@demo.no", "submitted", True),
+        ("soker@demo.no", "submitted", True), ("soker@demo.no", "draft", False),
+        ("soker@demo.no", "submitted", True)]
+    # Last round's review is closed: its innstilling is frozen, one grant above the line.
+    from fund.review.models import FrozenRanking
+    [frozen] = _db.session.scalars(select(FrozenRanking)).all()
+    assert frozen.call_id == calls[1].id
+    assert [(row.organisation, row.within_budget) for row in frozen.rows] == [
+        ("Kjeller Grønn Energi AS", True), ("Sørumsand Smak SA", False)]
     assert all(a.submissions for a in _db.session.scalars(select(Application).where(
         Application.state == ApplicationState.SUBMITTED)))
     # the call under review: both caseworkers, one disagreement, one declared conflict
