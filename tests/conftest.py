@@ -34,10 +34,15 @@ class FreshContextClient(FlaskClient):
     as in production, even though the test itself holds an app context. Responses are
     read and closed as a server does, so what runs after the response (mail) has run."""
 
-    def open(self, *args, **kwargs):
-        kwargs.setdefault("buffered", True)
+    def open(self, *args, buffered=True, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, buffered=False, **kwargs)
+        # The request's context (and database session) has ended, as a server's has by
+        # the time it has sent the answer; then the answer is read and closed.
+        if buffered:
+            response.get_data()
+            response.close()
+        return response
 
 
 @pytest.fixture(scope="session")
