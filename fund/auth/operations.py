@@ -92,8 +92,8 @@ def may_send_mail(address: str, ip_address: str | None) -> bool:
 def _limit_mail(address: str, ip_address: str | None) -> None:
     if not may_send_mail(address, ip_address):
         record("mail.limited", address=address.strip().lower())
-        raise MailLimited(_("Vi har sendt mange e-poster til denne adressen eller fra denne "
-                            "maskinen den siste timen. Vent en time og prøv igjen."))
+        raise MailLimited(_("Det er bedt om mange e-poster til denne adressen, eller fra "
+                            "denne maskinen, den siste timen. Vent en time og prøv igjen."))
 
 
 def send_verification(user: User) -> None:
@@ -492,7 +492,8 @@ def confirm_register_role(organisation: Organisation, user: User,
         record("organisation.role_check_failed", organisation, actor=user, reason="name")
         raise AccountError(_(
             "Navnet på kontoen din (%(name)s) står ikke i Enhetsregisteret som daglig leder, "
-            "styrets leder, signatur eller prokura for organisasjonen. Be kommunen om å "
+            "styrets leder, med signaturrett eller med prokura for organisasjonen. Be "
+            "kommunen om å "
             "verifisere organisasjonen.", name=user.name))
     holder = next((h for h in named if h.birth_date == birth_date), None)
     if holder is None:

@@ -282,8 +282,8 @@ def closing_check(call: Call, actor: User) -> ClosingCheck:
         .order_by(Application.case_number)).scalars().all()
     if waiting:
         check.reasons.append(_(
-            "Søkeren skal svare på en forespørsel om opplysninger i %(cases)s. Søknaden må "
-            "være sendt inn igjen før behandlingen avsluttes, ellers blir den aldri avgjort.",
+            "Disse søknadene venter på svar på en forespørsel om opplysninger: %(cases)s. De "
+            "må være sendt inn igjen før behandlingen avsluttes, ellers blir de aldri avgjort.",
             cases=_cases(waiting)))
     unfinished = _unfinished_own(actor, call)
     if unfinished:  # blind review: they would freeze what they may not see yet
@@ -300,9 +300,9 @@ def closing_check(call: Call, actor: User) -> ClosingCheck:
         .order_by(Application.case_number)).all()]
     if check.unverified:
         check.reasons.append(_(
-            "%(cases)s står over budsjettlinjen, men søkerorganisasjonen er ikke verifisert. "
-            "Et tilskudd krever en verifisert organisasjon: ansatte verifiserer den på "
-            "organisasjonens side.",
+            "Disse søknadene står over budsjettlinjen, men søkerorganisasjonen er ikke "
+            "verifisert: %(cases)s. Et tilskudd krever en verifisert organisasjon; kommunens "
+            "saksbehandlere verifiserer den på organisasjonens side.",
             cases=_cases(f"{number} ({organisation.name})"
                          for number, organisation in check.unverified)))
     check.result = result

@@ -115,8 +115,8 @@ def test_closing_is_refused_while_an_applicant_is_to_answer_an_information_reque
     _db.session.commit()
     login(client, competition.lene)
     html = refusals(client, competition)
-    assert f"forespørsel om opplysninger i {waiting.case_number}" in html
-    assert "ellers blir den aldri avgjort" in html
+    assert f"forespørsel om opplysninger: {waiting.case_number}" in html
+    assert "ellers blir de aldri avgjort" in html
     response = close(client, competition)
     assert waiting.case_number in html_of(client.get(response.headers["Location"]))
     assert not_closed(competition)
@@ -130,8 +130,9 @@ def test_closing_is_refused_while_an_unverified_organisation_is_above_the_line(
     _db.session.commit()
     login(client, competition.lene)
     html = refusals(client, competition)
-    assert f"{beta.case_number} (Beta AS) står over budsjettlinjen" in html
-    assert "ansatte verifiserer den på organisasjonens side" in html
+    assert "står over budsjettlinjen, men søkerorganisasjonen er ikke verifisert: " \
+        f"{beta.case_number} (Beta AS)" in html
+    assert "saksbehandlere verifiserer den på organisasjonens side" in html
     assert f'href="/organisasjoner/{beta.organisation.id}"' in html
     assert delta.case_number not in html
     close(client, competition)
