@@ -448,3 +448,23 @@ def test_staff_see_received_applications_but_not_drafts_in_constant_queries(clie
     with count_queries() as many:
         office.get("/saksbehandling/soknader")
     assert many.count == few.count
+
+
+def test_every_change_of_a_figure_is_in_the_log_however_soon_after_the_last_save(
+        client, setting):
+    """Text saves in a row share one log entry; a changed amount is logged every time,
+    with its old and new value (the audit review found such changes hidden)."""
+    user, org, call = setting
+    application = make_application(call, org, user, complete=False)
+    _db.session.commit()
+    login(client, user)
+    save(client, application, {"title": "Første tittel"})
+    save(client, application, {"title": "Andre tittel"})  # same field, same person: one entry
+    save(client, application, {"amount_applied": "100000"})
+    save(client, application, {"amount_applied": "150000"})
+    save(client, application, {"description": "Ny beskrivelse."})  # a new field: a new entry
+    saved = audit("application.saved", application)
+    assert [e.details["fields"] for e in saved] == [
+        ["title"], ["amount_applied"], ["amount_applied"], ["description"]]
+    assert [e.details.get("figures", {}).get("amount_applied") for e in saved] == [
+        None, [None, 100_000], [100_000, 150_000], None]
