@@ -265,3 +265,39 @@ def test_closing_the_review_while_caseworkers_save_freezes_exactly_what_was_save
         live = {row.application_id: row.score
                 for row in ranking(session.get(Call, call_id)).rows}
         assert {row.application_id: row.score for row in frozen.rows} == live
+
+
+def test_two_mail_runs_at_once_send_each_message_once(served):
+    """Cron's `flask mail send` and a request's own delivery may overlap."""
+    import threading
+
+    from fund.mail.models import OutboxMessage
+    from fund.mail.operations import deliver_due
+    from tests.helpers import SmtpServer
+    server = SmtpServer()
+    server.start()
+    config = served.app.config
+    saved = {name: config[name] for name in ("MAIL_BACKEND", "MAIL_SERVER", "MAIL_PORT")}
+    config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+    try:
+        with served.database() as session:
+            subjects = [unique("Emne") for _ in range(12)]
+            session.add_all([OutboxMessage(to_address="mottaker@example.no", subject=subject,
+                                           body_text="Hei.") for subject in subjects])
+        barrier = threading.Barrier(2)
+
+        def run():
+            with served.app.app_context():
+                barrier.wait()
+                deliver_due()
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        config.update(saved)
+        server.stop()
+    received = Counter(m["Subject"] for m in server.messages)
+    assert {subject: received[subject] for subject in subjects} == dict.fromkeys(subjects, 1)

@@ -164,9 +164,12 @@ def deliver_due(ids: list[int] | None = None, limit: int = 100) -> tuple[int, in
     sent = failed = 0
     for message_id in db.session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all():
         try:
-            message = db.session.get(OutboxMessage, message_id)
+            # Locked while it is sent; a message another run is sending is skipped.
+            message = db.session.get(OutboxMessage, message_id,
+                                     with_for_update={"skip_locked": True})
             if message is None or message.state != MailState.PENDING:
-                continue  # sent meanwhile by another run
+                db.session.rollback()
+                continue  # being sent, or sent meanwhile, by another run
             delivered = deliver(message)
             db.session.commit()
         except Exception as exc:
