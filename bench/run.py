@@ -43,7 +43,7 @@ def build(tmp: str):
     os.environ["FUND_INSTANCE_PATH"] = tmp
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                       "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False,
-                      "MAIL_BACKEND": "file"})
+                      "MAIL_BACKEND": "file", "TRUSTED_HOSTS": ["localhost"]})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
