@@ -301,3 +301,24 @@ def test_two_mail_runs_at_once_send_each_message_once(served):
         server.stop()
     received = Counter(m["Subject"] for m in server.messages)
     assert {subject: received[subject] for subject in subjects} == dict.fromkeys(subjects, 1)
+
+
+def test_drafts_started_at_the_same_moment_stay_within_the_limit(served):
+    with served.database():
+        user = make_user(unique("soker") + "@example.no")
+        org = make_organisation(user, orgnr=orgnr(), name=unique("Firma"))
+        call = make_call(year=2098)
+        email, org_id, call_id = user.email, org.id, call.id
+    browsers = [served.browser().login(email) for _ in range(6)]
+    path = f"/utlysninger/{call_id}/soknad"
+    tokens = [b.csrf_token(path) for b in browsers]
+
+    responses = at_once([(lambda b=b, t=t: b.post(path, data={
+        "csrf_token": t, "organisation": str(org_id)})) for b, t in zip(browsers, tokens,
+                                                                        strict=True)])
+
+    assert all(r.status_code == 302 for r in responses), [r.status_code for r in responses]
+    with served.database() as session:
+        drafts = session.scalar(select(func.count()).select_from(Application).where(
+            Application.organisation_id == org_id, Application.call_id == call_id))
+    assert drafts == served.app.config["MAX_DRAFTS_PER_ORGANISATION_AND_CALL"]

@@ -57,6 +57,9 @@ class NotReady(ApplicationError):
 def start_application(call: Call, organisation: Organisation, user: User) -> Application:
     if not call.is_open:
         raise ApplicationError(_("Utlysningen er ikke åpen for søknader."))
+    # Two drafts started at the same moment must not both slip under a limit.
+    db.session.refresh(organisation, with_for_update=True)
+    db.session.refresh(user, with_for_update=True)
     config = current_app.config
     limit = config["MAX_DRAFTS_PER_ORGANISATION_AND_CALL"]
     if _drafts(Application.organisation_id == organisation.id,
@@ -246,11 +249,11 @@ def submit(application: Application, user: User) -> Submission:
     record("application.submitted", application, actor=user,
            case_number=application.case_number, submission=submission.number,
            answers_request=answering.id if answering else None)
-    _send_receipt(application, submission, user)
+    _send_receipt(application, submission)
     return submission
 
 
-def _send_receipt(application: Application, submission: Submission, user: User) -> None:
+def _send_receipt(application: Application, submission: Submission) -> None:
     # A link, not the PDF: it holds business secrets and the bank account (GDPR art. 32).
     for address in _member_addresses(application):
         queue_mail(address, _("Kvittering: %(case)s %(title)s", case=application.case_number,
