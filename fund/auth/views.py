@@ -247,6 +247,23 @@ def _back_to(organisation: Organisation, anchor: str | None = None):
                             _anchor=anchor))
 
 
+def _change(action, success: str, form=None, category: str = "warning") -> bool:
+    """Carry out a posted change: when the form is not valid, or the rules refuse the
+    change (AccountError), say so and save nothing; else commit and say ``success``."""
+    if form is not None and not form.validate_on_submit():
+        flash_errors(form)
+        return False
+    try:
+        action()
+    except AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), category)
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
 def _fill_from_register(form: OrganisationForm) -> None:
     """Fill the form from Enhetsregisteret; the form works the same when it cannot."""
     if not form.orgnr.validate(form):
@@ -385,17 +402,9 @@ def verify_organisation_view(organisation_id):
     require(can_verify_organisation(current_user))
     organisation = _organisation_or_404(organisation_id)
     form = VerifyForm(prefix="verify")
-    if form.validate_on_submit():
-        try:
-            verify_organisation(organisation, current_user._get_current_object(),
-                                form.note.data)
-        except AccountError as exc:
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            flash(_("Organisasjonen er verifisert."), "success")
-    else:
-        flash_errors(form)
+    _change(lambda: verify_organisation(organisation, current_user._get_current_object(),
+                                        form.note.data),
+            _("Organisasjonen er verifisert."), form)
     return _back_to(organisation, "verifisering")
 
 
@@ -405,17 +414,9 @@ def unverify_organisation_view(organisation_id):
     require(can_verify_organisation(current_user))
     organisation = _organisation_or_404(organisation_id)
     form = UnverifyForm(prefix="unverify")
-    if form.validate_on_submit():
-        try:
-            unverify_organisation(organisation, current_user._get_current_object(),
-                                  form.note.data)
-        except AccountError as exc:
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            flash(_("Verifiseringen er fjernet."), "success")
-    else:
-        flash_errors(form)
+    _change(lambda: unverify_organisation(organisation, current_user._get_current_object(),
+                                          form.note.data),
+            _("Verifiseringen er fjernet."), form)
     return _back_to(organisation, "verifisering")
 
 
@@ -491,16 +492,11 @@ def decide_claim_view(organisation_id, claim_id):
     if not form.validate_on_submit():
         flash_errors(form)
     elif form.grant.data or form.reject.data:
-        try:
-            decide_claim(claim, bool(form.grant.data), current_user._get_current_object(),
-                         form.note.data)
-        except AccountError as exc:
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            flash(_("Kravet er innvilget. Den som gjorde krav, er nå eneste medlem, og "
-                    "organisasjonen er verifisert.") if form.grant.data
-                  else _("Kravet er avslått."), "success")
+        _change(lambda: decide_claim(claim, bool(form.grant.data),
+                                     current_user._get_current_object(), form.note.data),
+                _("Kravet er innvilget. Den som gjorde krav, er nå eneste medlem, og "
+                  "organisasjonen er verifisert.") if form.grant.data
+                else _("Kravet er avslått."))
     return _back_to(organisation, "krav")
 
 
@@ -513,15 +509,11 @@ def decide_bank_account_view(organisation_id):
     if not form.validate_on_submit():
         flash_errors(form)
     elif form.approve.data or form.reject.data:
-        try:
-            decide_bank_account(organisation, bool(form.approve.data),
-                                current_user._get_current_object(), form.note.data or "")
-        except AccountError as exc:
-            flash(str(exc), "warning")
-        else:
-            db.session.commit()
-            flash(_("Det nye kontonummeret er godkjent.") if form.approve.data
-                  else _("Det nye kontonummeret er avvist."), "success")
+        _change(lambda: decide_bank_account(organisation, bool(form.approve.data),
+                                            current_user._get_current_object(),
+                                            form.note.data or ""),
+                _("Det nye kontonummeret er godkjent.") if form.approve.data
+                else _("Det nye kontonummeret er avvist."))
     return _back_to(organisation, "kontonummer")
 
 
@@ -659,13 +651,9 @@ def remove_member_view(organisation_id, user_id):
 def make_responsible_view(organisation_id, user_id):
     organisation = _organisation_or_404(organisation_id, check=is_member)
     member = _member_or_404(organisation, user_id)
-    try:
-        make_responsible(organisation, member, current_user._get_current_object())
-    except AccountError as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s er nå ansvarlig for organisasjonen.", name=member.name), "success")
+    _change(lambda: make_responsible(organisation, member, current_user._get_current_object()),
+            _("%(name)s er nå ansvarlig for organisasjonen.", name=member.name),
+            category="danger")
     return _back_to(organisation, "medlemmer")
 
 

@@ -10,7 +10,7 @@ import hashlib
 import random
 from datetime import timedelta
 
-from sqlalchemy import case, delete, literal, select, update
+from sqlalchemy import case, delete, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fund.core.models import ThrottleCounter
@@ -44,13 +44,6 @@ def hit(scope: str, subject: str, limit: int, window: timedelta) -> bool:
     if random.randrange(PURGE_ONE_IN) == 0:
         purge()
     return hits <= limit
-
-
-def hits(scope: str, subject: str) -> int:
-    """Hits in the current window."""
-    return db.session.execute(select(ThrottleCounter.hits).where(
-        ThrottleCounter.key == _key(scope, subject),
-        ThrottleCounter.expires_at > utcnow())).scalar() or 0
 
 
 def undo(scope: str, subject: str) -> None:
