@@ -25,9 +25,10 @@ from fund.applications.models import (  # noqa: E402
     CostCategory,
     CostLine,
 )
-from fund.auth.models import Membership, Organisation, Role, User  # noqa: E402
+from fund.auth.models import Membership, Organisation, User  # noqa: E402
 from fund.calls.models import Call, Fund  # noqa: E402
 from fund.calls.operations import create_call  # noqa: E402
+from fund.core.roles import Role
 from fund.extensions import db  # noqa: E402
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file  # noqa: E402
 

@@ -170,20 +170,24 @@ def _register_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from fund.applications import bp as applications_bp
-    from fund.audit import bp as audit_bp
-    from fund.auth import bp as auth_bp
-    from fund.calls import bp as calls_bp
+    from fund.applications.views import bp as applications_bp
+    from fund.audit.views import bp as audit_bp
+    from fund.auth.views import bp as auth_bp
+    from fund.calls.cli import call_cli
+    from fund.calls.views import bp as calls_bp
     from fund.core.cli import grant_app_role_command
     from fund.core.views import bp as core_bp
     from fund.demo import demo_command
     from fund.mail.cli import mail_cli
-    from fund.plan import bp as plan_bp
-    from fund.review import bp as review_bp
+    from fund.plan.cli import plan_cli
+    from fund.plan.views import bp as plan_bp
+    from fund.review import grants  # noqa: F401  (answers signals from the domains below)
+    from fund.review.views import bp as review_bp
 
     for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp, review_bp):
         app.register_blueprint(bp)
-    app.cli.add_command(mail_cli)
+    for group in (mail_cli, call_cli, plan_cli):
+        app.cli.add_command(group)
     app.cli.add_command(demo_command)
     app.cli.add_command(grant_app_role_command)
 
@@ -288,10 +292,9 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from fund.auth.models import ROLE_LABELS, Role
-    from fund.calls.forms import FUND_LABELS
-    from fund.calls.models import CallState
+    from fund.calls.labels import CALL_STATE_LABELS, FUND_LABELS
     from fund.core import formatting
+    from fund.core.roles import ROLE_LABELS, Role
 
     app.jinja_env.filters["datetime"] = formatting.format_datetime
     app.jinja_env.filters["date"] = formatting.format_date
@@ -306,15 +309,10 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = formatting.format_number
     app.jinja_env.filters["combine"] = lambda a, b: {**a, **b}
 
-    state_labels = {
-        CallState.PLANNED: _l("Planlagt"), CallState.OPEN: _l("Åpen"),
-        CallState.CLOSED: _l("Stengt for søknader"), CallState.DECIDED: _l("Ferdigbehandlet"),
-        CallState.ARCHIVED: _l("Arkivert"),
-    }
-
     @app.context_processor
     def helpers():
         from flask import current_app
         return {"ROLE_LABELS": ROLE_LABELS, "FUND_LABELS": FUND_LABELS, "Role": Role,
-                "CALL_STATE_LABELS": state_labels, "LANGUAGES": current_app.config["LANGUAGES"],
+                "CALL_STATE_LABELS": CALL_STATE_LABELS,
+                "LANGUAGES": current_app.config["LANGUAGES"],
                 "current_language": _select_locale() if request else "nb"}

@@ -10,10 +10,11 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from fund.audit.operations import record
-from fund.auth.models import Membership, Organisation, Role, User
+from fund.auth.models import Membership, Organisation, User
 from fund.auth.operations import verify_organisation
 from fund.calls.models import Call, Fund
 from fund.calls.operations import create_call
+from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file

@@ -16,7 +16,8 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from fund import create_app
 from fund.applications.models import Attachment
 from fund.applications.operations import submit
-from fund.auth.models import Claim, Invitation, Role
+from fund.auth.models import Claim, Invitation
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
 from tests.helpers import SmtpServer, make_application, make_call, make_organisation, make_user

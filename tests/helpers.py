@@ -9,9 +9,10 @@ from email import policy
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from fund.auth.models import Membership, Organisation, Role, User
+from fund.auth.models import Membership, Organisation, User
 from fund.calls.models import Fund
 from fund.calls.operations import create_call
+from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db as _db
 from fund.plan.models import PlanVersion

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from fund.applications.models import Application, ApplicationState, Submission
 from fund.audit.models import AuditEvent
-from fund.auth.models import Role, User
+from fund.auth.models import User
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from tests.helpers import make_application, make_call, make_organisation, make_user
 from tests.served import at_once

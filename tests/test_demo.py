@@ -3,8 +3,9 @@
 from sqlalchemy import func, select
 
 from fund.applications.models import Application, ApplicationState
-from fund.auth.models import Organisation, Role, User
+from fund.auth.models import Organisation, User
 from fund.calls.models import Call, CallState
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from tests.helpers import login, make_user
 

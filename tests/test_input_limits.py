@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from fund.applications.models import Application
 from fund.applications.operations import submit
-from fund.auth.models import Membership, Organisation, Role, User
+from fund.auth.models import Membership, Organisation, User
 from fund.calls.models import Call, Fund
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.review.models import Assessment
 from tests.helpers import (

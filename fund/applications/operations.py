@@ -25,6 +25,7 @@ from fund.audit.operations import record
 from fund.auth.models import Organisation, User
 from fund.calls.models import Call, Fund
 from fund.calls.operations import review_closed_now
+from fund.core.errors import DomainError
 from fund.core.sql import increment
 from fund.core.types import utcnow
 from fund.extensions import db
@@ -36,7 +37,7 @@ WITHDRAWABLE = (ApplicationState.SUBMITTED, ApplicationState.INFO_REQUESTED)
 #: Saves by the same person within this window share one audit event.
 SAVE_AUDIT_WINDOW = timedelta(minutes=10)
 
-class ApplicationError(ValueError):
+class ApplicationError(DomainError):
     """Refused by the rules; the message is for the user."""
 
 

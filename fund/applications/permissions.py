@@ -1,7 +1,7 @@
 """Who may see and do what with an application. Another party's application is a 404."""
 
 from fund.applications.models import Application, ApplicationState
-from fund.auth.models import Role
+from fund.core.roles import Role
 
 STAFF_VISIBLE = (ApplicationState.SUBMITTED, ApplicationState.INFO_REQUESTED,
                  ApplicationState.WITHDRAWN)

@@ -365,3 +365,8 @@ def remove_stored(folder: Path, stored_name: str) -> None:
 
 __all__ = ["ALLOWED", "Kind", "StoredFile", "UploadRefused", "clean_filename", "download_name",
            "format_size", "open_stored", "remove_stored", "sniff", "store"]
+
+
+def upload_folder() -> Path:
+    """Where the instance keeps uploaded files."""
+    return Path(current_app.instance_path) / "uploads"

@@ -1,6 +1,6 @@
-from pathlib import Path
 
 from flask import (
+    Blueprint,
     abort,
     current_app,
     flash,
@@ -19,7 +19,6 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from fund.applications import bp
 from fund.applications.forms import (
     ApplicationForm,
     ConfirmForm,
@@ -65,17 +64,21 @@ from fund.applications.uploads import (
     open_stored,
     remove_stored,
     store,
+    upload_folder,
 )
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.auth.models import Membership, Organisation
 from fund.calls.models import Call
+from fund.calls.queries import open_calls as calls_open_at
 from fund.core.formatting import format_datetime
 from fund.core.forms import clean_text
 from fund.core.http import int_arg, require, writes
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, PlanVersion, Strategy
+
+bp = Blueprint("applications", __name__)
 
 SCALAR_FIELDS = (
     "contact_name", "contact_email", "contact_phone", "project_leader", "title", "summary",
@@ -88,10 +91,6 @@ NON_TEXT_FIELDS = {"starts_on", "ends_on", "not_started", "knowledge_jobs", "oth
                    "climate_category", "co2e_cut_tonnes", "amount_applied", "in_group"}
 #: Blank rows offered for new budget and aid lines (more with "add rows").
 BLANK_ROWS = 2
-
-
-def upload_folder() -> Path:
-    return Path(current_app.instance_path) / "uploads"
 
 
 def _load(application_id: int) -> Application:
@@ -132,10 +131,7 @@ def dashboard():
     for application in applications:
         by_org[application.organisation_id].append(application)
     now = utcnow()
-    open_calls = db.session.execute(
-        select(Call).where(Call.opens_at <= now, Call.closes_at > now,
-                           Call.review_closed_at.is_(None), Call.archived_at.is_(None))
-        .order_by(Call.closes_at)).scalars().all()
+    open_calls = calls_open_at(now)
     return render_template("applications/dashboard.html", organisations=organisations,
                            by_org=by_org, open_calls=open_calls, now=now,
                            STATE_LABELS=STATE_LABELS, start_form=StartForm())

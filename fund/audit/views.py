@@ -1,12 +1,13 @@
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from fund.audit import bp
 from fund.audit.models import AuditEvent
-from fund.auth.permissions import can_administer
 from fund.core.http import int_arg, require
+from fund.core.roles import is_admin
 from fund.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/logg")
 
 PAGE_SIZE = 50
 
@@ -14,7 +15,7 @@ PAGE_SIZE = 50
 @bp.route("/")
 @login_required
 def log():
-    require(can_administer(current_user))
+    require(is_admin(current_user))
     page = int_arg("side", 1)
     events = db.session.execute(
         select(AuditEvent).order_by(AuditEvent.id.desc())

@@ -24,8 +24,8 @@ from wtforms.validators import (
 )
 from zxcvbn import zxcvbn
 
-from fund.auth.models import ROLE_LABELS
 from fund.core.forms import Form
+from fund.core.roles import ROLE_LABELS
 from fund.core.validators import valid_kontonr, valid_orgnr
 
 #: zxcvbn's score (0–4) a new password must reach: "safely unguessable" against an

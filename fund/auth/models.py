@@ -3,21 +3,14 @@ import hashlib
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from fund.core.roles import Role
 from fund.core.types import UTCDateTime, enum_column, utcnow
 from fund.extensions import db
-
-
-class Role(enum.StrEnum):
-    APPLICANT = "applicant"  #: søker
-    CASEWORKER = "caseworker"  #: saksbehandler
-    MANAGER = "manager"  #: fondsforvalter
-    ADMIN = "admin"
 
 
 class User(UserMixin, db.Model):
@@ -243,10 +236,3 @@ class Claim(db.Model):
     def __repr__(self) -> str:
         return f"<Claim {self.id} on {self.organisation_id} {self.state}>"
 
-
-ROLE_LABELS = {
-    Role.APPLICANT: _l("Søker"),
-    Role.CASEWORKER: _l("Saksbehandler"),
-    Role.MANAGER: _l("Fondsforvalter"),
-    Role.ADMIN: _l("Administrator"),
-}

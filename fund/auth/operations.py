@@ -20,20 +20,21 @@ from fund.auth.models import (
     Invitation,
     Membership,
     Organisation,
-    Role,
     User,
     UserSession,
     Verification,
     format_bank_account,
 )
 from fund.core import throttle
+from fund.core.errors import DomainError
+from fund.core.roles import Role
 from fund.core.signals import answered_yes, organisation_has_grant
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.mail.operations import external_url, queue_mail
 
 
-class AccountError(ValueError):
+class AccountError(DomainError):
     """Refused by the rules; the message is for the user."""
 
 

@@ -1,4 +1,5 @@
-from fund.auth.models import Invitation, Organisation, Role
+from fund.auth.models import Invitation, Organisation
+from fund.core.roles import Role
 
 
 def is_member(user, organisation: Organisation) -> bool:

@@ -1,6 +1,16 @@
 from datetime import UTC, datetime
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -9,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from stdnum.no import kontonr
 
 from fund.audit.operations import record
-from fund.auth import bp, brreg
+from fund.auth import brreg
 from fund.auth import operations as accounts
 from fund.auth.forms import (
     BankAccountDecisionForm,
@@ -26,7 +36,7 @@ from fund.auth.forms import (
     UserAdminForm,
     VerifyForm,
 )
-from fund.auth.models import Claim, ClaimState, Invitation, Membership, Organisation, Role, User
+from fund.auth.models import Claim, ClaimState, Invitation, Membership, Organisation, User
 from fund.auth.operations import (
     AccountError,
     AlreadyRegistered,
@@ -70,7 +80,10 @@ from fund.auth.permissions import (
     is_responsible,
 )
 from fund.core.http import flash_errors, int_arg, is_safe_next, require, writes
+from fund.core.roles import Role
 from fund.extensions import db
+
+bp = Blueprint("auth", __name__)
 
 
 @bp.route("/registrer", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
-from fund.calls import bp
 from fund.calls.models import Call, Fund
 from fund.calls.operations import CallError, create_call, create_joint_call, extend_deadline
 from fund.core.formatting import format_datetime, format_nok, parse_local
@@ -9,7 +9,7 @@ from fund.extensions import db
 from fund.plan.loader import find_plan
 from fund.plan.models import PlanVersion
 
-bp.cli.help = "Utlysninger: opprett, list og forleng fristen."
+call_cli = AppGroup("call", help="Utlysninger: opprett, list og forleng fristen.")
 
 
 class LocalTime(click.ParamType):
@@ -29,7 +29,7 @@ def _plan(period: str | None) -> PlanVersion:
     return plan
 
 
-@bp.cli.command("create")
+@call_cli.command("create")
 @click.option("--fund", "fund_name", type=click.Choice(["naeringsfond", "klimafond", "joint"]),
               required=True, help="joint: felles utlysning (to utlysninger, felles datoer).")
 @click.option("--year", type=int, required=True)
@@ -61,7 +61,7 @@ def create_command(fund_name, year, title, opens, closes, budget, klima_budget, 
         click.echo(f"Opprettet utlysning {call.id}: {call.title}")
 
 
-@bp.cli.command("list")
+@call_cli.command("list")
 def list_command():
     """List every call with its state and deadline."""
     calls = db.session.execute(select(Call).order_by(Call.year, Call.opens_at, Call.id)).scalars()
@@ -71,7 +71,7 @@ def list_command():
                    f"{call.title}")
 
 
-@bp.cli.command("extend")
+@call_cli.command("extend")
 @click.argument("call_id", type=int)
 @click.option("--closes", type=LocalTime(), required=True, help="Ny frist, norsk tid.")
 def extend_command(call_id, closes):

@@ -23,10 +23,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from fund.calls.labels import FUND_LABELS
 from fund.calls.models import Fund, ScoreAggregate
 from fund.core.forms import Form
 
-FUND_LABELS = {Fund.NAERINGSFOND: _l("Næringsfond"), Fund.KLIMAFOND: _l("Klimafond")}
 JOINT = "joint"
 
 

@@ -9,12 +9,13 @@ from sqlalchemy import select
 from fund.audit.operations import record
 from fund.calls.models import Call, CallState, Criterion, Fund
 from fund.calls.rubric import DEFAULT_CRITERIA
+from fund.core.errors import DomainError
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Goal, PlanVersion
 
 
-class CallError(ValueError):
+class CallError(DomainError):
     """A call change that the rules refuse; the message is for the user."""
 
 

@@ -1,4 +1,4 @@
-from fund.auth.models import Role
+from fund.core.roles import Role
 
 
 def can_manage_calls(user) -> bool:

@@ -1,11 +1,10 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from fund.calls import bp
 from fund.calls.forms import (
     JOINT,
     CallForm,
@@ -14,7 +13,7 @@ from fund.calls.forms import (
     ExtendForm,
     ReviewSettingsForm,
 )
-from fund.calls.models import Call, CallState, Criterion, Fund, ScoreAggregate
+from fund.calls.models import Call, CallState, Fund, ScoreAggregate
 from fund.calls.operations import (
     CallError,
     archive_call,
@@ -26,30 +25,27 @@ from fund.calls.operations import (
     update_review_settings,
 )
 from fund.calls.permissions import can_manage_calls
+from fund.calls.queries import call_for_page, current_calls
 from fund.core.formatting import from_local, to_local_naive
 from fund.core.http import flash_errors, require
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import PlanVersion
 
+bp = Blueprint("calls", __name__)
+
 
 @bp.route("/")
 def index():
     now = utcnow()
-    calls = db.session.execute(
-        select(Call).where(Call.closes_at > now, Call.review_closed_at.is_(None),
-                           Call.archived_at.is_(None))
-        .order_by(Call.closes_at, Call.fund)).scalars().all()
+    calls = current_calls(now)
     open_calls = [c for c in calls if c.opens_at <= now]
     upcoming = sorted((c for c in calls if c.opens_at > now), key=lambda c: c.opens_at)
     return render_template("calls/index.html", open_calls=open_calls, upcoming=upcoming)
 
 
 def _call_or_404(call_id: int) -> Call:
-    call = db.session.execute(
-        select(Call).where(Call.id == call_id)
-        .options(selectinload(Call.criteria).selectinload(Criterion.goals),
-                 selectinload(Call.plan))).scalar_one_or_none()
+    call = call_for_page(call_id)
     if call is None:
         abort(404)
     return call

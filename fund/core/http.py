@@ -3,6 +3,9 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, g, request
 
+from fund.core.errors import DomainError
+from fund.extensions import db
+
 #: The largest whole number the database columns hold (PostgreSQL integer).
 MAX_INT = 2**31 - 1
 
@@ -47,3 +50,34 @@ def writes(view):
         g.writes = True
         return view(*args, **kwargs)
     return wrapper
+
+
+class Outcome:
+    """What ``commit`` gives back: true when the change was committed; ``value`` is what
+    the operation returned."""
+
+    def __init__(self, ok: bool, value=None):
+        self.ok, self.value = ok, value
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def commit(operation, *args, into=None, success=None, category="success", **kwargs) -> Outcome:
+    """Run one state change and commit it, the request's single commit. When the operation
+    refuses (a ``DomainError``), nothing is kept: the transaction is rolled back and the
+    message goes to ``into`` (a form, shown above it) or is flashed. ``success`` is flashed
+    after the commit; it may be a function of the operation's result."""
+    try:
+        value = operation(*args, **kwargs)
+    except DomainError as exc:
+        db.session.rollback()
+        if into is not None:
+            into.form_errors.append(str(exc))
+        else:
+            flash(str(exc), "danger")
+        return Outcome(False)
+    db.session.commit()
+    if success is not None:
+        flash(success(value) if callable(success) else success, category)
+    return Outcome(True, value)

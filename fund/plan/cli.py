@@ -3,11 +3,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from fund.audit.operations import record
 from fund.extensions import db
-from fund.plan import bp
 from fund.plan.loader import (
     DATA_DIR,
     PlanFileError,
@@ -18,10 +18,10 @@ from fund.plan.loader import (
 )
 from fund.plan.models import PlanVersion
 
-bp.cli.short_help = "Handlingsplanen: last inn og eksporter."
+plan_cli = AppGroup("plan", short_help="Handlingsplanen: last inn og eksporter.")
 
 
-@bp.cli.command("load")
+@plan_cli.command("load")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def load_command(path):
     """Load a plan file (YAML). Loading the same file twice changes nothing."""
@@ -40,7 +40,7 @@ def load_command(path):
                f"{measures} tiltak).")
 
 
-@bp.cli.command("export")
+@plan_cli.command("export")
 @click.option("--period", help="Planperioden, f.eks. 2022-2024. Standard: den nyeste.")
 def export_command(period):
     """Print the loaded plan as JSON."""
@@ -50,7 +50,7 @@ def export_command(period):
     click.echo(json.dumps(export_plan(plan), ensure_ascii=False, indent=2))
 
 
-@bp.cli.command("list")
+@plan_cli.command("list")
 def list_command():
     """List the loaded plan versions."""
     for plan in db.session.execute(select(PlanVersion).order_by(PlanVersion.period)).scalars():

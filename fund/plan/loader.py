@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from fund.core.errors import DomainError
 from fund.extensions import db
 from fund.plan.models import Area, Goal, GoalKind, Measure, PlanVersion, Strategy
 
 DATA_DIR = Path(__file__).parent / "data"
 
 
-class PlanFileError(ValueError):
+class PlanFileError(DomainError):
     """The plan file does not have the expected shape; the message says where and what."""
 
 

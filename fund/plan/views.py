@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -7,11 +7,12 @@ from fund.audit.operations import record
 from fund.core.forms import clean_text
 from fund.core.http import require
 from fund.extensions import db
-from fund.plan import bp
 from fund.plan.forms import MAX_PLAN_FILE, PlanUploadForm
 from fund.plan.loader import PlanFileError, find_plan, load_plan, parse_plan
 from fund.plan.models import Area, GoalKind, Measure, PlanVersion, Strategy
 from fund.plan.permissions import can_manage_plans
+
+bp = Blueprint("plan", __name__, url_prefix="/plan")
 
 
 @bp.route("/")

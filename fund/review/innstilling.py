@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from stdnum.no import orgnr as orgnr_format
 from weasyprint import HTML
 
-from fund.calls.forms import FUND_LABELS
+from fund.calls.labels import FUND_LABELS
 from fund.core import formatting
 from fund.core.types import utcnow
 from fund.review.forms import RECOMMENDATION_LABELS

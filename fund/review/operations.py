@@ -9,10 +9,12 @@ from sqlalchemy import delete, select
 
 from fund.applications.models import Application, ApplicationState
 from fund.audit.operations import record
-from fund.auth.models import Organisation, Role, User
+from fund.auth.models import Organisation, User
 from fund.calls.models import Call
 from fund.calls.operations import CallError, review_closed_now
 from fund.calls.operations import close_review as close_call_review
+from fund.core.errors import DomainError
+from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.review import scoring
@@ -33,7 +35,7 @@ from fund.review.queries import inhabil_application_ids, own_assessments
 from fund.review.ranking import RankingResult, ranking
 
 
-class ReviewError(ValueError):
+class ReviewError(DomainError):
     """Refused by the rules; the message is for the user."""
 
 

@@ -4,7 +4,7 @@ inhabil in any application of a call cannot move its line, close it or export it
 
 from fund.applications.models import Application
 from fund.applications.permissions import STAFF_VISIBLE, is_applicant_for
-from fund.auth.models import Role
+from fund.core.roles import Role
 from fund.review.models import Assessment, AssessmentState, ConflictDeclaration
 
 CASE_HANDLERS = (Role.CASEWORKER, Role.MANAGER)

@@ -1,7 +1,17 @@
 from decimal import Decimal
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -16,20 +26,20 @@ from fund.applications.models import Application, ApplicationMeasure, Applicatio
 from fund.applications.operations import ApplicationError, request_info
 from fund.applications.permissions import STAFF_VISIBLE
 from fund.applications.rules import Settings, eligibility
-from fund.applications.uploads import download_name, open_stored
+from fund.applications.uploads import download_name, open_stored, upload_folder
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
-from fund.auth.models import Organisation, Role, User
-from fund.calls.forms import FUND_LABELS
+from fund.auth.models import Organisation, User
+from fund.calls.labels import FUND_LABELS
 from fund.calls.models import Call, CallState, Criterion, Fund
 from fund.calls.rubric import SCORE_STEPS
 from fund.core.formatting import format_datetime, to_local
 from fund.core.forms import clean_text
 from fund.core.http import MAX_INT, flash_errors, int_arg, is_safe_next, require, writes
+from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, Measure, PlanVersion, Strategy
-from fund.review import bp
 from fund.review.forms import (
     GROUND_LABELS,
     RECOMMENDATION_LABELS,
@@ -77,6 +87,8 @@ from fund.review.permissions import (
 from fund.review.queries import inhabil_application_ids, ranking_for
 from fund.review.ranking import RankingResult
 from fund.review.scoring import Aggregate, Recommendation, aggregate, disagreement
+
+bp = Blueprint("review", __name__, url_prefix="/saksbehandling")
 
 PAGE_SIZE = 50
 
@@ -341,7 +353,6 @@ def attachment(application, attachment_id):
     item = next((a for a in application.attachments if a.id == attachment_id), None)
     if item is None:
         abort(404)
-    from fund.applications.views import upload_folder
     try:
         path = open_stored(upload_folder(), item.stored_name)
     except FileNotFoundError:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from fund.applications.models import ApplicationState, Attachment
-from fund.auth.models import Role
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from tests.helpers import (
     browser_form,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from fund.applications.models import Application, ApplicationState, Submission
 from fund.audit.models import AuditEvent
-from fund.auth.models import Role
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.mail.models import OutboxMessage
 from fund.plan.models import Measure

@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import select
 
 from fund.applications.models import Application, ApplicationState, Attachment, InfoRequest
-from fund.auth.models import Role
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from tests.applications.test_attachments import PDF
 from tests.helpers import (

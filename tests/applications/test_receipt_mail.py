@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from fund.applications.models import Application
-from fund.auth.models import Membership, Role
+from fund.auth.models import Membership
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.mail.models import OutboxAttachment, OutboxMessage
 from tests.applications.test_journey import submit

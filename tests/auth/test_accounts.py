@@ -10,7 +10,8 @@ import time_machine
 from sqlalchemy import func, select
 
 from fund.audit.models import AuditEvent
-from fund.auth.models import Role, User
+from fund.auth.models import User
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.mail.models import OutboxMessage
 from tests.helpers import PASSWORD, login, make_user, post_form

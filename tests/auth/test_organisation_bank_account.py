@@ -4,7 +4,7 @@ money keeps going to the old account until then."""
 
 import pytest
 
-from fund.auth.models import Role
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.review.models import FrozenRanking, FrozenRankingRow
 from tests.auth.test_organisation_members import mails_to

@@ -5,7 +5,8 @@ the organisation page, and everyone concerned hears the outcome."""
 import pytest
 from sqlalchemy import select
 
-from fund.auth.models import Claim, ClaimState, Invitation, Role
+from fund.auth.models import Claim, ClaimState, Invitation
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from tests.auth.test_organisation_members import mails_to
 from tests.auth.test_organisations import audit, member_emails, organisations

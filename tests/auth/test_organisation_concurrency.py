@@ -4,7 +4,8 @@ SQLite and PostgreSQL: no server error, and nothing done twice."""
 from sqlalchemy import func, select
 
 from fund.audit.models import AuditEvent
-from fund.auth.models import Claim, ClaimState, Invitation, Membership, Role
+from fund.auth.models import Claim, ClaimState, Invitation, Membership
+from fund.core.roles import Role
 from tests.helpers import make_organisation, make_user
 from tests.served import at_once
 from tests.test_concurrency import orgnr, unique

@@ -9,7 +9,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from fund.auth.models import Invitation, Membership, Role
+from fund.auth.models import Invitation, Membership
+from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db as _db
 from fund.mail.models import OutboxMessage

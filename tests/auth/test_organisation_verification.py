@@ -4,7 +4,7 @@ can take the verification back; caseworkers see which applicants are not verifie
 import pytest
 
 from fund.applications.models import Application
-from fund.auth.models import Role
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from tests.auth.test_organisations import audit, organisations
 from tests.helpers import declare, html_of, login, make_organisation, make_user, post_form

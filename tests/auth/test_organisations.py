@@ -14,7 +14,8 @@ import time_machine
 from sqlalchemy import func, select
 
 from fund.audit.models import AuditEvent
-from fund.auth.models import Membership, Organisation, Role
+from fund.auth.models import Membership, Organisation
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from tests.helpers import login, make_organisation, make_user, post_form
 

@@ -9,9 +9,9 @@ import time_machine
 from sqlalchemy import select
 
 from fund.audit.models import AuditEvent
-from fund.auth.models import Role
 from fund.calls.models import Call, CallState, Fund
 from fund.calls.operations import CallError, close_review, extend_deadline, update_criteria
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from tests.helpers import login, make_call, make_user, post_form
 

@@ -70,7 +70,7 @@ def test_a_busy_database_gives_a_page_that_says_so_and_nothing_is_half_done(own_
 def test_a_value_the_database_refuses_gives_a_page_not_a_crash(client, db):
     """A NUL byte in a filter reaches PostgreSQL, which refuses it: the page says so, in
     the site's layout, for the logged-in user (the session was rolled back first)."""
-    from fund.auth.models import Role
+    from fund.core.roles import Role
     login(client, make_user("cw@example.no", Role.CASEWORKER, name="Cecilie Saksbehandler"))
     response = client.get("/saksbehandling/soknader?strategi=1A%00&tiltak=%00")
     assert response.status_code in (200, 400)  # SQLite takes NUL; PostgreSQL refuses it

@@ -7,7 +7,7 @@ import yaml
 from sqlalchemy import select
 
 from fund.audit.models import AuditEvent
-from fund.auth.models import Role
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.plan.loader import DATA_DIR
 from fund.plan.models import Measure, PlanVersion

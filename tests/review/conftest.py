@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 from fund.applications.models import Application, ApplicationState
-from fund.auth.models import Role, User
+from fund.auth.models import User
 from fund.calls.models import Call
+from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db as _db
 from fund.review.models import Assessment, AssessmentState, CriterionScoreRow

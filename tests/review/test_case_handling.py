@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from fund.applications.operations import submit
 from fund.audit.models import AuditEvent
-from fund.auth.models import Membership, Role
+from fund.auth.models import Membership
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.plan.models import Measure
 from fund.review.models import (

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from fund.applications.models import ApplicationState
 from fund.audit.models import AuditEvent
-from fund.auth.models import Role
+from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.review.models import Assessment, AssessmentState, Assignment
 from fund.review.scoring import Recommendation
