@@ -1,5 +1,9 @@
 """Questions and events that cross domains upward. A lower domain asks or announces;
-a higher one, which the lower may not import, answers or reacts."""
+a higher one, which the lower may not import, answers or reacts.
+
+Receivers run inside the sender's transaction: what they write is committed, or rolled
+back, with the change that announced it.
+"""
 
 from blinker import Namespace
 
@@ -8,6 +12,20 @@ _signals = Namespace()
 #: Does this organisation (the sender) hold a grant? Receivers return True if so. Asked by
 #: auth before a change of bank account; answered by the domains that know of grants.
 organisation_has_grant = _signals.signal("organisation-has-grant")
+
+#: An application (the sender) was submitted, or resubmitted with an answer to an
+#: information request; ``actor`` is the person who sent it.
+application_submitted = _signals.signal("application-submitted")
+
+#: A caseworker completed an assessment (the sender); ``actor`` is the caseworker.
+assessment_completed = _signals.signal("assessment-completed")
+
+#: A message in the outbox (the sender) was handed to the mail server.
+mail_sent = _signals.signal("mail-sent")
+
+#: Pages call ``hook(name, **context)`` in a template; a higher domain contributes HTML by
+#: connecting a receiver for that name (the sender), see ``fund.core.hooks``.
+template_hook = _signals.signal("template-hook")
 
 
 def answered_yes(signal, sender, **kwargs) -> bool:
