@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.core.types import UTCDateTime, enum_column, utcnow
 from fund.extensions import db
-from fund.plan.models import Goal, PlanVersion
+from fund.plan.models import Goal, Measure, PlanVersion
 
 
 class Fund(enum.StrEnum):
@@ -148,3 +148,22 @@ class Criterion(db.Model):
 
     def __repr__(self) -> str:
         return f"<Criterion {self.id} {self.title!r} w={self.weight}>"
+
+
+class CallMeasure(db.Model):
+    """A call's own choice to open or close a plan measure to applicants, overriding the
+    plan's ``Measure.open_to_applicants`` for this call only."""
+
+    __tablename__ = "call_measures"
+
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("plan_measures.id"), primary_key=True,
+                                            index=True)
+    #: Whether applicants to this call may choose the measure.
+    open: Mapped[bool]
+
+    measure: Mapped[Measure] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CallMeasure call={self.call_id} measure={self.measure_id} open={self.open}>"

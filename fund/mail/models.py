@@ -9,6 +9,7 @@ from fund.extensions import db
 
 
 class MailState(enum.StrEnum):
+    DRAFT = "draft"  #: stored but not sent until released (``fund.mail.operations.release``)
     PENDING = "pending"  #: waiting for (another) delivery attempt
     SENT = "sent"
     FAILED = "failed"  #: gave up after MAIL_MAX_ATTEMPTS; kept, and can be requeued

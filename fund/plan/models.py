@@ -1,7 +1,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.core.types import UTCDateTime, enum_column, utcnow
@@ -107,10 +107,17 @@ class Strategy(db.Model):
 
 
 class Measure(db.Model):
-    """A tiltak (measure) of a strategy, coded ``1A-1``. What applications are tagged with."""
+    """A tiltak (measure) of a strategy, coded ``1A-1``. What applications are tagged with.
+
+    Most measures are the municipality's own tasks, which no applicant's project can
+    advance; the plan file marks those an applicant may choose (a call can override it).
+    """
 
     __tablename__ = "plan_measures"
-    __table_args__ = (UniqueConstraint("strategy_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("strategy_id", "code"),
+        CheckConstraint("NOT (is_fund AND open_to_applicants)", name="fund_not_open"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     strategy_id: Mapped[int] = mapped_column(
@@ -118,6 +125,10 @@ class Measure(db.Model):
     code: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     position: Mapped[int]
+    #: An applicant's project can advance it, so applicants may choose it (plan default).
+    open_to_applicants: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: The yearly call of the fund itself (1B-3, 2B-3): never an applicant's choice.
+    is_fund: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     strategy: Mapped[Strategy] = relationship(back_populates="measures")
 
