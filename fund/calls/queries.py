@@ -2,12 +2,13 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
-from fund.calls.models import Call, Criterion
+from fund.calls.models import Call, CallMeasure, Criterion
+from fund.core.signals import plan_version_in_use
 from fund.extensions import db
-from fund.plan.models import Area, Measure, Strategy
+from fund.plan.models import Area, Measure, PlanVersion, Strategy
 
 
 def current_calls(now: datetime) -> list[Call]:
@@ -32,9 +33,49 @@ def call_for_page(call_id: int) -> Call | None:
                  selectinload(Call.plan))).scalar_one_or_none()
 
 
+def _measures_of(call: Call):
+    """The measures of the call's plan, in plan order, with whether each is open to the
+    call's applicants: the call's own choice, else the plan's. The fund's own measures
+    (the yearly call) never are."""
+    is_open = and_(~Measure.is_fund,
+                   func.coalesce(CallMeasure.open, Measure.open_to_applicants))
+    return (select(Measure, is_open.label("open")).join(Measure.strategy).join(Strategy.area)
+            .outerjoin(CallMeasure, and_(CallMeasure.measure_id == Measure.id,
+                                         CallMeasure.call_id == call.id))
+            .where(Area.plan_id == call.plan_id)
+            .order_by(Area.position, Strategy.position, Measure.position))
+
+
 def measures_open_to_applicants(call: Call) -> list[Measure]:
-    """The measures an applicant to ``call`` may choose from."""
+    """The measures an applicant to ``call`` may choose from (none need be chosen: the
+    plan's measures are not exhaustive)."""
+    query = _measures_of(call)
     return list(db.session.execute(
-        select(Measure).join(Measure.strategy).join(Strategy.area)
-        .where(Area.plan_id == call.plan_id)
-        .order_by(Area.position, Strategy.position, Measure.position)).scalars())
+        query.with_only_columns(Measure).where(query.selected_columns.open)).scalars())
+
+
+def measures_for_call(call: Call) -> list[tuple[Measure, bool]]:
+    """Every measure of the call's plan, with whether it is open to the call's applicants
+    (for the manager's form), strategies loaded."""
+    return [(measure, bool(is_open)) for measure, is_open in db.session.execute(
+        _measures_of(call).options(selectinload(Measure.strategy)))]
+
+
+def manage_list() -> list[Call]:
+    """Every call, newest year first, for the manager's overview."""
+    return list(db.session.execute(
+        select(Call).options(selectinload(Call.plan))
+        .order_by(Call.year.desc(), Call.opens_at.desc(), Call.fund)).scalars())
+
+
+def plan_versions() -> list[PlanVersion]:
+    """The plans a call can be opened under, newest first."""
+    return list(db.session.execute(
+        select(PlanVersion).order_by(PlanVersion.starts_on.desc(), PlanVersion.id.desc())
+    ).scalars())
+
+
+@plan_version_in_use.connect
+def _plan_version_in_use(plan: PlanVersion, **_kwargs) -> bool:
+    """A plan version that a call was opened under may not change (answers the plan)."""
+    return bool(db.session.scalar(select(exists().where(Call.plan_id == plan.id))))

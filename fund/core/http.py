@@ -66,14 +66,16 @@ class Outcome:
 def commit(operation, *args, into=None, success=None, category="success", **kwargs) -> Outcome:
     """Run one state change and commit it, the request's single commit. When the operation
     refuses (a ``DomainError``), nothing is kept: the transaction is rolled back and the
-    message goes to ``into`` (a form, shown above it) or is flashed. ``success`` is flashed
+    message goes to ``into`` (a form, shown above it; or a field, shown on it) or is
+    flashed. ``success`` is flashed
     after the commit; it may be a function of the operation's result."""
     try:
         value = operation(*args, **kwargs)
     except DomainError as exc:
         db.session.rollback()
         if into is not None:
-            into.form_errors.append(str(exc))
+            errors = into.form_errors if hasattr(into, "form_errors") else into.errors
+            errors.append(str(exc))
         else:
             flash(str(exc), "danger")
         return Outcome(False)

@@ -13,6 +13,10 @@ _signals = Namespace()
 #: auth before a change of bank account; answered by the domains that know of grants.
 organisation_has_grant = _signals.signal("organisation-has-grant")
 
+#: Is this plan version (the sender) in use? Receivers return True if a call was opened
+#: under it. Asked by the plan loader, which then refuses to change the version.
+plan_version_in_use = _signals.signal("plan-version-in-use")
+
 #: An application (the sender) was submitted, or resubmitted with an answer to an
 #: information request; ``actor`` is the person who sent it.
 application_submitted = _signals.signal("application-submitted")

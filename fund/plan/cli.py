@@ -6,17 +6,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from fund.audit.operations import record
 from fund.extensions import db
-from fund.plan.loader import (
-    DATA_DIR,
-    PlanFileError,
-    export_plan,
-    find_plan,
-    load_plan,
-    read_plan_file,
-)
+from fund.plan.loader import DATA_DIR, PlanFileError, PlanInUse, export_plan, find_plan
 from fund.plan.models import PlanVersion
+from fund.plan.operations import load_path
 
 plan_cli = AppGroup("plan", short_help="Handlingsplanen: last inn og eksporter.")
 
@@ -27,12 +20,13 @@ def load_command(path):
     """Load a plan file (YAML). Loading the same file twice changes nothing."""
     path = path or DATA_DIR / current_app.config["PLAN_DEFAULT_FILE"]
     try:
-        plan, changed = load_plan(read_plan_file(path))
+        plan, changed = load_path(path)
+    except PlanInUse as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
     except (OSError, UnicodeDecodeError, PlanFileError) as exc:
         db.session.rollback()
         raise click.ClickException(f"Kunne ikke lese {path}: {exc}") from exc
-    if changed:
-        record("plan.loaded", plan, file=path.name, source="cli")
     db.session.commit()
     measures = sum(len(s.measures) for a in plan.areas for s in a.strategies)
     state = "lastet inn" if changed else "uendret"

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from fund.core.errors import DomainError
+from fund.core.signals import answered_yes, plan_version_in_use
 from fund.extensions import db
 from fund.plan.models import Area, Goal, GoalKind, Measure, PlanVersion, Strategy
 
@@ -84,6 +85,14 @@ def validate(data) -> None:
                 measure_where = _("Tiltak %(code)s", code=measure_code)
                 _unique(seen, "measure", measure_code, measure_where)
                 _text(measure, "text", measure_where)
+                for flag in ("open_to_applicants", "is_fund"):
+                    if not isinstance(measure.get(flag, False), bool):
+                        raise PlanFileError(_("%(where)s: «%(key)s» må være true eller false.",
+                                              where=measure_where, key=flag))
+                if measure.get("is_fund") and measure.get("open_to_applicants"):
+                    raise PlanFileError(_("%(where)s: et tiltak som er selve fondet "
+                                          "(«is_fund»), kan ikke være åpent for søkere.",
+                                          where=measure_where))
 
 
 def _is_text(value) -> bool:
@@ -182,15 +191,40 @@ def load_plan(data: dict) -> tuple[PlanVersion, bool]:
     loaded twice changes nothing the second time.
     """
     period = str(data["period"])
-    plan = db.session.execute(
+    plan = _find_for_load(period)
+    if plan is not None and answered_yes(plan_version_in_use, plan):
+        differences = _differences(export_plan(plan), _normalised(data))
+        if differences:
+            raise PlanInUse(period, differences)
+        return plan, False
+    if plan is None:
+        plan = PlanVersion(period=period)
+        db.session.add(plan)
+    _apply(plan, data)
+    changed = bool(db.session.new or db.session.deleted
+                   or any(db.session.is_modified(row) for row in db.session.dirty))
+    if changed:
+        try:
+            db.session.flush()
+        except IntegrityError as exc:  # the caller rolls back
+            raise PlanFileError(_(
+                "Handlingsplan %(period)s er i bruk, og filen fjerner eller flytter et "
+                "innsatsområde, en strategi eller et tiltak som utlysninger eller søknader "
+                "viser til. Behold kodene som er i bruk, eller last inn planen som en ny "
+                "periode.", period=period)) from exc
+    return plan, changed
+
+
+def _find_for_load(period: str) -> PlanVersion | None:
+    return db.session.execute(
         select(PlanVersion).where(PlanVersion.period == period)
         .options(selectinload(PlanVersion.goals),
                  selectinload(PlanVersion.areas).selectinload(Area.strategies)
                  .selectinload(Strategy.measures))
     ).scalar_one_or_none()
-    if plan is None:
-        plan = PlanVersion(period=period)
-        db.session.add(plan)
+
+
+def _apply(plan: PlanVersion, data: dict) -> None:
     _set(plan, title=data["title"], starts_on=_date(data.get("starts_on")),
          ends_on=_date(data.get("ends_on")))
 
@@ -216,23 +250,118 @@ def load_plan(data: dict) -> tuple[PlanVersion, bool]:
         strategy.measures = _sync(
             {m.code: m for m in strategy.measures}, item.get("measures", []),
             key=lambda m: str(m["code"]), create=lambda m: Measure(code=str(m["code"])),
-            update=lambda row, m, pos: _set(row, text=m["text"], position=pos))
+            update=lambda row, m, pos: _set(
+                row, text=m["text"], position=pos,
+                open_to_applicants=m.get("open_to_applicants", False),
+                is_fund=m.get("is_fund", False)))
 
     plan.areas = _sync({a.code: a for a in plan.areas}, data["areas"],
                        key=lambda a: str(a["code"]), create=lambda a: Area(code=str(a["code"])),
                        update=update_area)
-    changed = bool(db.session.new or db.session.deleted
-                   or any(db.session.is_modified(row) for row in db.session.dirty))
-    if changed:
-        try:
-            db.session.flush()
-        except IntegrityError as exc:  # the caller rolls back
-            raise PlanFileError(_(
-                "Handlingsplan %(period)s er i bruk, og filen fjerner eller flytter et "
-                "innsatsområde, en strategi eller et tiltak som utlysninger eller søknader "
-                "viser til. Behold kodene som er i bruk, eller last inn planen som en ny "
-                "periode.", period=period)) from exc
-    return plan, changed
+
+
+class PlanInUse(PlanFileError):
+    """A plan version that calls were opened under would change: it is kept as it is."""
+
+    def __init__(self, period: str, differences: list[str]):
+        shown = "; ".join(differences[:5])
+        if len(differences) > 5:
+            shown += _(" og %(count)s endringer til", count=len(differences) - 5)
+        super().__init__(_(
+            "Handlingsplan %(period)s er i bruk av utlysninger og kan ikke endres, slik at "
+            "de beholder planen de ble opprettet under. Filen ville endret dette: "
+            "%(changes)s. Last inn den endrede planen som en ny periode (en ny «period» i "
+            "filen).", period=period, changes=shown))
+        self.differences = differences
+
+
+def _normalised(data: dict) -> dict:
+    """``data`` in the shape ``export_plan`` gives, so the two compare."""
+    return {
+        "period": str(data["period"]),
+        "title": data["title"],
+        "starts_on": _iso(_date(data.get("starts_on"))),
+        "ends_on": _iso(_date(data.get("ends_on"))),
+        "main_goals": list(data["main_goals"]),
+        "effect_goals": list(data["effect_goals"]),
+        "areas": [{
+            "code": str(area["code"]),
+            "title": area["title"],
+            "strategies": [{
+                "code": str(strategy["code"]),
+                "title": strategy["title"],
+                "substrategies": [sub for sub in strategy.get("substrategies", []) if sub],
+                "measures": [_export_measure(str(m["code"]), m["text"],
+                                             m.get("open_to_applicants", False),
+                                             m.get("is_fund", False))
+                             for m in strategy.get("measures", [])],
+            } for strategy in area.get("strategies", [])],
+        } for area in data["areas"]],
+    }
+
+
+def _differences(old: dict, new: dict) -> list[str]:
+    """What loading ``new`` over ``old`` (both as ``export_plan`` gives them) would change,
+    in words."""
+    found = []
+    for key, label in (("title", _("tittelen")), ("starts_on", _("startdatoen")),
+                       ("ends_on", _("sluttdatoen"))):
+        if old.get(key) != new.get(key):
+            found.append(_("%(what)s endres", what=label))
+    for key, label in (("main_goals", _("hovedmål")), ("effect_goals", _("effektmål"))):
+        if old[key] != new[key]:
+            found.append(_("%(what)s endres", what=label))
+
+    def strategies(old_area, new_area):
+        _compare(found, old_area["strategies"], new_area["strategies"],
+                 _("strategi %(code)s"), "title", measures)
+
+    def measures(old_strategy, new_strategy):
+        if old_strategy["substrategies"] != new_strategy["substrategies"]:
+            found.append(_("delstrategiene i strategi %(code)s endres",
+                           code=new_strategy["code"]))
+        _compare(found, old_strategy["measures"], new_strategy["measures"],
+                 _("tiltak %(code)s"), "text", None, flags=True)
+
+    _compare(found, old["areas"], new["areas"], _("innsatsområde %(code)s"), "title",
+             strategies)
+    return found
+
+
+def _compare(found: list, old: list[dict], new: list[dict], name: str, text_key: str,
+             inner, flags: bool = False) -> None:
+    old_by_code = {item["code"]: item for item in old}
+    new_codes = [item["code"] for item in new]
+    for item in old:
+        if item["code"] not in new_codes:
+            found.append(_("%(what)s fjernes", what=name % {"code": item["code"]}))
+    for item in new:
+        what = name % {"code": item["code"]}
+        before = old_by_code.get(item["code"])
+        if before is None:
+            found.append(_("%(what)s legges til", what=what))
+            continue
+        if before[text_key] != item[text_key]:
+            found.append(_("teksten i %(what)s endres", what=what))
+        if flags and (before.get("open_to_applicants"), before.get("is_fund")) != \
+                (item.get("open_to_applicants"), item.get("is_fund")):
+            found.append(_("om %(what)s er åpent for søkere, endres", what=what))
+        if inner is not None:
+            inner(before, item)
+    if [c for c in (i["code"] for i in old) if c in new_codes] != \
+            [c for c in new_codes if c in old_by_code]:
+        found.append(_("rekkefølgen endres (%(what)s)", what=", ".join(new_codes)))
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _export_measure(code: str, text: str, open_to_applicants: bool, is_fund: bool) -> dict:
+    measure = {"code": code, "text": text, "open_to_applicants": open_to_applicants}
+    if is_fund:
+        measure["is_fund"] = True
+    return measure
 
 
 def find_plan(period: str | None = None, with_tree: bool = True) -> PlanVersion | None:
@@ -255,6 +384,8 @@ def export_plan(plan: PlanVersion) -> dict:
     return {
         "period": plan.period,
         "title": plan.title,
+        "starts_on": _iso(plan.starts_on),
+        "ends_on": _iso(plan.ends_on),
         "main_goals": [g.text for g in plan.goals_of(GoalKind.MAIN)],
         "effect_goals": [g.text for g in plan.goals_of(GoalKind.EFFECT)],
         "areas": [
@@ -266,7 +397,8 @@ def export_plan(plan: PlanVersion) -> dict:
                         "code": s.code,
                         "title": s.title,
                         "substrategies": s.substrategies,
-                        "measures": [{"code": m.code, "text": m.text} for m in s.measures],
+                        "measures": [_export_measure(m.code, m.text, m.open_to_applicants,
+                                                     m.is_fund) for m in s.measures],
                     }
                     for s in area.strategies
                 ],

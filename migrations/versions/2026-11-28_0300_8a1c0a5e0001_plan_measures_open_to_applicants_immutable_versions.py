@@ -6,8 +6,8 @@ Create Date: 2026-11-28 03:00:00
 
 Each plan measure says whether applicants may choose it and whether it is the fund's own
 yearly call; a call can open or close measures for itself (``call_measures``). Loaded
-plans keep every measure closed until their file is loaded again with the flags; the
-measures coded 1B-3 and 2B-3 of period 2022-2024 (the yearly call) are marked as the fund.
+plans keep every measure closed (another period's file can be loaded again while no call
+uses it). Those of period 2022-2024 get the flags of the plan file in the package.
 The outbox gets a draft state: stored, not sent until released.
 """
 from alembic import op
@@ -23,6 +23,9 @@ branch_labels = None
 depends_on = None
 
 MAIL_STATES = ('pending', 'sent', 'failed')
+FUND_2022 = ('1B-3', '2B-3')
+OPEN_2022 = ('1B-2', '1C-6', '2A-3', '2C-1', '2C-2', '3A-1', '3B-1', '3B-2', '3C-1', '3C-2',
+             '4B-3', '5C-2')
 
 
 def _mail_state(*values):
@@ -36,10 +39,15 @@ def upgrade():
         batch_op.add_column(sa.Column('is_fund', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_check_constraint(batch_op.f('ck_plan_measures_fund_not_open'), 'NOT (is_fund AND open_to_applicants)')
 
-    op.execute(
-        "UPDATE plan_measures SET is_fund = true WHERE code IN ('1B-3', '2B-3') AND strategy_id IN ("
-        " SELECT plan_strategies.id FROM plan_strategies JOIN plan_areas ON plan_areas.id = plan_strategies.area_id"
-        " JOIN plan_versions ON plan_versions.id = plan_areas.plan_id WHERE plan_versions.period = '2022-2024')")
+    # The flags of the plan file fund/plan/data/handlingsplan-2022-2024.yaml, so that the
+    # loaded plan (which calls may already use, and which then cannot change) matches it.
+    for column, codes in (('is_fund', FUND_2022), ('open_to_applicants', OPEN_2022)):
+        op.execute(
+            f"UPDATE plan_measures SET {column} = true WHERE code IN ({', '.join(repr(c) for c in codes)})"
+            " AND strategy_id IN (SELECT plan_strategies.id FROM plan_strategies"
+            " JOIN plan_areas ON plan_areas.id = plan_strategies.area_id"
+            " JOIN plan_versions ON plan_versions.id = plan_areas.plan_id"
+            " WHERE plan_versions.period = '2022-2024')")
 
     op.create_table('call_measures',
     sa.Column('call_id', sa.Integer(), nullable=False),

@@ -227,3 +227,24 @@ def test_randomly_damaged_plans_are_refused_or_loaded_never_crashed_on(app, db):
             savepoint.rollback()
         loaded += 1
     assert refused > 150 and loaded > 10  # both paths were exercised
+
+
+def test_a_plan_in_use_is_not_reworded_from_the_browser_either(client, db):
+    make_call()
+    login(client, make_user("admin@example.no", Role.ADMIN))
+    data = yaml.safe_load((DATA_DIR / "handlingsplan-2022-2024.yaml").read_text("utf-8"))
+    data["areas"][0]["strategies"][0]["measures"][1]["text"] = "Gjennomføre en forstudie."
+    response = upload(client, yaml.safe_dump(data, allow_unicode=True).encode())
+    assert response.status_code == 200
+    page = html_of(response)
+    assert "Handlingsplan 2022-2024 er i bruk av utlysninger" in page
+    assert "teksten i tiltak 1A-2 endres" in page and "ny periode" in page
+    _db.session.expire_all()
+    assert _db.session.scalar(select(Measure.text).where(Measure.code == "1A-2")) \
+        == "Vurdere forstudie som grunnlag for en mulighetsstudie."
+
+
+def test_the_admin_page_counts_the_measures_open_to_applicants(client, db):
+    login(client, make_user("admin@example.no", Role.ADMIN))
+    page = html_of(client.get("/plan/admin"))
+    assert '<td class="num">43</td><td class="num">12</td>' in page

@@ -189,7 +189,8 @@ def test_spot_checks(plan):
 
     assert "Årlig utlysning av næringsfond, gjerne i samarbeid med klimafondet." in texts["1B"]
     assert "Årlig utlysning av næringsfondet." in texts["2B"]
-    assert by_code["1A"]["measures"][0] == {"code": "1A-1", "text": "Utarbeide aktøranalyse."}
+    assert by_code["1A"]["measures"][0] == {"code": "1A-1", "text": "Utarbeide aktøranalyse.",
+                                            "open_to_applicants": False}
     assert len(by_code["5C"]["measures"]) == 2
 
     # Column-layout decisions called out in the brief.
@@ -295,3 +296,15 @@ def test_table_is_consumed_completely_in_order(plan, joined):
     for item in furniture:
         tail = tail.replace(item, " ")
     assert re.fullmatch(r"[\s\d]*", tail), f"stray text after the table: {tail!r}"
+
+
+def test_every_measure_says_whether_applicants_may_choose_it(plan):
+    """The municipality's own tasks are closed; the yearly call itself (1B-3, 2B-3) is the
+    fund, never an applicant's choice (LAW.md §1.4)."""
+    flags = {m["code"]: (m["open_to_applicants"], m.get("is_fund", False))
+             for _, m in measures(plan)}
+    assert all(isinstance(open_, bool) for open_, _ in flags.values())
+    assert {code for code, (_, fund) in flags.items() if fund} == {"1B-3", "2B-3"}
+    assert {code for code, (open_, _) in flags.items() if open_} == {
+        "1B-2", "1C-6", "2A-3", "2C-1", "2C-2", "3A-1", "3B-1", "3B-2", "3C-1", "3C-2",
+        "4B-3", "5C-2"}

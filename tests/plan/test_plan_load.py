@@ -41,7 +41,11 @@ def test_export_prints_the_loaded_plan_as_json(runner):
     strategy_1b = exported["areas"][0]["strategies"][1]
     assert strategy_1b["code"] == "1B"
     assert {"code": "1B-3", "text": "Årlig utlysning av næringsfond, gjerne i samarbeid med "
-            "klimafondet."} in strategy_1b["measures"]
+            "klimafondet.", "open_to_applicants": False, "is_fund": True} \
+        in strategy_1b["measures"]
+    assert {"code": "1B-2", "open_to_applicants": True}.items() <= \
+        strategy_1b["measures"][1].items()
+    assert (exported["starts_on"], exported["ends_on"]) == ("2022-01-01", "2024-12-31")
     assert strategy_1b["substrategies"] == source["areas"][0]["strategies"][1]["substrategies"]
     for area, source_area in zip(exported["areas"], source["areas"], strict=True):
         for strategy, source_strategy in zip(area["strategies"], source_area["strategies"],
@@ -140,3 +144,81 @@ from fund.plan.loader import PlanFileError, parse_plan  # noqa: E402
 def test_malformed_plan_files_are_refused_not_crashed_on(text):
     with pytest.raises(PlanFileError):
         parse_plan(text)
+
+
+# -- A plan version a call was opened under does not change -----------------------------------
+
+def _reworded(tmp_path: Path) -> Path:
+    data = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+    data["areas"][0]["strategies"][0]["measures"][0]["text"] = "Utarbeide en aktøranalyse."
+    path = tmp_path / "reworded.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_plan_in_use_is_not_reworded_and_the_cli_says_why(runner, tmp_path):
+    from tests.helpers import make_call
+    make_call()
+    _db.session.commit()
+    result = runner.invoke(args=["plan", "load", str(_reworded(tmp_path))])
+    assert result.exit_code != 0
+    assert "Handlingsplan 2022-2024 er i bruk av utlysninger" in result.output
+    assert "teksten i tiltak 1A-1 endres" in result.output
+    assert "ny periode" in result.output and "Traceback" not in result.output
+    _db.session.expire_all()
+    assert _db.session.scalar(select(Measure.text).where(Measure.code == "1A-1")) \
+        == "Utarbeide aktøranalyse."
+    assert _db.session.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.action == "plan.loaded")) == 0
+
+
+def test_a_plan_in_use_reloads_unchanged(runner):
+    from tests.helpers import make_call
+    make_call()
+    _db.session.commit()
+    result = runner.invoke(args=["plan", "load", str(PLAN_FILE)])
+    assert result.exit_code == 0, result.output
+    assert "uendret" in result.output
+
+
+def test_removing_a_tagged_measure_is_refused_with_a_message_not_an_integrity_error(app, db):
+    """ARCH-REVIEW §4: load_plan(data without 1B-3) after make_application → IntegrityError."""
+    import pytest
+
+    from fund.plan.loader import PlanInUse, load_plan
+    from tests.helpers import make_application, make_call, make_organisation, make_user
+    applicant = make_user("soker@example.no")
+    make_application(make_call(), make_organisation(applicant), applicant)
+    data = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+    strategy = data["areas"][0]["strategies"][1]
+    strategy["measures"] = [m for m in strategy["measures"] if m["code"] != "1B-3"]
+    with app.test_request_context(), pytest.raises(PlanInUse) as refused:
+        load_plan(data)
+    assert "tiltak 1B-3 fjernes" in str(refused.value)
+    assert _db.session.scalar(select(func.count()).select_from(Measure)
+                              .where(Measure.code == "1B-3")) == 1
+
+
+def test_the_message_names_each_kind_of_change(app, db):
+    import pytest
+
+    from fund.plan.loader import PlanInUse, load_plan
+    from tests.helpers import make_call
+    make_call()
+    data = yaml.safe_load(PLAN_FILE.read_text(encoding="utf-8"))
+    data["title"] = "Ny tittel"
+    data["main_goals"][0] = "Et annet mål."
+    data["areas"][1]["title"] = "Nytt navn"
+    data["areas"][1]["strategies"][0]["measures"][0]["open_to_applicants"] = True
+    data["areas"][2]["strategies"][0]["measures"].append({"code": "3A-3", "text": "Nytt."})
+    with app.test_request_context(), pytest.raises(PlanInUse) as refused:
+        load_plan(data)
+    assert refused.value.differences == [
+        "tittelen endres", "hovedmål endres", "teksten i innsatsområde 2 endres",
+        "om tiltak 2A-1 er åpent for søkere, endres", "tiltak 3A-3 legges til"]
+
+
+def test_a_version_no_call_uses_can_still_be_reworded(runner, tmp_path):
+    result = runner.invoke(args=["plan", "load", str(_reworded(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "lastet inn" in result.output
