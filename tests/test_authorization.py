@@ -154,6 +154,8 @@ MATRIX = {
     ("/forvaltning/utlysninger/<int:call_id>/vurdering", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/kriterier", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/<int:call_id>/kriterier", "POST"): MANAGERS,
+    ("/forvaltning/utlysninger/<int:call_id>/tiltak", "GET"): MANAGERS,
+    ("/forvaltning/utlysninger/<int:call_id>/tiltak", "POST"): MANAGERS,
 }
 
 #: Requested last, in this order: they change the application, membership or session.

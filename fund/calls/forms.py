@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -116,3 +117,11 @@ class CriterionRow(Form):
 class CriteriaForm(Form):
     rows = FieldList(FormField(CriterionRow), min_entries=0)
     submit = SubmitField(_l("Lagre kriteriene"))
+
+
+class MeasuresForm(Form):
+    """Which of the plan's measures this call's applicants may choose (by code; the
+    operation refuses codes the plan does not have)."""
+
+    measures = SelectMultipleField(_l("Tiltak som er åpne for søkere"), validate_choice=False)
+    submit = SubmitField(_l("Lagre tiltakene"))

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from fund.audit.operations import record
-from fund.calls.models import Call, CallState, Criterion, Fund
+from fund.calls.models import Call, CallMeasure, CallState, Criterion, Fund
 from fund.calls.rubric import DEFAULT_CRITERIA
 from fund.core.errors import DomainError
 from fund.core.types import utcnow
 from fund.extensions import db
-from fund.plan.models import Goal, PlanVersion
+from fund.plan.models import Area, Goal, Measure, PlanVersion, Strategy
 
 
 class CallError(DomainError):
@@ -175,3 +175,42 @@ def update_criteria(call: Call, rows: list[dict], actor=None) -> None:
            criteria=[{"title": c.title, "weight": c.weight, "required": c.required,
                       "allow_na": c.allow_na} for c in kept],
            removed=[c.title for c in existing.values()])
+
+
+def set_open_measures(call: Call, codes: set[str], actor=None) -> None:
+    """Open exactly the measures coded ``codes`` to the call's applicants; the rest of the
+    plan's measures are closed for this call. Allowed until the call opens. Only where the
+    call differs from its plan is anything stored."""
+    if call.state != CallState.PLANNED:
+        raise CallError(_("Tiltakene kan bare endres fram til utlysningen åpner."))
+    measures = {m.code: m for m in db.session.execute(
+        select(Measure).join(Measure.strategy).join(Strategy.area)
+        .where(Area.plan_id == call.plan_id)).scalars()}
+    unknown = sorted(codes - measures.keys())
+    if unknown:
+        raise CallError(_("Tiltaket %(code)s finnes ikke i handlingsplanen for utlysningen.",
+                          code=unknown[0]))
+    funds = sorted(code for code in codes if measures[code].is_fund)
+    if funds:
+        raise CallError(_("Tiltak %(code)s er selve den årlige utlysningen og kan ikke "
+                          "åpnes for søkere.", code=funds[0]))
+    stored = {row.measure_id: row for row in db.session.execute(
+        select(CallMeasure).where(CallMeasure.call_id == call.id)).scalars()}
+    opened, closed = [], []
+    for code, measure in measures.items():
+        row = stored.get(measure.id)
+        was_open = not measure.is_fund and (
+            row.open if row is not None else measure.open_to_applicants)
+        wanted = code in codes
+        if wanted != was_open:
+            (opened if wanted else closed).append(code)
+        if wanted == measure.open_to_applicants:
+            if row is not None:
+                db.session.delete(row)
+        elif row is None:
+            db.session.add(CallMeasure(call_id=call.id, measure_id=measure.id, open=wanted))
+        else:
+            row.open = wanted
+    if opened or closed:
+        record("call.measures_changed", call, actor=actor, opened=sorted(opened),
+               closed=sorted(closed))

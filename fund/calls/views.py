@@ -1,8 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from fund.calls.forms import (
@@ -11,6 +9,7 @@ from fund.calls.forms import (
     ConfirmForm,
     CriteriaForm,
     ExtendForm,
+    MeasuresForm,
     ReviewSettingsForm,
 )
 from fund.calls.models import Call, CallState, Fund, ScoreAggregate
@@ -20,17 +19,23 @@ from fund.calls.operations import (
     create_call,
     create_joint_call,
     extend_deadline,
+    set_open_measures,
     update_call,
     update_criteria,
     update_review_settings,
 )
 from fund.calls.permissions import can_manage_calls
-from fund.calls.queries import call_for_page, current_calls
+from fund.calls.queries import (
+    call_for_page,
+    current_calls,
+    manage_list,
+    measures_for_call,
+    plan_versions,
+)
 from fund.core.formatting import from_local, to_local_naive
-from fund.core.http import flash_errors, require
+from fund.core.http import commit, flash_errors, require
 from fund.core.types import utcnow
 from fund.extensions import db
-from fund.plan.models import PlanVersion
 
 bp = Blueprint("calls", __name__)
 
@@ -62,20 +67,18 @@ def call(call_id):
 @login_required
 def manage():
     require(can_manage_calls(current_user))
-    calls = db.session.execute(
-        select(Call).options(selectinload(Call.plan))
-        .order_by(Call.year.desc(), Call.opens_at.desc(), Call.fund)).scalars().all()
-    return render_template("calls/manage.html", calls=calls)
+    return render_template("calls/manage.html", calls=manage_list())
 
 
-def _plan_choices(form: CallForm) -> None:
-    plans = db.session.execute(
-        select(PlanVersion).order_by(PlanVersion.starts_on.desc(), PlanVersion.id.desc())
-    ).scalars().all()
-    form.plan.choices = [SelectChoice(str(p.id), f"{p.title} ({p.period})") for p in plans]
+def _plan_choices(form: CallForm) -> dict:
+    """Fill the plan choices; returns the plans by id."""
+    plans = {str(p.id): p for p in plan_versions()}
+    form.plan.choices = [SelectChoice(key, f"{p.title} ({p.period})")
+                         for key, p in plans.items()]
+    return plans
 
 
-def _call_fields(form: CallForm) -> dict:
+def _call_fields(form: CallForm, plans: dict) -> dict:
     return {
         "year": form.year.data,
         "title": form.title.data.strip(),
@@ -84,7 +87,7 @@ def _call_fields(form: CallForm) -> dict:
         "closes_at": from_local(form.closes_at.data),
         "max_grant": form.max_grant.data,
         "max_share_percent": form.max_share_percent.data,
-        "plan": db.session.get(PlanVersion, int(form.plan.data)),
+        "plan": plans[form.plan.data],
     }
 
 
@@ -93,29 +96,31 @@ def _call_fields(form: CallForm) -> dict:
 def new_call():
     require(can_manage_calls(current_user))
     form = CallForm()
-    _plan_choices(form)
+    plans = _plan_choices(form)
     if request.method == "GET":
         form.year.data = utcnow().year + 1
         form.max_share_percent.data = 50
     if form.validate_on_submit():
-        fields = _call_fields(form)
+        fields = _call_fields(form, plans)
         actor = current_user._get_current_object()
-        try:
-            if form.fund.data == JOINT:
-                calls = create_joint_call(
-                    budgets={Fund.NAERINGSFOND: form.budget.data,
-                             Fund.KLIMAFOND: form.klima_budget.data}, actor=actor, **fields)
-            else:
-                calls = [create_call(fund=Fund(form.fund.data), budget=form.budget.data,
-                                     actor=actor, **fields)]
-        except CallError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
+        if form.fund.data == JOINT:
+            created = commit(create_joint_call, budgets={
+                Fund.NAERINGSFOND: form.budget.data, Fund.KLIMAFOND: form.klima_budget.data},
+                actor=actor, into=form, success=_created, **fields)
         else:
-            db.session.commit()
-            flash(_("Utlysningen er opprettet. Se over kriteriene før den åpner."), "success")
-            return redirect(url_for("calls.criteria", call_id=calls[0].id))
+            created = commit(_create_one, fund=Fund(form.fund.data), budget=form.budget.data,
+                             actor=actor, into=form, success=_created, **fields)
+        if created:
+            return redirect(url_for("calls.criteria", call_id=created.value[0].id))
     return render_template("calls/call_form.html", form=form, call=None)
+
+
+def _create_one(**fields) -> list[Call]:
+    return [create_call(**fields)]
+
+
+def _created(_calls) -> str:
+    return _("Utlysningen er opprettet. Se over kriteriene før den åpner.")
 
 
 @bp.route("/forvaltning/utlysninger/<int:call_id>/rediger", methods=["GET", "POST"])
@@ -131,18 +136,12 @@ def edit_call(call_id):
                     opens_at=to_local_naive(call.opens_at),
                     closes_at=to_local_naive(call.closes_at))
     form.fund.choices = [c for c in form.fund.choices if c.value == call.fund.value]
-    _plan_choices(form)
-    if form.validate_on_submit():
-        try:
-            update_call(call, actor=current_user._get_current_object(), budget=form.budget.data,
-                        **_call_fields(form))
-        except CallError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Endringene er lagret."), "success")
-            return redirect(url_for("calls.manage_call", call_id=call.id))
+    plans = _plan_choices(form)
+    if form.validate_on_submit() and commit(
+            update_call, call, actor=current_user._get_current_object(),
+            budget=form.budget.data, into=form, success=_("Endringene er lagret."),
+            **_call_fields(form, plans)):
+        return redirect(url_for("calls.manage_call", call_id=call.id))
     return render_template("calls/call_form.html", form=form, call=call)
 
 
@@ -160,22 +159,6 @@ def manage_call(call_id):
                            confirm_form=ConfirmForm())
 
 
-def _act(call_id, operation, message):
-    require(can_manage_calls(current_user))
-    call = _call_or_404(call_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            operation(call, actor=current_user._get_current_object())
-        except CallError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(message, "success")
-    return redirect(url_for("calls.manage_call", call_id=call.id))
-
-
 @bp.route("/forvaltning/utlysninger/<int:call_id>/frist", methods=["POST"])
 @login_required
 def extend(call_id):
@@ -183,17 +166,10 @@ def extend(call_id):
     call = _call_or_404(call_id)
     form = ExtendForm()
     if form.validate_on_submit():
-        try:
-            calls = extend_deadline(call, from_local(form.closes_at.data),
-                                    actor=current_user._get_current_object())
-        except CallError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Fristen er forlenget.") if len(calls) == 1 else
-                  _("Fristen er forlenget for begge fondene i den felles utlysningen."),
-                  "success")
+        commit(extend_deadline, call, from_local(form.closes_at.data),
+               actor=current_user._get_current_object(),
+               success=lambda calls: _("Fristen er forlenget.") if len(calls) == 1 else
+               _("Fristen er forlenget for begge fondene i den felles utlysningen."))
     else:
         flash_errors(form)
     return redirect(url_for("calls.manage_call", call_id=call.id))
@@ -226,7 +202,30 @@ def review_settings(call_id):
 @bp.route("/forvaltning/utlysninger/<int:call_id>/arkiver", methods=["POST"])
 @login_required
 def archive(call_id):
-    return _act(call_id, archive_call, _("Utlysningen er arkivert."))
+    require(can_manage_calls(current_user))
+    call = _call_or_404(call_id)
+    if ConfirmForm().validate_on_submit():
+        commit(archive_call, call, actor=current_user._get_current_object(),
+               success=_("Utlysningen er arkivert."))
+    return redirect(url_for("calls.manage_call", call_id=call.id))
+
+
+@bp.route("/forvaltning/utlysninger/<int:call_id>/tiltak", methods=["GET", "POST"])
+@login_required
+def measures(call_id):
+    """Which of the plan's measures this call's applicants may choose."""
+    require(can_manage_calls(current_user))
+    call = _call_or_404(call_id)
+    rows = measures_for_call(call)
+    form = MeasuresForm(measures=[m.code for m, is_open in rows if is_open])
+    editable = call.state == CallState.PLANNED
+    if editable and form.validate_on_submit() and commit(
+            set_open_measures, call, set(form.measures.data or ()),
+            actor=current_user._get_current_object(), into=form,
+            success=_("Tiltakene for utlysningen er lagret.")):
+        return redirect(url_for("calls.measures", call_id=call.id))
+    return render_template("calls/measures.html", call=call, rows=rows, form=form,
+                           editable=editable)
 
 
 @bp.route("/forvaltning/utlysninger/<int:call_id>/kriterier", methods=["GET", "POST"])
@@ -249,13 +248,7 @@ def criteria(call_id):
                  "weight": r.weight.data, "required": r.required.data,
                  "allow_na": r.allow_na.data, "delete": r.delete.data}
                 for r in (entry.form for entry in form.rows)]
-        try:
-            update_criteria(call, rows, actor=current_user._get_current_object())
-        except CallError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Kriteriene er lagret."), "success")
+        if commit(update_criteria, call, rows, actor=current_user._get_current_object(),
+                  into=form, success=_("Kriteriene er lagret.")):
             return redirect(url_for("calls.criteria", call_id=call.id))
     return render_template("calls/criteria.html", call=call, form=form)
