@@ -7,10 +7,11 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, g, render_template
+from flask import current_app, g, has_app_context, render_template
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from fund.core.signals import mail_sent
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.mail.models import MailState, OutboxAttachment, OutboxMessage
@@ -35,9 +36,10 @@ def one_line(text: str) -> str:
 
 
 def queue_mail(to: str, subject: str, template: str,
-               attachments: list[tuple[str, str, bytes]] | None = None,
+               attachments: list[tuple[str, str, bytes]] | None = None, draft: bool = False,
                **context) -> OutboxMessage:
-    """Store a message in the outbox. It is delivered after the request commits.
+    """Store a message in the outbox. It is delivered after the request commits; a
+    ``draft`` is stored but not sent until ``release``d.
 
     ``attachments`` are ``(filename, content_type, data)``; they are stored with the
     message, so a retry sends exactly what was queued.
@@ -46,11 +48,27 @@ def queue_mail(to: str, subject: str, template: str,
     message = OutboxMessage(to_address=to, subject=one_line(subject)[:300], body_text=body,
                             attachments=[
         OutboxAttachment(filename=filename, content_type=content_type, data=data)
-        for filename, content_type, data in attachments or ()])
+        for filename, content_type, data in attachments or ()],
+        state=MailState.DRAFT if draft else MailState.PENDING)
     db.session.add(message)
     db.session.flush()
-    g.setdefault("queued_mail", []).append(message.id)
+    if not draft:
+        g.setdefault("queued_mail", []).append(message.id)
     return message
+
+
+def release(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Let drafts go: they are delivered after the request commits (or by the next
+    ``flask mail send``). Returns the ones released; messages that are not drafts are left
+    as they are."""
+    released = [message for message in messages if message.state == MailState.DRAFT]
+    for message in released:
+        message.state = MailState.PENDING
+        message.next_attempt_at = utcnow()
+    db.session.flush()
+    if released and has_app_context():
+        g.setdefault("queued_mail", []).extend(message.id for message in released)
+    return released
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
@@ -148,6 +166,7 @@ def deliver(message: OutboxMessage) -> bool:
     message.state = MailState.SENT
     message.sent_at = utcnow()
     message.last_error = None
+    mail_sent.send(message)
     return True
 
 
