@@ -295,6 +295,7 @@ def _register_template_helpers(app: Flask) -> None:
     from fund.calls.labels import CALL_STATE_LABELS, FUND_LABELS
     from fund.core import formatting
     from fund.core.hooks import hook
+    from fund.core.pdf import letterhead
     from fund.core.roles import ROLE_LABELS, Role
 
     app.jinja_env.filters["datetime"] = formatting.format_datetime
@@ -306,6 +307,7 @@ def _register_template_helpers(app: Flask) -> None:
     from fund.mail.operations import external_url
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.globals["hook"] = hook
+    app.jinja_env.globals["pdf_letterhead"] = letterhead
     app.jinja_env.globals["external_url"] = external_url
     app.jinja_env.filters["percent"] = formatting.format_percent
     app.jinja_env.filters["number"] = formatting.format_number

@@ -81,6 +81,15 @@ BANK_ACCOUNT_CHANGES_MAX = 3
 MUNICIPALITY_NUMBER = "3205"
 MUNICIPALITY_NAME = "Lillestrøm kommune"
 
+#: The letterhead of every PDF (receipt, innstilling, letters): the sender's name, and
+#: optional lines under it (unit, postal address, organisation number, contact). Empty
+#: lines are left out.
+LETTERHEAD_NAME = "Lillestrøm kommune"
+LETTERHEAD_UNIT = ""
+LETTERHEAD_ADDRESS = ""
+LETTERHEAD_ORG_NUMBER = ""
+LETTERHEAD_CONTACT = ""
+
 #: Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none).
 #: Needed so that rate limits and the audit log see the client's address.
 PROXY_COUNT = 0

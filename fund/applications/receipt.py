@@ -3,9 +3,8 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import current_app, render_template
+from flask import current_app
 from stdnum.no import kontonr, orgnr
-from weasyprint import HTML
 
 from fund.applications.labels import (
     CLIMATE_CATEGORY_LABELS,
@@ -15,6 +14,7 @@ from fund.applications.labels import (
     SDG_LABELS,
 )
 from fund.core import formatting
+from fund.core.pdf import render_pdf
 
 
 def receipt_pdf(application, submission) -> bytes:
@@ -23,9 +23,7 @@ def receipt_pdf(application, submission) -> bytes:
     Everything shown is read from ``submission.snapshot``, never from the live
     application, so a receipt printed again later shows what was received.
     """
-    html = render_template("pdf/receipt.html", s=submission.snapshot, **_helpers())
-    return HTML(string=html, base_url=current_app.root_path).write_pdf(
-        pdf_variant="pdf/a-2b")
+    return render_pdf("pdf/receipt.html", s=submission.snapshot, **_helpers())
 
 
 def _helpers() -> dict:

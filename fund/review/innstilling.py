@@ -27,10 +27,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from stdnum.no import orgnr as orgnr_format
-from weasyprint import HTML
 
 from fund.calls.labels import FUND_LABELS
 from fund.core import formatting
+from fund.core.pdf import write_pdf
 from fund.core.types import utcnow
 from fund.review.forms import RECOMMENDATION_LABELS
 from fund.review.ranking import RankingResult, RankingRow
@@ -321,9 +321,7 @@ def render_html(result: RankingResult, generated_at: datetime | None = None) -> 
 
 def to_pdf(result: RankingResult, generated_at: datetime | None = None) -> bytes:
     """The innstilling as an A4 landscape PDF/A-2b document for the decision body."""
-    html = render_html(result, generated_at)
-    return HTML(string=html, base_url=current_app.root_path).write_pdf(
-        pdf_variant="pdf/a-2b")
+    return write_pdf(render_html(result, generated_at))
 
 
 def filename(result: RankingResult, extension: str) -> str:

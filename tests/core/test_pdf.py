@@ -1,0 +1,49 @@
+"""Every PDF shares one layout, and its letterhead is a setting: a municipality (or a
+merged one) changes the sender in the configuration, not in each document."""
+
+import io
+from types import SimpleNamespace
+
+from pypdf import PdfReader
+
+from fund.applications.receipt import receipt_pdf
+from fund.core.pdf import pdf_response
+from fund.review.innstilling import to_pdf
+from tests.applications.test_receipt import SNAPSHOT
+from tests.review.test_innstilling import GENERATED, result
+
+LETTERHEAD = {"LETTERHEAD_NAME": "Testby kommune", "LETTERHEAD_UNIT": "Næringsavdelingen",
+              "LETTERHEAD_ADDRESS": "Postboks 7, 9999 Testby",
+              "LETTERHEAD_ORG_NUMBER": "999 888 777"}
+
+
+def first_page(data: bytes) -> str:
+    return PdfReader(io.BytesIO(data)).pages[0].extract_text().replace("\xa0", " ")
+
+
+def test_the_letterhead_setting_heads_the_receipt_and_the_innstilling(app, monkeypatch):
+    for key, value in LETTERHEAD.items():
+        monkeypatch.setitem(app.config, key, value)
+    with app.test_request_context():
+        receipt = receipt_pdf(SimpleNamespace(), SimpleNamespace(number=1, snapshot=SNAPSHOT))
+        innstilling = to_pdf(result(), generated_at=GENERATED)
+    for data in (receipt, innstilling):
+        page = first_page(data)
+        assert "Testby kommune" in page and "Næringsavdelingen" in page
+        assert "Postboks 7, 9999 Testby" in page and "Org.nr. 999 888 777" in page
+        assert PdfReader(io.BytesIO(data)).metadata.author == "Testby kommune"
+
+
+def test_by_default_the_letterhead_is_lillestrom_kommune_alone(app):
+    with app.test_request_context():
+        page = first_page(to_pdf(result(), generated_at=GENERATED))
+    assert page.startswith("Lillestrøm kommune")
+    assert "Org.nr." not in page and "Postboks" not in page
+
+
+def test_a_pdf_answer_names_its_file(app):
+    with app.test_request_context():
+        response = pdf_response(b"%PDF-1.7", "kvittering-NF-2027-0001-1.pdf")
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == \
+        'inline; filename="kvittering-NF-2027-0001-1.pdf"'
