@@ -106,6 +106,11 @@ class NewPasswordForm(Form):
     submit = SubmitField(_l("Lagre passord"))
 
 
+#: The organisation's details that Enhetsregisteret can fill in (``brreg.Entry`` has them).
+REGISTER_FIELDS = ("name", "org_form", "industry_code", "address", "postcode", "city",
+                   "municipality_number", "vat_registered")
+
+
 class OrganisationForm(Form):
     orgnr = StringField(_l("Organisasjonsnummer"), validators=[
         DataRequired(_l("Skriv inn organisasjonsnummeret.")), valid_orgnr],
@@ -131,6 +136,17 @@ class OrganisationForm(Form):
         description=_l("11 siffer, f.eks. 1234.56.78903. Trengs før et tilskudd kan utbetales."))
     vat_registered = BooleanField(_l("Registrert i Merverdiavgiftsregisteret"))
     submit = SubmitField(_l("Lagre"))
+
+    def fill_from(self, entry) -> None:
+        """Fill the details from an Enhetsregisteret entry."""
+        for name in REGISTER_FIELDS:
+            getattr(self, name).data = getattr(entry, name)
+
+    def details(self) -> dict:
+        """The details to store: empty text as None, the name trimmed."""
+        return {name: (getattr(self, name).data or None)
+                for name in (*REGISTER_FIELDS, "bank_account")} | {
+            "name": self.name.data.strip(), "vat_registered": self.vat_registered.data}
 
 
 class InviteForm(Form):

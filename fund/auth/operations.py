@@ -135,6 +135,19 @@ def resend_verification(email: str, ip_address: str | None) -> None:
         send_verification(user)
 
 
+def log_in(email: str, password: str, ip_address: str | None) -> tuple[User, str]:
+    """Authenticate and start a server-side session: the user and the session's token."""
+    user = authenticate(email, password, ip_address)
+    return user, start_session(user, ip_address)
+
+
+def verify_email_token(token: str) -> User:
+    """Confirm the address a verification link was sent to."""
+    user = read_token(token, "verify")
+    verify_email(user)
+    return user
+
+
 def verify_email(user: User) -> None:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
@@ -212,6 +225,26 @@ def end_session(token: str | None) -> None:
         db.session.execute(update(UserSession).where(
             UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
             .values(ended_at=utcnow()))
+
+
+def log_out(user: User | None, token: str | None) -> None:
+    """End the session (a copy of its cookie stops working too); audited for a user."""
+    if user is not None:
+        record("user.logged_out", user)
+    end_session(token)
+
+
+def set_locale(user: User, lang: str) -> None:
+    """Remember the person's language for mail and later visits."""
+    if user.locale != lang:
+        record("user.locale_changed", user, old=user.locale, new=lang)
+        user.locale = lang
+
+
+def update_user(user: User, active: bool, role: Role, actor) -> None:
+    """The administrator's change of an account: active or not, and its role."""
+    set_active(user, active, actor)
+    set_role(user, role, actor)
 
 
 def end_all_sessions(user: User) -> None:
@@ -295,11 +328,6 @@ class AlreadyRegistered(AccountError):
 def find_organisation(orgnr: str) -> Organisation | None:
     return db.session.execute(
         select(Organisation).where(Organisation.orgnr == orgnr)).scalar_one_or_none()
-
-
-ORGANISATION_FIELDS = ("name", "org_form", "industry_code", "address", "postcode", "city",
-                       "municipality_number", "bank_account", "vat_registered", "bankrupt",
-                       "under_liquidation", "register_checked_at")
 
 
 def create_organisation(orgnr: str, user: User, **fields) -> Organisation:

@@ -54,31 +54,39 @@ def writes(view):
 
 class Outcome:
     """What ``commit`` gives back: true when the change was committed; ``value`` is what
-    the operation returned."""
+    the operation returned, ``error`` the refusal."""
 
-    def __init__(self, ok: bool, value=None):
-        self.ok, self.value = ok, value
+    def __init__(self, ok: bool, value=None, error: DomainError | None = None):
+        self.ok, self.value, self.error = ok, value, error
 
     def __bool__(self) -> bool:
         return self.ok
 
 
-def commit(operation, *args, into=None, success=None, category="success", **kwargs) -> Outcome:
-    """Run one state change and commit it, the request's single commit. When the operation
-    refuses (a ``DomainError``), nothing is kept: the transaction is rolled back and the
-    message goes to ``into`` (a form, shown above it; or a field, shown on it) or is
-    flashed. ``success`` is flashed
-    after the commit; it may be a function of the operation's result."""
+def commit(operation, *args, into=None, success=None, category="success",
+           refused_category="danger", keep=(), **kwargs) -> Outcome:
+    """Run one state change and commit it, the request's single commit.
+
+    When the operation refuses (a ``DomainError``), nothing is kept: the transaction is
+    rolled back and the message goes to ``into`` (a form, shown above it; a field, shown on
+    it; or a function of the refusal that gives one of these, or None) or is flashed as
+    ``refused_category``. Refusals of the types in ``keep`` are committed all the same (an
+    attempt that counts, an audited failure). ``success`` is flashed after the commit; it
+    may be a function of the operation's result. The outcome's ``error`` is the refusal."""
     try:
         value = operation(*args, **kwargs)
     except DomainError as exc:
-        db.session.rollback()
-        if into is not None:
-            errors = into.form_errors if hasattr(into, "form_errors") else into.errors
+        if isinstance(exc, keep):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        target = into(exc) if callable(into) and not hasattr(into, "errors") else into
+        if target is not None:
+            errors = target.form_errors if hasattr(target, "form_errors") else target.errors
             errors.append(str(exc))
         else:
-            flash(str(exc), "danger")
-        return Outcome(False)
+            flash(str(exc), refused_category)
+        return Outcome(False, error=exc)
     db.session.commit()
     if success is not None:
         flash(success(value) if callable(success) else success, category)
