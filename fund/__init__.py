@@ -293,6 +293,7 @@ def _register_errors(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from fund.calls.labels import CALL_STATE_LABELS, FUND_LABELS
+    from fund.calls.models import CallState
     from fund.core import formatting
     from fund.core.hooks import hook
     from fund.core.pdf import letterhead
@@ -313,10 +314,48 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = formatting.format_number
     app.jinja_env.filters["combine"] = lambda a, b: {**a, **b}
 
+    can = _permission_predicates()
+
     @app.context_processor
     def helpers():
         from flask import current_app
-        return {"ROLE_LABELS": ROLE_LABELS, "FUND_LABELS": FUND_LABELS, "Role": Role,
+        return {"ROLE_LABELS": ROLE_LABELS, "FUND_LABELS": FUND_LABELS, "Role": Role, "can": can,
+                "CallState": CallState,
                 "CALL_STATE_LABELS": CALL_STATE_LABELS,
                 "LANGUAGES": current_app.config["LANGUAGES"],
                 "current_language": _select_locale() if request else "nb"}
+
+
+class _Can:
+    """Templates ask the domains' permission predicates about the current user:
+    ``{% if can.manage_calls %}`` is ``can_manage_calls(current_user)``."""
+
+    def __init__(self, predicates: dict):
+        self._predicates = predicates
+
+    def __getattr__(self, name: str) -> bool:
+        try:
+            predicate = self._predicates[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return predicate(current_user)
+
+
+def _permission_predicates() -> _Can:
+    from fund.applications.permissions import can_start
+    from fund.auth.permissions import can_administer, can_verify_organisation
+    from fund.calls.permissions import can_manage_calls
+    from fund.core.roles import is_admin
+    from fund.plan.permissions import can_manage_plans
+    from fund.review.permissions import is_case_handler, may_close_review
+
+    return _Can({
+        "apply": can_start,  # an applicant: own applications and organisations
+        "handle_cases": is_case_handler,
+        "follow_up_organisations": can_verify_organisation,
+        "manage_calls": can_manage_calls,
+        "close_review": may_close_review,
+        "administer_users": can_administer,
+        "manage_plans": can_manage_plans,
+        "read_audit_log": is_admin,
+    })

@@ -133,6 +133,11 @@ class Organisation(db.Model):
     def is_verified(self) -> bool:
         return self.verified_at is not None
 
+    @property
+    def verified_in_register(self) -> bool:
+        """Verified by a member whom Enhetsregisteret names with the right to act."""
+        return self.verified_how == Verification.REGISTER_ROLE
+
 
 def format_bank_account(account: str | None) -> str:
     """``1234.56.78903``."""

@@ -57,6 +57,10 @@ class Goal(db.Model):
     def __repr__(self) -> str:
         return f"<Goal {self.kind} {self.number}>"
 
+    @property
+    def is_main(self) -> bool:
+        return self.kind == GoalKind.MAIN
+
 
 class Area(db.Model):
     """An innsatsområde (focus area), coded ``1``–``5``."""

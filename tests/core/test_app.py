@@ -154,14 +154,21 @@ def test_migrations_upgrade_a_database_that_holds_data(tmp_path):
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
     app = create_app({"SECRET_KEY": "x", "TESTING": True,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.sqlite"})
     with app.app_context():
         upgrade(revision="fec0835e3078")  # before case handling
-        load_plan(read_plan_file(DATA_DIR / "handlingsplan-2022-2024.yaml"))
-        _db.session.commit()
         with _db.engine.begin() as conn:
+            # a plan as the loader of that revision left it (today's models have more)
+            conn.execute(text("INSERT INTO plan_versions (id, period, title, loaded_at) VALUES"
+                              " (1, '2022-2024', 'Plan', '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO plan_areas (id, plan_id, code, title, position)"
+                              " VALUES (1, 1, '1', 'A', 0)"))
+            conn.execute(text("INSERT INTO plan_strategies (id, area_id, code, title, position,"
+                              " substrategies_text) VALUES (1, 1, '1B', 'S', 0, '')"))
+            conn.execute(text("INSERT INTO plan_measures (strategy_id, code, text, position)"
+                              " VALUES (1, '1B-1', 'x', 0), (1, '1B-2', 'y', 1),"
+                              " (1, '1B-3', 'z', 2)"))
             conn.execute(text(
                 "INSERT INTO calls (fund, year, title, description, opens_at, closes_at, budget,"
                 " max_grant, max_share_percent, plan_id, created_at) VALUES ('naeringsfond',"
@@ -175,5 +182,9 @@ def test_migrations_upgrade_a_database_that_holds_data(tmp_path):
                                     " disagreement_threshold FROM calls")).one()
             criteria = conn.execute(text("SELECT count(*) FROM criteria")).scalar()
             violations = conn.execute(text("PRAGMA foreign_key_check")).all()
+            measures = conn.execute(text("SELECT code, open_to_applicants, is_fund"
+                                         " FROM plan_measures ORDER BY code")).all()
     assert tuple(row) == ("Gammel", "median", 1, 20)
+    # the plan in the package marks these; the loaded plan, which a call uses, matches it
+    assert [tuple(m) for m in measures] == [("1B-1", 0, 0), ("1B-2", 1, 0), ("1B-3", 0, 1)]
     assert criteria == 1 and violations == []
