@@ -372,16 +372,15 @@ class ApplicationForm(Form):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        for flag, names, message in (
+                (self.has_education_partners, self.education_partners, _l(
+                    "Skriv hvilke utdanningsinstitusjoner prosjektet samarbeider med.")),
+                (self.has_international_cooperation, self.international, _l(
+                    "Skriv hvem prosjektet samarbeider med internasjonalt."))):
+            if flag.data and not names.errors and not (names.data or "").strip():
+                names.errors = [*names.errors, message]  # yes, then say who
+                valid = False
         return all((self.plan_fit.validate(), self.secrets.validate(), valid))
-
-    def validate_education_partners(self, field):
-        if self.has_education_partners.data and not (field.data or "").strip():
-            raise ValidationError(_l("Skriv hvilke utdanningsinstitusjoner prosjektet "
-                                     "samarbeider med."))
-
-    def validate_international(self, field):
-        if self.has_international_cooperation.data and not (field.data or "").strip():
-            raise ValidationError(_l("Skriv hvem prosjektet samarbeider med internasjonalt."))
 
     def part_errors(self) -> dict[str, list[str]]:
         """The errors of the plan fit and the business secrets, by field id."""
