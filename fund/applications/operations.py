@@ -46,8 +46,6 @@ from fund.plan.models import Measure, Strategy
 #: Saves by the same person within this window share one audit event.
 SAVE_AUDIT_WINDOW = timedelta(minutes=10)
 
-__all__ = ["ApplicationError"]  # defined with the state machine, refused here
-
 
 class StaleApplication(ApplicationError):
     """Someone saved a newer version since this form was opened."""
