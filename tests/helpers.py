@@ -1,6 +1,7 @@
 """Small factories and browser-like helpers for the tests."""
 
 import email
+import itertools
 import re
 import socket
 from datetime import timedelta
@@ -138,6 +139,9 @@ class SmtpServer:
                 for e in self.envelopes]
 
 
+_case_numbers = itertools.count(1)
+
+
 def make_application(call, organisation, user, complete=True, **fields):
     """An application; complete=True fills everything a submission needs."""
     from datetime import date
@@ -145,6 +149,7 @@ def make_application(call, organisation, user, complete=True, **fields):
     from fund.applications.models import (
         Application,
         ApplicationMeasure,
+        ApplicationState,
         CostCategory,
         CostLine,
         FinancingKind,
@@ -179,6 +184,10 @@ def make_application(call, organisation, user, complete=True, **fields):
             application.co2e_method = "Målt forbruk."
     for name, value in fields.items():
         setattr(application, name, value)
+    if application.state not in (None, ApplicationState.DRAFT):
+        # the database ties a case number and a submission time to every state but draft
+        application.case_number = application.case_number or f"T-{next(_case_numbers):05d}"
+        application.submitted_at = application.submitted_at or call.opens_at
     _db.session.add(application)
     _db.session.flush()
     return application

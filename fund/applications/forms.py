@@ -1,3 +1,6 @@
+"""The applicant's forms. The application form parses everything it shows, the plan fit,
+goals and business secrets included, and turns it into what ``save_draft`` stores."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import (
@@ -5,6 +8,7 @@ from wtforms import (
     DateField,
     DecimalField,
     EmailField,
+    Field,
     FieldList,
     FormField,
     HiddenField,
@@ -20,12 +24,22 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from fund.applications.labels import (
     CLIMATE_CATEGORY_LABELS,
+    CONFIDENTIAL_FIELD_LABELS,
     COST_CATEGORY_LABELS,
     FINANCING_KIND_LABELS,
+    SDG_LABELS,
 )
-from fund.applications.rules import SUMMARY_MAX
-from fund.core.forms import Form
+from fund.applications.models import (
+    Application,
+    ClimateCategory,
+    CostCategory,
+    FinancingKind,
+)
+from fund.applications.rules import SUMMARY_MAX, own_work_amount
+from fund.calls.queries import measures_open_to_applicants
+from fund.core.forms import Form, clean_text
 from fund.core.http import MAX_INT
+from fund.plan.models import Measure, Strategy
 
 NOT_NEGATIVE = NumberRange(min=0, message=_l("Tallet kan ikke være negativt."))
 WHOLE_KRONER = _l("Skriv et beløp i hele kroner, uten mellomrom eller punktum.")
@@ -40,6 +54,125 @@ def _text(label, description=None, max_length=20000):
                          validators=[Optional(), Length(max=max_length)])
 
 
+#: The longest "how" sentence and business-secret reason kept.
+REASON_MAX = 2000
+
+
+class IdSetField(Field):
+    """Checkboxes that share one name: the set of chosen ids among ``allowed``. Anything
+    else posted is ignored, as a checkbox that is not on the page cannot be ticked."""
+
+    def __init__(self, label=None, validators=None, allowed=(), **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.allowed = frozenset(allowed)
+
+    def process_data(self, value):
+        self.data = set(value or ())
+
+    def process_formdata(self, valuelist):
+        self.data = {int(raw) for raw in valuelist
+                     if raw.isdigit() and len(raw) < 12 and int(raw) in self.allowed}
+
+
+class CleanTextField(Field):
+    """A line of text with control characters dropped and the length capped, for the
+    fields the page repeats per measure or per text field."""
+
+    def process_data(self, value):
+        self.data = value or ""
+
+    def process_formdata(self, valuelist):
+        self.data = clean_text(valuelist[0] if valuelist else "").strip()[:REASON_MAX]
+
+
+class PartForm(Form):
+    """A part of the application form: same request, no prefix, no token of its own."""
+
+    class Meta:
+        csrf = False
+
+    def error_messages(self) -> dict[str, list[str]]:
+        """Errors by the id of the field they belong to."""
+        return {field.id: [str(e) for e in field.errors] for field in self if field.errors}
+
+
+class PlanFitForm(PartForm):
+    """How the project advances the call's plan: strategies (``strategy``), measures
+    (``measure``) with a sentence on how for each (``how-<id>``), and the UN goals (``sdg``).
+    Choosing a measure chooses its strategy. Measures come only from those open to
+    applicants."""
+
+    strategies_by_id: dict[int, Strategy]
+    measures_by_id: dict[int, Measure]
+
+    @classmethod
+    def build(cls, application: Application, posted: bool) -> "PlanFitForm":
+        strategies = {s.id: s for area in application.call.plan.areas for s in area.strategies}
+        measures = {m.id: m for m in measures_open_to_applicants(application.call)}
+        fields = {"strategy": IdSetField(allowed=strategies),
+                  "measure": IdSetField(allowed=measures),
+                  "sdg": IdSetField(allowed=SDG_LABELS)}
+        fields |= {f"how-{measure_id}": CleanTextField() for measure_id in measures}
+        form_class = type("PlanFitForm", (cls,), fields)
+        form = form_class() if posted else form_class(formdata=None)
+        form.strategies_by_id, form.measures_by_id = strategies, measures
+        return form
+
+    def load(self, application: Application) -> None:
+        self.strategy.data = {s.id for s in application.strategies}
+        self.measure.data = {m.measure_id for m in application.measures}
+        self.sdg.data = set(application.sdgs)
+        for chosen in application.measures:
+            if f"how-{chosen.measure_id}" in self:
+                self[f"how-{chosen.measure_id}"].data = chosen.how
+
+    def chosen_strategy_ids(self) -> set[int]:
+        return self.strategy.data | {self.measures_by_id[m].strategy_id
+                                     for m in self.measure.data}
+
+    def chosen_strategies(self) -> list[Strategy]:
+        return sorted((self.strategies_by_id[s] for s in self.chosen_strategy_ids()),
+                      key=lambda strategy: strategy.code)
+
+    def chosen_measures(self) -> dict[int, str]:
+        """The chosen measures' ids, each with the sentence on how."""
+        return {m: self[f"how-{m}"].data for m in sorted(self.measure.data)}
+
+    def how(self, measure_id: int) -> str:
+        return self[f"how-{measure_id}"].data if f"how-{measure_id}" in self else ""
+
+
+class ConfidentialForm(PartForm):
+    """Which text fields hold business secrets (``conf-<field>``), each with the reason
+    (``conf-reason-<field>``), which is required."""
+
+    def load(self, application: Application) -> None:
+        for secret in application.confidential:
+            if f"conf-{secret.field}" in self:
+                self[f"conf-{secret.field}"].data = True
+                self[f"conf-reason-{secret.field}"].data = secret.reason
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for name, label in CONFIDENTIAL_FIELD_LABELS.items():
+            reason = self[f"conf-reason-{name}"]
+            if self[f"conf-{name}"].data and not reason.data:
+                reason.errors = [*reason.errors, _l(
+                    "Begrunn hvorfor «%(field)s» er en forretningshemmelighet.", field=label)]
+                valid = False
+        return valid
+
+    def marked(self) -> dict[str, str]:
+        """The fields marked as secret, each with its reason."""
+        return {name: self[f"conf-reason-{name}"].data for name in CONFIDENTIAL_FIELD_LABELS
+                if self[f"conf-{name}"].data}
+
+
+for _name in CONFIDENTIAL_FIELD_LABELS:
+    setattr(ConfidentialForm, f"conf-{_name}", BooleanField())
+    setattr(ConfidentialForm, f"conf-reason-{_name}", CleanTextField())
+
+
 class LineForm(Form):
     class Meta:
         csrf = False  # rows of the outer form
@@ -47,6 +180,14 @@ class LineForm(Form):
     def is_blank(self) -> bool:
         return not any((field.raw_data or [""])[0].strip() for field in self
                        if field.type not in ("SelectField", "HiddenField"))
+
+    def values(self) -> dict:
+        """The row as the model's columns."""
+        raise NotImplementedError
+
+    def load(self, line) -> dict:
+        """The form data of a stored row."""
+        raise NotImplementedError
 
 
 class CostLineForm(LineForm):
@@ -59,6 +200,16 @@ class CostLineForm(LineForm):
         if field.data is None and not self.is_blank():
             raise ValidationError(WHOLE_KRONER)
 
+    def values(self) -> dict:
+        return {"category": CostCategory(self.category.data),
+                "description": (self.description.data or "").strip(),
+                "amount": self.amount.data}
+
+    @staticmethod
+    def load(line) -> dict:
+        return {"category": line.category.value, "description": line.description,
+                "amount": line.amount}
+
 
 class FinancingLineForm(LineForm):
     kind = SelectField(_l("Type"), default="own_funds", choices=[
@@ -68,17 +219,33 @@ class FinancingLineForm(LineForm):
     hourly_rate = IntegerField(_l("Timesats (kr)"), validators=[Optional(), NOT_NEGATIVE])
     amount = IntegerField(_l("Beløp (kr)"), validators=[Optional(), NOT_NEGATIVE])
 
+    def own_work(self) -> int | None:
+        """Hours × rate, for own work with both given."""
+        if self.kind.data != FinancingKind.OWN_WORK.value:
+            return None
+        return own_work_amount(self.hours.data, self.hourly_rate.data)
+
     def validate_hourly_rate(self, field):
-        if self.kind.data == "own_work" and self.hours.data is not None \
-                and field.data is not None and self.hours.data * field.data > MAX_INT:
+        if (self.own_work() or 0) > MAX_INT:
             raise ValidationError(_l("Timer × timesats blir et for stort beløp."))
 
     def validate_amount(self, field):
-        if self.kind.data == "own_work" and self.hours.data is not None \
-                and self.hourly_rate.data is not None:
+        if self.own_work() is not None:
             return  # computed as hours × rate
         if field.data is None and not self.is_blank():
             raise ValidationError(WHOLE_KRONER)
+
+    def values(self) -> dict:
+        own_work = self.own_work()
+        return {"kind": FinancingKind(self.kind.data),
+                "description": (self.description.data or "").strip(),
+                "hours": self.hours.data, "hourly_rate": self.hourly_rate.data,
+                "amount": self.amount.data if own_work is None else own_work}
+
+    @staticmethod
+    def load(line) -> dict:
+        return {"kind": line.kind.value, "description": line.description, "hours": line.hours,
+                "hourly_rate": line.hourly_rate, "amount": line.amount}
 
 
 class AidForm(LineForm):
@@ -90,6 +257,14 @@ class AidForm(LineForm):
         if not self.is_blank() and (field.data is None or self.granted_on.data is None
                                     or not (self.grantor.data or "").strip()):
             raise ValidationError(_l("Fyll ut hvem, dato og beløp for støtten."))
+
+    def values(self) -> dict:
+        return {"grantor": self.grantor.data.strip(), "granted_on": self.granted_on.data,
+                "amount": self.amount.data}
+
+    @staticmethod
+    def load(line) -> dict:
+        return {"grantor": line.grantor, "granted_on": line.granted_on, "amount": line.amount}
 
 
 class ApplicationForm(Form):
@@ -127,8 +302,11 @@ class ApplicationForm(Form):
     other_jobs = IntegerField(_l("Andre nye arbeidsplasser"),
                               validators=[Optional(), NOT_NEGATIVE])
     competence = _text(_l("Kompetanse"), _l("Hvilken kompetanse bygges?"))
-    education_partners = _text(_l("Samarbeid med utdanningsinstitusjoner"))
-    international = _text(_l("Internasjonalt samarbeid"))
+    has_education_partners = BooleanField(_l("Prosjektet samarbeider med "
+                                             "utdanningsinstitusjoner"))
+    education_partners = _text(_l("Hvilke utdanningsinstitusjoner samarbeider prosjektet med?"))
+    has_international_cooperation = BooleanField(_l("Prosjektet har internasjonalt samarbeid"))
+    international = _text(_l("Hvem samarbeider prosjektet med internasjonalt?"))
 
     climate_category = SelectField(_l("Kategori"), default="", choices=[
         SelectChoice("", _l("Velg …")), *(SelectChoice(value.value, label)
@@ -154,6 +332,93 @@ class ApplicationForm(Form):
         "samtidig."))
 
     save = SubmitField(_l("Lagre utkast"))
+
+    #: Fields that are not a column of the application.
+    NOT_COLUMNS = frozenset({"csrf_token", "version", "cost_lines", "financing_lines", "aid",
+                             "files", "save"})
+    #: The row lists, each with the application's relationship it fills and its row form.
+    ROWS = {"cost_lines": ("cost_lines", CostLineForm),
+            "financing_lines": ("financing_lines", FinancingLineForm),
+            "aid": ("aid_received", AidForm)}
+
+    plan_fit: PlanFitForm
+    secrets: ConfidentialForm
+
+    @classmethod
+    def for_application(cls, application: Application, posted: bool,
+                        extra_rows: int = 0) -> "ApplicationForm":
+        """The form for ``application``: what was posted, or what is stored plus
+        ``extra_rows`` blank rows in each table."""
+        form = cls() if posted else cls(formdata=None)
+        form.plan_fit = PlanFitForm.build(application, posted)
+        form.secrets = ConfidentialForm() if posted else ConfidentialForm(formdata=None)
+        if not posted:
+            form.load(application, extra_rows)
+        return form
+
+    def load(self, application: Application, extra_rows: int) -> None:
+        for field in self._columns():
+            value = getattr(application, field.name)
+            field.data = value.value if isinstance(value, ClimateCategory) else value
+        self.version.data = str(application.version)
+        for name, (relationship, row_form) in self.ROWS.items():
+            field_list = self[name]
+            for line in getattr(application, relationship):
+                field_list.append_entry(row_form.load(line))
+            for _row in range(extra_rows):
+                field_list.append_entry()
+        self.plan_fit.load(application)
+        self.secrets.load(application)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for flag, names, message in (
+                (self.has_education_partners, self.education_partners, _l(
+                    "Skriv hvilke utdanningsinstitusjoner prosjektet samarbeider med.")),
+                (self.has_international_cooperation, self.international, _l(
+                    "Skriv hvem prosjektet samarbeider med internasjonalt."))):
+            if flag.data and not names.errors and not (names.data or "").strip():
+                names.errors = [*names.errors, message]  # yes, then say who
+                valid = False
+        return all((self.plan_fit.validate(), self.secrets.validate(), valid))
+
+    def part_errors(self) -> dict[str, list[str]]:
+        """The errors of the plan fit and the business secrets, by field id."""
+        return self.plan_fit.error_messages() | self.secrets.error_messages()
+
+    def has_errors(self) -> bool:
+        return bool(self.errors or self.part_errors())
+
+    def version_number(self) -> int | None:
+        """The version the form was opened at, if it came back intact."""
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+    def _columns(self):
+        return (field for field in self if field.name not in self.NOT_COLUMNS)
+
+    def changes(self) -> dict:
+        """What ``save_draft`` stores: every valid part (a part with an error is left as
+        it is, and the error shown)."""
+        fields = {}
+        for field in self._columns():
+            if field.errors:
+                continue
+            value = field.data
+            if isinstance(field, StringField):
+                value = (value or "").strip()
+            if field.name == "climate_category":
+                value = ClimateCategory(value) if value else None
+            fields[field.name] = value
+        rows = {name: None if any(entry.form.errors for entry in self[name])
+                else [entry.form.values() for entry in self[name] if not entry.form.is_blank()]
+                for name in self.ROWS}
+        return {"fields": fields,
+                "strategies": self.plan_fit.chosen_strategies(),
+                "measures": self.plan_fit.chosen_measures(),
+                "sdgs": self.plan_fit.sdg.data,
+                "confidential": None if self.secrets.errors else self.secrets.marked(),
+                "cost_lines": rows["cost_lines"], "financing_lines": rows["financing_lines"],
+                "aid": rows["aid"]}
 
 
 class ConfirmForm(Form):

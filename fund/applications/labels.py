@@ -1,14 +1,43 @@
-"""Norwegian labels for the application's enums and the UN sustainable development goals."""
+"""Norwegian labels for the application's enums, its history and the UN sustainable
+development goals."""
 
 from flask_babel import lazy_gettext as _l
 
 from fund.applications.models import ApplicationState, ClimateCategory, CostCategory, FinancingKind
 
-STATE_LABELS = {
+#: The state as the applicant reads it.
+APPLICANT_STATE_LABELS = {
     ApplicationState.DRAFT: _l("Utkast"),
     ApplicationState.SUBMITTED: _l("Sendt inn"),
     ApplicationState.INFO_REQUESTED: _l("Venter på opplysninger fra deg"),
     ApplicationState.WITHDRAWN: _l("Trukket"),
+}
+
+#: The state as caseworkers read it.
+STAFF_STATE_LABELS = {
+    ApplicationState.DRAFT: _l("Utkast"),
+    ApplicationState.SUBMITTED: _l("Sendt inn"),
+    ApplicationState.INFO_REQUESTED: _l("Venter på opplysninger fra søker"),
+    ApplicationState.WITHDRAWN: _l("Trukket av søker"),
+}
+
+#: Until review uses ``STAFF_STATE_LABELS``.
+STATE_LABELS = APPLICANT_STATE_LABELS
+
+#: The colour of the state's tag (Designsystemet ``data-color``).
+STATE_COLOURS = {
+    ApplicationState.DRAFT: "neutral",
+    ApplicationState.SUBMITTED: "success",
+    ApplicationState.INFO_REQUESTED: "warning",
+    ApplicationState.WITHDRAWN: "neutral",
+}
+
+#: The audit entries shown as the application's history, in words.
+HISTORY_ACTIONS = {
+    "application.created": _l("Utkast opprettet"),
+    "application.submitted": _l("Sendt inn"),
+    "application.info_requested": _l("Saksbehandler ba om flere opplysninger"),
+    "application.withdrawn": _l("Trukket av søker"),
 }
 
 COST_CATEGORY_LABELS = {

@@ -1,13 +1,15 @@
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     JSON,
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Table,
@@ -17,10 +19,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fund.auth.models import Organisation, User
-from fund.calls.models import Call
+from fund.calls.models import Call, Fund
+from fund.core.errors import DomainError
 from fund.core.types import UTCDateTime, enum_column, utcnow
 from fund.extensions import db
 from fund.plan.models import Measure, Strategy
+
+
+class ApplicationError(DomainError):
+    """Refused by the rules; the message is for the user."""
 
 
 class ApplicationState(enum.StrEnum):
@@ -29,6 +36,33 @@ class ApplicationState(enum.StrEnum):
     #: Sent back to the applicant with a request for missing information.
     INFO_REQUESTED = "info_requested"
     WITHDRAWN = "withdrawn"
+
+    #: The states each state may move to; nothing else is allowed. A draft that was never
+    #: submitted may also be deleted (``Application.can_be_deleted``).
+    TRANSITIONS: ClassVar[dict["ApplicationState", frozenset["ApplicationState"]]]
+
+    def can_become(self, target: "ApplicationState") -> bool:
+        return target in ApplicationState.TRANSITIONS[self]
+
+    @property
+    def is_editable(self) -> bool:
+        """The applicant may change and (re)submit: a draft, or an answer to a request."""
+        return self.can_become(ApplicationState.SUBMITTED)
+
+    @property
+    def is_staff_visible(self) -> bool:
+        """Caseworkers see every application that has left the draft state."""
+        return self != ApplicationState.DRAFT
+
+
+ApplicationState.TRANSITIONS = {
+    ApplicationState.DRAFT: frozenset({ApplicationState.SUBMITTED}),
+    ApplicationState.SUBMITTED: frozenset({ApplicationState.INFO_REQUESTED,
+                                           ApplicationState.WITHDRAWN}),
+    ApplicationState.INFO_REQUESTED: frozenset({ApplicationState.SUBMITTED,
+                                                ApplicationState.WITHDRAWN}),
+    ApplicationState.WITHDRAWN: frozenset(),
+}
 
 
 class ClimateCategory(enum.StrEnum):
@@ -52,6 +86,8 @@ class FinancingKind(enum.StrEnum):
     OTHER_PRIVATE = "other_private"  #: andre private midler
 
 
+
+
 application_strategies = Table(
     "application_strategies",
     db.metadata,
@@ -59,6 +95,7 @@ application_strategies = Table(
            primary_key=True),
     Column("strategy_id", ForeignKey("plan_strategies.id"), primary_key=True, index=True),
 )
+
 
 class Application(db.Model):
     """A søknad (application) from an organisation to a call.
@@ -71,6 +108,13 @@ class Application(db.Model):
     __table_args__ = (
         CheckConstraint("amount_applied IS NULL OR amount_applied >= 0",
                         name="amount_not_negative"),
+        # A case number and a submission time come with the first submission, never before.
+        CheckConstraint("(state = 'draft') = (case_number IS NULL)",
+                        name="case_number_iff_submitted"),
+        CheckConstraint("(state = 'draft') = (submitted_at IS NULL)",
+                        name="submitted_at_iff_submitted"),
+        # The caseworkers' queue: one call, by state, newest first.
+        Index("ix_applications_call_state_submitted", "call_id", "state", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,7 +161,13 @@ class Application(db.Model):
     knowledge_jobs: Mapped[int | None]
     other_jobs: Mapped[int | None]
     competence: Mapped[str] = mapped_column(Text, default="")
+    #: Whether the project works with schools, colleges or universities; they are named in
+    #: ``education_partners``.
+    has_education_partners: Mapped[bool] = mapped_column(default=False)
     education_partners: Mapped[str] = mapped_column(Text, default="")
+    #: Whether the project cooperates internationally; the partners are named in
+    #: ``international``.
+    has_international_cooperation: Mapped[bool] = mapped_column(default=False)
     international: Mapped[str] = mapped_column(Text, default="")
 
     # Klimafond
@@ -169,6 +219,54 @@ class Application(db.Model):
 
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.case_number or 'draft'} {self.state}>"
+
+    # The state machine: what may happen to the application now ------------------------
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == ApplicationState.DRAFT
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state.is_editable
+
+    @property
+    def awaits_information(self) -> bool:
+        return self.state == ApplicationState.INFO_REQUESTED
+
+    @property
+    def is_under_review(self) -> bool:
+        """Submitted and with the caseworkers (no open request to the applicant)."""
+        return self.state == ApplicationState.SUBMITTED
+
+    @property
+    def can_withdraw(self) -> bool:
+        return self.state.can_become(ApplicationState.WITHDRAWN) and not self.call.review_closed
+
+    @property
+    def can_request_info(self) -> bool:
+        return self.state.can_become(ApplicationState.INFO_REQUESTED)
+
+    @property
+    def can_be_deleted(self) -> bool:
+        """Only a draft that was never submitted."""
+        return self.is_draft and not self.submissions
+
+    @property
+    def is_climate(self) -> bool:
+        """An application to the klimafond, which asks for the climate part too."""
+        return self.call.fund == Fund.KLIMAFOND
+
+    def is_late(self, now: datetime) -> bool:
+        """Past the call's deadline, to the second, with no information request to answer."""
+        return self.open_info_request is None and now >= self.call.closes_at
+
+    def move_to(self, target: ApplicationState, refusal: str | None = None) -> None:
+        """Change state along ``ApplicationState.TRANSITIONS``, or refuse with ``refusal``."""
+        if not self.state.can_become(target):
+            raise ApplicationError(refusal or _(
+                "Søknaden kan ikke endre status nå."))
+        self.state = target
 
     @property
     def total_cost(self) -> int:
@@ -314,6 +412,7 @@ class Attachment(db.Model):
     """An uploaded file, stored under a random name outside the static folder."""
 
     __tablename__ = "attachments"
+    __table_args__ = (CheckConstraint("size >= 0", name="size_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(

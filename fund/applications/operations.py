@@ -1,16 +1,20 @@
 """State changes of applications. Each writes the audit log; the caller commits."""
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from fund.applications.models import (
     Application,
+    ApplicationError,
     ApplicationMeasure,
     ApplicationSDG,
     ApplicationState,
+    Attachment,
     CaseNumberCounter,
     ConfidentialField,
     CostLine,
@@ -20,25 +24,27 @@ from fund.applications.models import (
     Submission,
 )
 from fund.applications.rules import Problem, Settings, checklist
+from fund.applications.uploads import (
+    UploadRefused,
+    open_stored,
+    remove_stored,
+    store,
+    upload_folder,
+)
 from fund.audit.models import AuditEvent
 from fund.audit.operations import record
 from fund.auth.models import Organisation, User
 from fund.calls.models import Call, Fund
 from fund.calls.operations import review_closed_now
-from fund.core.errors import DomainError
+from fund.core.signals import application_submitted
 from fund.core.sql import increment
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.mail.operations import queue_mail
 from fund.plan.models import Measure, Strategy
 
-EDITABLE = (ApplicationState.DRAFT, ApplicationState.INFO_REQUESTED)
-WITHDRAWABLE = (ApplicationState.SUBMITTED, ApplicationState.INFO_REQUESTED)
 #: Saves by the same person within this window share one audit event.
 SAVE_AUDIT_WINDOW = timedelta(minutes=10)
-
-class ApplicationError(DomainError):
-    """Refused by the rules; the message is for the user."""
 
 
 class StaleApplication(ApplicationError):
@@ -75,7 +81,8 @@ def start_application(call: Call, organisation: Organisation, user: User) -> App
             "Du har allerede startet %(count)s utkast som ikke er sendt inn. Send inn eller "
             "slett noen av dem før du starter flere.", count=limit))
     application = Application(call=call, organisation=organisation, created_by=user,
-                              updated_by=user, contact_name=user.name,
+                              updated_by=user, state=ApplicationState.DRAFT,
+                              contact_name=user.name,
                               contact_email=user.email, contact_phone=user.phone or "")
     db.session.add(application)
     record("application.created", application, actor=user, call=call.id,
@@ -103,7 +110,9 @@ def _drafts(*where) -> int:
 def check_attachments_allowed(application: Application) -> None:
     """New files are refused in a plain draft once the call's deadline has passed (it can
     no longer be submitted); an answer to an information request may still add them."""
-    if application.open_info_request is None and utcnow() >= application.call.closes_at:
+    if not application.is_editable:
+        raise ApplicationError(_("Søknaden er sendt inn og kan ikke endres."))
+    if application.is_late(utcnow()):
         raise ApplicationError(_(
             "Søknadsfristen gikk ut %(deadline)s, så du kan ikke legge ved flere filer. Det "
             "du har skrevet, er lagret.", deadline=_time(application.call.closes_at)))
@@ -135,7 +144,7 @@ def save_draft(application: Application, user: User, version: int | None, *,
                sdgs: set[int] | None = None, confidential: dict[str, str] | None = None) -> None:
     """Store what the applicant has written. Nothing is required yet; parts that are
     None are left as they are. A save based on an older version is refused."""
-    if application.state not in EDITABLE:
+    if not application.is_editable:
         raise ApplicationError(_("Søknaden er sendt inn og kan ikke endres."))
     if version is not None and version != application.version:
         raise StaleApplication(_(
@@ -197,10 +206,106 @@ def _time(moment: datetime) -> str:
 
 
 def delete_draft(application: Application, user: User) -> None:
-    if application.state != ApplicationState.DRAFT or application.submissions:
+    """Delete a draft that was never submitted; its files go once the deletion commits."""
+    if not application.can_be_deleted:
         raise ApplicationError(_("Bare utkast som aldri er sendt inn kan slettes."))
     record("application.deleted", application, actor=user, title=application.title)
+    for attachment in application.attachments:
+        _remove_after_commit(attachment.stored_name)
     db.session.delete(application)
+
+
+# Attachments ---------------------------------------------------------------------------------
+#
+# Files live outside the database, so they follow its transaction by hand: a file stored
+# by a transaction that rolls back is removed, and a file is removed from disk only once
+# the transaction that dropped its row has committed.
+
+_STORED = "applications.stored_files"
+_DROPPED = "applications.dropped_files"
+
+
+def _remove_if_rolled_back(stored_name: str) -> None:
+    db.session.info.setdefault(_STORED, []).append((upload_folder(), stored_name))
+
+
+def _remove_after_commit(stored_name: str) -> None:
+    db.session.info.setdefault(_DROPPED, []).append((upload_folder(), stored_name))
+
+
+def _remove_files(files: list[tuple[Path, str]]) -> None:
+    for folder, stored_name in files:
+        remove_stored(folder, stored_name)
+
+
+@event.listens_for(Session, "after_commit")
+def _files_after_commit(session: Session) -> None:
+    session.info.pop(_STORED, None)
+    _remove_files(session.info.pop(_DROPPED, []))
+
+
+@event.listens_for(Session, "after_rollback")
+def _files_after_rollback(session: Session) -> None:
+    session.info.pop(_DROPPED, None)
+    _remove_files(session.info.pop(_STORED, []))
+
+
+def add_attachments(application: Application, files, actor: User) -> tuple[list[Attachment],
+                                                                           list[str]]:
+    """Store the uploaded files (werkzeug ``FileStorage``s) and attach them, within the
+    size quota. Returns the new attachments and a message for each file refused (one
+    message for all when the application takes no more files)."""
+    files = [file for file in files or [] if file and file.filename]
+    if not files:
+        return [], []
+    try:
+        check_attachments_allowed(application)
+    except ApplicationError as exc:
+        return [], [str(exc)]
+    config = current_app.config
+    total = sum(a.size for a in application.attachments)
+    added, refused = [], []
+    for file in files:
+        try:
+            stored = store(file, upload_folder(), config["UPLOAD_MAX_FILE"])
+        except UploadRefused as exc:
+            refused.append(str(exc))
+            continue
+        if total + stored.size > config["UPLOAD_MAX_TOTAL"]:
+            remove_stored(upload_folder(), stored.stored_name)
+            refused.append(_(
+                "«%(name)s» ble ikke lagt ved: vedleggene kan til sammen være høyst %(mb)s MB.",
+                name=stored.filename, mb=config["UPLOAD_MAX_TOTAL"] // (1024 * 1024)))
+            continue
+        _remove_if_rolled_back(stored.stored_name)
+        total += stored.size
+        attachment = Attachment(filename=stored.filename, stored_name=stored.stored_name,
+                                content_type=stored.content_type, size=stored.size,
+                                sha256=stored.sha256, uploaded_by_id=actor.id)
+        application.attachments.append(attachment)
+        record("application.attachment_added", application, actor=actor,
+               filename=stored.filename, sha256=stored.sha256)
+        added.append(attachment)
+    return added, refused
+
+
+def remove_attachment(application: Application, attachment: Attachment, actor: User) -> None:
+    """Take a file off an application the applicant may still change; the file itself
+    goes once this commits."""
+    if not application.is_editable:
+        raise ApplicationError(_("Søknaden er sendt inn og kan ikke endres."))
+    application.attachments.remove(attachment)
+    _remove_after_commit(attachment.stored_name)
+    record("application.attachment_removed", application, actor=actor,
+           filename=attachment.filename)
+
+
+def read_attachment(application: Application, attachment: Attachment, actor: User) -> Path:
+    """The stored file's path, for the caller to send; the reading is logged. Raises
+    ``FileNotFoundError`` if the file is gone. Who may read is the caller's question."""
+    path = open_stored(upload_folder(), attachment.stored_name)
+    record("application.attachment_read", application, actor=actor, attachment=attachment.id)
+    return path
 
 
 def problems_for(application: Application) -> list[Problem]:
@@ -224,11 +329,11 @@ def submit(application: Application, user: User) -> Submission:
     Refused after the call's deadline, to the second, unless it answers a caseworker's
     request for information. The draft is kept either way.
     """
-    if application.state not in EDITABLE:
+    if not application.is_editable:
         raise ApplicationError(_("Søknaden er allerede sendt inn."))
     answering = application.open_info_request
     now = utcnow()
-    if answering is None and now >= application.call.closes_at:
+    if application.is_late(now):
         raise LateSubmission(_(
             "Søknadsfristen gikk ut %(deadline)s. Søknaden kan ikke sendes inn lenger, men "
             "utkastet ditt er lagret.", deadline=_time(application.call.closes_at)))
@@ -239,7 +344,7 @@ def submit(application: Application, user: User) -> Submission:
         application.case_number = _next_case_number(application)
     if application.submitted_at is None:
         application.submitted_at = now
-    application.state = ApplicationState.SUBMITTED
+    application.move_to(ApplicationState.SUBMITTED, _("Søknaden er allerede sendt inn."))
     if answering is not None:
         answering.answered_at = now
     submission = Submission(number=len(application.submissions) + 1, submitted_at=now,
@@ -251,6 +356,7 @@ def submit(application: Application, user: User) -> Submission:
            case_number=application.case_number, submission=submission.number,
            answers_request=answering.id if answering else None)
     _send_receipt(application, submission)
+    application_submitted.send(application, actor=user, submission=submission)
     return submission
 
 
@@ -273,9 +379,7 @@ def withdraw(application: Application, user: User) -> None:
     if review_closed_now(application.call):
         raise ApplicationError(_("Behandlingen av utlysningen er avsluttet, og søknaden kan "
                                  "ikke lenger trekkes."))
-    if application.state not in WITHDRAWABLE:
-        raise ApplicationError(_("Søknaden kan ikke trekkes nå."))
-    application.state = ApplicationState.WITHDRAWN
+    application.move_to(ApplicationState.WITHDRAWN, _("Søknaden kan ikke trekkes nå."))
     record("application.withdrawn", application, actor=user)
     queue_mail(user.email, _("Søknad %(case)s er trukket", case=application.case_number),
                "application_withdrawn", application=application)
@@ -285,14 +389,14 @@ def request_info(application: Application, caseworker: User, message: str) -> In
     if review_closed_now(application.call):
         raise ApplicationError(_("Behandlingen av utlysningen er avsluttet, og det kan ikke "
                                  "lenger bes om flere opplysninger."))
-    if application.state != ApplicationState.SUBMITTED:
+    if not application.can_request_info:
         raise ApplicationError(_("Du kan bare be om opplysninger i en innsendt søknad."))
     message = (message or "").strip()
     if not message:
         raise ApplicationError(_("Skriv hva søkeren må sende."))
     request = InfoRequest(requested_by=caseworker, message=message.strip())
     application.info_requests.append(request)
-    application.state = ApplicationState.INFO_REQUESTED
+    application.move_to(ApplicationState.INFO_REQUESTED)
     record("application.info_requested", application, actor=caseworker, message=message)
     for address in _member_addresses(application):
         queue_mail(address, _("Vi trenger flere opplysninger: %(case)s",
@@ -334,8 +438,8 @@ def snapshot(application: Application, submission: Submission) -> dict:
             "milestones", "not_started", "additionality")} | {
             "starts_on": _iso(application.starts_on), "ends_on": _iso(application.ends_on)},
         "effects": {name: getattr(application, name) for name in (
-            "knowledge_jobs", "other_jobs", "competence", "education_partners",
-            "international")},
+            "knowledge_jobs", "other_jobs", "competence", "has_education_partners",
+            "education_partners", "has_international_cooperation", "international")},
         "climate": climate,
         "strategies": [{"code": s.code, "title": s.title} for s in application.strategies],
         "measures": [{"code": m.measure.code, "text": m.measure.text, "how": m.how}

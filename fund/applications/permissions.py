@@ -1,10 +1,11 @@
-"""Who may see and do what with an application. Another party's application is a 404."""
+"""Who may see and do what with an application. Another party's application is a 404.
+What the state allows is the state machine's (``ApplicationState.TRANSITIONS``)."""
 
 from fund.applications.models import Application, ApplicationState
 from fund.core.roles import Role
 
-STAFF_VISIBLE = (ApplicationState.SUBMITTED, ApplicationState.INFO_REQUESTED,
-                 ApplicationState.WITHDRAWN)
+#: The states caseworkers see: every state after the draft.
+STAFF_VISIBLE = tuple(state for state in ApplicationState if state.is_staff_visible)
 
 
 def is_applicant_for(user, application: Application) -> bool:
@@ -20,20 +21,15 @@ def can_view(user, application: Application) -> bool:
 
 
 def can_edit(user, application: Application) -> bool:
-    return is_applicant_for(user, application) and application.state in (
-        ApplicationState.DRAFT, ApplicationState.INFO_REQUESTED)
+    return is_applicant_for(user, application) and application.is_editable
 
 
 def can_withdraw(user, application: Application) -> bool:
-    if application.call.review_closed:
-        return False
-    return is_applicant_for(user, application) and application.state in (
-        ApplicationState.SUBMITTED, ApplicationState.INFO_REQUESTED)
+    return is_applicant_for(user, application) and application.can_withdraw
 
 
 def can_delete(user, application: Application) -> bool:
-    return is_applicant_for(user, application) and application.state == \
-        ApplicationState.DRAFT and not application.submissions
+    return is_applicant_for(user, application) and application.can_be_deleted
 
 
 def can_start(user) -> bool:

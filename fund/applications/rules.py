@@ -18,6 +18,14 @@ SUMMARY_MAX = 500
 MAX_STRATEGIES = 3
 
 
+def own_work_amount(hours: int | None, hourly_rate: int | None) -> int | None:
+    """Own work (egeninnsats) counts as hours × hourly rate, in whole kroner; None until
+    both are given."""
+    if hours is None or hourly_rate is None:
+        return None
+    return hours * hourly_rate
+
+
 @dataclass(frozen=True)
 class Problem:
     field: str  #: the id of the form field to link to
@@ -75,8 +83,6 @@ def missing(application) -> list[Problem]:
     elif len(application.strategies) > MAX_STRATEGIES:
         problems.append(Problem("plan", str(_l("Velg høyst %(n)s strategier.",
                                                n=MAX_STRATEGIES))))
-    if not application.measures:
-        problems.append(Problem("plan", str(_l("Velg minst ett tiltak prosjektet bidrar til."))))
     for chosen in application.measures:
         if not (chosen.how or "").strip():
             problems.append(Problem(f"measure-{chosen.measure_id}", str(_l(
@@ -99,6 +105,13 @@ def missing(application) -> list[Problem]:
         if application.co2e_cut_tonnes is None:
             problems.append(Problem("co2e_cut_tonnes", str(_l(
                 "Oppgi forventet utslippskutt i tonn CO2-ekvivalenter per år."))))
+    if application.has_education_partners and not (application.education_partners or "").strip():
+        problems.append(Problem("education_partners", str(_l(
+            "Skriv hvilke utdanningsinstitusjoner prosjektet samarbeider med."))))
+    if application.has_international_cooperation and \
+            not (application.international or "").strip():
+        problems.append(Problem("international", str(_l(
+            "Skriv hvem prosjektet samarbeider med internasjonalt."))))
     if application.in_group and not (application.group_details or "").strip():
         problems.append(Problem("group_details", str(_l(
             "Beskriv foretakene dere utgjør ett foretak med."))))

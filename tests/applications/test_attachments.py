@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from fund.applications.models import ApplicationState, Attachment
 from fund.core.roles import Role
+from fund.core.types import utcnow
 from fund.extensions import db as _db
 from tests.helpers import (
     browser_form,
@@ -94,7 +95,8 @@ def test_files_are_served_as_downloads_only_to_those_allowed(app, client, draft)
     case_path = f"/saksbehandling/soknader/{application.id}/vedlegg/{attachment.id}"
     assert office.get(path).status_code == 404  # the applicant's pages are the applicant's
     assert office.get(case_path).status_code == 404  # a draft is not received
-    application.state = ApplicationState.SUBMITTED
+    application.state, application.case_number, application.submitted_at = \
+        ApplicationState.SUBMITTED, "NF-2099-0001", utcnow()
     _db.session.commit()
     assert office.get(case_path).status_code == 302  # the §6 declaration comes first
     declare(office, application)
@@ -137,7 +139,8 @@ def test_a_file_downloads_under_the_extension_of_what_it_is(app, client, draft):
         response = client.get(f"/soknader/{application.id}/vedlegg/{attachment.id}")
         assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
 
-    application.state = ApplicationState.SUBMITTED
+    application.state, application.case_number, application.submitted_at = \
+        ApplicationState.SUBMITTED, "NF-2099-0001", utcnow()
     caseworker = make_user("sb@example.no", Role.CASEWORKER)
     _db.session.commit()
     office = app.test_client()

@@ -171,7 +171,7 @@ def test_the_checklist_links_every_missing_field_and_failed_rule(client, setting
     html = html_of(client.get(f"{edit_path(application)}/send-inn"))
     assert f'href="{edit_path(application)}#title"' in html
     assert "Gi prosjektet en tittel." in html
-    assert "Velg minst ett tiltak prosjektet bidrar til." in html
+    assert "Velg minst én strategi prosjektet bidrar til." in html
     assert "Organisasjonen er ikke registrert i Lillestrøm" in html
     assert "Tilskudd gis bare til prosjekter som ikke er startet" in html
     assert "høyere enn utlysningens største tilskudd (kr 200 000)" in html
@@ -329,7 +329,9 @@ def test_caseworkers_do_not_see_drafts_but_see_submitted_applications(client, se
     case_path = f"/saksbehandling/soknader/{application.id}"
     assert client.get(edit_path(application)).status_code == 404
     assert client.get(case_path).status_code == 404  # a draft
-    application.state = ApplicationState.SUBMITTED
+    from fund.core.types import utcnow
+    application.state, application.case_number, application.submitted_at = \
+        ApplicationState.SUBMITTED, "NF-2099-0001", utcnow()
     _db.session.commit()
     assert client.get(case_path).headers["Location"].endswith("/habilitet")
     declare(client, application)

@@ -84,8 +84,20 @@
     if (how) how.hidden = !checkbox.checked && !how.querySelector("input").value;
   }
 
+  // Ask for the partners' names only once the applicant says there are partners.
+  function togglePartners(part) {
+    var box = document.getElementById(part.getAttribute("data-shown-by"));
+    var text = part.querySelector("textarea");
+    if (box) part.hidden = !box.checked && !(text && text.value);
+  }
+
   var form = document.getElementById("application-form");
   if (form) {
+    form.querySelectorAll("[data-shown-by]").forEach(function (part) {
+      var box = document.getElementById(part.getAttribute("data-shown-by"));
+      togglePartners(part);
+      if (box) box.addEventListener("change", function () { togglePartners(part); });
+    });
     form.querySelectorAll('input[name="measure"]').forEach(function (box) {
       toggleHow(box);
       box.addEventListener("change", function () { toggleHow(box); });

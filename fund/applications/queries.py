@@ -1,0 +1,82 @@
+"""Reads of applications that views (and review) share."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from fund.applications.labels import HISTORY_ACTIONS
+from fund.applications.models import Application, ApplicationMeasure, InfoRequest
+from fund.audit.models import AuditEvent
+from fund.auth.models import Membership, Organisation
+from fund.calls.models import Call
+from fund.calls.queries import open_calls
+from fund.core.types import utcnow
+from fund.extensions import db
+from fund.plan.models import Area, PlanVersion, Strategy
+
+
+def application_for_edit(application_id: int) -> Application | None:
+    """An application with everything its form, checklist and pages read."""
+    return db.session.execute(
+        select(Application).where(Application.id == application_id).options(
+            selectinload(Application.organisation).selectinload(Organisation.memberships),
+            selectinload(Application.call).selectinload(Call.plan)
+            .selectinload(PlanVersion.areas).selectinload(Area.strategies)
+            .selectinload(Strategy.measures),
+            selectinload(Application.strategies),
+            selectinload(Application.measures).selectinload(ApplicationMeasure.measure),
+            selectinload(Application.cost_lines), selectinload(Application.financing_lines),
+            selectinload(Application.aid_received), selectinload(Application.confidential),
+            selectinload(Application.attachments), selectinload(Application.submissions),
+            selectinload(Application.sdg_rows),
+            selectinload(Application.info_requests).selectinload(InfoRequest.requested_by),
+            selectinload(Application.updated_by),
+        )).scalar_one_or_none()
+
+
+def organisations_of(user) -> list[Organisation]:
+    """The organisations ``user`` is a member of, by name."""
+    return list(db.session.execute(
+        select(Organisation).join(Membership).where(Membership.user_id == user.id)
+        .order_by(Organisation.name)).scalars())
+
+
+@dataclass
+class Dashboard:
+    organisations: list[Organisation]
+    #: Each organisation's applications, last changed first, by organisation id.
+    by_organisation: dict[int, list[Application]]
+    open_calls: list[Call]
+    now: datetime
+
+
+def dashboard(user, now: datetime | None = None) -> Dashboard:
+    """What the applicant's overview shows: their organisations, each with its
+    applications, and the calls open for new ones at ``now``."""
+    now = now or utcnow()
+    organisations = organisations_of(user)
+    applications = db.session.execute(
+        select(Application).where(Application.organisation_id.in_([o.id for o in organisations]))
+        .options(selectinload(Application.call), selectinload(Application.info_requests))
+        .order_by(Application.updated_at.desc())).scalars().all()
+    by_organisation: dict[int, list[Application]] = {o.id: [] for o in organisations}
+    for application in applications:
+        by_organisation[application.organisation_id].append(application)
+    return Dashboard(organisations, by_organisation, open_calls(now), now)
+
+
+def history(application: Application, staff: bool = False,
+            exclude: tuple[str, ...] = ()) -> list[AuditEvent]:
+    """The application's audit entries, oldest first. The applicant sees the milestones
+    (``HISTORY_ACTIONS``); staff see every entry, with who did it, less ``exclude``."""
+    query = select(AuditEvent).where(AuditEvent.object_type == "applications",
+                                     AuditEvent.object_id == application.id)
+    if staff:
+        query = query.options(joinedload(AuditEvent.actor))
+        if exclude:
+            query = query.where(AuditEvent.action.not_in(exclude))
+    else:
+        query = query.where(AuditEvent.action.in_(HISTORY_ACTIONS))
+    return list(db.session.execute(query.order_by(AuditEvent.id)).scalars())
