@@ -120,7 +120,9 @@ class PlanFitForm(PartForm):
 
     def load(self, application: Application) -> None:
         self.strategy.data = {s.id for s in application.strategies}
-        self.measure.data = {m.measure_id for m in application.measures}
+        # a measure closed to applicants since it was chosen is not offered again
+        self.measure.data = {m.measure_id for m in application.measures
+                             if m.measure_id in self.measures_by_id}
         self.sdg.data = set(application.sdgs)
         for chosen in application.measures:
             if f"how-{chosen.measure_id}" in self:

@@ -78,7 +78,7 @@ def test_a_draft_keeps_everything_and_comes_back_after_logging_in_again(app, cli
     user, org, call = setting
     application = make_application(call, org, user, complete=False)
     _db.session.commit()
-    measure = _db.session.scalars(select(Measure).where(Measure.code == "2B-1")).one()
+    measure = _db.session.scalars(select(Measure).where(Measure.code == "2C-1")).one()
     login(client, user)
     response = save(client, application, {
         "title": "Bedriftsbesøk med effekt", "summary": "Kort om prosjektet.",
@@ -93,7 +93,7 @@ def test_a_draft_keeps_everything_and_comes_back_after_logging_in_again(app, cli
     assert response.status_code == 302
     application = fresh(application)
     assert application.title == "Bedriftsbesøk med effekt"
-    assert [s.code for s in application.strategies] == ["2B"]  # chosen with its measure
+    assert [s.code for s in application.strategies] == ["2C"]  # chosen with its measure
     assert application.measures[0].how == "Vi besøker 40 bedrifter."
     assert application.sdgs == [9, 13]
     assert application.cost_lines[0].amount == 250_000
