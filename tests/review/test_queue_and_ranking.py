@@ -8,6 +8,7 @@ from sqlalchemy import select
 from fund.applications.models import ApplicationState
 from fund.audit.models import AuditEvent
 from fund.core.roles import Role
+from fund.core.types import utcnow
 from fund.extensions import db as _db
 from fund.review.models import Assessment, AssessmentState, Assignment
 from fund.review.scoring import Recommendation
@@ -48,6 +49,7 @@ def office(db):
 def complete(application, user, total, recommendation=Recommendation.APPROVE, amount=None):
     _db.session.add(Assessment(application=application, caseworker=user,
                                state=AssessmentState.COMPLETED, total_score=total,
+                               completed_at=utcnow(),
                                recommendation=recommendation,
                                recommended_amount=amount or application.amount_applied))
     _db.session.commit()
