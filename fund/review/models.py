@@ -120,6 +120,10 @@ class ReviewSettings(db.Model):
     def __repr__(self) -> str:
         return f"<ReviewSettings call={self.call_id} {self.score_aggregate}>"
 
+    @property
+    def uses_median(self) -> bool:
+        return self.score_aggregate == Aggregate.MEDIAN
+
 
 class AssessmentState(enum.StrEnum):
     """A draft is saved as the caseworker goes; completing it stores the total. A

@@ -39,7 +39,7 @@ from fund.review.permissions import (
 from fund.review.queries import (
     declarations_of,
     find_assessment,
-    inhabil_application_ids,
+    hidden_application_ids,
     own_assessments,
 )
 from fund.review.ranking import RankingResult, ranking
@@ -284,7 +284,7 @@ def move_funding_line(call, line: int | None, reason: str, actor: User) -> None:
     if call.review_closed:
         raise ReviewError(_("Behandlingen av utlysningen er avsluttet, og budsjettlinjen kan "
                             "ikke lenger flyttes."))
-    if inhabil_application_ids(actor, call):
+    if hidden_application_ids(actor, call):
         raise ReviewError(_("Du er inhabil i minst én søknad i utlysningen og kan ikke flytte "
                             "budsjettlinjen. En annen fondsforvalter må gjøre det."))
     if _unfinished_own(actor, call):
@@ -341,7 +341,7 @@ def closing_check(call: Call, actor: User) -> ClosingCheck:
     if call.review_closed:
         check.reasons.append(_("Behandlingen er allerede avsluttet."))
         return check
-    if inhabil_application_ids(actor, call):  # nothing more about the call, then
+    if hidden_application_ids(actor, call):  # nothing more about the call, then
         check.reasons.append(_("Du er inhabil i minst én søknad i utlysningen og kan ikke "
                                "avslutte behandlingen. En annen fondsforvalter må gjøre det."))
         return check

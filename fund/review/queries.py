@@ -64,11 +64,6 @@ def hidden_application_ids(user: User, call: Call | None = None) -> set[int]:
     return set(db.session.execute(_hidden_select(user, call)).scalars())
 
 
-def inhabil_application_ids(user: User, call: Call) -> set[int]:
-    """The received applications of the call the user is inhabil in."""
-    return hidden_application_ids(user, call)
-
-
 def declaration_of(user: User, application_id: int) -> ConflictDeclaration | None:
     return db.session.execute(select(ConflictDeclaration).where(
         ConflictDeclaration.application_id == application_id,
@@ -313,7 +308,7 @@ def full_ranking(call: Call) -> RankingResult:
 
 
 def ranking_for(user: User, call: Call, inhabil: set[int]) -> RankingResult:
-    """The ranking as ``user`` may see it (``inhabil`` from inhabil_application_ids)."""
+    """The ranking as ``user`` may see it (``inhabil`` from hidden_application_ids)."""
     result = full_ranking(call)
     own = own_assessments(user, call) \
         if settings_for(call).blind_review and not call.review_closed \

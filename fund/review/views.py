@@ -69,6 +69,7 @@ from fund.review.permissions import (
     CASE_HANDLERS,
     can_assign_others,
     can_change_review_settings,
+    can_edit_assessment,
     can_move_line,
     is_case_handler,
     is_disqualified,
@@ -76,7 +77,6 @@ from fund.review.permissions import (
     may_move_line,
     may_open,
     may_request_info,
-    must_declare,
 )
 from fund.review.queries import (
     application_for_case,
@@ -102,14 +102,12 @@ def _case(application_id: int, declaring: bool = False):
     require(is_case_handler(current_user))
     application = application_for_case(application_id) or abort(404)
     declaration = declaration_of(current_user, application_id)
+    if is_disqualified(current_user, application, declaration):
+        abort(404)  # inhabil: the case does not exist for you
     if declaring or may_open(current_user, application, declaration):
-        if is_disqualified(current_user, application, declaration):
-            abort(404)  # inhabil: the case does not exist for you
         return application, declaration, None
-    if must_declare(current_user, application, declaration):
-        return application, declaration, redirect(
-            url_for("review.declare_view", application_id=application.id))
-    abort(404)
+    return application, declaration, redirect(
+        url_for("review.declare_view", application_id=application.id))
 
 
 def case_view(view):
@@ -337,7 +335,7 @@ def _assessment_page(application, own, form, errors=None):
         criteria=application.call.criteria, errors=errors or {}, own=own,
         stored=build_assessment_form(application.call.criteria, own),
         RECOMMENDATION_LABELS=RECOMMENDATION_LABELS, steps=SCORE_STEPS,
-        closed=application.call.review_closed)
+        closed=not can_edit_assessment(current_user, own, application.call))
 
 
 # Ranking and the innstilling -------------------------------------------------------------------
