@@ -91,6 +91,10 @@ from fund.review.queries import (
 from fund.review.ranking import RankingResult
 from fund.review.settings import settings_for
 
+#: Caseworkers should see the staff wording of application states: this becomes
+#: applications.labels.STAFF_STATE_LABELS once it exists (the queue and the case page).
+CASE_STATE_LABELS = STATE_LABELS
+
 bp = Blueprint("review", __name__, url_prefix="/saksbehandling")
 #: The manager's review settings for a call, next to the call's other settings.
 manage_bp = Blueprint("review_manage", __name__, url_prefix="/forvaltning")
@@ -137,11 +141,12 @@ def received():
         (str(c.id), c.title) for c in queue.calls]
     form.fond.choices = [("", _("Begge"))] + [(f.value, label) for f, label in
                                                FUND_LABELS.items()]
-    form.status.choices = [("", _("Alle"))] + [(s.value, STATE_LABELS[s]) for s in STAFF_VISIBLE]
+    form.status.choices = [("", _("Alle"))] + [(s.value, CASE_STATE_LABELS[s])
+                                                for s in STAFF_VISIBLE]
     form.strategi.choices = [("", _("Alle"))] + [(s.code, f"{s.code} {s.title}")
                                                   for s in queue.strategies]
     return render_template(
-        "review/received.html", queue=queue, form=form, STATE_LABELS=STATE_LABELS,
+        "review/received.html", queue=queue, form=form, STATE_LABELS=CASE_STATE_LABELS,
         assign_form=ConfirmForm(), assigns_others=can_assign_others(current_user))
 
 
@@ -207,7 +212,7 @@ def case(application):
         note_form=NoteForm(), info_form=InfoRequestForm(),
         measures_token=confirmation_token(application), confirm_form=ConfirmForm(),
         may_request_info=may_request_info(current_user, application),
-        STATE_LABELS=STATE_LABELS, SDG_LABELS=SDG_LABELS,
+        STATE_LABELS=CASE_STATE_LABELS, SDG_LABELS=SDG_LABELS,
         CONFIDENTIAL_FIELD_LABELS=CONFIDENTIAL_FIELD_LABELS,
         RECOMMENDATION_LABELS=RECOMMENDATION_LABELS, GROUND_LABELS=GROUND_LABELS)
 

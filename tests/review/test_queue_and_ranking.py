@@ -252,3 +252,16 @@ def test_the_exports_run_a_constant_number_of_queries(client, office):
         with count_queries() as many:
             assert client.get(path).status_code == 200
         assert many.count == few[path], path
+
+
+@pytest.mark.parametrize("query", [
+    "side=abc&rader=7&sorter=x&status=draft&fond=x&utlysning=99999999999999999999",
+    "side=0&rader=100000000000000&tiltak=%00&strategi=" + "x" * 300,
+    "rader=25&sorter=belop&side=2",
+])
+def test_junk_in_the_queue_address_is_ignored(client, office, query):
+    _call, _applications, caseworker, _manager = office
+    login(client, caseworker)
+    response = client.get(f"/saksbehandling/soknader?{query}")
+    assert response.status_code == 200
+    assert "Innkomne søknader" in html_of(response)
