@@ -275,8 +275,8 @@ class QueueFilterForm(Form):
         staff_states = {state.value for state in STAFF_VISIBLE}
         funds = {fund.value for fund in Fund}
         call = self.utlysning.data or ""
-        strategy = (self.strategi.data or "").strip()
-        measure = (self.tiltak.data or "").strip()
+        strategy = clean_text(self.strategi.data).strip()
+        measure = clean_text(self.tiltak.data).strip()
         size = _page_number(self.rader.data, DEFAULT_PAGE_SIZE)
         return QueueFilters(
             status=self.status.data if self.status.data in staff_states else None,
