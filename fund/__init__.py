@@ -183,8 +183,10 @@ def _register_blueprints(app: Flask) -> None:
     from fund.plan.views import bp as plan_bp
     from fund.review import grants  # noqa: F401  (answers signals from the domains below)
     from fund.review.views import bp as review_bp
+    from fund.review.views import manage_bp as review_manage_bp
 
-    for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp, review_bp):
+    for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp, review_bp,
+               review_manage_bp):
         app.register_blueprint(bp)
     for group in (mail_cli, call_cli, plan_cli):
         app.cli.add_command(group)

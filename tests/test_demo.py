@@ -25,7 +25,7 @@ def test_demo_creates_six_users_two_organisations_and_an_open_call(runner, clien
     assert [(o.name, o.is_verified) for o in orgs] == [
         ("Kjeller Grønn Energi AS", True), ("Sørumsand Smak SA", False)]
     calls = _db.session.scalars(select(Call).order_by(Call.id)).all()
-    assert [c.state for c in calls] == [CallState.OPEN, CallState.DECIDED]
+    assert [c.state for c in calls] == [CallState.OPEN, CallState.REVIEW_CLOSED]
     applications = _db.session.execute(
         select(User.email, Application.state, Application.case_number)
         .join(Application.created_by).order_by(User.email, Application.id)).all()

@@ -17,7 +17,7 @@ from fund.auth.models import Membership, Organisation, User
 from fund.calls.models import Call, Fund
 from fund.core.roles import Role
 from fund.extensions import db as _db
-from fund.review.models import Assessment
+from fund.review.models import Assessment, ReviewSettings
 from tests.helpers import (
     browser_form,
     csrf_token,
@@ -336,7 +336,8 @@ def test_a_funding_line_too_large_is_refused_with_a_message(client, case, value)
                          form_page=f"/saksbehandling/utlysninger/{application.call_id}/rangering")
     assert response.status_code == 302
     assert "Tallet er for stort." in html_of(client.get(response.headers["Location"]))
-    assert fresh(Call, application.call_id).funding_line is None
+    assert _db.session.scalars(select(ReviewSettings.funding_line).where(
+        ReviewSettings.call_id == application.call_id)).all() in ([], [None])
 
 
 @pytest.mark.parametrize("field", ["budget", "max_grant", "year", "max_share_percent"])

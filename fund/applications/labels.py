@@ -40,6 +40,17 @@ HISTORY_ACTIONS = {
     "application.withdrawn": _l("Trukket av søker"),
 }
 
+#: Every entry in an application's history, in the caseworker's words.
+STAFF_HISTORY_ACTIONS = {
+    **HISTORY_ACTIONS,
+    "application.saved": _l("Utkast lagret"),
+    "application.deleted": _l("Utkast slettet"),
+    "application.attachment_added": _l("Vedlegg lagt til"),
+    "application.attachment_removed": _l("Vedlegg fjernet"),
+    "application.attachment_read": _l("Vedlegg lastet ned"),
+    "application.info_requested": _l("Opplysninger etterspurt fra søker"),
+}
+
 COST_CATEGORY_LABELS = {
     CostCategory.PERSONNEL: _l("Personalkostnader"),
     CostCategory.SERVICES: _l("Kjøp av tjenester"),

@@ -132,6 +132,10 @@ class Application(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: How many eligibility rules the application broke when it was last submitted (the
+    #: caseworkers' "vilkår ikke oppfylt" filter); None for a draft, and for applications
+    #: submitted before the count was stored (unknown).
+    eligibility_failures: Mapped[int | None] = mapped_column(index=True)
 
     # The applicant's people
     contact_name: Mapped[str] = mapped_column(String(200), default="")

@@ -1,6 +1,6 @@
 """State changes of applications. Each writes the audit log; the caller commits."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -23,7 +23,7 @@ from fund.applications.models import (
     InfoRequest,
     Submission,
 )
-from fund.applications.rules import Problem, Settings, checklist
+from fund.applications.rules import Problem, Settings, checklist, eligibility
 from fund.applications.uploads import (
     UploadRefused,
     open_stored,
@@ -308,10 +308,19 @@ def read_attachment(application: Application, attachment: Attachment, actor: Use
     return path
 
 
-def problems_for(application: Application) -> list[Problem]:
-    settings = Settings.from_config(current_app.config)
+def rule_settings() -> tuple[Settings, date]:
+    """What every check of the rules runs with: the settings, and today in Oslo."""
     from fund.core.formatting import to_local
-    return checklist(application, settings, to_local(utcnow()).date())
+    return Settings.from_config(current_app.config), to_local(utcnow()).date()
+
+
+def problems_for(application: Application) -> list[Problem]:
+    return checklist(application, *rule_settings())
+
+
+def eligibility_problems(application: Application) -> list[Problem]:
+    """The hard eligibility rules the application breaks today."""
+    return eligibility(application, *rule_settings())
 
 
 def _next_case_number(application: Application) -> str:
@@ -345,6 +354,7 @@ def submit(application: Application, user: User) -> Submission:
     if application.submitted_at is None:
         application.submitted_at = now
     application.move_to(ApplicationState.SUBMITTED, _("Søknaden er allerede sendt inn."))
+    application.eligibility_failures = len(eligibility_problems(application))
     if answering is not None:
         answering.answered_at = now
     submission = Submission(number=len(application.submissions) + 1, submitted_at=now,

@@ -25,7 +25,7 @@ from wtforms.validators import (
 )
 
 from fund.calls.labels import FUND_LABELS
-from fund.calls.models import Fund, ScoreAggregate
+from fund.calls.models import Fund
 from fund.core.forms import Form
 
 JOINT = "joint"
@@ -75,19 +75,6 @@ class CallForm(Form):
     def validate_klima_budget(self, field):
         if self.fund.data == JOINT and field.data is None:
             raise ValidationError(_l("Oppgi klimafondets budsjett for en felles utlysning."))
-
-
-class ReviewSettingsForm(Form):
-    score_aggregate = SelectField(_l("Samlet poengsum"), choices=[
-        SelectChoice(ScoreAggregate.MEDIAN.value, _l("Median av vurderingene")),
-        SelectChoice(ScoreAggregate.MEAN.value, _l("Gjennomsnitt av vurderingene"))])
-    blind_review = BooleanField(_l("Saksbehandlere ser andres vurderinger først når de har "
-                                   "fullført sin egen"))
-    disagreement_threshold = IntegerField(_l("Uenighet ved spredning over (poeng av 100)"),
-                                          validators=[InputRequired(_l("Oppgi et tall.")),
-                                                      NumberRange(min=0, max=100, message=_l(
-                                                          "Velg et tall mellom 0 og 100."))])
-    submit = SubmitField(_l("Lagre innstillingene"))
 
 
 class ExtendForm(Form):

@@ -14,18 +14,12 @@ class Fund(enum.StrEnum):
     KLIMAFOND = "klimafond"
 
 
-class ScoreAggregate(enum.StrEnum):
-    """How caseworkers' weighted totals are combined for the ranking."""
-
-    MEDIAN = "median"
-    MEAN = "mean"
-
-
 class CallState(enum.StrEnum):
     PLANNED = "planned"
     OPEN = "open"
     CLOSED = "closed"
-    DECIDED = "decided"
+    #: The manager has closed the review (computed from ``review_closed_at``).
+    REVIEW_CLOSED = "review_closed"
     ARCHIVED = "archived"
 
 
@@ -60,17 +54,7 @@ class Call(db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
     #: Shared by the two calls of a joint næringsfond/klimafond call.
     joint_key: Mapped[str | None] = mapped_column(String(36), index=True)
-    #: Review settings.
-    score_aggregate: Mapped[ScoreAggregate] = mapped_column(
-        enum_column(ScoreAggregate, "score_aggregate"), default=ScoreAggregate.MEDIAN)
-    #: Caseworkers see each other's scores only after completing their own.
-    blind_review: Mapped[bool] = mapped_column(default=True)
-    #: Spread in points (0–100) above which the assessments count as disagreeing.
-    disagreement_threshold: Mapped[int] = mapped_column(default=20)
-    #: The manager's manual funding line: how many ranked applications are above it.
-    funding_line: Mapped[int | None]
-    funding_line_reason: Mapped[str] = mapped_column(Text, default="")
-    #: Set when the manager closes the review: the call is then decided.
+    #: Set when the manager closes the review (the innstilling is then frozen).
     review_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -86,7 +70,7 @@ class Call(db.Model):
         if self.archived_at is not None:
             return CallState.ARCHIVED
         if self.review_closed_at is not None:
-            return CallState.DECIDED
+            return CallState.REVIEW_CLOSED
         if now < self.opens_at:
             return CallState.PLANNED
         if now < self.closes_at:

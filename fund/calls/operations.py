@@ -96,7 +96,7 @@ def _plain(value):
 def extend_deadline(call: Call, closes_at: datetime, actor=None) -> list[Call]:
     """Move the deadline later, before it has passed. A joint call moves together."""
     now = utcnow()
-    if now >= call.closes_at or call.state in (CallState.DECIDED, CallState.ARCHIVED):
+    if now >= call.closes_at or call.state in (CallState.REVIEW_CLOSED, CallState.ARCHIVED):
         raise CallError(_("Fristen har allerede gått ut og kan ikke forlenges."))
     if closes_at <= call.closes_at:
         raise CallError(_("Den nye fristen må være senere enn den gjeldende."))
@@ -107,18 +107,6 @@ def extend_deadline(call: Call, closes_at: datetime, actor=None) -> list[Call]:
         record("call.deadline_extended", each, actor=actor, old=old.isoformat(),
                new=closes_at.isoformat())
     return calls
-
-
-def update_review_settings(call: Call, actor=None, **settings) -> None:
-    """How assessments are combined and shown; can change until the call is decided."""
-    if call.state in (CallState.DECIDED, CallState.ARCHIVED):
-        raise CallError(_("Utlysningen er ferdigbehandlet."))
-    changes = {name: [_plain(getattr(call, name)), _plain(value)]
-               for name, value in settings.items() if getattr(call, name) != value}
-    for name, value in settings.items():
-        setattr(call, name, value)
-    if changes:
-        record("call.review_settings_changed", call, actor=actor, changes=changes)
 
 
 def review_closed_now(call: Call) -> bool:
@@ -138,7 +126,7 @@ def close_review(call: Call, actor=None) -> None:
 
 
 def archive_call(call: Call, actor=None) -> None:
-    if call.state != CallState.DECIDED:
+    if call.state != CallState.REVIEW_CLOSED:
         raise CallError(_("Bare ferdigbehandlede utlysninger kan arkiveres."))
     call.archived_at = utcnow()
     record("call.archived", call, actor=actor)

@@ -1,16 +1,5 @@
 """The default scoring rubric (DOMAIN.md), copied into each new call for its fund."""
 
-from flask_babel import lazy_gettext as _l
-
-#: Labels of the score steps 0–5.
-SCORE_STEPS = {
-    0: _l("Ikke oppfylt"),
-    1: _l("Svakt"),
-    2: _l("Noe"),
-    3: _l("Godt"),
-    4: _l("Svært godt"),
-    5: _l("Fremragende"),
-}
 
 #: title, description, plan reference, goals (kind, number), weights per fund, allow N/A
 DEFAULT_CRITERIA = [

@@ -10,11 +10,9 @@ from fund.calls.forms import (
     CriteriaForm,
     ExtendForm,
     MeasuresForm,
-    ReviewSettingsForm,
 )
-from fund.calls.models import Call, CallState, Fund, ScoreAggregate
+from fund.calls.models import Call, CallState, Fund
 from fund.calls.operations import (
-    CallError,
     archive_call,
     create_call,
     create_joint_call,
@@ -22,7 +20,6 @@ from fund.calls.operations import (
     set_open_measures,
     update_call,
     update_criteria,
-    update_review_settings,
 )
 from fund.calls.permissions import can_manage_calls
 from fund.calls.queries import (
@@ -35,7 +32,6 @@ from fund.calls.queries import (
 from fund.core.formatting import from_local, to_local_naive
 from fund.core.http import commit, flash_errors, require
 from fund.core.types import utcnow
-from fund.extensions import db
 
 bp = Blueprint("calls", __name__)
 
@@ -152,10 +148,6 @@ def manage_call(call_id):
     call = _call_or_404(call_id)
     return render_template("calls/manage_call.html", call=call,
                            extend_form=ExtendForm(closes_at=to_local_naive(call.closes_at)),
-                           settings_form=ReviewSettingsForm(
-                               score_aggregate=call.score_aggregate.value,
-                               blind_review=call.blind_review,
-                               disagreement_threshold=call.disagreement_threshold),
                            confirm_form=ConfirmForm())
 
 
@@ -170,30 +162,6 @@ def extend(call_id):
                actor=current_user._get_current_object(),
                success=lambda calls: _("Fristen er forlenget.") if len(calls) == 1 else
                _("Fristen er forlenget for begge fondene i den felles utlysningen."))
-    else:
-        flash_errors(form)
-    return redirect(url_for("calls.manage_call", call_id=call.id))
-
-
-@bp.route("/forvaltning/utlysninger/<int:call_id>/vurdering", methods=["POST"])
-@login_required
-def review_settings(call_id):
-    require(can_manage_calls(current_user))
-    call = _call_or_404(call_id)
-    form = ReviewSettingsForm()
-    if form.validate_on_submit():
-        try:
-            update_review_settings(
-                call, actor=current_user._get_current_object(),
-                score_aggregate=ScoreAggregate(form.score_aggregate.data),
-                blind_review=form.blind_review.data,
-                disagreement_threshold=form.disagreement_threshold.data)
-        except CallError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Innstillingene for vurderingen er lagret."), "success")
     else:
         flash_errors(form)
     return redirect(url_for("calls.manage_call", call_id=call.id))

@@ -1,11 +1,54 @@
-from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from dataclasses import dataclass
 
-from fund.core.forms import Form
-from fund.review.models import ConflictGround
-from fund.review.scoring import Recommendation
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from fund.applications.models import Application
+from fund.applications.permissions import STAFF_VISIBLE
+from fund.calls.models import Fund
+from fund.core.forms import Form, clean_text
+from fund.core.http import MAX_INT
+from fund.review.models import Assessment, ConflictGround
+from fund.review.scoring import MAX_STEP, Aggregate, Recommendation
+
+#: Labels of the score steps 0–MAX_STEP.
+SCORE_STEPS = {
+    0: _l("Ikke oppfylt"),
+    1: _l("Svakt"),
+    2: _l("Noe"),
+    3: _l("Godt"),
+    4: _l("Svært godt"),
+    5: _l("Fremragende"),
+}
+assert list(SCORE_STEPS) == list(range(MAX_STEP + 1))
+
+#: The value a criterion's score field posts for "not applicable".
+NOT_APPLICABLE = "na"
+
+AGGREGATE_LABELS = {
+    Aggregate.MEDIAN: _l("Median av vurderingene"),
+    Aggregate.MEAN: _l("Gjennomsnitt av vurderingene"),
+}
 
 GROUND_LABELS = {
     ConflictGround.PARTY: _l("Jeg er selv part i saken (§ 6 første ledd a)"),
@@ -41,8 +84,19 @@ class DeclarationForm(Form):
                                 validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Lagre erklæringen"))
 
+    def validate_ground(self, field):
+        if self.disqualified.data == "yes" and not field.data:
+            raise ValidationError(_l("Velg hvilken grunn i forvaltningsloven § 6 som gjelder."))
+
+
+def _comment(value):
+    return clean_text(value).strip()[:5000] if value is not None else value
+
 
 class AssessmentForm(Form):
+    """The fields every assessment has; ``build_assessment_form`` adds one score and one
+    comment field per criterion of the call."""
+
     version = HiddenField()
     overall_comment = TextAreaField(_l("Samlet vurdering"),
                                     validators=[Optional(), Length(max=20000)])
@@ -51,6 +105,65 @@ class AssessmentForm(Form):
     recommendation = SelectField(_l("Anbefaling"), default="", choices=[
         SelectChoice("", _l("Velg …")), *(SelectChoice(r.value, label) for r, label in
                                           RECOMMENDATION_LABELS.items())])
+
+    criteria: list = []
+
+    def criterion_fields(self, criterion):
+        """The score field and the comment field of one criterion."""
+        return self[f"score-{criterion.id}"], self[f"comment-{criterion.id}"]
+
+    def scores(self) -> dict[int, tuple[int | None, bool, str]]:
+        """Per criterion id: (score, not applicable, comment), as the operation takes it."""
+        values = {}
+        for criterion in self.criteria:
+            score, comment = self.criterion_fields(criterion)
+            raw = score.data or ""
+            values[criterion.id] = (int(raw) if raw.isdigit() else None,
+                                    raw == NOT_APPLICABLE, comment.data or "")
+        return values
+
+    @property
+    def stored_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+    @property
+    def chosen_recommendation(self) -> Recommendation | None:
+        return Recommendation(self.recommendation.data) if self.recommendation.data else None
+
+
+def assessment_data(assessment: Assessment) -> dict:
+    """What the form shows for a stored (or new) assessment."""
+    data = {"version": str(assessment.version or ""),
+            "overall_comment": assessment.overall_comment or "",
+            "recommended_amount": assessment.recommended_amount,
+            "recommendation": assessment.recommendation.value
+            if assessment.recommendation else ""}
+    for row in assessment.scores:
+        data[f"score-{row.criterion_id}"] = NOT_APPLICABLE if row.not_applicable else (
+            "" if row.score is None else str(row.score))
+        data[f"comment-{row.criterion_id}"] = row.comment
+    return data
+
+
+def build_assessment_form(criteria, assessment: Assessment | None = None) -> AssessmentForm:
+    """The assessment form for a call's criteria (after Indico's ``build_review_form``):
+    filled from ``assessment`` when given (the page as stored), else from the request."""
+    class CriteriaAssessmentForm(AssessmentForm):
+        pass
+
+    for criterion in criteria:
+        values = [str(step) for step in SCORE_STEPS] + (
+            [NOT_APPLICABLE] if criterion.allow_na else [])
+        setattr(CriteriaAssessmentForm, f"score-{criterion.id}", RadioField(
+            criterion.title, choices=[SelectChoice(value, value) for value in values],
+            validate_choice=False, validators=[Optional(), AnyOf(
+                values, message=_l("Velg en verdi fra 0 til 5."))]))
+        setattr(CriteriaAssessmentForm, f"comment-{criterion.id}", TextAreaField(
+            _l("Begrunnelse"), filters=[_comment]))
+    CriteriaAssessmentForm.criteria = list(criteria)
+    if assessment is not None:
+        return CriteriaAssessmentForm(formdata=None, data=assessment_data(assessment))
+    return CriteriaAssessmentForm()
 
 
 class NoteForm(Form):
@@ -64,9 +177,116 @@ class ConfirmForm(Form):
     submit = SubmitField(_l("Bekreft"))
 
 
+class ReviewSettingsForm(Form):
+    score_aggregate = SelectField(_l("Samlet poengsum"), choices=[
+        SelectChoice(value.value, label) for value, label in AGGREGATE_LABELS.items()])
+    blind_review = BooleanField(_l("Saksbehandlere ser andres vurderinger først når de har "
+                                   "fullført sin egen"))
+    disagreement_threshold = IntegerField(_l("Uenighet ved spredning over (poeng av 100)"),
+                                          validators=[InputRequired(_l("Oppgi et tall.")),
+                                                      NumberRange(min=0, max=100, message=_l(
+                                                          "Velg et tall mellom 0 og 100."))])
+    submit = SubmitField(_l("Lagre innstillingene"))
+
+
 class LineForm(Form):
     line = IntegerField(_l("Antall søknader over linjen"), validators=[
         Optional(), NumberRange(min=0, message=_l("Tallet kan ikke være negativt."))],
         description=_l("La feltet stå tomt for å la budsjettet bestemme linjen."))
     reason = TextAreaField(_l("Begrunnelse"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Flytt linjen"))
+
+
+# The queue of received applications ------------------------------------------------------
+
+#: The queue's sort keys (``?sorter=``), each with its order and its label.
+SORTS = {
+    "innsendt": ((Application.submitted_at.desc(), Application.id.desc()), _l("Nyeste først")),
+    "eldst": ((Application.submitted_at, Application.id), _l("Eldste først")),
+    "belop": ((Application.amount_applied.desc(), Application.id), _l("Største beløp")),
+    "tittel": ((Application.title, Application.id), _l("Tittel")),
+}
+DEFAULT_SORT = "innsendt"
+#: Rows per page (``?rader=``).
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """The queue's filters, cleaned: junk in the address is ignored, never an error."""
+
+    status: str | None = None
+    call_id: int | None = None
+    fund: Fund | None = None
+    strategy: str | None = None
+    measure: str | None = None
+    mine: bool = False
+    unassessed: bool = False
+    failing: bool = False
+    sort: str = DEFAULT_SORT
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    @property
+    def order_by(self):
+        return SORTS[self.sort][0]
+
+    def measure_matches(self, code_column):
+        """The plan-measure filter, whatever the case typed (``1b-3`` finds ``1B-3``)."""
+        return func.upper(code_column) == self.measure.upper()
+
+
+def _page_number(raw, default):
+    raw = str(raw or "")
+    return min(int(raw), 100_000) if raw.isdigit() and 0 < len(raw) <= 12 and int(raw) else \
+        default
+
+
+class QueueFilterForm(Form):
+    """The filters of the queue of received applications, read from the address (GET).
+    The page renders its fields; ``filters()`` gives the cleaned values."""
+
+    class Meta:
+        csrf = False
+
+    utlysning = SelectField(_l("Utlysning"), default="", validate_choice=False)
+    fond = SelectField(_l("Fond"), default="", validate_choice=False)
+    status = SelectField(_l("Status"), default="", validate_choice=False)
+    strategi = SelectField(_l("Strategi"), default="", validate_choice=False)
+    tiltak = StringField(_l("Tiltak (kode)"), default="")
+    sorter = SelectField(_l("Sorter"), default=DEFAULT_SORT, validate_choice=False, choices=[
+        SelectChoice(key, label) for key, (_order, label) in SORTS.items()])
+    rader = SelectField(_l("Rader per side"), default=str(DEFAULT_PAGE_SIZE),
+                        validate_choice=False,
+                        choices=[SelectChoice(str(n), str(n)) for n in PAGE_SIZES])
+    mine = BooleanField(_l("tildelt meg"))
+    uvurdert = BooleanField(_l("mangler min vurdering"))
+    vilkar = BooleanField(_l("vilkår ikke oppfylt"))
+    side = HiddenField(default="1")
+
+    #: The checkboxes under "Vis bare", in order.
+    ONLY = ("mine", "uvurdert", "vilkar")
+
+    def __init__(self, args, **kwargs):
+        super().__init__(formdata=args, **kwargs)
+
+    def filters(self) -> QueueFilters:
+        staff_states = {state.value for state in STAFF_VISIBLE}
+        funds = {fund.value for fund in Fund}
+        call = self.utlysning.data or ""
+        strategy = clean_text(self.strategi.data).strip()
+        measure = clean_text(self.tiltak.data).strip()
+        size = _page_number(self.rader.data, DEFAULT_PAGE_SIZE)
+        return QueueFilters(
+            status=self.status.data if self.status.data in staff_states else None,
+            call_id=min(int(call), MAX_INT) if call.isdigit() and len(call) <= 12
+            and int(call) else None,
+            fund=Fund(self.fond.data) if self.fond.data in funds else None,
+            strategy=strategy[:20] or None,
+            measure=measure[:20] or None,
+            mine=bool(self.mine.data), unassessed=bool(self.uvurdert.data),
+            failing=bool(self.vilkar.data),
+            sort=self.sorter.data if self.sorter.data in SORTS else DEFAULT_SORT,
+            page=_page_number(self.side.data, 1),
+            page_size=size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE)

@@ -21,7 +21,7 @@ from fund.calls.models import Call, Criterion
 from fund.core.types import UTCDateTime, enum_column, utcnow
 from fund.extensions import db
 from fund.plan.models import Measure
-from fund.review.scoring import Recommendation
+from fund.review.scoring import MAX_STEP, SCALE, Aggregate, Recommendation, to_display
 
 
 class ConflictGround(enum.StrEnum):
@@ -85,9 +85,62 @@ class Assignment(db.Model):
         return f"<Assignment {self.caseworker_id} on {self.application_id}>"
 
 
+class ReviewSettings(db.Model):
+    """How a call's assessments are combined and shown, and the manager's manual funding
+    line. A call without a row has the defaults (``ReviewSettings.defaults``)."""
+
+    __tablename__ = "review_settings"
+    __table_args__ = (
+        CheckConstraint("disagreement_threshold BETWEEN 0 AND 100",
+                        name="threshold_is_points"),
+        CheckConstraint("funding_line IS NULL OR funding_line >= 0",
+                        name="funding_line_not_negative"),
+        CheckConstraint("funding_line IS NULL OR funding_line_reason <> ''",
+                        name="funding_line_has_reason"),
+    )
+
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    score_aggregate: Mapped[Aggregate] = mapped_column(
+        enum_column(Aggregate, "score_aggregate"), default=Aggregate.MEDIAN)
+    #: Caseworkers see each other's scores only after completing their own.
+    blind_review: Mapped[bool] = mapped_column(default=True)
+    #: Spread in points (0–100) above which the assessments count as disagreeing.
+    disagreement_threshold: Mapped[int] = mapped_column(default=20)
+    #: The manager's manual funding line: how many ranked applications are above it.
+    funding_line: Mapped[int | None]
+    funding_line_reason: Mapped[str] = mapped_column(Text, default="")
+
+    @classmethod
+    def defaults(cls, call_id: int) -> "ReviewSettings":
+        """A transient row with the defaults, for a call that has none stored."""
+        return cls(call_id=call_id, score_aggregate=Aggregate.MEDIAN, blind_review=True,
+                   disagreement_threshold=20, funding_line=None, funding_line_reason="")
+
+    def __repr__(self) -> str:
+        return f"<ReviewSettings call={self.call_id} {self.score_aggregate}>"
+
+    @property
+    def uses_median(self) -> bool:
+        return self.score_aggregate == Aggregate.MEDIAN
+
+
 class AssessmentState(enum.StrEnum):
+    """A draft is saved as the caseworker goes; completing it stores the total. A
+    completed assessment can be reopened (saved as a draft again) until the review of
+    the call is closed."""
+
     DRAFT = "draft"
     COMPLETED = "completed"
+
+
+#: The assessment state machine: from a state (None: not yet stored) to the states a save
+#: may lead to. Permissions, operations and the page ask ``can_become``.
+ASSESSMENT_TRANSITIONS: dict[AssessmentState | None, frozenset[AssessmentState]] = {
+    None: frozenset({AssessmentState.DRAFT, AssessmentState.COMPLETED}),
+    AssessmentState.DRAFT: frozenset({AssessmentState.DRAFT, AssessmentState.COMPLETED}),
+    AssessmentState.COMPLETED: frozenset({AssessmentState.COMPLETED, AssessmentState.DRAFT}),
+}
 
 
 class Assessment(db.Model):
@@ -98,8 +151,14 @@ class Assessment(db.Model):
         UniqueConstraint("application_id", "caseworker_id"),
         CheckConstraint("recommended_amount IS NULL OR recommended_amount >= 0",
                         name="amount_not_negative"),
-        CheckConstraint("total_score IS NULL OR (total_score >= 0 AND total_score <= 100)",
+        CheckConstraint(f"total_score IS NULL OR (total_score >= 0 AND total_score <= {SCALE})",
                         name="total_0_to_100"),
+        CheckConstraint("(state = 'completed') = (completed_at IS NOT NULL)",
+                        name="completed_at_iff_completed"),
+        CheckConstraint("state = 'completed' OR total_score IS NULL",
+                        name="total_only_when_completed"),
+        CheckConstraint("state <> 'completed' OR recommendation IS NOT NULL",
+                        name="recommendation_when_completed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,8 +175,9 @@ class Assessment(db.Model):
     recommended_amount: Mapped[int | None]
     recommendation: Mapped[Recommendation | None] = mapped_column(
         enum_column(Recommendation, "recommendation"))
-    #: Weighted total on a 0–100 scale, stored when the assessment is completed.
-    total_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    #: Weighted total on a 0–100 scale, stored when the assessment is completed: exact to
+    #: six decimals (never rounded for display here; see ``scoring.to_display``).
+    total_score: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -131,6 +191,20 @@ class Assessment(db.Model):
     def __repr__(self) -> str:
         return f"<Assessment {self.caseworker_id} on {self.application_id} {self.state}>"
 
+    @property
+    def is_completed(self) -> bool:
+        return self.state == AssessmentState.COMPLETED
+
+    @property
+    def display_total(self) -> Decimal | None:
+        """The total as people see it: rounded once, to one decimal."""
+        return to_display(self.total_score)
+
+    def can_become(self, state: AssessmentState) -> bool:
+        """Whether a save may take the assessment to ``state`` (see
+        ``ASSESSMENT_TRANSITIONS``)."""
+        return state in ASSESSMENT_TRANSITIONS[self.state]
+
 
 class CriterionScoreRow(db.Model):
     """The score (0–5, or not applicable) and comment for one criterion."""
@@ -138,7 +212,8 @@ class CriterionScoreRow(db.Model):
     __tablename__ = "criterion_scores"
     __table_args__ = (
         UniqueConstraint("assessment_id", "criterion_id"),
-        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 5)", name="score_0_to_5"),
+        CheckConstraint(f"score IS NULL OR (score >= 0 AND score <= {MAX_STEP})",
+                        name="score_0_to_5"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

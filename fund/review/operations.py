@@ -2,7 +2,6 @@
 Each writes the audit log; the caller commits."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
@@ -15,6 +14,7 @@ from fund.calls.operations import CallError, review_closed_now
 from fund.calls.operations import close_review as close_call_review
 from fund.core.errors import DomainError
 from fund.core.roles import Role
+from fund.core.signals import assessment_completed
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.review import scoring
@@ -29,10 +29,21 @@ from fund.review.models import (
     FrozenRanking,
     FrozenRankingRow,
     InternalNote,
+    ReviewSettings,
 )
-from fund.review.permissions import sees_others_assessments
-from fund.review.queries import inhabil_application_ids, own_assessments
+from fund.review.permissions import (
+    can_assign,
+    is_disqualified,
+    sees_others_assessments,
+)
+from fund.review.queries import (
+    declarations_of,
+    find_assessment,
+    hidden_application_ids,
+    own_assessments,
+)
 from fund.review.ranking import RankingResult, ranking
+from fund.review.settings import settings_to_change
 
 
 class ReviewError(DomainError):
@@ -72,14 +83,17 @@ def declare(application: Application, user: User, disqualified: bool,
     return declaration
 
 
+def open_case(application: Application, user: User) -> None:
+    """A case handler opened the case page: the access log."""
+    record("review.case_opened", application, actor=user)
+
+
 def assessment_for(application: Application, user: User) -> Assessment:
-    assessment = db.session.execute(select(Assessment).where(
-        Assessment.application_id == application.id,
-        Assessment.caseworker_id == user.id)).scalar_one_or_none()
-    if assessment is None:
-        assessment = Assessment(application=application, caseworker=user)
-        db.session.add(assessment)
-    return assessment
+    """The user's assessment of the application; a new, transient draft (not in the
+    session: looking creates nothing) when there is none. ``save_assessment`` stores it."""
+    return find_assessment(application, user) or Assessment(
+        application_id=application.id, caseworker_id=user.id, state=AssessmentState.DRAFT,
+        overall_comment="", scores=[])
 
 
 def _criterion_scores(assessment: Assessment, criteria) -> list[scoring.CriterionScore]:
@@ -96,6 +110,10 @@ def save_assessment(assessment: Assessment, user: User, version: int | None, *,
                     recommendation: scoring.Recommendation | None, complete: bool) -> None:
     """Store the caseworker's scores. ``complete`` also requires every required criterion
     and a recommendation, and stores the weighted total."""
+    if assessment.id is None:
+        assessment.application, assessment.caseworker = \
+            db.session.get(Application, assessment.application_id), user
+        db.session.add(assessment)
     if review_closed_now(assessment.application.call):
         raise ReviewError(_("Behandlingen av utlysningen er avsluttet, og vurderingen kan "
                             "ikke lenger endres."))
@@ -123,20 +141,30 @@ def save_assessment(assessment: Assessment, user: User, version: int | None, *,
         if blocking or recommendation is None:
             raise IncompleteAssessment([criteria[i].title for i in blocking],
                                        recommendation is None)
-        total = scoring.weighted_total(values)
-        assessment.total_score = total.quantize(Decimal("0.01")) if total is not None else None
-        if assessment.state != AssessmentState.COMPLETED:
-            assessment.state = AssessmentState.COMPLETED
+        assessment.total_score = scoring.to_stored(scoring.weighted_total(values))
+        if _move(assessment, AssessmentState.COMPLETED):
             assessment.completed_at = utcnow()
             record("review.assessment_completed", assessment.application, actor=user,
-                   total=str(assessment.total_score), recommendation=recommendation.value)
+                   total=str(scoring.to_display(assessment.total_score)),
+                   recommendation=recommendation.value)
+            db.session.flush()
+            assessment_completed.send(assessment, actor=user)
     else:
-        if assessment.state == AssessmentState.COMPLETED:
+        if _move(assessment, AssessmentState.DRAFT):
             record("review.assessment_reopened", assessment.application, actor=user)
-        assessment.state = AssessmentState.DRAFT
         assessment.total_score = None
         assessment.completed_at = None
     db.session.flush()
+
+
+def _move(assessment: Assessment, state: AssessmentState) -> bool:
+    """Take the assessment to ``state`` along ``ASSESSMENT_TRANSITIONS``; True when the
+    state changed."""
+    if not assessment.can_become(state):
+        raise ReviewError(_("Vurderingen kan ikke endres slik."))
+    changed = assessment.state != state
+    assessment.state = state
+    return changed
 
 
 def confirmation_token(application: Application) -> str:
@@ -180,14 +208,13 @@ def _time(moment) -> str:
     return format_datetime(moment)
 
 
-def assign(application: Application, caseworker: User, actor: User) -> bool:
-    """Assign a caseworker; refused if they are disqualified. Returns False if already."""
-    from fund.review.permissions import automatically_disqualified
-    declaration = db.session.execute(select(ConflictDeclaration).where(
-        ConflictDeclaration.application_id == application.id,
-        ConflictDeclaration.caseworker_id == caseworker.id)).scalar_one_or_none()
-    if automatically_disqualified(caseworker, application) or (
-            declaration is not None and declaration.disqualified):
+def assign(application: Application, caseworker: User, actor: User,
+           declaration: ConflictDeclaration | None = None) -> bool:
+    """Assign a caseworker; refused if they are disqualified. Returns False if already.
+    ``declaration``: the caseworker's own for the application, if already loaded."""
+    if declaration is None:
+        declaration = declarations_of(caseworker, [application.id]).get(application.id)
+    if is_disqualified(caseworker, application, declaration):
         raise ReviewError(_("%(name)s er inhabil i %(case)s og kan ikke tildeles saken.",
                             name=caseworker.name, case=application.case_number))
     exists = db.session.execute(select(Assignment.id).where(
@@ -205,6 +232,50 @@ def assign(application: Application, caseworker: User, actor: User) -> bool:
     return True
 
 
+@dataclass
+class Assigned:
+    """What ``assign_many`` did: how many were assigned, and the refusals' messages."""
+
+    done: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def assign_many(applications: list[Application], caseworker: User, actor: User) -> Assigned:
+    """Assign each application to ``caseworker``. One refused (inhabil, or already
+    taken) is reported and the others go ahead; one the actor may not assign (a case
+    they themself are inhabil in) is passed over without a word: it does not exist for
+    them."""
+    declarations = declarations_of(caseworker, [a.id for a in applications])
+    result = Assigned()
+    for application in applications:
+        declaration = declarations.get(application.id)
+        if not can_assign(actor, caseworker, application, declaration):
+            continue
+        try:
+            result.done += assign(application, caseworker, actor, declaration)
+        except ReviewError as exc:
+            result.refused.append(str(exc))
+    return result
+
+
+def update_review_settings(call: Call, actor: User, **settings) -> ReviewSettings:
+    """How assessments are combined and shown; can change until the review is closed."""
+    if call.review_closed or call.archived_at is not None:
+        raise ReviewError(_("Utlysningen er ferdigbehandlet."))
+    stored = settings_to_change(call)
+    changes = {name: [_plain(getattr(stored, name)), _plain(value)]
+               for name, value in settings.items() if getattr(stored, name) != value}
+    for name, value in settings.items():
+        setattr(stored, name, value)
+    if changes:
+        record("call.review_settings_changed", call, actor=actor, changes=changes)
+    return stored
+
+
+def _plain(value):
+    return getattr(value, "value", value)
+
+
 def move_funding_line(call, line: int | None, reason: str, actor: User) -> None:
     """The manager moves the budget line by hand (or back to automatic), with a reason.
     Refused once the review is closed, and for anyone inhabil in an application of the
@@ -213,7 +284,7 @@ def move_funding_line(call, line: int | None, reason: str, actor: User) -> None:
     if call.review_closed:
         raise ReviewError(_("Behandlingen av utlysningen er avsluttet, og budsjettlinjen kan "
                             "ikke lenger flyttes."))
-    if inhabil_application_ids(actor, call):
+    if hidden_application_ids(actor, call):
         raise ReviewError(_("Du er inhabil i minst én søknad i utlysningen og kan ikke flytte "
                             "budsjettlinjen. En annen fondsforvalter må gjøre det."))
     if _unfinished_own(actor, call):
@@ -225,9 +296,10 @@ def move_funding_line(call, line: int | None, reason: str, actor: User) -> None:
         raise ReviewError(_("Begrunn hvorfor linjen flyttes."))
     if line is not None and line < 0:
         raise ReviewError(_("Linjen kan ikke stå over første søknad."))
-    old = call.funding_line
-    call.funding_line = line
-    call.funding_line_reason = reason if line is not None else ""
+    settings = settings_to_change(call)
+    old = settings.funding_line
+    settings.funding_line = line
+    settings.funding_line_reason = reason if line is not None else ""
     record("call.funding_line_moved", call, actor=actor, old=old, new=line, reason=reason)
 
 
@@ -269,7 +341,7 @@ def closing_check(call: Call, actor: User) -> ClosingCheck:
     if call.review_closed:
         check.reasons.append(_("Behandlingen er allerede avsluttet."))
         return check
-    if inhabil_application_ids(actor, call):  # nothing more about the call, then
+    if hidden_application_ids(actor, call):  # nothing more about the call, then
         check.reasons.append(_("Du er inhabil i minst én søknad i utlysningen og kan ikke "
                                "avslutte behandlingen. En annen fondsforvalter må gjøre det."))
         return check

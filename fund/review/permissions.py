@@ -1,11 +1,16 @@
 """Who may handle an application. A disqualified caseworker (forvaltningsloven §6) gets
 404 on everything about it: the page, the attachments, the ranking rows; and one who is
-inhabil in any application of a call cannot move its line, close it or export it."""
+inhabil in any application of a call cannot move its line, close it or export it.
 
-from fund.applications.models import Application
+The rule for who is inhabil is ``is_disqualified`` here; its SQL twin, for lists, is
+``queries.hidden_application_ids``."""
+
+from fund.applications.models import Application, ApplicationState
 from fund.applications.permissions import STAFF_VISIBLE, is_applicant_for
+from fund.calls.permissions import can_manage_calls
 from fund.core.roles import Role
 from fund.review.models import Assessment, AssessmentState, ConflictDeclaration
+from fund.review.settings import settings_for
 
 CASE_HANDLERS = (Role.CASEWORKER, Role.MANAGER)
 
@@ -41,6 +46,25 @@ def must_declare(user, application: Application,
         and not automatically_disqualified(user, application)
 
 
+def can_assign_others(user) -> bool:
+    """A manager hands applications to caseworkers; a caseworker only takes them."""
+    return user.is_authenticated and user.role == Role.MANAGER
+
+
+def can_assign(actor, caseworker, application: Application,
+               declaration: ConflictDeclaration | None) -> bool:
+    """Whether ``actor`` may (try to) give ``application`` to ``caseworker``
+    (``declaration``: the caseworker's own for it). Taking a case one is inhabil in is
+    not offered at all; assigning someone inhabil is refused by the operation, with a
+    message."""
+    if not is_case_handler(actor) or caseworker is None or \
+            caseworker.role not in CASE_HANDLERS or application.state not in STAFF_VISIBLE:
+        return False
+    if caseworker.id == actor.id:
+        return not is_disqualified(actor, application, declaration)
+    return can_assign_others(actor)
+
+
 def bound_by_blind_review(user, own: Assessment | None) -> bool:
     """Who blind review applies to, for one application: a caseworker always; a manager
     only once they have started assessing it themself (one who does not assess proposes
@@ -53,15 +77,38 @@ def sees_others_assessments(user, call, own: Assessment | None) -> bool:
     an application (``own``: the user's assessment of it). With blind review a bound
     reader sees them once their own assessment is complete; after the review is closed
     nothing can change, and everyone sees them."""
-    if not call.blind_review or call.review_closed or not bound_by_blind_review(user, own):
+    if not settings_for(call).blind_review or call.review_closed or \
+            not bound_by_blind_review(user, own):
         return True
     return own is not None and own.state == AssessmentState.COMPLETED
 
 
+def can_move_line(user) -> bool:
+    """Who moves a call's budget line (see ``may_move_line`` for one call)."""
+    return user.is_authenticated and user.role == Role.MANAGER
+
+
 def may_move_line(user, call, inhabil_in_call: bool) -> bool:
     """A manager who is not inhabil in any application of the call, while it is open."""
-    return user.role == Role.MANAGER and not call.review_closed and not inhabil_in_call
+    return can_move_line(user) and not call.review_closed and not inhabil_in_call
 
 
 def may_close_review(user) -> bool:
     return user.is_authenticated and user.role == Role.MANAGER
+
+
+def may_request_info(user, application: Application) -> bool:
+    """A case handler asks the applicant for more while the application is submitted and
+    the review open (``applications.operations.request_info`` checks it again)."""
+    return is_case_handler(user) and application.state == ApplicationState.SUBMITTED \
+        and not application.call.review_closed
+
+
+def can_change_review_settings(user, call) -> bool:
+    """Whoever manages calls, until the review is closed."""
+    return can_manage_calls(user) and not call.review_closed and call.archived_at is None
+
+
+def can_edit_assessment(user, assessment: Assessment, call) -> bool:
+    """The caseworker's own assessment, while the call's review is open."""
+    return assessment.caseworker_id == user.id and not call.review_closed

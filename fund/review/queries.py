@@ -1,33 +1,288 @@
-"""Queries for the ranking pages: what a reader is inhabil in, their own assessments, and
-the ranking they may see (live, or frozen once the review is closed)."""
+"""Queries of case handling: the queue of received applications, the case page, what a
+reader is inhabil in, their own assessments, and the ranking they may see (live, or
+frozen once the review is closed)."""
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from fund.applications.models import Application
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from fund.applications.models import (
+    Application,
+    ApplicationMeasure,
+    ApplicationState,
+    InfoRequest,
+)
+from fund.applications.operations import eligibility_problems
 from fund.applications.permissions import STAFF_VISIBLE
-from fund.auth.models import Membership, User
-from fund.calls.models import Call
+from fund.applications.queries import history as application_history
+from fund.applications.rules import Problem
+from fund.audit.models import AuditEvent
+from fund.auth.models import Membership, Organisation, User
+from fund.calls.models import Call, Criterion
 from fund.extensions import db
-from fund.review.models import Assessment, ConflictDeclaration, FrozenRanking
-from fund.review.permissions import sees_others_assessments
+from fund.plan.models import Area, Measure, PlanVersion, Strategy
+from fund.review import scoring
+from fund.review.forms import QueueFilters
+from fund.review.models import (
+    Assessment,
+    AssessmentState,
+    Assignment,
+    ConfirmedMeasure,
+    ConflictDeclaration,
+    FrozenRanking,
+    InternalNote,
+    ReviewSettings,
+)
+from fund.review.permissions import CASE_HANDLERS, is_received, sees_others_assessments
 from fund.review.ranking import RankingResult, for_reader, frozen, ranking
+from fund.review.settings import settings_for
 
 
-def inhabil_application_ids(user: User, call: Call) -> set[int]:
-    """The received applications of the call the user is inhabil in: declared
-    disqualified, or a member of the applying organisation."""
-    received = (Application.call_id == call.id, Application.state.in_(STAFF_VISIBLE))
-    declared = db.session.execute(
-        select(ConflictDeclaration.application_id).join(Application).where(
-            ConflictDeclaration.caseworker_id == user.id,
-            ConflictDeclaration.disqualified.is_(True), *received)).scalars()
-    member = db.session.execute(
-        select(Application.id).join(Membership, Membership.organisation_id ==
-                                    Application.organisation_id)
-        .where(Membership.user_id == user.id, *received)).scalars()
-    return set(declared) | set(member)
+def _received(call: Call | None = None) -> tuple:
+    received = (Application.state.in_(STAFF_VISIBLE),)
+    return received + ((Application.call_id == call.id,) if call is not None else ())
 
+
+def _hidden_select(user: User, call: Call | None = None):
+    """The ids of received applications ``user`` is inhabil in (the SQL twin of
+    ``permissions.is_disqualified``): declared disqualified, or a member of the applying
+    organisation."""
+    declared = select(ConflictDeclaration.application_id).join(Application).where(
+        ConflictDeclaration.caseworker_id == user.id,
+        ConflictDeclaration.disqualified.is_(True), *_received(call))
+    member = select(Application.id).join(
+        Membership, Membership.organisation_id == Application.organisation_id).where(
+        Membership.user_id == user.id, *_received(call))
+    return declared.union(member)
+
+
+def hidden_application_ids(user: User, call: Call | None = None) -> set[int]:
+    """The received applications (of ``call``, or of every call) the user is inhabil in:
+    they do not exist for them."""
+    return set(db.session.execute(_hidden_select(user, call)).scalars())
+
+
+def declaration_of(user: User, application_id: int) -> ConflictDeclaration | None:
+    return db.session.execute(select(ConflictDeclaration).where(
+        ConflictDeclaration.application_id == application_id,
+        ConflictDeclaration.caseworker_id == user.id)).scalar_one_or_none()
+
+
+def application_for_case(application_id: int) -> Application | None:
+    """A received application with what the case pages show; None if there is none."""
+    application = db.session.execute(
+        select(Application).where(Application.id == application_id).options(
+            selectinload(Application.organisation).selectinload(Organisation.memberships),
+            selectinload(Application.call).selectinload(Call.criteria)
+            .selectinload(Criterion.goals),
+            selectinload(Application.call).selectinload(Call.plan)
+            .selectinload(PlanVersion.areas).selectinload(Area.strategies)
+            .selectinload(Strategy.measures),
+            selectinload(Application.measures).selectinload(ApplicationMeasure.measure),
+            selectinload(Application.attachments), selectinload(Application.submissions),
+            selectinload(Application.info_requests).selectinload(InfoRequest.requested_by),
+        )).scalar_one_or_none()
+    return application if application is not None and is_received(application) else None
+
+
+def find_assessment(application: Application, user: User) -> Assessment | None:
+    return db.session.execute(select(Assessment).where(
+        Assessment.application_id == application.id,
+        Assessment.caseworker_id == user.id)).scalar_one_or_none()
+
+
+def call_for_review(call_id: int) -> Call | None:
+    return db.session.execute(select(Call).where(Call.id == call_id).options(
+        selectinload(Call.criteria), selectinload(Call.plan))).scalar_one_or_none()
+
+
+# The queue -------------------------------------------------------------------------------
+
+@dataclass
+class CaseQueue:
+    """One page of the queue of received applications, as one case handler sees it."""
+
+    filters: QueueFilters
+    rows: list[Application]
+    #: How many applications match the filters (those the reader is inhabil in left out).
+    total: int
+    has_next: bool
+    calls: list[Call]
+    call: Call | None
+    strategies: list[Strategy]
+    caseworkers: list[User]
+    #: The reader's own declarations and assessments, and every assignment, by application.
+    declarations: dict[int, ConflictDeclaration]
+    mine: dict[int, Assessment]
+    assigned: dict[int, list[User]]
+    #: The eligibility rules each shown application breaks today.
+    problems: dict[int, list[Problem]]
+    #: Matching applications left out because the reader is inhabil in them.
+    hidden: int = 0
+
+    @property
+    def page(self) -> int:
+        return self.filters.page
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.filters.page_size))
+
+
+def _queue_query(filters: QueueFilters, user: User):
+    query = select(Application)
+    query = query.where(Application.state == ApplicationState(filters.status)) \
+        if filters.status else query.where(Application.state.in_(STAFF_VISIBLE))
+    if filters.call_id:
+        query = query.where(Application.call_id == filters.call_id)
+    if filters.fund:
+        query = query.where(Application.call.has(Call.fund == filters.fund))
+    if filters.strategy:
+        query = query.where(Application.strategies.any(Strategy.code == filters.strategy))
+    if filters.measure:
+        query = query.where(Application.measures.any(
+            ApplicationMeasure.measure.has(filters.measure_matches(Measure.code))))
+    if filters.mine:
+        query = query.where(select(Assignment.id).where(
+            Assignment.application_id == Application.id,
+            Assignment.caseworker_id == user.id).exists())
+    if filters.unassessed:
+        query = query.where(~select(Assessment.id).where(
+            Assessment.application_id == Application.id,
+            Assessment.caseworker_id == user.id,
+            Assessment.state == AssessmentState.COMPLETED).exists())
+    if filters.failing:
+        query = query.where(Application.eligibility_failures > 0)
+    return query
+
+
+def case_queue(filters: QueueFilters, user: User) -> CaseQueue:
+    """The page of the queue ``filters`` asks for (``filters.page``), without the
+    applications ``user`` is inhabil in."""
+    matching = _queue_query(filters, user)
+    hidden = _hidden_select(user)
+    visible = matching.where(Application.id.not_in(hidden))
+    total = db.session.execute(select(func.count()).select_from(
+        visible.subquery())).scalar_one()
+    hidden_count = db.session.execute(select(func.count()).select_from(
+        matching.where(Application.id.in_(hidden)).subquery())).scalar_one()
+    size = filters.page_size
+    rows = db.session.execute(
+        visible.options(
+            joinedload(Application.organisation).selectinload(Organisation.memberships),
+            joinedload(Application.call), selectinload(Application.strategies),
+            selectinload(Application.measures).selectinload(ApplicationMeasure.measure),
+            selectinload(Application.cost_lines), selectinload(Application.financing_lines),
+            selectinload(Application.aid_received))
+        .order_by(*filters.order_by).offset((filters.page - 1) * size).limit(size)
+    ).unique().scalars().all()
+    ids = [a.id for a in rows]
+    declarations = {d.application_id: d for d in db.session.execute(
+        select(ConflictDeclaration).where(ConflictDeclaration.caseworker_id == user.id,
+                                          ConflictDeclaration.application_id.in_(ids))
+    ).scalars()}
+    mine = {a.application_id: a for a in db.session.execute(
+        select(Assessment).where(Assessment.caseworker_id == user.id,
+                                 Assessment.application_id.in_(ids))).scalars()}
+    assigned: dict[int, list[User]] = {}
+    for assignment in db.session.execute(
+            select(Assignment).where(Assignment.application_id.in_(ids))
+            .options(joinedload(Assignment.caseworker))).scalars():
+        assigned.setdefault(assignment.application_id, []).append(assignment.caseworker)
+    calls = db.session.execute(select(Call).order_by(Call.opens_at.desc())).scalars().all()
+    call = next((c for c in calls if c.id == filters.call_id), None)
+    caseworkers = db.session.execute(select(User).where(
+        User.role.in_(CASE_HANDLERS), User.active.is_(True)).order_by(User.name)
+    ).scalars().all()
+    return CaseQueue(
+        filters=filters, rows=rows, total=total,
+        has_next=filters.page * size < total, calls=calls, call=call,
+        strategies=_strategies(call), caseworkers=caseworkers, declarations=declarations,
+        mine=mine, assigned=assigned,
+        problems={a.id: eligibility_problems(a) for a in rows}, hidden=hidden_count)
+
+
+def _strategies(call: Call | None) -> list[Strategy]:
+    query = select(Strategy).join(Area).order_by(Strategy.code)
+    if call is not None:
+        query = query.where(Area.plan_id == call.plan_id)
+    return db.session.execute(query).scalars().all()
+
+
+def applications_to_assign(ids: list[int]) -> list[Application]:
+    return db.session.execute(select(Application).where(
+        Application.id.in_(ids), Application.state.in_(STAFF_VISIBLE)).options(
+        selectinload(Application.organisation).selectinload(Organisation.memberships))
+    ).scalars().all()
+
+
+def declarations_of(user: User, ids) -> dict[int, ConflictDeclaration]:
+    return {d.application_id: d for d in db.session.execute(
+        select(ConflictDeclaration).where(ConflictDeclaration.caseworker_id == user.id,
+                                          ConflictDeclaration.application_id.in_(ids))
+    ).scalars()}
+
+
+# The case page ---------------------------------------------------------------------------
+
+@dataclass
+class CasePage:
+    """What the case page shows one case handler about one application."""
+
+    application: Application
+    settings: ReviewSettings
+    #: Every assessment, when the reader may see others' (else empty).
+    assessments: list[Assessment]
+    own: Assessment | None
+    completed: list[Assessment]
+    summary: scoring.Summary
+    disagree: bool
+    #: The ids of the measures the caseworkers have confirmed.
+    confirmed: set[int]
+    notes: list[InternalNote]
+    #: The application's audit trail, without the case-opened entries.
+    history: list[AuditEvent] = field(default_factory=list)
+
+    @property
+    def snapshot(self):
+        submissions = self.application.submissions
+        return submissions[-1].snapshot if submissions else None
+
+    def preticked(self, measure_id: int) -> bool:
+        """A measure is ticked when confirmed, or (none confirmed yet) when claimed."""
+        if self.confirmed:
+            return measure_id in self.confirmed
+        return any(m.measure_id == measure_id for m in self.application.measures)
+
+
+def case_page(application: Application, user: User) -> CasePage:
+    assessments = db.session.execute(
+        select(Assessment).where(Assessment.application_id == application.id)
+        .options(selectinload(Assessment.scores), joinedload(Assessment.caseworker))
+        .order_by(Assessment.id)).unique().scalars().all()
+    own = next((a for a in assessments if a.caseworker_id == user.id), None)
+    completed = [a for a in assessments if a.state == AssessmentState.COMPLETED]
+    settings = settings_for(application.call)
+    summary = scoring.aggregate([a.total_score for a in completed], settings.score_aggregate)
+    disagree = scoring.disagreement([a.recommendation for a in completed], summary.spread,
+                                    Decimal(settings.disagreement_threshold))
+    confirmed = set(db.session.execute(select(ConfirmedMeasure.measure_id).where(
+        ConfirmedMeasure.application_id == application.id)).scalars())
+    notes = db.session.execute(
+        select(InternalNote).where(InternalNote.application_id == application.id)
+        .options(joinedload(InternalNote.author)).order_by(InternalNote.id)).scalars().all()
+    history = application_history(application, staff=True, exclude=("review.case_opened",))
+    return CasePage(
+        application=application, settings=settings,
+        assessments=assessments if sees_others_assessments(user, application.call, own)
+        else [], own=own, completed=completed, summary=summary, disagree=disagree,
+        confirmed=confirmed, notes=notes, history=history)
+
+
+# The ranking -----------------------------------------------------------------------------
 
 def own_assessments(user: User, call: Call) -> dict[int, Assessment]:
     """The user's own assessments in the call, by application id."""
@@ -50,9 +305,10 @@ def full_ranking(call: Call) -> RankingResult:
 
 
 def ranking_for(user: User, call: Call, inhabil: set[int]) -> RankingResult:
-    """The ranking as ``user`` may see it (``inhabil`` from inhabil_application_ids)."""
+    """The ranking as ``user`` may see it (``inhabil`` from hidden_application_ids)."""
     result = full_ranking(call)
-    own = own_assessments(user, call) if call.blind_review and not call.review_closed \
+    own = own_assessments(user, call) \
+        if settings_for(call).blind_review and not call.review_closed \
         else {}
     blinded = {row.application_id for row in result.rows
                if not sees_others_assessments(user, call, own.get(row.application_id))}

@@ -9,7 +9,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from statistics import median
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,8 +18,7 @@ from fund.calls.models import Call
 from fund.extensions import db
 from fund.review import scoring
 from fund.review.models import Assessment, AssessmentState, FrozenRanking
-
-_TENTH = Decimal("0.1")
+from fund.review.settings import settings_for
 
 
 @dataclass
@@ -102,10 +100,6 @@ class RankingResult:
                    if self.line is None or row.within_budget)
 
 
-def _mean(values: list[int]) -> Decimal | None:
-    return (Decimal(sum(values)) / len(values)).quantize(_TENTH) if values else None
-
-
 def ranking(call: Call) -> RankingResult:
     """Rank the call's submitted applications by aggregate score and draw the budget line:
     every row, for the record and for readers who may see it all."""
@@ -121,14 +115,14 @@ def ranking(call: Call) -> RankingResult:
     by_application: dict[int, list[Assessment]] = {}
     for assessment in assessments:
         by_application.setdefault(assessment.application_id, []).append(assessment)
-    method = scoring.Aggregate(call.score_aggregate.value)
-    threshold = Decimal(call.disagreement_threshold)
+    settings = settings_for(call)
+    threshold = Decimal(settings.disagreement_threshold)
     rows = []
     for application in applications:
         done = by_application.get(application.id, [])
-        summary = scoring.aggregate([a.total_score for a in done], method)
+        summary = scoring.aggregate([a.total_score for a in done], settings.score_aggregate)
         amounts = [a.recommended_amount for a in done if a.recommended_amount is not None]
-        per_criterion = {c.id: _mean([s.score for a in done for s in a.scores
+        per_criterion = {c.id: scoring.mean_tenth([s.score for a in done for s in a.scores
                                       if s.criterion_id == c.id and s.score is not None
                                       and not s.not_applicable]) for c in call.criteria}
         rows.append(RankingRow(
@@ -136,7 +130,7 @@ def ranking(call: Call) -> RankingResult:
             title=application.title, organisation=application.organisation.name,
             orgnr=application.organisation.orgnr,
             amount_applied=application.amount_applied or 0,
-            recommended_amount=int(median(amounts)) if amounts else
+            recommended_amount=scoring.median_amount(amounts) if amounts else
             (application.amount_applied or 0),
             score=summary.value, spread=summary.spread, assessments=summary.count,
             disagreement=scoring.disagreement([a.recommendation for a in done],
@@ -144,8 +138,8 @@ def ranking(call: Call) -> RankingResult:
             criterion_scores=per_criterion,
             recommendations=[a.recommendation.value for a in done if a.recommendation],
             justification=" ".join(a.overall_comment for a in done if a.overall_comment)))
-    line_after = call.funding_line if call.funding_line is not None and \
-        call.funding_line <= len(rows) else None
+    line = settings.funding_line
+    line_after = line if line is not None and line <= len(rows) else None
     ranked = scoring.rank([scoring.RankRow(key=row, score=row.score,
                                            amount=row.recommended_amount) for row in rows],
                           call.budget, line_after=line_after)
@@ -159,11 +153,12 @@ def ranking(call: Call) -> RankingResult:
         call=call, criteria=[CriterionColumn(c.id, c.title, c.weight) for c in call.criteria],
         rows=ordered, budget=call.budget, line=scoring.budget_line_index(ranked),
         manual_line=line_after is not None,
-        reason=call.funding_line_reason if line_after is not None else "")
+        reason=settings.funding_line_reason if line_after is not None else "")
 
 
 def _decimal(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(_TENTH)
+    """A frozen figure (stored as shown, one decimal) read back."""
+    return None if value is None else scoring.to_display(Decimal(str(value)))
 
 
 def frozen(stored: FrozenRanking, call: Call) -> RankingResult:

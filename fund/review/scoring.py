@@ -3,19 +3,26 @@
 Plain functions over numbers — no database, no Flask. Arithmetic is done exactly with
 :class:`fractions.Fraction` and results are handed back as :class:`decimal.Decimal`.
 Values meant for display are rounded once, half-up, to one decimal (``to_display``,
-``aggregate``); nothing is rounded on the way there.
+``aggregate``, ``mean_tenth``); nothing is rounded on the way there. An assessment's total
+is stored with ``STORED_PLACES`` decimals (``to_stored``): for any rubric whose weights sum
+to less than 100 000, that is close enough that the one rounding for display gives the
+same tenth as the exact fraction would. Money is whole kroner (``median_amount``).
 """
 
 import enum
+import math
 import statistics
 from dataclasses import dataclass
-from decimal import Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 
 #: The highest step on a criterion's scale (0 = not met … 5 = excellent).
 MAX_STEP = 5
 #: Totals are on a 0–100 scale.
 SCALE = 100
+
+#: How an assessment's total is stored (``Numeric(9, 6)``).
+STORED_PLACES = Decimal("0.000001")
 
 # Enough digits for any total on the 0–100 scale, independent of the caller's context.
 _CONTEXT = Context(prec=28)
@@ -49,6 +56,31 @@ def to_display(value: Decimal | None) -> Decimal | None:
     """A total as shown and stored for people: one decimal, half-up (``71.58`` → ``71.6``,
     ``0.05`` → ``0.1``)."""
     return None if value is None else _round_tenth(Fraction(value))
+
+
+def to_stored(value: Decimal | None) -> Decimal | None:
+    """A total as the database keeps it: ``STORED_PLACES`` decimals, not rounded for
+    display (``18.947368…`` → ``18.947368``, shown as ``18.9``)."""
+    if value is None:
+        return None
+    return value.quantize(STORED_PLACES, rounding=ROUND_HALF_UP, context=_CONTEXT)
+
+
+def mean_tenth(values: list[int] | list[Decimal]) -> Decimal | None:
+    """The mean, rounded once for display like every score (a criterion's mean step in the
+    ranking); None for no values."""
+    if not values:
+        return None
+    return _round_tenth(statistics.mean(Fraction(value) for value in values))
+
+
+def median_amount(amounts: list[int]) -> int | None:
+    """The median of the recommended amounts in whole kroner. Between two middle amounts
+    it is rounded down (floor): the proposal never exceeds what the middle pair averages.
+    None for no amounts."""
+    if not amounts:
+        return None
+    return math.floor(statistics.median(Fraction(amount) for amount in amounts))
 
 
 def weighted_total(scores: list[CriterionScore]) -> Decimal | None:

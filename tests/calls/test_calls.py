@@ -165,7 +165,7 @@ def test_review_close_and_archive_follow_the_deadline(db):
         close_review(call)
     with time_machine.travel(call.closes_at + timedelta(minutes=1), tick=False):
         close_review(call)
-        assert call.state == CallState.DECIDED
+        assert call.state == CallState.REVIEW_CLOSED
 
 
 # The manager's web pages --------------------------------------------------------------------

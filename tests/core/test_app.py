@@ -179,7 +179,8 @@ def test_migrations_upgrade_a_database_that_holds_data(tmp_path):
         upgrade()
         with _db.engine.connect() as conn:
             row = conn.execute(text("SELECT title, score_aggregate, blind_review,"
-                                    " disagreement_threshold FROM calls")).one()
+                                    " disagreement_threshold FROM calls JOIN review_settings"
+                                    " ON review_settings.call_id = calls.id")).one()
             criteria = conn.execute(text("SELECT count(*) FROM criteria")).scalar()
             violations = conn.execute(text("PRAGMA foreign_key_check")).all()
             measures = conn.execute(text("SELECT code, open_to_applicants, is_fund"

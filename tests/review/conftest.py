@@ -14,7 +14,7 @@ from fund.calls.models import Call
 from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db as _db
-from fund.review.models import Assessment, AssessmentState, CriterionScoreRow
+from fund.review.models import Assessment, AssessmentState, CriterionScoreRow, ReviewSettings
 from fund.review.scoring import Recommendation
 from tests.helpers import html_of, make_application, make_call, make_organisation, make_user
 
@@ -54,6 +54,15 @@ def assess(application, user, total, amount, comment="", state=AssessmentState.C
     _db.session.add(assessment)
     _db.session.commit()
     return assessment
+
+
+def stored_settings(call) -> ReviewSettings:
+    """The call's review settings row as stored (created with the defaults if none)."""
+    row = _db.session.get(ReviewSettings, call.id, populate_existing=True)
+    if row is None:
+        row = ReviewSettings.defaults(call.id)
+        _db.session.add(row)
+    return row
 
 
 @pytest.fixture

@@ -156,8 +156,9 @@ def test_a_completed_assessment_stores_the_weighted_total(client, case):
     assert response.status_code == 302, html_of(response)[:2000]
     assessment = _db.session.scalars(select(Assessment)).one()
     assert assessment.state == AssessmentState.COMPLETED
-    # (95 − 20) / 95 × 100 = 78.947…
-    assert assessment.total_score == Decimal("78.95")
+    # (95 − 20) / 95 × 100 = 78.947…: stored exactly (six decimals), rounded once to show
+    assert assessment.total_score == Decimal("78.947368")
+    assert "Summen er 78.9 av 100." in html_of(client.get(response.headers["Location"]))
     assert _db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "review.assessment_completed")).one()
 

@@ -21,7 +21,7 @@ from fund.core.types import utcnow
 from fund.extensions import db as _db
 from fund.review.models import Assessment, AssessmentState, FrozenRanking
 from tests.helpers import count_queries, csrf_token, declare, html_of, login, post_form
-from tests.review.conftest import assess, page, ranked_rows
+from tests.review.conftest import assess, page, ranked_rows, stored_settings
 
 EXPORTS = ("pdf", "csv", "xlsx")
 
@@ -209,7 +209,8 @@ def test_the_closed_innstilling_never_changes(client, competition):
     apps["A"].state = ApplicationState.WITHDRAWN
     apps["C"].title = "Gamma, nytt navn"
     apps["B"].organisation.name = "Beta Omdøpt AS"
-    competition.call.funding_line, competition.call.funding_line_reason = 1, "Etterpå."
+    settings = stored_settings(competition.call)
+    settings.funding_line, settings.funding_line_reason = 1, "Etterpå."
     assess(apps["B"], competition.sara, 10, 5_000, comment="Sen vurdering.")
 
     later = exports(client, competition)
@@ -374,4 +375,4 @@ def test_after_closing_the_line_cannot_be_moved(client, competition):
     assert "budsjettlinjen kan ikke lenger flyttes" in html_of(
         client.get(response.headers["Location"]))
     _db.session.expire_all()
-    assert competition.call.funding_line is None
+    assert stored_settings(competition.call).funding_line is None

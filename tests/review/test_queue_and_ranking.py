@@ -6,11 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from fund.applications.models import ApplicationState
+from fund.applications.operations import eligibility_problems
 from fund.audit.models import AuditEvent
 from fund.core.roles import Role
+from fund.core.types import utcnow
 from fund.extensions import db as _db
-from fund.review.models import Assessment, AssessmentState, Assignment
-from fund.review.scoring import Recommendation
+from fund.review.models import Assessment, AssessmentState, Assignment, ReviewSettings
+from fund.review.scoring import Aggregate, Recommendation
 from tests.helpers import (
     count_queries,
     declare,
@@ -48,26 +50,40 @@ def office(db):
 def complete(application, user, total, recommendation=Recommendation.APPROVE, amount=None):
     _db.session.add(Assessment(application=application, caseworker=user,
                                state=AssessmentState.COMPLETED, total_score=total,
+                               completed_at=utcnow(),
                                recommendation=recommendation,
                                recommended_amount=amount or application.amount_applied))
+    _db.session.commit()
+
+
+def submitted_with_rules_checked(*applications):
+    """As ``submit`` leaves them: the eligibility rules counted at submission."""
+    for application in applications:
+        application.eligibility_failures = len(eligibility_problems(application))
     _db.session.commit()
 
 
 def test_filters_find_what_a_caseworker_looks_for(client, office):
     call, (alfa, beta, gamma), caseworker, _manager = office
     beta.organisation.municipality_number = "0301"  # fails the municipality rule
+    other = make_user("annen@example.no")
+    delta = make_application(call, make_organisation(other, orgnr="912345696", name="Delta AS"),
+                             other, title="Delta", state=ApplicationState.SUBMITTED,
+                             case_number=f"NF-{call.year}-0004", submitted_at=call.opens_at)
     _db.session.add(Assignment(application_id=gamma.id, caseworker_id=caseworker.id))
-    _db.session.commit()
+    submitted_with_rules_checked(alfa, beta, gamma, delta)
     login(client, caseworker)
-    assert {"Alfa", "Beta", "Gamma"} <= set(
-        t for t in ("Alfa", "Beta", "Gamma")
+    assert {"Alfa", "Beta", "Gamma", "Delta"} <= set(
+        t for t in ("Alfa", "Beta", "Gamma", "Delta")
         if t in html_of(client.get(f"/saksbehandling/soknader?utlysning={call.id}")))
     mine = html_of(client.get("/saksbehandling/soknader?mine=1"))
     assert "Gamma" in mine and "Alfa" not in mine
     failing = html_of(client.get("/saksbehandling/soknader?vilkar=1"))
     assert "NF-" in failing and all(t in failing for t in ["Beta", "Alfa"])  # same org
+    assert "Delta" not in failing  # another organisation, in Lillestrøm
     by_measure = html_of(client.get("/saksbehandling/soknader?tiltak=1B-3"))
     assert "Alfa" in by_measure
+    assert "Alfa" in html_of(client.get("/saksbehandling/soknader?tiltak=1b-3"))  # any case
     assert "Alfa" not in html_of(client.get("/saksbehandling/soknader?tiltak=5C-1"))
     complete(alfa, caseworker, 80)
     unscored = html_of(client.get("/saksbehandling/soknader?uvurdert=1"))
@@ -181,7 +197,8 @@ def test_the_manager_chooses_mean_or_median_and_blind_review_per_call(client, of
         form_page=f"/forvaltning/utlysninger/{call.id}")
     assert response.status_code == 302
     _db.session.expire_all()
-    assert call.score_aggregate.value == "mean" and call.blind_review is False
+    settings = _db.session.get(ReviewSettings, call.id)
+    assert settings.score_aggregate == Aggregate.MEAN and settings.blind_review is False
     assert _db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "call.review_settings_changed")).one().actor_id == manager.id
     html = html_of(client.get(path))
@@ -235,3 +252,16 @@ def test_the_exports_run_a_constant_number_of_queries(client, office):
         with count_queries() as many:
             assert client.get(path).status_code == 200
         assert many.count == few[path], path
+
+
+@pytest.mark.parametrize("query", [
+    "side=abc&rader=7&sorter=x&status=draft&fond=x&utlysning=99999999999999999999",
+    "side=0&rader=100000000000000&tiltak=%00&strategi=" + "x" * 300,
+    "rader=25&sorter=belop&side=2",
+])
+def test_junk_in_the_queue_address_is_ignored(client, office, query):
+    _call, _applications, caseworker, _manager = office
+    login(client, caseworker)
+    response = client.get(f"/saksbehandling/soknader?{query}")
+    assert response.status_code == 200
+    assert "Innkomne søknader" in html_of(response)

@@ -12,14 +12,14 @@ from fund.auth.models import Membership
 from fund.extensions import db as _db
 from fund.review.models import AssessmentState
 from tests.helpers import count_queries, declare, html_of, login, post_form
-from tests.review.conftest import assess, page, ranked_rows
+from tests.review.conftest import assess, page, ranked_rows, stored_settings
 
 EXPORTS = ("pdf", "csv", "xlsx")
 
 
 def open_review(competition) -> None:
     """Without blind review, so only inhabilitet keeps rows back."""
-    competition.call.blind_review = False
+    stored_settings(competition.call).blind_review = False
     _db.session.commit()
 
 
@@ -28,8 +28,9 @@ def open_review(competition) -> None:
 def test_an_inhabil_caseworker_sees_a_gapless_ranking_summed_over_what_they_see(
         client, competition):
     open_review(competition)
-    competition.call.funding_line = 2
-    competition.call.funding_line_reason = "Formannskapet vil prioritere Beta."
+    settings = stored_settings(competition.call)
+    settings.funding_line = 2
+    settings.funding_line_reason = "Formannskapet vil prioritere Beta."
     _db.session.commit()
     login(client, competition.sara)
     declare(client, competition.apps["B"], disqualified=True, ground="family")
@@ -167,7 +168,7 @@ def test_a_blinded_manager_cannot_move_the_line_by_posting_the_form(app, competi
                          form_page=competition.ranking_path())
     assert "Fullfør vurderingene dine først" in html_of(mona.get(response.headers["Location"]))
     _db.session.refresh(call)
-    assert call.funding_line is None
+    assert stored_settings(call).funding_line is None
 
 
 # M3: an inhabil manager ------------------------------------------------------------------
@@ -185,7 +186,8 @@ def test_an_inhabil_manager_cannot_move_the_line_or_export(client, competition):
     assert "En annen fondsforvalter må gjøre det." in html_of(
         client.get(response.headers["Location"]))
     _db.session.refresh(call)
-    assert call.funding_line is None and call.funding_line_reason == ""
+    settings = stored_settings(call)
+    assert settings.funding_line is None and settings.funding_line_reason == ""
     assert _db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "call.funding_line_moved")).all() == []
     for kind in EXPORTS:
@@ -207,7 +209,7 @@ def test_a_manager_inhabil_in_an_application_waiting_for_information_cannot_move
                          form_page=competition.ranking_path())
     assert response.status_code == 302
     _db.session.refresh(competition.call)
-    assert competition.call.funding_line is None
+    assert stored_settings(competition.call).funding_line is None
 
 
 # Constant queries -------------------------------------------------------------------------

@@ -16,8 +16,11 @@ from fund.review.scoring import (
     budget_line_index,
     disagreement,
     incomplete,
+    mean_tenth,
+    median_amount,
     rank,
     to_display,
+    to_stored,
     weighted_total,
 )
 
@@ -310,3 +313,60 @@ def test_nothing_to_rank():
     assert rank([], budget=1000) == []
     assert rank([], budget=1000, line_after=0) == []
     assert budget_line_index([]) == 0
+
+
+# --- one rounding policy --------------------------------------------------------------
+
+#: The næringsfond rubric with "International" (weight 5) not applicable: weights sum to 95,
+#: so a total is 20·p/95 for the weighted points p = Σ weight·score, 0 ≤ p ≤ 475.
+NA_WEIGHT_SUM = sum(NAERINGSFOND) - 5
+
+
+def _points_rubric(points: int) -> list[CriterionScore]:
+    """Criteria with weights summing to 95 whose weighted points are ``points``."""
+    return [CriterionScore(weight=1, score=min(5, max(0, points - 5 * i)))
+            for i in range(NA_WEIGHT_SUM)]
+
+
+@pytest.mark.parametrize("points", [
+    pytest.param(90, id="18.947-shown-as-18.9"),  # was stored 18.95, shown 19.0
+    *(pytest.param(p, id=f"p{p}") for p in range(0, 5 * NA_WEIGHT_SUM + 1, 7)),
+])
+def test_a_stored_total_is_shown_as_the_exact_total_rounded_once(points):
+    """The §4 mismatch: with the default næringsfond rubric and one criterion N/A, 5.3 %
+    of score combinations showed a different one-decimal total than the exact one. The
+    stored total now rounds to the same tenth as the exact fraction, as one assessment
+    and through the median and mean of several."""
+    exact = weighted_total(_points_rubric(points))
+    stored = to_stored(exact)
+    assert aggregate([stored], Aggregate.MEDIAN).value == to_display(exact)
+    assert aggregate([stored, stored], Aggregate.MEAN).value == to_display(exact)
+
+
+def test_every_total_of_the_default_rubric_with_one_na_is_shown_as_its_exact_value():
+    mismatches = [points for points in range(5 * NA_WEIGHT_SUM + 1)
+                  if aggregate([to_stored(weighted_total(_points_rubric(points)))],
+                               Aggregate.MEDIAN).value
+                  != to_display(weighted_total(_points_rubric(points)))]
+    assert mismatches == []
+    assert str(to_display(weighted_total(_points_rubric(90)))) == "18.9"
+
+
+@pytest.mark.parametrize(("amounts", "expected"), [
+    pytest.param([100_000], 100_000, id="one"),
+    pytest.param([100_000, 100_001], 100_000, id="half-a-krone-rounds-down"),
+    pytest.param([10, 20, 31], 20, id="odd"),
+    pytest.param([], None, id="none"),
+])
+def test_the_median_recommended_amount_is_whole_kroner_rounded_down(amounts, expected):
+    assert median_amount(amounts) == expected
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    pytest.param([3, 4, 3, 3], "3.3", id="3.25-half-up"),
+    pytest.param([1, 2, 2], "1.7", id="a-third"),
+    pytest.param([], None, id="none"),
+])
+def test_a_criterion_mean_is_rounded_once_half_up(values, expected):
+    result = mean_tenth(values)
+    assert (str(result) if result is not None else None) == expected

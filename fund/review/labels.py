@@ -1,0 +1,17 @@
+"""What review's events are called on the case page."""
+
+from flask_babel import lazy_gettext as _l
+
+from fund.applications.labels import STAFF_HISTORY_ACTIONS
+
+#: The case page's history: the application's entries and case handling's own.
+CASE_HISTORY_ACTIONS = {
+    **STAFF_HISTORY_ACTIONS,
+    "review.assessment_completed": _l("Vurdering fullført"),
+    "review.assessment_reopened": _l("Vurdering åpnet igjen"),
+    "review.assigned": _l("Saksbehandler tildelt"),
+    "review.unassigned": _l("Tildeling fjernet"),
+    "review.conflict_declared": _l("Habilitet erklært"),
+    "review.measures_confirmed": _l("Tiltak bekreftet"),
+    "review.note_added": _l("Internt notat skrevet"),
+}
