@@ -20,6 +20,7 @@ from fund.auth.models import Claim, Invitation
 from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
+from fund.review.models import ConflictDeclaration, ConflictGround
 from tests.helpers import SmtpServer, make_application, make_call, make_organisation, make_user
 
 
@@ -113,7 +114,8 @@ def applicant(db):
 @pytest.fixture
 def world(db):
     """Two applicants with an organisation each, staff of every role, an open call, and
-    applicant A's submitted application with an attachment."""
+    applicant A's submitted application with an attachment, on which one caseworker
+    (cw_inhabil) has declared themself disqualified."""
     a = make_user("a@example.no", name="Anne A")
     b = make_user("b@example.no", name="Bjørn B")
     users = {
@@ -121,6 +123,7 @@ def world(db):
         "cw": make_user("cw@example.no", Role.CASEWORKER),
         "mgr": make_user("mgr@example.no", Role.MANAGER),
         "admin": make_user("admin@example.no", Role.ADMIN),
+        "cw_inhabil": make_user("inhabil@example.no", Role.CASEWORKER),
     }
     org = make_organisation(a)
     org_b = make_organisation(b, orgnr="912345696", name="Bjørns Bakeri")
@@ -142,6 +145,9 @@ def world(db):
         sha256="0" * 64, uploaded_by_id=a.id))
     _db.session.flush()
     submit(application, a)
+    _db.session.add(ConflictDeclaration(application=application, caseworker=users["cw_inhabil"],
+                                        disqualified=True, ground=ConflictGround.FAMILY,
+                                        explanation="Søsteren min er daglig leder."))
     _db.session.commit()
     values = {"organisation_id": org.id, "call_id": call.id, "period": "2022-2024",
               "token": "ugyldig-lenke", "filename": "app.css", "application_id": application.id,

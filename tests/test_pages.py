@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.helpers import login
-from tests.test_authorization import MATRIX, ROLES, expand, routes
+from tests.matrix import MATRIX, ROLES, expand, routes
 
 
 class PageAudit(HTMLParser):
