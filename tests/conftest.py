@@ -2,11 +2,8 @@
 DATABASE_URL points there), each test in a transaction that is rolled back."""
 
 import os
-import secrets
-from pathlib import Path
 
 import pytest
-from flask import current_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
@@ -14,14 +11,20 @@ from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fund import create_app
-from fund.applications.models import Attachment
 from fund.applications.operations import submit
 from fund.auth.models import Claim, Invitation
 from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
 from fund.review.models import ConflictDeclaration, ConflictGround
-from tests.helpers import SmtpServer, make_application, make_call, make_organisation, make_user
+from tests.helpers import (
+    SmtpServer,
+    attach,
+    make_application,
+    make_call,
+    make_organisation,
+    make_user,
+)
 
 
 def database_url(tmp_path_factory) -> str:
@@ -136,14 +139,7 @@ def world(db):
     _db.session.add_all([invited_b, invited_c, invited_a, claim])
     call = make_call()
     application = make_application(call, org, a)
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = secrets.token_hex(16)
-    (folder / stored).write_bytes(b"%PDF-1.4\n%%EOF\n")
-    application.attachments.append(Attachment(
-        filename="vedlegg.pdf", stored_name=stored, content_type="application/pdf", size=15,
-        sha256="0" * 64, uploaded_by_id=a.id))
-    _db.session.flush()
+    attach(application, a)
     submit(application, a)
     _db.session.add(ConflictDeclaration(application=application, caseworker=users["cw_inhabil"],
                                         disqualified=True, ground=ConflictGround.FAMILY,

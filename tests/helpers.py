@@ -275,3 +275,24 @@ def declare(client, application, disqualified=False, ground=""):
 def html_of(response) -> str:
     """The page's text with no-break spaces (as in "kr 150 000") made plain."""
     return response.get_data(as_text=True).replace("\xa0", " ")
+
+
+def attach(application, user, filename="vedlegg.pdf", content=b"%PDF-1.4\n%%EOF\n"):
+    """A real attachment: a stored file in the upload folder and its row."""
+    import hashlib
+    import secrets
+    from pathlib import Path
+
+    from flask import current_app
+
+    from fund.applications.models import Attachment
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16)
+    (folder / stored).write_bytes(content)
+    attachment = Attachment(filename=filename, stored_name=stored,
+                            content_type="application/pdf", size=len(content),
+                            sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=user.id)
+    application.attachments.append(attachment)
+    _db.session.flush()
+    return attachment

@@ -15,6 +15,7 @@ from fund.extensions import db as _db
 from fund.mail.models import OutboxMessage
 from fund.plan.models import Measure
 from tests.helpers import (
+    attach,
     browser_form,
     csrf_token,
     declare,
@@ -305,6 +306,7 @@ def test_the_applicant_withdraws_a_submitted_application(client, setting):
 def test_another_applicants_application_answers_404_everywhere(app, client, setting):
     user, org, call = setting
     application = make_application(call, org, user)
+    attachment = attach(application, user)
     _db.session.commit()
     stranger = make_user("fremmed@example.no")
     make_organisation(stranger, orgnr="912345696", name="Fremmed AS")
@@ -313,10 +315,10 @@ def test_another_applicants_application_answers_404_everywhere(app, client, sett
     token = csrf_token(client, "/soknader")
     base = edit_path(application)
     for path in (base, f"{base}/send-inn", f"{base}/kvittering", f"{base}/kvittering.pdf",
-                 f"{base}/vedlegg/1"):
+                 f"{base}/vedlegg/{attachment.id}"):
         assert client.get(path).status_code == 404, path
     for path in (base, f"{base}/autolagre", f"{base}/trekk", f"{base}/slett",
-                 f"{base}/send-inn"):
+                 f"{base}/send-inn", f"{base}/vedlegg/{attachment.id}/slett"):
         assert client.post(path, data={"csrf_token": token}).status_code == 404, path
 
 

@@ -22,6 +22,7 @@ from fund.review.models import (
     ConflictGround,
 )
 from tests.helpers import (
+    attach,
     declare,
     html_of,
     login,
@@ -39,6 +40,7 @@ def case(app, db):
     org = make_organisation(applicant)
     call = make_call()
     application = make_application(call, org, applicant)
+    attach(application, applicant)
     with app.test_request_context():
         submit(application, applicant)
     caseworker = make_user("sara@example.no", Role.CASEWORKER, name="Sara Saksbehandler")
@@ -77,7 +79,7 @@ def test_a_disqualified_caseworker_gets_404_everywhere_and_is_unassigned(client,
     declaration = _db.session.scalars(select(ConflictDeclaration)).one()
     assert declaration.disqualified and declaration.ground == ConflictGround.BOARD
     assert _db.session.scalars(select(Assignment)).all() == []
-    attachment_id = 1
+    attachment_id = application.attachments[0].id
     for path in ("", "/habilitet", "/vurdering", "/soknad.pdf", f"/vedlegg/{attachment_id}"):
         assert client.get(case_path(application, path)).status_code == 404, path
     token = re.search(r'name="csrf_token" value="([^"]+)"',
