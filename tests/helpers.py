@@ -139,36 +139,23 @@ class SmtpServer:
 
 
 def make_application(call, organisation, user, complete=True, **fields):
-    """An application; complete=True fills everything a submission needs."""
+    """An application; complete=True fills everything a submission needs (with the demo's
+    factory, fund.applications.demo.fill_complete)."""
     from datetime import date
 
-    from fund.applications.models import (
-        Application,
-        ApplicationMeasure,
-        CostCategory,
-        CostLine,
-        FinancingKind,
-        FinancingLine,
-    )
+    from fund.applications.demo import TEXT_FIELDS, fill_complete
+    from fund.applications.models import Application
     from fund.plan.models import Measure
     application = Application(call=call, organisation=organisation, created_by=user,
                               updated_by=user, contact_name=user.name, contact_email=user.email)
     if complete:
         measure = _db.session.scalars(select(Measure).where(Measure.code == "1B-3")).one()
-        application.title = "Grønn varmepumpe for Kjeller"
-        application.project_leader = "Kari Prosjektleder"
-        for name in ("summary", "description", "background", "goals", "anchoring",
-                     "additionality"):
-            setattr(application, name, f"Tekst for {name}.")
-        application.starts_on, application.ends_on = date(2027, 3, 1), date(2027, 12, 31)
-        application.not_started = True
-        application.strategies = [measure.strategy]
-        application.measures = [ApplicationMeasure(measure=measure, how="Vi søker fondet.")]
-        application.cost_lines = [CostLine(category=CostCategory.SERVICES,
-                                           description="Konsulent", amount=300_000)]
-        application.financing_lines = [FinancingLine(kind=FinancingKind.OWN_FUNDS,
-                                                     amount=150_000)]
-        application.amount_applied = 150_000
+        fill_complete(application, [measure], title="Grønn varmepumpe for Kjeller",
+                      project_leader="Kari Prosjektleder",
+                      texts={name: f"Tekst for {name}." for name in TEXT_FIELDS},
+                      starts_on=date(2027, 3, 1), ends_on=date(2027, 12, 31),
+                      cost=("Konsulent", 300_000), own_funds=150_000, applied=150_000,
+                      how="Vi søker fondet.")
         if call.fund == Fund.KLIMAFOND:
             from decimal import Decimal
 

@@ -10,6 +10,7 @@ page (or JSON) that says what is wrong, in Norwegian; never a 5xx.
 """
 
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -56,6 +57,14 @@ SKIPPED_ACTIONS = re.compile(r"^/logg-ut$")
 
 #: Posted last: they delete, withdraw, close, archive, change membership or the language.
 LAST_ACTIONS = re.compile(r"/(slett|trekk|avslutt|arkiver|fjern|ansvarlig|godta|avsla)$|^/sprak$")
+
+
+#: Server errors this test found in fund/, each reproduced by its own strict xfail test
+#: below. When one is fixed, its xfail test passes (and fails as strict): remove both.
+KNOWN_BUGS = [
+    re.compile(r"^POST /soknader/\d+(/autolagre)? .* 500 IntegrityError"),  # confidential
+    re.compile(r"^POST /saksbehandling/soknader/tildel .* 500 OverflowError"),  # SQLite only
+]
 
 
 @dataclass
@@ -244,8 +253,9 @@ def post_all(client, forms: list[Form]) -> tuple[list[str], set[str]]:
             posted.add(target)
             for label, pairs in variants(form):  # fresh junk files for each target
                 wrong = post_one(client, target, pairs)
-                if wrong:
-                    problems.append(f"POST {target} ({label}, form on {form.page}): {wrong}")
+                problem = f"POST {target} ({label}, form on {form.page}): {wrong}"
+                if wrong and not any(bug.search(problem) for bug in KNOWN_BUGS):
+                    problems.append(problem)
     return problems, posted
 
 
@@ -334,3 +344,41 @@ def test_an_unknown_id_in_any_address_is_a_404_not_an_error(app, client, world):
             if response.status_code >= 500:
                 errors.append(f"{method} {wrong}: {response.status_code}")
     assert errors == []
+
+
+@pytest.mark.xfail(strict=True, reason="save_draft replaces application.confidential with new "
+                   "rows; the new row for a field is inserted before the old one is deleted, "
+                   "so the unique (application_id, field) constraint fails: a 500")
+def test_the_applicant_changes_why_a_field_is_confidential(app, client, world):
+    users, values, _specific = world
+    a = users["a"]
+    draft = make_application(_db.session.get(Call, values["call_id"]),
+                             a.memberships[0].organisation, a, complete=False)
+    _db.session.commit()
+    login(client, a)
+    path = f"/soknader/{draft.id}"
+    for reason in ("Inneholder priser fra leverandøren.", "Inneholder en patentsøknad."):
+        form = next(f for f in forms_of(path, client.get(path).get_data(as_text=True))
+                    if f.action == path)
+        shown = [(name, value) for name, value in as_browser(form)
+                 if not name.startswith("conf-")]
+        response = client.post(path, data=MultiDict(shown + [
+            ("conf-summary", "on"), ("conf-reason-summary", reason), ("save", "1")]))
+        assert response.status_code in (200, 302)
+    _db.session.expire_all()
+    assert {c.field: c.reason for c in draft.confidential} == {
+        "summary": "Inneholder en patentsøknad."}
+
+
+@pytest.mark.xfail(os.environ.get("DATABASE_URL", "sqlite").startswith("sqlite"), strict=True,
+                   reason="the assignment view passes a posted id beyond 64 bits to the "
+                   "database; SQLite's driver raises OverflowError (a 500; PostgreSQL's "
+                   "DataError is answered 400)")
+def test_an_assignment_of_an_impossible_application_number_is_refused(app, client, world):
+    users, _values, _specific = world
+    login(client, users["mgr"])
+    token = forms_of("/saksbehandling/soknader", client.get(
+        "/saksbehandling/soknader").get_data(as_text=True))[0].token
+    response = client.post("/saksbehandling/soknader/tildel", data={
+        "csrf_token": token, "application": "9" * 40, "caseworker": str(users["cw"].id)})
+    assert response.status_code < 500
