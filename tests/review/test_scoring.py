@@ -310,3 +310,24 @@ def test_nothing_to_rank():
     assert rank([], budget=1000) == []
     assert rank([], budget=1000, line_after=0) == []
     assert budget_line_index([]) == 0
+
+
+@pytest.mark.parametrize("value, shown", [
+    (Decimal("-0.05"), Decimal("-0.1")), (Decimal("-71.58"), Decimal("-71.6")),
+    (Decimal("-0.04"), Decimal("0.0")),
+])
+def test_rounding_is_half_away_from_zero_for_negative_values_too(value, shown):
+    assert to_display(value) == shown
+
+
+def test_a_row_applying_for_nothing_is_ranked_and_bad_input_is_named():
+    ranked = rank([RankRow("a", Decimal("50"), 0)], budget=0)
+    assert [(r.key, r.within_budget) for r in ranked] == [("a", True)]
+    with pytest.raises(ValueError, match="negative budget: -1"):
+        rank([], budget=-1)
+    with pytest.raises(ValueError, match="line_after must be between 0 and 0: 1"):
+        rank([], budget=0, line_after=1)
+    with pytest.raises(ValueError, match="negative weight: -1"):
+        weighted_total([CriterionScore(weight=-1, score=3)])
+    with pytest.raises(ValueError, match="score outside 0..5: 6"):
+        weighted_total([CriterionScore(weight=1, score=6)])
