@@ -320,9 +320,15 @@ def test_rounding_is_half_away_from_zero_for_negative_values_too(value, shown):
     assert to_display(value) == shown
 
 
+def test_zero_is_shown_without_a_sign():
+    assert str(to_display(Decimal("0"))) == "0.0" and str(to_display(Decimal("0.04"))) == "0.0"
+
+
 def test_a_row_applying_for_nothing_is_ranked_and_bad_input_is_named():
     ranked = rank([RankRow("a", Decimal("50"), 0)], budget=0)
     assert [(r.key, r.within_budget) for r in ranked] == [("a", True)]
+    with pytest.raises(ValueError, match="negative amount for 'b': -1"):
+        rank([RankRow("b", None, -1)], budget=0)
     with pytest.raises(ValueError, match="negative budget: -1"):
         rank([], budget=-1)
     with pytest.raises(ValueError, match="line_after must be between 0 and 0: 1"):
