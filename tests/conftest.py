@@ -2,11 +2,8 @@
 DATABASE_URL points there), each test in a transaction that is rolled back."""
 
 import os
-import secrets
-from pathlib import Path
 
 import pytest
-from flask import current_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
@@ -14,13 +11,20 @@ from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fund import create_app
-from fund.applications.models import Attachment
 from fund.applications.operations import submit
 from fund.auth.models import Claim, Invitation
 from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
-from tests.helpers import SmtpServer, make_application, make_call, make_organisation, make_user
+from fund.review.models import ConflictDeclaration, ConflictGround
+from tests.helpers import (
+    SmtpServer,
+    attach,
+    make_application,
+    make_call,
+    make_organisation,
+    make_user,
+)
 
 
 def database_url(tmp_path_factory) -> str:
@@ -113,7 +117,8 @@ def applicant(db):
 @pytest.fixture
 def world(db):
     """Two applicants with an organisation each, staff of every role, an open call, and
-    applicant A's submitted application with an attachment."""
+    applicant A's submitted application with an attachment, on which one caseworker
+    (cw_inhabil) has declared themself disqualified."""
     a = make_user("a@example.no", name="Anne A")
     b = make_user("b@example.no", name="Bjørn B")
     users = {
@@ -121,6 +126,7 @@ def world(db):
         "cw": make_user("cw@example.no", Role.CASEWORKER),
         "mgr": make_user("mgr@example.no", Role.MANAGER),
         "admin": make_user("admin@example.no", Role.ADMIN),
+        "cw_inhabil": make_user("inhabil@example.no", Role.CASEWORKER),
     }
     org = make_organisation(a)
     org_b = make_organisation(b, orgnr="912345696", name="Bjørns Bakeri")
@@ -133,15 +139,11 @@ def world(db):
     _db.session.add_all([invited_b, invited_c, invited_a, claim])
     call = make_call()
     application = make_application(call, org, a)
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = secrets.token_hex(16)
-    (folder / stored).write_bytes(b"%PDF-1.4\n%%EOF\n")
-    application.attachments.append(Attachment(
-        filename="vedlegg.pdf", stored_name=stored, content_type="application/pdf", size=15,
-        sha256="0" * 64, uploaded_by_id=a.id))
-    _db.session.flush()
+    attach(application, a)
     submit(application, a)
+    _db.session.add(ConflictDeclaration(application=application, caseworker=users["cw_inhabil"],
+                                        disqualified=True, ground=ConflictGround.FAMILY,
+                                        explanation="Søsteren min er daglig leder."))
     _db.session.commit()
     values = {"organisation_id": org.id, "call_id": call.id, "period": "2022-2024",
               "token": "ugyldig-lenke", "filename": "app.css", "application_id": application.id,

@@ -143,37 +143,23 @@ _case_numbers = itertools.count(1)
 
 
 def make_application(call, organisation, user, complete=True, **fields):
-    """An application; complete=True fills everything a submission needs."""
+    """An application; complete=True fills everything a submission needs (with the demo's
+    factory, fund.applications.demo.fill_complete)."""
     from datetime import date
 
-    from fund.applications.models import (
-        Application,
-        ApplicationMeasure,
-        ApplicationState,
-        CostCategory,
-        CostLine,
-        FinancingKind,
-        FinancingLine,
-    )
+    from fund.applications.demo import TEXT_FIELDS, fill_complete
+    from fund.applications.models import Application, ApplicationState
     from fund.plan.models import Measure
     application = Application(call=call, organisation=organisation, created_by=user,
                               updated_by=user, contact_name=user.name, contact_email=user.email)
     if complete:
-        measure = _db.session.scalars(select(Measure).where(Measure.code == "1B-3")).one()
-        application.title = "Grønn varmepumpe for Kjeller"
-        application.project_leader = "Kari Prosjektleder"
-        for name in ("summary", "description", "background", "goals", "anchoring",
-                     "additionality"):
-            setattr(application, name, f"Tekst for {name}.")
-        application.starts_on, application.ends_on = date(2027, 3, 1), date(2027, 12, 31)
-        application.not_started = True
-        application.strategies = [measure.strategy]
-        application.measures = [ApplicationMeasure(measure=measure, how="Vi søker fondet.")]
-        application.cost_lines = [CostLine(category=CostCategory.SERVICES,
-                                           description="Konsulent", amount=300_000)]
-        application.financing_lines = [FinancingLine(kind=FinancingKind.OWN_FUNDS,
-                                                     amount=150_000)]
-        application.amount_applied = 150_000
+        measure = _db.session.scalars(select(Measure).where(Measure.code == "1B-2")).one()
+        fill_complete(application, [measure], title="Grønn varmepumpe for Kjeller",
+                      project_leader="Kari Prosjektleder",
+                      texts={name: f"Tekst for {name}." for name in TEXT_FIELDS},
+                      starts_on=date(2027, 3, 1), ends_on=date(2027, 12, 31),
+                      cost=("Konsulent", 300_000), own_funds=150_000, applied=150_000,
+                      how="Vi søker fondet.")
         if call.fund == Fund.KLIMAFOND:
             from decimal import Decimal
 
@@ -284,3 +270,24 @@ def declare(client, application, disqualified=False, ground=""):
 def html_of(response) -> str:
     """The page's text with no-break spaces (as in "kr 150 000") made plain."""
     return response.get_data(as_text=True).replace("\xa0", " ")
+
+
+def attach(application, user, filename="vedlegg.pdf", content=b"%PDF-1.4\n%%EOF\n"):
+    """A real attachment: a stored file in the upload folder and its row."""
+    import hashlib
+    import secrets
+    from pathlib import Path
+
+    from flask import current_app
+
+    from fund.applications.models import Attachment
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16)
+    (folder / stored).write_bytes(content)
+    attachment = Attachment(filename=filename, stored_name=stored,
+                            content_type="application/pdf", size=len(content),
+                            sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=user.id)
+    application.attachments.append(attachment)
+    _db.session.flush()
+    return attachment

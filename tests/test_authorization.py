@@ -2,7 +2,8 @@
 
 A new route fails `test_every_route_is_in_the_matrix` until it is added here, so no
 route escapes the check. Expected answers: a status code, or LOGIN for a redirect to
-the login page. Another party's object answers 404, not 403.
+the login page. Another party's object answers 404, not 403. The matrix is in
+tests/matrix.py.
 """
 
 import re
@@ -10,175 +11,13 @@ import re
 import pytest
 
 from tests.helpers import login
-
-LOGIN = "login"
-ROLES = ["anon", "a", "b", "cw", "mgr", "admin"]
-
-
-def row(anon, a, b, cw, mgr, admin):
-    return dict(zip(ROLES, (anon, a, b, cw, mgr, admin), strict=True))
-
-
-EVERYONE_200 = row(200, 200, 200, 200, 200, 200)
-EVERYONE_302 = row(302, 302, 302, 302, 302, 302)
-SIGNED_IN_200 = row(LOGIN, 200, 200, 200, 200, 200)
-MANAGERS = row(LOGIN, 403, 403, 403, 200, 200)
-MANAGERS_302 = row(LOGIN, 403, 403, 403, 302, 302)
-ADMINS = row(LOGIN, 403, 403, 403, 403, 200)
-ANON_ONLY = row(200, 302, 302, 302, 302, 302)
-CASE_HANDLERS = row(LOGIN, 403, 403, 200, 200, 403)
-CASE_HANDLERS_302 = row(LOGIN, 403, 403, 302, 302, 403)
-
-# (rule, method) -> expected answer per role. {org}: applicant A's organisation,
-# {member}: applicant A, {user}: applicant B, {call}: an open call.
-MATRIX = {
-    ("/", "GET"): EVERYONE_200,
-    ("/healthz", "GET"): EVERYONE_200,
-    ("/static/<path:filename>", "GET"): EVERYONE_200,
-    ("/plan/", "GET"): EVERYONE_200,
-    ("/plan/<period>", "GET"): EVERYONE_200,
-    ("/utlysninger/<int:call_id>", "GET"): EVERYONE_200,
-    ("/sprak", "POST"): EVERYONE_302,
-    ("/registrer", "GET"): ANON_ONLY,
-    ("/registrer", "POST"): ANON_ONLY,
-    ("/logg-inn", "GET"): ANON_ONLY,
-    ("/logg-inn", "POST"): ANON_ONLY,
-    ("/logg-ut", "POST"): EVERYONE_302,
-    ("/bekreft-epost/<token>", "GET"): EVERYONE_302,
-    ("/send-bekreftelse", "GET"): EVERYONE_200,
-    ("/send-bekreftelse", "POST"): EVERYONE_200,
-    ("/glemt-passord", "GET"): EVERYONE_200,
-    ("/glemt-passord", "POST"): EVERYONE_200,
-    ("/nytt-passord/<token>", "GET"): EVERYONE_302,
-    ("/nytt-passord/<token>", "POST"): EVERYONE_302,
-    ("/min-side", "GET"): SIGNED_IN_200,
-    ("/organisasjoner/ny", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
-    ("/organisasjoner/ny", "POST"): row(LOGIN, 200, 200, 403, 403, 403),
-    ("/organisasjoner/<int:organisation_id>", "GET"): row(LOGIN, 200, 404, 200, 200, 200),
-    ("/organisasjoner/<int:organisation_id>/rediger", "GET"):
-        row(LOGIN, 200, 404, 404, 404, 200),
-    ("/organisasjoner/<int:organisation_id>/rediger", "POST"):
-        row(LOGIN, 302, 404, 404, 404, 302),
-    # Members manage their organisation's members and invitations (with only the CSRF
-    # token posted, each is refused with a message: back to the organisation, 302).
-    ("/organisasjoner/<int:organisation_id>/invitasjoner", "POST"):
-        row(LOGIN, 302, 404, 404, 404, 404),
-    ("/organisasjoner/<int:organisation_id>/invitasjoner/<int:invitation_id>/trekk", "POST"):
-        row(LOGIN, 302, 404, 404, 404, 404),
-    ("/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/fjern", "POST"):
-        row(LOGIN, 302, 404, 404, 404, 404),
-    ("/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>/ansvarlig", "POST"):
-        row(LOGIN, 302, 404, 404, 404, 404),
-    # {invitation}: to the one invited only (B accepts A's invitation, A declines B's).
-    ("/invitasjoner/<int:invitation_id>/godta", "POST"): row(LOGIN, 404, 302, 404, 404, 404),
-    ("/invitasjoner/<int:invitation_id>/avsla", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
-    # The right to act: members confirm a register role (the register is off here: back to
-    # the organisation); applicants claim; staff verify, decide claims and bank accounts.
-    ("/organisasjoner/<int:organisation_id>/bekreft-rolle", "GET"):
-        row(LOGIN, 302, 404, 404, 404, 404),
-    ("/organisasjoner/<int:organisation_id>/bekreft-rolle", "POST"):
-        row(LOGIN, 302, 404, 404, 404, 404),
-    ("/organisasjoner/krav", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
-    ("/organisasjoner/krav", "POST"): row(LOGIN, 200, 200, 403, 403, 403),
-    ("/organisasjoner/oppfolging", "GET"): row(LOGIN, 403, 403, 200, 200, 200),
-    ("/organisasjoner/<int:organisation_id>/verifiser", "POST"):
-        row(LOGIN, 403, 403, 302, 302, 302),
-    ("/organisasjoner/<int:organisation_id>/verifisering/fjern", "POST"):
-        row(LOGIN, 403, 403, 302, 302, 302),
-    ("/organisasjoner/<int:organisation_id>/krav/<int:claim_id>", "POST"):
-        row(LOGIN, 403, 403, 302, 302, 302),
-    ("/organisasjoner/<int:organisation_id>/kontonummer", "POST"):
-        row(LOGIN, 403, 403, 302, 302, 302),
-    ("/admin/brukere", "GET"): ADMINS,
-    ("/admin/brukere/<int:user_id>", "GET"): ADMINS,
-    ("/admin/brukere/<int:user_id>", "POST"): row(LOGIN, 403, 403, 403, 403, 302),
-    ("/admin/logg/", "GET"): ADMINS,
-    ("/plan/admin", "GET"): ADMINS,
-    ("/plan/admin", "POST"): ADMINS,
-    ("/soknader", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
-    ("/utlysninger/<int:call_id>/soknad", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
-    ("/utlysninger/<int:call_id>/soknad", "POST"): row(LOGIN, 200, 200, 403, 403, 403),
-    # {application}: applicant A's submitted application. The applicant's pages are for its
-    # members; caseworkers open it under /saksbehandling after declaring themselves habile.
-    ("/soknader/<int:application_id>", "GET"): row(LOGIN, 200, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>/autolagre", "POST"): row(LOGIN, 409, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>/send-inn", "GET"): row(LOGIN, 302, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>/send-inn", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>/kvittering", "GET"): row(LOGIN, 200, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>/kvittering.pdf", "GET"):
-        row(LOGIN, 200, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>/slett", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>/trekk", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>/vedlegg/<int:attachment_id>", "GET"):
-        row(LOGIN, 200, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>/vedlegg/<int:attachment_id>/slett", "POST"):
-        row(LOGIN, 403, 404, 404, 404, 404),
-    # Case handling: caseworkers and managers only; before the §6 declaration every page of
-    # the case leads to the declaration (302); see tests/review for after it.
-    ("/saksbehandling/soknader", "GET"): CASE_HANDLERS,
-    ("/saksbehandling/soknader/<int:application_id>", "GET"): CASE_HANDLERS_302,
-    ("/saksbehandling/soknader/<int:application_id>/habilitet", "GET"): CASE_HANDLERS,
-    ("/saksbehandling/soknader/<int:application_id>/habilitet", "POST"): CASE_HANDLERS,
-    ("/saksbehandling/soknader/<int:application_id>/vurdering", "GET"): CASE_HANDLERS_302,
-    ("/saksbehandling/soknader/<int:application_id>/vurdering", "POST"): CASE_HANDLERS_302,
-    ("/saksbehandling/soknader/<int:application_id>/soknad.pdf", "GET"): CASE_HANDLERS_302,
-    ("/saksbehandling/soknader/<int:application_id>/vedlegg/<int:attachment_id>", "GET"):
-        CASE_HANDLERS_302,
-    ("/saksbehandling/soknader/<int:application_id>/tiltak", "POST"): CASE_HANDLERS_302,
-    ("/saksbehandling/soknader/<int:application_id>/notater", "POST"): CASE_HANDLERS_302,
-    ("/saksbehandling/soknader/<int:application_id>/be-om-opplysninger", "POST"):
-        CASE_HANDLERS_302,
-    ("/saksbehandling/soknader/tildel", "POST"): CASE_HANDLERS_302,
-    ("/saksbehandling/utlysninger/<int:call_id>/rangering", "GET"): CASE_HANDLERS,
-    # The call has blind review and the caseworker has not assessed the application: the
-    # export is refused (back to the ranking page with the reason). See tests/review.
-    ("/saksbehandling/utlysninger/<int:call_id>/innstilling.<any(pdf, csv, xlsx):kind>", "GET"):
-        row(LOGIN, 403, 403, 302, 200, 403),
-    ("/saksbehandling/utlysninger/<int:call_id>/linje", "POST"):
-        row(LOGIN, 403, 403, 403, 302, 403),
-    # Closing the review: a confirmation page, then the POST (refused here: the call is
-    # still open, so back to the page that says why).
-    ("/saksbehandling/utlysninger/<int:call_id>/avslutt", "GET"):
-        row(LOGIN, 403, 403, 403, 200, 403),
-    ("/saksbehandling/utlysninger/<int:call_id>/avslutt", "POST"):
-        row(LOGIN, 403, 403, 403, 302, 403),
-    ("/forvaltning/utlysninger", "GET"): MANAGERS,
-    ("/forvaltning/utlysninger/ny", "GET"): MANAGERS,
-    ("/forvaltning/utlysninger/ny", "POST"): MANAGERS,
-    ("/forvaltning/utlysninger/<int:call_id>", "GET"): MANAGERS,
-    ("/forvaltning/utlysninger/<int:call_id>/rediger", "GET"): MANAGERS_302,
-    ("/forvaltning/utlysninger/<int:call_id>/rediger", "POST"): MANAGERS_302,
-    ("/forvaltning/utlysninger/<int:call_id>/frist", "POST"): MANAGERS_302,
-    ("/forvaltning/utlysninger/<int:call_id>/arkiver", "POST"): MANAGERS_302,
-    ("/forvaltning/utlysninger/<int:call_id>/vurdering", "POST"): MANAGERS_302,
-    ("/forvaltning/utlysninger/<int:call_id>/kriterier", "GET"): MANAGERS,
-    ("/forvaltning/utlysninger/<int:call_id>/kriterier", "POST"): MANAGERS,
-    ("/forvaltning/utlysninger/<int:call_id>/tiltak", "GET"): MANAGERS,
-    ("/forvaltning/utlysninger/<int:call_id>/tiltak", "POST"): MANAGERS,
-}
-
-#: Requested last, in this order: they change the application, membership or session.
-LAST = [("/saksbehandling/soknader/<int:application_id>/be-om-opplysninger", "POST"),
-        ("/soknader/<int:application_id>/trekk", "POST"),
-        ("/invitasjoner/<int:invitation_id>/godta", "POST"), ("/logg-ut", "POST")]
-
-
-def routes(app):
-    for rule in app.url_map.iter_rules():
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield rule, method
+from tests.matrix import LAST, LOGIN, MATRIX, ROLES, expand, routes
 
 
 def test_every_route_is_in_the_matrix(app):
     found = {(rule.rule, method) for rule, method in routes(app)}
     assert found - MATRIX.keys() == set(), "add the new routes to MATRIX"
     assert MATRIX.keys() - found == set(), "MATRIX lists routes that no longer exist"
-
-
-def expand(rule, values, specific) -> str:
-    args = {**values, **specific.get(rule.rule, {})}
-    return rule.build(args, append_unknown=False)[1]
 
 
 @pytest.mark.parametrize("role", ROLES)

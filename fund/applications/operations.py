@@ -185,8 +185,13 @@ def save_draft(application: Application, user: User, version: int | None, *,
         changed.append("sdgs")
     if confidential is not None and confidential != {c.field: c.reason
                                                      for c in application.confidential}:
-        application.confidential = [ConfidentialField(field=f, reason=r)
-                                    for f, r in confidential.items()]
+        # rows are kept and updated in place: a new row for a field would be inserted
+        # before the old one is deleted, against the one-row-per-field constraint
+        kept = {row.field: row for row in application.confidential if row.field in confidential}
+        application.confidential = [kept.get(f) or ConfidentialField(field=f)
+                                    for f in confidential]
+        for row in application.confidential:
+            row.reason = confidential[row.field]
         changed.append("confidential")
     if changed:
         application.updated_at = utcnow()

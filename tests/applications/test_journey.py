@@ -15,6 +15,7 @@ from fund.extensions import db as _db
 from fund.mail.models import OutboxMessage
 from fund.plan.models import Measure
 from tests.helpers import (
+    attach,
     browser_form,
     csrf_token,
     declare,
@@ -222,7 +223,7 @@ def test_submitting_freezes_a_snapshot_gives_a_case_number_and_sends_a_receipt(c
     assert re.fullmatch(rf"NF-{call.year}-0001", application.case_number)
     [submission] = application.submissions
     assert submission.snapshot["project"]["title"] == "Grønn varmepumpe for Kjeller"
-    assert submission.snapshot["measures"][0]["code"] == "1B-3"
+    assert submission.snapshot["measures"][0]["code"] == "1B-2"
     receipt = html_of(client.get(response.headers["Location"]))
     assert application.case_number in receipt
     mail = _db.session.scalars(select(OutboxMessage).where(
@@ -305,6 +306,7 @@ def test_the_applicant_withdraws_a_submitted_application(client, setting):
 def test_another_applicants_application_answers_404_everywhere(app, client, setting):
     user, org, call = setting
     application = make_application(call, org, user)
+    attachment = attach(application, user)
     _db.session.commit()
     stranger = make_user("fremmed@example.no")
     make_organisation(stranger, orgnr="912345696", name="Fremmed AS")
@@ -313,10 +315,10 @@ def test_another_applicants_application_answers_404_everywhere(app, client, sett
     token = csrf_token(client, "/soknader")
     base = edit_path(application)
     for path in (base, f"{base}/send-inn", f"{base}/kvittering", f"{base}/kvittering.pdf",
-                 f"{base}/vedlegg/1"):
+                 f"{base}/vedlegg/{attachment.id}"):
         assert client.get(path).status_code == 404, path
     for path in (base, f"{base}/autolagre", f"{base}/trekk", f"{base}/slett",
-                 f"{base}/send-inn"):
+                 f"{base}/send-inn", f"{base}/vedlegg/{attachment.id}/slett"):
         assert client.post(path, data={"csrf_token": token}).status_code == 404, path
 
 
@@ -417,7 +419,7 @@ def test_the_application_form_runs_a_constant_number_of_queries(client, setting)
         assert client.get(edit_path(application)).status_code == 200
     measures = _db.session.scalars(select(Measure).limit(8)).all()
     application.measures += [ApplicationMeasure(measure=m, how="Slik.") for m in measures
-                             if m.code != "1B-3"]
+                             if m.code != "1B-2"]
     application.cost_lines += [CostLine(category=CostCategory.TRAVEL, amount=i * 1000)
                                for i in range(10)]
     _db.session.commit()

@@ -115,3 +115,27 @@ def test_de_minimis_counts_declared_aid_within_three_years_plus_this_grant():
     app.aid_received[1].amount = 3_350_001
     assert any("bagatellmessig" in p.message.lower()
                for p in eligibility(app, SETTINGS, TODAY))
+
+
+@pytest.mark.parametrize("organisation, message", [
+    ({"orgnr": "912345687"}, "Organisasjonsnummeret 912345687 er ikke gyldig."),
+    ({"municipality_number": "0301"},
+     "Organisasjonen er ikke registrert i Lillestrøm (kommunenummer 3205)."),
+    ({"bankrupt": True}, "Organisasjonen er konkurs eller under avvikling og kan ikke få "
+                         "tilskudd."),
+])
+def test_a_rule_about_the_organisation_links_to_it_and_names_what_is_wrong(organisation,
+                                                                         message):
+    """The checklist links each organisation rule to the organisation, with the number."""
+    app = application()
+    for name, value in organisation.items():
+        setattr(app.organisation, name, value)
+    assert [(p.field, p.message, p.rule) for p in eligibility(app, SETTINGS, TODAY)] == [
+        ("organisation", message, True)]
+
+
+def test_aid_granted_exactly_at_the_start_of_the_rolling_period_counts():
+    app = application(amount_applied=None)
+    app.aid_received = [DeMinimisAid(grantor="A", granted_on=TODAY - timedelta(days=365 * 3),
+                                     amount=10_000)]
+    assert de_minimis_total_nok(app, TODAY, 3) == 10_000  # and nothing for no amount yet

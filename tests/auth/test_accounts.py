@@ -14,7 +14,7 @@ from fund.auth.models import User
 from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.mail.models import OutboxMessage
-from tests.helpers import PASSWORD, login, make_user, post_form
+from tests.helpers import PASSWORD, html_of, login, make_user, post_form
 
 NEW_PASSWORD = "et-helt-nytt-passord-2027"
 
@@ -57,10 +57,6 @@ def is_logged_in(client) -> bool:
     response = client.get("/min-side")
     assert response.status_code in (200, 302)
     return response.status_code == 200
-
-
-def html_of(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def frozen_now() -> datetime:

@@ -17,7 +17,7 @@ from fund.audit.models import AuditEvent
 from fund.auth.models import Membership, Organisation
 from fund.core.roles import Role
 from fund.extensions import db as _db
-from tests.helpers import login, make_organisation, make_user, post_form
+from tests.helpers import html_of, login, make_organisation, make_user, post_form
 
 KJELLER = {
     "orgnr": "912 345 688", "name": "Kjeller Grønn Energi AS", "org_form": "AS",
@@ -35,10 +35,6 @@ def other(db):
 @pytest.fixture
 def caseworker(db):
     return make_user("saksbehandler@example.no", Role.CASEWORKER, name="Siri Saksbehandler")
-
-
-def html_of(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def organisations(orgnr=None) -> list[Organisation]:

@@ -10,10 +10,16 @@ from sqlalchemy import select
 
 from fund.audit.models import AuditEvent
 from fund.calls.models import Call, CallState, Fund
-from fund.calls.operations import CallError, close_review, extend_deadline, update_criteria
+from fund.calls.operations import (
+    CallError,
+    archive_call,
+    close_review,
+    extend_deadline,
+    update_criteria,
+)
 from fund.core.roles import Role
 from fund.extensions import db as _db
-from tests.helpers import login, make_call, make_user, post_form
+from tests.helpers import html_of, login, make_call, make_user, post_form
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -55,7 +61,7 @@ def test_the_front_page_lists_open_calls_with_a_norwegian_deadline_and_upcoming_
               closes_at=oslo(2025, 1, 20, 23, 59))
     _db.session.commit()
     with time_machine.travel(oslo(2026, 11, 27, 12, 0), tick=False):
-        html = client.get("/").get_data(as_text=True).replace("\xa0", " ")
+        html = html_of(client.get("/"))
     open_part, upcoming_part = html.split("Kommende utlysninger")
     assert "Næringsfondet 2027" in open_part
     assert "frist 20. januar 2027 kl. 23:59" in open_part
@@ -163,9 +169,19 @@ def test_review_close_and_archive_follow_the_deadline(db):
     call = make_call()
     with pytest.raises(CallError):
         close_review(call)
+    with pytest.raises(CallError, match="Bare ferdigbehandlede utlysninger kan arkiveres."):
+        archive_call(call)  # still open
     with time_machine.travel(call.closes_at + timedelta(minutes=1), tick=False):
+        assert call.state == CallState.CLOSED
+        with pytest.raises(CallError):
+            archive_call(call)  # closed, but the review is not
+        assert call.archived_at is None
         close_review(call)
         assert call.state == CallState.REVIEW_CLOSED
+        archive_call(call)
+        assert call.state == CallState.ARCHIVED
+        assert _db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "call.archived", AuditEvent.object_id == call.id)).one()
 
 
 # The manager's web pages --------------------------------------------------------------------
@@ -251,7 +267,7 @@ def test_criteria_of_an_open_call_are_shown_but_not_editable(client, manager):
 def test_the_public_call_page_shows_limits_and_criteria(client):
     call = make_call(max_grant=200_000, max_share_percent=50, budget=2_000_000)
     _db.session.commit()
-    html = client.get(f"/utlysninger/{call.id}").get_data(as_text=True).replace("\xa0", " ")
+    html = html_of(client.get(f"/utlysninger/{call.id}"))
     assert "kr 200 000" in html and "50 %" in html and "kr 2 000 000" in html
     assert "Strategisk treff med innsatsområder og tiltak" in html
     assert "hovedmål 1" in html

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask_migrate import check
@@ -176,12 +177,27 @@ def test_migrations_upgrade_a_database_that_holds_data(tmp_path):
                 " 10, 50, 1, '2026-01-01 00:00:00')"))
             conn.execute(text("INSERT INTO criteria (call_id, position, title, description,"
                               " weight, required, allow_na) VALUES (1, 0, 'K', '', 10, 1, 0)"))
+            user = _insert(conn, "users", email="gammel@example.no", role="applicant")
+            org = _insert(conn, "organisations", orgnr="912345688", name="Gammel AS")
+            _insert(conn, "memberships", user_id=user, organisation_id=org)
+            application = _insert(conn, "applications", call_id=1, organisation_id=org,
+                                  created_by_id=user, state="submitted", version=1,
+                                  case_number="NF-2027-0001",
+                                  submitted_at=datetime(2027, 1, 15, 12, tzinfo=UTC),
+                                  title="Gammel søknad", amount_applied=50_000)
+            _insert(conn, "cost_lines", application_id=application, category="services",
+                    amount=100_000)
         upgrade()
         with _db.engine.connect() as conn:
             row = conn.execute(text("SELECT title, score_aggregate, blind_review,"
                                     " disagreement_threshold FROM calls JOIN review_settings"
                                     " ON review_settings.call_id = calls.id")).one()
             criteria = conn.execute(text("SELECT count(*) FROM criteria")).scalar()
+            kept = conn.execute(text(
+                "SELECT a.title, a.state, a.amount_applied, o.name, u.email, c.amount"
+                " FROM applications a JOIN organisations o ON o.id = a.organisation_id"
+                " JOIN users u ON u.id = a.created_by_id"
+                " JOIN cost_lines c ON c.application_id = a.id")).one()
             violations = conn.execute(text("PRAGMA foreign_key_check")).all()
             measures = conn.execute(text("SELECT code, open_to_applicants, is_fund"
                                          " FROM plan_measures ORDER BY code")).all()
@@ -189,3 +205,26 @@ def test_migrations_upgrade_a_database_that_holds_data(tmp_path):
     # the plan in the package marks these; the loaded plan, which a call uses, matches it
     assert [tuple(m) for m in measures] == [("1B-1", 0, 0), ("1B-2", 1, 0), ("1B-3", 0, 1)]
     assert criteria == 1 and violations == []
+    assert tuple(kept) == ("Gammel søknad", "submitted", 50_000, "Gammel AS",
+                           "gammel@example.no", 100_000)
+
+
+def _insert(conn, table, **values) -> int:
+    """A row as that revision's table takes it: the given values, and a plain one for every
+    other required column without a default."""
+    from datetime import date, datetime
+
+    from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, MetaData, Numeric, Table
+    columns = Table(table, MetaData(), autoload_with=conn).columns
+    for column in columns:
+        if column.name in values or column.nullable or column.primary_key \
+                or column.server_default is not None:
+            continue
+        kind = column.type
+        values[column.name] = (
+            False if isinstance(kind, Boolean) else 0 if isinstance(kind, Integer | Numeric)
+            else datetime(2026, 1, 1) if isinstance(kind, DateTime)
+            else date(2026, 1, 1) if isinstance(kind, Date)
+            else "{}" if isinstance(kind, JSON) else "")
+    return conn.execute(Table(table, MetaData(), autoload_with=conn).insert().values(
+        **values)).inserted_primary_key[0]

@@ -22,6 +22,7 @@ from fund.review.models import (
     ConflictGround,
 )
 from tests.helpers import (
+    attach,
     declare,
     html_of,
     login,
@@ -39,6 +40,7 @@ def case(app, db):
     org = make_organisation(applicant)
     call = make_call()
     application = make_application(call, org, applicant)
+    attach(application, applicant)
     with app.test_request_context():
         submit(application, applicant)
     caseworker = make_user("sara@example.no", Role.CASEWORKER, name="Sara Saksbehandler")
@@ -77,7 +79,7 @@ def test_a_disqualified_caseworker_gets_404_everywhere_and_is_unassigned(client,
     declaration = _db.session.scalars(select(ConflictDeclaration)).one()
     assert declaration.disqualified and declaration.ground == ConflictGround.BOARD
     assert _db.session.scalars(select(Assignment)).all() == []
-    attachment_id = 1
+    attachment_id = application.attachments[0].id
     for path in ("", "/habilitet", "/vurdering", "/soknad.pdf", f"/vedlegg/{attachment_id}"):
         assert client.get(case_path(application, path)).status_code == 404, path
     token = re.search(r'name="csrf_token" value="([^"]+)"',
@@ -135,8 +137,9 @@ def test_an_incomplete_assessment_cannot_be_completed_but_is_kept_as_a_draft(cli
     data[f"score-{first.id}"] = ""
     html = html_of(assess(client, application, data))
     assert f"Gi «{first.title}» en verdi." in html
-    assessment = _db.session.scalars(select(Assessment)).first()
-    assert assessment is None or assessment.state == AssessmentState.DRAFT
+    assert "Et godt prosjekt." in html  # what was written is shown again, not lost
+    # Refused as a whole: nothing is stored until the caseworker saves it as a draft.
+    assert _db.session.scalars(select(Assessment)).all() == []
     assert assess(client, application, data, complete=False).status_code == 302
     _db.session.expire_all()
     assessment = _db.session.scalars(select(Assessment)).one()

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from fund.calls.models import Fund
-from fund.review.innstilling import filename, neutralise, to_csv, to_pdf, to_xlsx
+from fund.review.innstilling import neutralise, to_csv, to_pdf, to_xlsx
 from fund.review.ranking import RankingResult, RankingRow
 
 GENERATED = datetime(2027, 5, 3, 8, 30, tzinfo=UTC)
@@ -196,9 +196,17 @@ def test_the_pdf_in_english(app):
     assert header.startswith("Ranking;Case number;Applicant;")
 
 
-def test_the_file_name_is_ascii(request_context):
-    assert filename(result(), "xlsx") == \
-        "innstilling-2027-naeringsfond-klima-og-naeringsfond-2027.xlsx"
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "pdf"])
+def test_the_downloaded_file_has_a_plain_ascii_name(client, competition, kind):
+    """The name the manager's browser saves the export under: year and fund, no «æøå»."""
+    from tests.helpers import login
+    login(client, competition.lene)
+    response = client.get(competition.ranking_path(f"innstilling.{kind}"))
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    name = disposition.split('filename="')[1].rstrip('"')
+    assert name == f"innstilling-{competition.call.year}-naeringsfond.{kind}"
+    assert name.isascii() and disposition.startswith("inline" if kind == "pdf" else "attachment")
 
 
 @pytest.mark.parametrize("withheld", [dict(hidden=1), dict(line=None)])

@@ -370,3 +370,30 @@ def test_the_median_recommended_amount_is_whole_kroner_rounded_down(amounts, exp
 def test_a_criterion_mean_is_rounded_once_half_up(values, expected):
     result = mean_tenth(values)
     assert (str(result) if result is not None else None) == expected
+
+
+@pytest.mark.parametrize("value, shown", [
+    (Decimal("-0.05"), Decimal("-0.1")), (Decimal("-71.58"), Decimal("-71.6")),
+    (Decimal("-0.04"), Decimal("0.0")),
+])
+def test_rounding_is_half_away_from_zero_for_negative_values_too(value, shown):
+    assert to_display(value) == shown
+
+
+def test_zero_is_shown_without_a_sign():
+    assert str(to_display(Decimal("0"))) == "0.0" and str(to_display(Decimal("0.04"))) == "0.0"
+
+
+def test_a_row_applying_for_nothing_is_ranked_and_bad_input_is_named():
+    ranked = rank([RankRow("a", Decimal("50"), 0)], budget=0)
+    assert [(r.key, r.within_budget) for r in ranked] == [("a", True)]
+    with pytest.raises(ValueError, match="negative amount for 'b': -1"):
+        rank([RankRow("b", None, -1)], budget=0)
+    with pytest.raises(ValueError, match="negative budget: -1"):
+        rank([], budget=-1)
+    with pytest.raises(ValueError, match="line_after must be between 0 and 0: 1"):
+        rank([], budget=0, line_after=1)
+    with pytest.raises(ValueError, match="negative weight: -1"):
+        weighted_total([CriterionScore(weight=-1, score=3)])
+    with pytest.raises(ValueError, match="score outside 0..5: 6"):
+        weighted_total([CriterionScore(weight=1, score=6)])

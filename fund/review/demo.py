@@ -1,0 +1,122 @@
+"""Demo case handling (``flask demo``): assessments with a disagreement and a declared
+conflict of interest, and a call whose review is closed with its innstilling frozen."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from fund.applications.demo import new_application
+from fund.calls.demo import oslo_day
+from fund.calls.models import Fund
+from fund.calls.operations import create_call
+from fund.core.types import utcnow
+from fund.extensions import db
+
+
+def demo_reviews(users) -> list[str]:
+    """Both demo caseworkers assess the submitted applications: one disagreement, and one
+    declared conflict of interest."""
+    from fund.applications.models import Application, ApplicationState
+    from fund.review.models import Assessment, ConflictGround
+    from fund.review.operations import assessment_for, assign, declare, save_assessment
+    from fund.review.scoring import Recommendation
+
+    if db.session.execute(select(Assessment.id).limit(1)).first() is not None:
+        return []
+    submitted = db.session.execute(
+        select(Application).where(Application.state == ApplicationState.SUBMITTED)
+        .order_by(Application.id)).scalars().all()
+    if len(submitted) < 2:
+        return []
+    first, second = submitted[:2]
+    sara, sverre = users["saksbehandler@demo.no"], users["saksbehandler2@demo.no"]
+    manager = users["leder@demo.no"]
+
+    def assess(application, user, score, recommendation, amount, comment):
+        declare(application, user, False, None, "")
+        assign(application, user, manager)
+        criteria = application.call.criteria
+        save_assessment(assessment_for(application, user), user, None,
+                        scores={c.id: (score, False, comment) for c in criteria},
+                        overall_comment=comment, recommended_amount=amount,
+                        recommendation=recommendation, complete=True)
+
+    assess(first, sara, 4, Recommendation.APPROVE, first.amount_applied,
+           "Godt forankret prosjekt med tydelige klimamål.")
+    assess(first, sverre, 2, Recommendation.REJECT, 0,
+           "Usikker effekt; budsjettet mangler egeninnsats.")  # a disagreement
+    assess(second, sara, 3, Recommendation.APPROVE_REDUCED,
+           (second.amount_applied or 0) // 2, "Nyttig, men bør skaleres ned.")
+    declare(second, sverre, True, ConflictGround.FAMILY,
+            "Søsteren min er daglig leder i søkerforetaket.")
+    return ["vurderinger fra begge saksbehandlerne (én uenighet, én inhabilitet)"]
+
+
+def demo_decided_call(plan, users) -> list[str]:
+    """Last round: a call whose deadline has passed, assessed, and whose review the
+    manager has closed, so that the frozen innstilling can be seen (once)."""
+    from fund.applications.models import ClimateCategory
+    from fund.applications.operations import submit
+    from fund.review.models import FrozenRanking
+    from fund.review.operations import close_review
+
+    if db.session.execute(select(FrozenRanking.id).limit(1)).first() is not None:
+        return []
+    now = utcnow()
+    year = now.year
+    call = create_call(
+        fund=Fund.KLIMAFOND, year=year, title=f"Klimafondet {year}",
+        description="Tilskudd til klimatiltak i bedrifter og organisasjoner i Lillestrøm.",
+        opens_at=now - timedelta(days=120), closes_at=now + timedelta(hours=1),
+        budget=300_000, max_grant=200_000, max_share_percent=50, plan=plan)
+    applications = []
+    for email, title, score, amount in DEMO_DECIDED:
+        user = users[email]
+        application = new_application(call, user, title, ["2C-1"], True, 2 * amount, amount,
+                                       amount)
+        application.climate_category = ClimateCategory.EMISSION_CUT
+        application.climate_baseline = "Oljefyring og dieselbiler i dag."
+        application.co2e_cut_tonnes = Decimal("35.5")
+        application.co2e_method = "Målt forbruk siste år, omregnet med SSBs faktorer."
+        db.session.flush()
+        submit(application, user)
+        applications.append((application, score))
+    # The deadline passed weeks ago; the applications came in well before it.
+    deadline = oslo_day(now - timedelta(days=40), 23, 59)
+    call.closes_at = deadline
+    for number, (application, _score) in enumerate(applications, start=1):
+        moment = deadline - timedelta(days=10 - number)
+        application.submitted_at = moment
+        submission = application.submissions[-1]
+        submission.submitted_at = moment
+        submission.snapshot = {**submission.snapshot, "submitted_at": moment.isoformat(),
+                               "call": {**submission.snapshot["call"],
+                                        "closes_at": deadline.isoformat()}}
+    _assess(applications, users)
+    db.session.flush()
+    close_review(call, users["leder@demo.no"])
+    return [f"{call.title} (ferdigbehandlet, innstillingen er låst)"]
+
+
+#: applicant, title, score (0–5 on every criterion), amount applied
+DEMO_DECIDED = [
+    ("soker@demo.no", "Elektrisk varebil og ladepunkt", 5, 200_000),
+    ("soker2@demo.no", "Varmegjenvinning i bakeriet", 3, 150_000),
+]
+
+
+def _assess(applications, users) -> None:
+    from fund.review.operations import assessment_for, declare, save_assessment
+    from fund.review.scoring import Recommendation
+    sara = users["saksbehandler@demo.no"]
+    for application, score in applications:
+        declare(application, sara, False, None, "")
+        save_assessment(assessment_for(application, sara), sara, None,
+                        scores={c.id: (score, False, "Se samlet vurdering.")
+                                for c in application.call.criteria},
+                        overall_comment="Tydelig utslippskutt med god beregning."
+                        if score >= 4 else "Nyttig, men mindre effekt per krone.",
+                        recommended_amount=application.amount_applied,
+                        recommendation=Recommendation.APPROVE if score >= 4
+                        else Recommendation.APPROVE_REDUCED, complete=True)
