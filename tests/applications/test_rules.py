@@ -139,3 +139,29 @@ def test_aid_granted_exactly_at_the_start_of_the_rolling_period_counts():
     app.aid_received = [DeMinimisAid(grantor="A", granted_on=TODAY - timedelta(days=365 * 3),
                                      amount=10_000)]
     assert de_minimis_total_nok(app, TODAY, 3) == 10_000  # and nothing for no amount yet
+
+
+def test_every_missing_field_is_explained_and_none_is_a_rule():
+    blank = {name: "" for name in ("contact_name", "contact_email", "project_leader", "title",
+                                   "summary", "description", "background", "goals",
+                                   "anchoring", "additionality")}
+    app = application(**blank, starts_on=None, ends_on=None, amount_applied=None)
+    app.strategies, app.cost_lines = [], []
+    app.__dict__["measures"] = []
+    problems = missing(app)
+    assert len(problems) == 16
+    assert all(isinstance(p.message, str) and len(p.message) > 10 and "None" not in p.message
+               and not p.rule for p in problems), problems
+    assert "Gi prosjektet en tittel." in [p.message for p in problems]
+
+
+@pytest.mark.parametrize("length, refused", [(500, False), (501, True)])
+def test_a_summary_of_500_characters_is_allowed(length, refused):
+    problems = [(p.field, p.message) for p in missing(application(summary="x" * length))]
+    assert (("summary", "Sammendraget kan ha høyst 500 tegn.") in problems) is refused
+
+
+def test_too_much_de_minimis_aid_is_a_rule():
+    app = application(amount_applied=100_000)
+    app.aid_received = [DeMinimisAid(grantor="B", granted_on=TODAY, amount=3_400_000)]
+    assert [(p.field, p.rule) for p in eligibility(app, SETTINGS, TODAY)] == [("aid", True)]
