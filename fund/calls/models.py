@@ -22,6 +22,20 @@ class CallState(enum.StrEnum):
     REVIEW_CLOSED = "review_closed"
     ARCHIVED = "archived"
 
+    def can_become(self, other: "CallState") -> bool:
+        return other in CALL_TRANSITIONS[self]
+
+
+#: The call's life. The clock opens and closes it; the manager closes the review and
+#: archives. Nothing goes back.
+CALL_TRANSITIONS: dict[CallState, frozenset[CallState]] = {
+    CallState.PLANNED: frozenset({CallState.OPEN}),
+    CallState.OPEN: frozenset({CallState.CLOSED}),
+    CallState.CLOSED: frozenset({CallState.REVIEW_CLOSED}),
+    CallState.REVIEW_CLOSED: frozenset({CallState.ARCHIVED}),
+    CallState.ARCHIVED: frozenset(),
+}
+
 
 class Call(db.Model):
     """A yearly utlysning (call) of one fund. A joint call is two calls sharing ``joint_key``.
@@ -36,6 +50,8 @@ class Call(db.Model):
         CheckConstraint("budget >= 0", name="budget_not_negative"),
         CheckConstraint("max_grant >= 0", name="max_grant_not_negative"),
         CheckConstraint("max_share_percent BETWEEN 1 AND 100", name="max_share_is_percent"),
+        CheckConstraint("archived_at IS NULL OR review_closed_at IS NOT NULL",
+                        name="archived_after_review_closed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +100,14 @@ class Call(db.Model):
     @property
     def is_open(self) -> bool:
         return self.state == CallState.OPEN
+
+    @property
+    def can_close_review(self) -> bool:
+        return self.state.can_become(CallState.REVIEW_CLOSED)
+
+    @property
+    def can_be_archived(self) -> bool:
+        return self.state.can_become(CallState.ARCHIVED)
 
     @property
     def review_closed(self) -> bool:

@@ -119,14 +119,14 @@ def review_closed_now(call: Call) -> bool:
 
 
 def close_review(call: Call, actor=None) -> None:
-    if call.state != CallState.CLOSED:
+    if not call.can_close_review:
         raise CallError(_("Behandlingen kan bare avsluttes når søknadsfristen er ute."))
     call.review_closed_at = utcnow()
     record("call.review_closed", call, actor=actor)
 
 
 def archive_call(call: Call, actor=None) -> None:
-    if call.state != CallState.REVIEW_CLOSED:
+    if not call.can_be_archived:
         raise CallError(_("Bare ferdigbehandlede utlysninger kan arkiveres."))
     call.archived_at = utcnow()
     record("call.archived", call, actor=actor)

@@ -299,3 +299,26 @@ def test_the_public_call_page_runs_a_constant_number_of_queries(client):
     with count_queries() as queries:
         client.get(f"/utlysninger/{call.id}")
     assert queries.count <= 6
+
+
+# The call's life as one table ----------------------------------------------------------------
+
+def test_a_call_goes_forward_only_one_step_at_a_time():
+    from fund.calls.models import CALL_TRANSITIONS
+
+    order = [CallState.PLANNED, CallState.OPEN, CallState.CLOSED, CallState.REVIEW_CLOSED,
+             CallState.ARCHIVED]
+    for i, state in enumerate(order):
+        assert [other for other in order if state.can_become(other)] == order[i + 1:i + 2]
+    assert set(CALL_TRANSITIONS) == set(CallState)
+
+
+def test_the_database_refuses_an_archived_call_whose_review_was_never_closed(db):
+    from sqlalchemy.exc import IntegrityError
+
+    call = make_call()
+    _db.session.flush()
+    call.archived_at = call.closes_at
+    with pytest.raises(IntegrityError):
+        _db.session.flush()
+    _db.session.rollback()
