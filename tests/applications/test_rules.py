@@ -149,7 +149,7 @@ def test_every_missing_field_is_explained_and_none_is_a_rule():
     app.strategies, app.cost_lines = [], []
     app.__dict__["measures"] = []
     problems = missing(app)
-    assert len(problems) == 16
+    assert len(problems) == 15  # measures are optional: a strategy is enough
     assert all(isinstance(p.message, str) and len(p.message) > 10 and "None" not in p.message
                and not p.rule for p in problems), problems
     assert "Gi prosjektet en tittel." in [p.message for p in problems]
