@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -51,6 +50,7 @@ from fund.applications.uploads import download_name
 from fund.calls.models import Call
 from fund.core.formatting import format_datetime
 from fund.core.http import commit, int_arg, require, writes
+from fund.core.pdf import pdf_response
 from fund.core.types import utcnow
 from fund.extensions import db
 
@@ -303,11 +303,8 @@ def receipt_pdf_view(application_id):
     number = int_arg("innsending")
     submission = next((s for s in application.submissions if s.number == number),
                       application.submissions[-1])
-    pdf = receipt_pdf(application, submission)
-    response = current_app.response_class(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = \
-        f'inline; filename="kvittering-{application.case_number}-{submission.number}.pdf"'
-    return response
+    return pdf_response(receipt_pdf(application, submission),
+                        f"kvittering-{application.case_number}-{submission.number}.pdf")
 
 
 @bp.route("/soknader/<int:application_id>/trekk", methods=["POST"])

@@ -35,6 +35,7 @@ from fund.calls.queries import call_for_page
 from fund.core.formatting import format_datetime
 from fund.core.hooks import template_hook
 from fund.core.http import commit, flash_errors, is_safe_next, require, writes
+from fund.core.pdf import pdf_response
 from fund.extensions import db
 from fund.review import scoring
 from fund.review.forms import (
@@ -245,11 +246,8 @@ def application_pdf(application):
     if not application.submissions:
         abort(404)
     submission = application.submissions[-1]
-    response = current_app.response_class(receipt_pdf(application, submission),
-                                          mimetype="application/pdf")
-    response.headers["Content-Disposition"] = \
-        f'inline; filename="{application.case_number}-{submission.number}.pdf"'
-    return response
+    return pdf_response(receipt_pdf(application, submission),
+                        f"{application.case_number}-{submission.number}.pdf")
 
 
 @bp.route("/soknader/<int:application_id>/be-om-opplysninger", methods=["POST"])
