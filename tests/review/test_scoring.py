@@ -397,3 +397,12 @@ def test_a_row_applying_for_nothing_is_ranked_and_bad_input_is_named():
         weighted_total([CriterionScore(weight=-1, score=3)])
     with pytest.raises(ValueError, match="score outside 0..5: 6"):
         weighted_total([CriterionScore(weight=1, score=6)])
+
+
+@pytest.mark.parametrize("exact, stored", [
+    (Decimal("18.9473685"), Decimal("18.947369")),  # half up, not to the even digit
+    (Decimal("18.9473675"), Decimal("18.947368")),
+    (Decimal("18.94736849"), Decimal("18.947368")),
+])
+def test_a_total_is_stored_to_six_places_rounding_half_up(exact, stored):
+    assert to_stored(exact) == stored
