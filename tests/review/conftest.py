@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from fund.applications.models import Application, ApplicationState
+from fund.applications.operations import submit
 from fund.auth.models import User
 from fund.calls.models import Call
 from fund.core.roles import Role
@@ -16,7 +17,14 @@ from fund.core.types import utcnow
 from fund.extensions import db as _db
 from fund.review.models import Assessment, AssessmentState, CriterionScoreRow, ReviewSettings
 from fund.review.scoring import Recommendation
-from tests.helpers import html_of, make_application, make_call, make_organisation, make_user
+from tests.helpers import (
+    attach,
+    html_of,
+    make_application,
+    make_call,
+    make_organisation,
+    make_user,
+)
 
 #: title, orgnr, organisation, amount applied, Sverre's score, recommended amount.
 #: Budget 300 000: A, B and C fit (280 000), D is below the line.
@@ -104,3 +112,23 @@ def page(client, path) -> str:
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
     return html_of(response)
+
+
+@pytest.fixture
+def case(app, db):
+    """A submitted application with a real attachment, two caseworkers and the applicant."""
+    applicant = make_user("soker@example.no", name="Siri Søker")
+    org = make_organisation(applicant)
+    call = make_call()
+    application = make_application(call, org, applicant)
+    attach(application, applicant)
+    with app.test_request_context():
+        submit(application, applicant)
+    caseworker = make_user("sara@example.no", Role.CASEWORKER, name="Sara Saksbehandler")
+    other = make_user("sverre@example.no", Role.CASEWORKER, name="Sverre Saksbehandler")
+    _db.session.commit()
+    return application, caseworker, other, applicant
+
+
+def case_path(application, rest="") -> str:
+    return f"/saksbehandling/soknader/{application.id}{rest}"

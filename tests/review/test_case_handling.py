@@ -4,13 +4,10 @@ and assessments are scored, completed, compared and never silently overwritten."
 import re
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
-from fund.applications.operations import submit
 from fund.audit.models import AuditEvent
 from fund.auth.models import Membership
-from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.plan.models import Measure
 from fund.review.models import (
@@ -22,35 +19,12 @@ from fund.review.models import (
     ConflictGround,
 )
 from tests.helpers import (
-    attach,
     declare,
     html_of,
     login,
-    make_application,
-    make_call,
-    make_organisation,
-    make_user,
     post_form,
 )
-
-
-@pytest.fixture
-def case(app, db):
-    applicant = make_user("soker@example.no", name="Siri Søker")
-    org = make_organisation(applicant)
-    call = make_call()
-    application = make_application(call, org, applicant)
-    attach(application, applicant)
-    with app.test_request_context():
-        submit(application, applicant)
-    caseworker = make_user("sara@example.no", Role.CASEWORKER, name="Sara Saksbehandler")
-    other = make_user("sverre@example.no", Role.CASEWORKER, name="Sverre Saksbehandler")
-    _db.session.commit()
-    return application, caseworker, other, applicant
-
-
-def case_path(application, rest="") -> str:
-    return f"/saksbehandling/soknader/{application.id}{rest}"
+from tests.review.conftest import case_path
 
 
 def test_the_declaration_comes_first_and_is_stored_and_audited(client, case):

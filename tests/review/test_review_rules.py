@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from fund.applications.operations import submit
 from fund.audit.models import AuditEvent
 from fund.calls.models import CallState
 from fund.core.roles import Role
@@ -23,29 +22,16 @@ from tests.helpers import (
     html_of,
     login,
     make_application,
-    make_call,
-    make_organisation,
     make_user,
     post_form,
 )
-from tests.review.test_case_handling import assess, case_path, scores_for
-
-
-@pytest.fixture
-def case(app, db):
-    applicant = make_user("soker@example.no", name="Siri Søker")
-    application = make_application(make_call(), make_organisation(applicant), applicant)
-    with app.test_request_context():
-        submit(application, applicant)
-    caseworker = make_user("sara@example.no", Role.CASEWORKER, name="Sara Saksbehandler")
-    _db.session.commit()
-    return application, caseworker
-
+from tests.review.conftest import case_path
+from tests.review.test_case_handling import assess, scores_for
 
 # The assessment ----------------------------------------------------------------------------
 
 def test_opening_the_assessment_page_creates_nothing(client, case):
-    application, caseworker = case
+    application, caseworker, *_ = case
     login(client, caseworker)
     declare(client, application)
     assert client.get(case_path(application, "/vurdering")).status_code == 200
@@ -55,7 +41,7 @@ def test_opening_the_assessment_page_creates_nothing(client, case):
 
 
 def test_completing_an_assessment_announces_it_once(client, case):
-    application, caseworker = case
+    application, caseworker, *_ = case
     heard = []
 
     def receiver(assessment, actor, **_kwargs):
@@ -82,7 +68,7 @@ def test_completing_an_assessment_announces_it_once(client, case):
                  id="completed-without-recommendation"),
 ])
 def test_the_database_ties_an_assessment_state_to_its_fields(case, fields):
-    application, caseworker = case
+    application, caseworker, *_ = case
     fields = {name: utcnow() if value == "now" else value for name, value in fields.items()}
     _db.session.add(Assessment(application_id=application.id, caseworker_id=caseworker.id,
                                **fields))
@@ -95,7 +81,7 @@ def test_the_database_ties_an_assessment_state_to_its_fields(case, fields):
 
 def test_a_call_without_stored_settings_has_the_defaults_and_the_first_save_stores_them(
         client, case):
-    application, _caseworker = case
+    application, *_ = case
     manager = make_user("lene@example.no", Role.MANAGER, name="Lene")
     _db.session.commit()
     login(client, manager)
@@ -117,7 +103,7 @@ def test_a_call_without_stored_settings_has_the_defaults_and_the_first_save_stor
 
 
 def test_the_settings_panel_goes_when_the_review_is_closed(client, case):
-    application, _caseworker = case
+    application, *_ = case
     manager = make_user("lene@example.no", Role.MANAGER, name="Lene")
     call = application.call
     call.opens_at, call.closes_at = utcnow() - timedelta(days=9), utcnow() - timedelta(days=1)
@@ -136,7 +122,7 @@ def test_the_settings_panel_goes_when_the_review_is_closed(client, case):
 
 
 def test_a_caseworker_cannot_change_the_review_settings(client, case):
-    application, caseworker = case
+    application, caseworker, *_ = case
     login(client, caseworker)
     response = post_form(client, f"/forvaltning/utlysninger/{application.call_id}/vurdering",
                          {"score_aggregate": "mean", "disagreement_threshold": "35"},
@@ -149,7 +135,7 @@ def test_a_caseworker_cannot_change_the_review_settings(client, case):
 # Eligibility at submission -------------------------------------------------------------------
 
 def test_submitting_stores_how_many_eligibility_rules_the_application_breaks(case):
-    application, _caseworker = case
+    application, *_ = case
     assert application.eligibility_failures == 0
     draft = make_application(application.call, application.organisation,
                              application.created_by)
