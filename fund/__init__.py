@@ -164,6 +164,7 @@ def _register_models() -> None:
     from fund.auth import models as _auth  # noqa: F401
     from fund.calls import models as _calls  # noqa: F401
     from fund.core import models as _core  # noqa: F401
+    from fund.decisions import models as _decisions  # noqa: F401
     from fund.mail import models as _mail  # noqa: F401
     from fund.plan import models as _plan  # noqa: F401
     from fund.review import models as _review  # noqa: F401

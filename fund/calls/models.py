@@ -1,5 +1,5 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,6 +52,8 @@ class Call(db.Model):
         CheckConstraint("max_share_percent BETWEEN 1 AND 100", name="max_share_is_percent"),
         CheckConstraint("archived_at IS NULL OR review_closed_at IS NOT NULL",
                         name="archived_after_review_closed"),
+        CheckConstraint("appeal_reserve >= 0 AND appeal_reserve <= budget",
+                        name="reserve_within_budget"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +75,11 @@ class Call(db.Model):
     #: Set when the manager closes the review (the innstilling is then frozen).
     review_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When applicants can expect a decision; the receipt states it.
+    expected_decision_on: Mapped[date | None]
+    #: Kroner of the budget held back for successful appeals; the fordelingsvedtak may
+    #: grant at most ``budget - appeal_reserve``.
+    appeal_reserve: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     plan: Mapped[PlanVersion] = relationship()

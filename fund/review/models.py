@@ -251,6 +251,76 @@ class ConfirmedMeasure(db.Model):
         return f"<ConfirmedMeasure {self.application_id}:{self.measure_id}>"
 
 
+class Outcome(enum.StrEnum):
+    """How an application ends (LAW.md §4.B): a vedtak, or withdrawn (no vedtak)."""
+
+    GRANTED = "granted"  #: innvilget
+    PARTLY_GRANTED = "partly_granted"  #: delvis innvilget
+    REJECTED = "rejected"  #: avslått
+    DISMISSED = "dismissed"  #: avvist (late, ineligible, incomplete), fvl § 2 tredje ledd
+    WITHDRAWN = "withdrawn"  #: trukket by the applicant
+
+    @property
+    def is_grant(self) -> bool:
+        return self in (Outcome.GRANTED, Outcome.PARTLY_GRANTED)
+
+    @property
+    def is_vedtak(self) -> bool:
+        return self != Outcome.WITHDRAWN
+
+
+class Proposal(db.Model):
+    """The administration's proposal (kommunedirektørens innstilling) for one application:
+    an outcome, an amount, and a reason written for the document. It is never the
+    caseworkers' internal comments (offl § 14)."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint("outcome <> 'withdrawn'", name="proposal_is_a_vedtak"),
+        CheckConstraint(
+            "(outcome IN ('granted', 'partly_granted')) = (amount IS NOT NULL AND amount > 0)",
+            name="amount_iff_grant"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), unique=True)
+    outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome, "outcome"))
+    #: Whole kroner; only for a grant.
+    amount: Mapped[int | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship()
+    proposed_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.outcome} {self.amount} on {self.application_id}>"
+
+
+class Innstilling(db.Model):
+    """The administration's innstilling for a call, once proposed: stored as the PDF
+    document that goes to the deciding body. The proposals are locked after."""
+
+    __tablename__ = "innstillinger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"),
+                                         unique=True)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Random name of the PDF under <instance>/letters/.
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    call: Mapped[Call] = relationship()
+    proposed_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Innstilling call={self.call_id} {self.proposed_at}>"
+
+
 class InternalNote(db.Model):
     """A note between caseworkers; never shown to the applicant or the public."""
 

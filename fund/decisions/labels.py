@@ -1,0 +1,52 @@
+"""What people read for the decisions domain's codes."""
+
+from flask_babel import lazy_gettext as _l
+
+from fund.decisions.models import AppealState, DecisionBody, StateAidBasis
+from fund.review.models import Outcome
+
+OUTCOME_LABELS = {
+    Outcome.GRANTED: _l("Innvilget"),
+    Outcome.PARTLY_GRANTED: _l("Delvis innvilget"),
+    Outcome.REJECTED: _l("Avslått"),
+    Outcome.DISMISSED: _l("Avvist"),
+    Outcome.WITHDRAWN: _l("Trukket"),
+}
+
+#: The innstilling's words: what the administration proposes.
+PROPOSAL_LABELS = {
+    Outcome.GRANTED: _l("Innvilge"),
+    Outcome.PARTLY_GRANTED: _l("Innvilge delvis"),
+    Outcome.REJECTED: _l("Avslå"),
+    Outcome.DISMISSED: _l("Avvise"),
+}
+
+BODY_LABELS = {
+    DecisionBody.FORMANNSKAPET: _l("Formannskapet"),
+    DecisionBody.KOMMUNEDIREKTOR: _l("Kommunedirektøren (delegert myndighet)"),
+    DecisionBody.KOMMUNESTYRET: _l("Kommunestyret"),
+}
+
+STATE_AID_LABELS = {
+    StateAidBasis.NONE: _l("Ikke offentlig støtte"),
+    StateAidBasis.DE_MINIMIS: _l("Bagatellmessig støtte (forordning (EU) 2023/2831)"),
+    StateAidBasis.BLOCK_EXEMPTION: _l("Gruppeunntak (GBER)"),
+}
+
+APPEAL_STATE_LABELS = {
+    AppealState.RECEIVED: _l("Mottatt"),
+    AppealState.REVERSED: _l("Omgjort av kommunen"),
+    AppealState.FORWARDED: _l("Sendt til klageinstansen"),
+    AppealState.CONCLUDED: _l("Avgjort av klageinstansen"),
+}
+
+#: KDD's primærkategorier for kommunale næringsfond (Regionalforvaltning.no).
+KDD_CATEGORIES = {
+    "1110": _l("1110 Direkte støtte til etablerte bedrifter (eldre enn 5 år)"),
+    "1310": _l("1310 Bedrifter yngre enn 5 år"),
+    "1245": _l("1245 Tiltak for bedriftssamarbeid"),
+    "1330": _l("1330 Etablerertjenester"),
+    "1375": _l("1375 Forstudier og forprosjekter"),
+    "2000": _l("2000 Tilrettelegging for næringsutvikling"),
+    "2110": _l("2110 Tilgang på kompetanse"),
+}
