@@ -178,6 +178,9 @@ def _register_blueprints(app: Flask) -> None:
     from fund.calls.views import bp as calls_bp
     from fund.core.cli import grant_app_role_command
     from fund.core.views import bp as core_bp
+    from fund.decisions.cli import decisions_cli
+    from fund.decisions.views import applicant_bp as decisions_applicant_bp
+    from fund.decisions.views import bp as decisions_bp
     from fund.demo import demo_command
     from fund.mail.cli import mail_cli
     from fund.plan.cli import plan_cli
@@ -187,9 +190,9 @@ def _register_blueprints(app: Flask) -> None:
     from fund.review.views import manage_bp as review_manage_bp
 
     for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp, review_bp,
-               review_manage_bp):
+               review_manage_bp, decisions_bp, decisions_applicant_bp):
         app.register_blueprint(bp)
-    for group in (mail_cli, call_cli, plan_cli):
+    for group in (mail_cli, call_cli, plan_cli, decisions_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
     app.cli.add_command(grant_app_role_command)

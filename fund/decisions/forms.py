@@ -1,0 +1,7 @@
+"""The decisions domain's forms."""
+
+
+# --- Part C ---
+
+
+# --- Part D ---

@@ -1,0 +1,7 @@
+"""The decisions domain's permissions."""
+
+
+# --- Part C ---
+
+
+# --- Part D ---

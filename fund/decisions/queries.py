@@ -1,0 +1,7 @@
+"""The decisions domain's queries."""
+
+
+# --- Part C ---
+
+
+# --- Part D ---
