@@ -448,7 +448,12 @@ class StartForm(Form):
 
 
 class _AnswerDateField(DateField):
+    """The answer date; left out of the post altogether, it keeps its default."""
+
     def process_formdata(self, valuelist):
+        if valuelist and not "".join(valuelist).strip():
+            self.data = None
+            raise ValueError(_l("Velg en dato for svarfristen."))
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
@@ -473,7 +478,6 @@ class InfoRequestForm(Form):
                                            "selv om søknadsfristen har gått ut."))
     answer_by = _AnswerDateField(
         _l("Svarfrist"), default=_default_answer_date,
-        validators=[DataRequired(_l("Velg en dato for svarfristen."))],
         description=_l("Siste dag søkeren kan svare. Kommer det ikke svar, går søknaden "
                        "tilbake til «mottatt» dagen etter og behandles på grunnlag av "
                        "opplysningene dere har."))
