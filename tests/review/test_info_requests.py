@@ -206,6 +206,7 @@ def test_an_unanswered_request_expires_the_day_after_its_answer_date(app, client
     answer_by = today() + timedelta(days=5)
     with app.test_request_context():
         request_info(application, caseworker, "Send styrevedtaket.", answer_by)
+    application.title = "Halvferdig ny tittel"  # saved, never sent in
     _db.session.commit()
     last_second = datetime.combine(answer_by, time(23, 59, 59), tzinfo=OSLO)
     with app.test_request_context():
@@ -222,6 +223,7 @@ def test_an_unanswered_request_expires_the_day_after_its_answer_date(app, client
     [event] = _db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "application.info_request_expired")).all()
     assert event.actor_id is None and event.details["answer_by"] == answer_by.isoformat()
+    assert event.details["unsent_changes"] == ["Prosjekttittel"]
     [mail] = mails("uten at vi fikk svar")
     assert mail.to_address == applicant.email
     assert "behandles nå på grunnlag av opplysningene vi har" in mail.body_text
@@ -230,6 +232,7 @@ def test_an_unanswered_request_expires_the_day_after_its_answer_date(app, client
     declare(client, application)
     html = page(client, case_path(application))
     assert "Ikke besvart. Fristen gikk ut" in html
+    assert "lagret endringer uten å sende dem inn: Prosjekttittel" in html
     assert "Fristen for å svare gikk ut uten svar" in html  # the history, by the system
     own = app.test_client()
     login(own, applicant)
