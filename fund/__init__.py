@@ -171,6 +171,7 @@ def _register_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from fund.applications.cli import applications_cli
     from fund.applications.views import bp as applications_bp
     from fund.audit.views import bp as audit_bp
     from fund.auth.views import bp as auth_bp
@@ -192,7 +193,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp, review_bp,
                review_manage_bp, decisions_bp, decisions_applicant_bp):
         app.register_blueprint(bp)
-    for group in (mail_cli, call_cli, plan_cli, decisions_cli):
+    for group in (mail_cli, call_cli, plan_cli, applications_cli, decisions_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
     app.cli.add_command(grant_app_role_command)

@@ -119,5 +119,9 @@ UPLOAD_MAX_TOTAL = 50 * 1024 * 1024
 #: started by one user in all. Each may hold UPLOAD_MAX_TOTAL of attachments.
 MAX_DRAFTS_PER_ORGANISATION_AND_CALL = 3
 MAX_DRAFTS_PER_USER = 20
+#: Information requests: the days to answer the caseworker's form suggests, and the most
+#: it accepts (forvaltningsloven § 17: a reasonable time, stated in the request).
+INFO_REQUEST_DAYS_TO_ANSWER = 14
+INFO_REQUEST_MAX_DAYS_TO_ANSWER = 180
 #: Requests larger than this are refused before the view sees them (413).
 MAX_CONTENT_LENGTH = 60 * 1024 * 1024

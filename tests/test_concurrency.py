@@ -4,6 +4,7 @@ nobody gets a server error, and nothing is lost or done twice."""
 import itertools
 import re
 from collections import Counter
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -54,12 +55,12 @@ def applicants_with_drafts(served, count: int, **call_fields):
     return drafts, year
 
 
-def submit(served, email: str, application_id: int):
+def submit(served, email: str, application_id: int, **extra):
     browser = served.browser().login(email)
     path = f"/soknader/{application_id}/send-inn"
     page = browser.get(path).text
     version = re.search(r'name="version"[^>]*value="(\d+)"', page).group(1)
-    return lambda: browser.post_form(path, {"version": version, "confirm": "y"},
+    return lambda: browser.post_form(path, {"version": version, "confirm": "y", **extra},
                                      form_page=path)
 
 
@@ -198,10 +199,11 @@ def test_ten_answers_to_one_information_request_at_once_make_one_submission(serv
         application = session.get(Application, application_id)
         submit_now(application, application.created_by)
         caseworker = make_user(unique("saksbehandler") + "@example.no", Role.CASEWORKER)
-        application.info_requests.append(InfoRequest(requested_by=caseworker,
-                                                     message="Send budsjettet."))
+        application.info_requests.append(InfoRequest(
+            requested_by=caseworker, message="Send budsjettet.",
+            answer_by=date.today() + timedelta(days=14)))
         application.state = ApplicationState.INFO_REQUESTED
-    answer = submit(served, email, application_id)
+    answer = submit(served, email, application_id, reply="Budsjettet er lagt inn.")
 
     responses = at_once([answer] * 10)
 
@@ -215,7 +217,6 @@ def test_ten_answers_to_one_information_request_at_once_make_one_submission(serv
 def test_closing_the_review_while_caseworkers_save_freezes_exactly_what_was_saved(served):
     """Each save either lands before the review is closed, and is in the frozen
     innstilling, or is refused; never saved after the innstilling was taken."""
-    from datetime import timedelta
 
     from fund.calls.models import Call
     from fund.core.types import utcnow

@@ -429,6 +429,10 @@ class ConfirmForm(Form):
 
 class SubmitForm(Form):
     version = HiddenField()
+    #: The answer to an information request (required then; the operation checks it).
+    reply = TextAreaField(_l("Svar til saksbehandler"), validators=[Length(max=10_000)],
+                          description=_l("Svar på det saksbehandler spurte om, og skriv hva "
+                                         "du har endret i søknaden."))
     confirm = BooleanField(_l("Jeg bekrefter at opplysningene i søknaden er riktige og "
                               "fullstendige."))
     submit = SubmitField(_l("Send inn søknaden"))
@@ -443,9 +447,38 @@ class StartForm(Form):
     submit = SubmitField(_l("Start søknad"))
 
 
+class _AnswerDateField(DateField):
+    """The answer date; left out of the post altogether, it keeps its default."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and not "".join(valuelist).strip():
+            self.data = None
+            raise ValueError(_l("Velg en dato for svarfristen."))
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(_l("Velg en gyldig dato for svarfristen.")) from exc
+
+
+def _default_answer_date():
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from fund.core.formatting import to_local
+    from fund.core.types import utcnow
+    return to_local(utcnow()).date() + timedelta(
+        days=current_app.config["INFO_REQUEST_DAYS_TO_ANSWER"])
+
+
 class InfoRequestForm(Form):
     message = TextAreaField(_l("Hva mangler?"), validators=[
         DataRequired(_l("Skriv hva søkeren må sende.")), Length(max=5000)],
                             description=_l("Søkeren får meldingen på e-post og kan svare "
-                                           "selv om fristen har gått ut."))
+                                           "selv om søknadsfristen har gått ut."))
+    answer_by = _AnswerDateField(
+        _l("Svarfrist"), default=_default_answer_date,
+        description=_l("Siste dag søkeren kan svare. Kommer det ikke svar, går søknaden "
+                       "tilbake til «mottatt» dagen etter og behandles på grunnlag av "
+                       "opplysningene dere har."))
     submit = SubmitField(_l("Be om opplysninger"))

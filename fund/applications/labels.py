@@ -4,6 +4,7 @@ development goals."""
 from flask_babel import lazy_gettext as _l
 
 from fund.applications.models import ApplicationState, ClimateCategory, CostCategory, FinancingKind
+from fund.applications.rules import EligibilityRule
 
 #: The state as the applicant reads it.
 APPLICANT_STATE_LABELS = {
@@ -37,6 +38,10 @@ HISTORY_ACTIONS = {
     "application.created": _l("Utkast opprettet"),
     "application.submitted": _l("Sendt inn"),
     "application.info_requested": _l("Saksbehandler ba om flere opplysninger"),
+    "application.info_request_answered": _l("Svar på forespørselen sendt inn"),
+    "application.info_request_expired": _l(
+        "Fristen for å svare gikk ut; søknaden behandles på grunnlag av opplysningene "
+        "kommunen har"),
     "application.withdrawn": _l("Trukket av søker"),
 }
 
@@ -49,6 +54,34 @@ STAFF_HISTORY_ACTIONS = {
     "application.attachment_removed": _l("Vedlegg fjernet"),
     "application.attachment_read": _l("Vedlegg lastet ned"),
     "application.info_requested": _l("Opplysninger etterspurt fra søker"),
+    "application.info_request_answered": _l("Søker svarte på forespørselen"),
+    "application.info_request_expired": _l("Fristen for å svare gikk ut uten svar"),
+}
+
+#: What a broken eligibility rule can mean for the application, for the applicant
+#: (veiledningsplikt, forvaltningsloven § 11) and the caseworker.
+RULE_CONSEQUENCES = {
+    EligibilityRule.ORGNR: _l(
+        "Saksbehandler kan foreslå å avvise søknaden hvis søkeren ikke kan identifiseres."),
+    EligibilityRule.MUNICIPALITY: _l(
+        "Fondet gir tilskudd til virksomheter i Lillestrøm. Har dere avdeling eller adresse "
+        "i kommunen, skriv det i søknaden; ellers kan saksbehandler foreslå avvisning."),
+    EligibilityRule.MUNICIPALITY_UNVERIFIED: _l(
+        "Saksbehandler sjekker adressen i Enhetsregisteret. Ligger virksomheten utenfor "
+        "kommunen, kan søknaden bli avvist."),
+    EligibilityRule.BANKRUPT: _l(
+        "En virksomhet som er konkurs eller under avvikling, kan ikke få tilskudd; "
+        "saksbehandler kan foreslå avvisning eller avslag."),
+    EligibilityRule.STARTED: _l(
+        "Tilskudd gis ikke til prosjekter som er i gang; saksbehandler kan foreslå avslag. "
+        "Er prosjektet ikke startet, kryss av for det."),
+    EligibilityRule.MAX_GRANT: _l(
+        "Saksbehandler kan foreslå et lavere tilskudd (delvis innvilgelse) eller avslag."),
+    EligibilityRule.MAX_SHARE: _l(
+        "Saksbehandler kan foreslå et lavere tilskudd (delvis innvilgelse) eller avslag."),
+    EligibilityRule.DE_MINIMIS: _l(
+        "Tilskuddet kan bare bli så stort som det er igjen under taket for bagatellmessig "
+        "støtte (delvis innvilgelse), eller søknaden kan bli avslått."),
 }
 
 COST_CATEGORY_LABELS = {

@@ -18,9 +18,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fund.applications.rules import EligibilityRule
 from fund.auth.models import Organisation, User
 from fund.calls.models import Call, Fund
 from fund.core.errors import DomainError
+from fund.core.formatting import to_local
 from fund.core.types import UTCDateTime, enum_column, utcnow
 from fund.extensions import db
 from fund.plan.models import Measure, Strategy
@@ -132,9 +134,10 @@ class Application(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: How many eligibility rules the application broke when it was last submitted (the
-    #: caseworkers' "vilkår ikke oppfylt" filter); None for a draft, and for applications
-    #: submitted before the count was stored (unknown).
+    #: How many eligibility warnings (rules broken, or not verifiable) the application had
+    #: when it was last submitted (the caseworkers' "vilkår ikke oppfylt" filter); which
+    #: ones is stored with each submission (``EligibilityWarning``). None for a draft, and
+    #: for applications submitted before the count was stored (unknown).
     eligibility_failures: Mapped[int | None] = mapped_column(index=True)
 
     # The applicant's people
@@ -293,7 +296,14 @@ class Application(db.Model):
 
     @property
     def open_info_request(self) -> "InfoRequest | None":
-        return next((r for r in self.info_requests if r.answered_at is None), None)
+        """The request the applicant has yet to answer (neither answered nor expired)."""
+        return next((r for r in self.info_requests if r.is_open), None)
+
+    @property
+    def last_answered_at(self) -> datetime | None:
+        """When the applicant last answered an information request; assessments saved
+        before it are out of date."""
+        return max((r.answered_at for r in self.info_requests if r.answered_at), default=None)
 
     def confidential_reason(self, field: str) -> str | None:
         return next((c.reason for c in self.confidential if c.field == field), None)
@@ -456,15 +466,50 @@ class Submission(db.Model):
 
     application: Mapped[Application] = relationship(back_populates="submissions")
     submitted_by: Mapped[User] = relationship()
+    #: The eligibility rules the application broke (or that could not be checked) when it
+    #: was submitted, kept as they were even if the data changes later.
+    warnings: Mapped[list["EligibilityWarning"]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan",
+        order_by="EligibilityWarning.id")
 
     def __repr__(self) -> str:
         return f"<Submission {self.application_id}#{self.number}>"
 
 
+class EligibilityWarning(db.Model):
+    """An eligibility rule a submission broke, or could not be checked against, with the
+    message the applicant was shown. A warning, not a refusal: the caseworker may propose
+    avslag or avvisning on it."""
+
+    __tablename__ = "eligibility_warnings"
+    __table_args__ = (UniqueConstraint("submission_id", "rule"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[EligibilityRule] = mapped_column(enum_column(EligibilityRule,
+                                                              "eligibility_rule"))
+    message: Mapped[str] = mapped_column(Text)
+
+    submission: Mapped[Submission] = relationship(back_populates="warnings")
+
+    def __repr__(self) -> str:
+        return f"<EligibilityWarning {self.rule} on submission {self.submission_id}>"
+
+
 class InfoRequest(db.Model):
-    """A caseworker's request for missing information (forvaltningsloven §17)."""
+    """A caseworker's request for missing information (forvaltningsloven §17), with a
+    date to answer by. The applicant answers in ``reply`` and with a new submission; an
+    unanswered request expires after its date, and the application is decided on what the
+    municipality has."""
 
     __tablename__ = "info_requests"
+    __table_args__ = (
+        CheckConstraint("answered_at IS NULL OR expired_at IS NULL",
+                        name="answered_or_expired"),
+        CheckConstraint("answered_at IS NULL OR submission_id IS NOT NULL",
+                        name="answer_has_submission"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(
@@ -472,13 +517,34 @@ class InfoRequest(db.Model):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     message: Mapped[str] = mapped_column(Text)
+    #: The last day (Norwegian time) to answer; after it the request expires.
+    answer_by: Mapped[date] = mapped_column(index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The applicant's answer, written when sending the application in again.
+    reply: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The submission that answered the request.
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="SET NULL"))
+    #: When the request expired unanswered and the application went back to the
+    #: caseworkers (``operations.expire_info_requests``).
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     application: Mapped[Application] = relationship(back_populates="info_requests")
-    requested_by: Mapped[User] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+    submission: Mapped[Submission | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<InfoRequest {self.id} on {self.application_id}>"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None and self.expired_at is None
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Open, and past the last day to answer (Norwegian time)."""
+        return self.is_open and to_local(now).date() > self.answer_by
 
 
 class CaseNumberCounter(db.Model):

@@ -2,12 +2,14 @@
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from fund.applications.diff import changes as snapshot_changes
 from fund.applications.models import (
     Application,
     ApplicationError,
@@ -19,11 +21,12 @@ from fund.applications.models import (
     ConfidentialField,
     CostLine,
     DeMinimisAid,
+    EligibilityWarning,
     FinancingLine,
     InfoRequest,
     Submission,
 )
-from fund.applications.rules import Problem, Settings, checklist, eligibility
+from fund.applications.rules import Problem, Settings, checklist, eligibility, missing
 from fund.applications.uploads import (
     UploadRefused,
     open_stored,
@@ -36,6 +39,7 @@ from fund.audit.operations import record
 from fund.auth.models import Organisation, User
 from fund.calls.models import Call, Fund
 from fund.calls.operations import review_closed_now
+from fund.core.formatting import format_date, to_local
 from fund.core.signals import application_submitted
 from fund.core.sql import increment
 from fund.core.types import utcnow
@@ -56,9 +60,16 @@ class LateSubmission(ApplicationError):
 
 
 class NotReady(ApplicationError):
+    """Something required is missing (formal completeness); eligibility rules never
+    refuse a submission."""
+
     def __init__(self, problems: list[Problem]):
         super().__init__(_("Søknaden mangler noe før den kan sendes inn."))
         self.problems = problems
+
+
+class ReplyMissing(ApplicationError):
+    """An answer to an information request needs the applicant's reply."""
 
 
 def start_application(call: Call, organisation: Organisation, user: User) -> Application:
@@ -320,11 +331,18 @@ def rule_settings() -> tuple[Settings, date]:
 
 
 def problems_for(application: Application) -> list[Problem]:
+    """What is missing and the eligibility warnings, as the submit page lists them."""
     return checklist(application, *rule_settings())
 
 
+def missing_for(application: Application) -> list[Problem]:
+    """What is missing before the application can be submitted: the only refusals."""
+    return missing(application)
+
+
 def eligibility_problems(application: Application) -> list[Problem]:
-    """The hard eligibility rules the application breaks today."""
+    """The eligibility rules the application breaks today, or that cannot be checked:
+    warnings for the applicant and the caseworker, never a refusal."""
     return eligibility(application, *rule_settings())
 
 
@@ -337,11 +355,14 @@ def _next_case_number(application: Application) -> str:
     return f"{prefix}{number:04d}"
 
 
-def submit(application: Application, user: User) -> Submission:
+def submit(application: Application, user: User, reply: str | None = None) -> Submission:
     """Freeze the application as submitted, give it a case number, send a receipt.
 
     Refused after the call's deadline, to the second, unless it answers a caseworker's
-    request for information. The draft is kept either way.
+    request for information (then ``reply``, the applicant's answer, is required, and the
+    request's own deadline applies). Refused while something required is missing; the
+    eligibility rules only warn: the ones broken are stored with the submission, for the
+    caseworker. The draft is kept either way.
     """
     if not application.is_editable:
         raise ApplicationError(_("Søknaden er allerede sendt inn."))
@@ -351,7 +372,15 @@ def submit(application: Application, user: User) -> Submission:
         raise LateSubmission(_(
             "Søknadsfristen gikk ut %(deadline)s. Søknaden kan ikke sendes inn lenger, men "
             "utkastet ditt er lagret.", deadline=_time(application.call.closes_at)))
-    problems = problems_for(application)
+    if answering is not None and answering.is_overdue(now):
+        raise LateSubmission(_(
+            "Fristen for å svare gikk ut %(date)s. Søknaden behandles på grunnlag av "
+            "opplysningene kommunen har. Ta kontakt med saksbehandler hvis du har noe å "
+            "legge til.", date=format_date(answering.answer_by)))
+    reply = (reply or "").strip()
+    if answering is not None and not reply:
+        raise ReplyMissing(_("Skriv svaret ditt til saksbehandler."))
+    problems = missing_for(application)
     if problems:
         raise NotReady(problems)
     if application.case_number is None:
@@ -359,20 +388,40 @@ def submit(application: Application, user: User) -> Submission:
     if application.submitted_at is None:
         application.submitted_at = now
     application.move_to(ApplicationState.SUBMITTED, _("Søknaden er allerede sendt inn."))
-    application.eligibility_failures = len(eligibility_problems(application))
-    if answering is not None:
-        answering.answered_at = now
+    warnings = eligibility_problems(application)
+    application.eligibility_failures = len(warnings)
     submission = Submission(number=len(application.submissions) + 1, submitted_at=now,
-                            submitted_by_id=user.id, snapshot={})
+                            submitted_by_id=user.id, snapshot={},
+                            warnings=[EligibilityWarning(rule=p.code, message=p.message)
+                                      for p in warnings])
     application.submissions.append(submission)
     db.session.flush()
     submission.snapshot = snapshot(application, submission)
     record("application.submitted", application, actor=user,
            case_number=application.case_number, submission=submission.number,
-           answers_request=answering.id if answering else None)
+           answers_request=answering.id if answering else None,
+           eligibility_warnings=[p.code.value for p in warnings])
+    if answering is not None:
+        _answer(application, answering, submission, user, reply, now)
     _send_receipt(application, submission)
-    application_submitted.send(application, actor=user, submission=submission)
+    application_submitted.send(application, actor=user, submission=submission,
+                               answered=answering)
     return submission
+
+
+def _answer(application: Application, request: InfoRequest, submission: Submission,
+            user: User, reply: str, now: datetime) -> None:
+    """The submission answers the open request: the reply is kept with it, and the answer
+    is logged as its own entry, naming the fields that changed since the submission
+    before."""
+    request.answered_at, request.reply = now, reply
+    request.answered_by, request.submission = user, submission
+    previous = application.submissions[-2] if len(application.submissions) > 1 else None
+    changed = [change.label for change in snapshot_changes(previous.snapshot,
+                                                           submission.snapshot)] \
+        if previous is not None else []
+    record("application.info_request_answered", application, actor=user,
+           request=request.id, submission=submission.number, changed=changed)
 
 
 def _send_receipt(application: Application, submission: Submission) -> None:
@@ -400,7 +449,21 @@ def withdraw(application: Application, user: User) -> None:
                "application_withdrawn", application=application)
 
 
-def request_info(application: Application, caseworker: User, message: str) -> InfoRequest:
+def days_to_answer_default() -> date:
+    """The answer date a new request suggests: INFO_REQUEST_DAYS_TO_ANSWER from today."""
+    return _today() + timedelta(days=current_app.config["INFO_REQUEST_DAYS_TO_ANSWER"])
+
+
+def _today(now: datetime | None = None) -> date:
+    return to_local(now or utcnow()).date()
+
+
+def request_info(application: Application, caseworker: User, message: str,
+                 answer_by: date | None = None) -> InfoRequest:
+    """Ask the applicant for more (forvaltningsloven § 17), to be answered by
+    ``answer_by`` (a day after today; the default INFO_REQUEST_DAYS_TO_ANSWER from now).
+    The application goes back to the applicant until the answer, or the day after
+    ``answer_by`` (``expire_info_requests``)."""
     if review_closed_now(application.call):
         raise ApplicationError(_("Behandlingen av utlysningen er avsluttet, og det kan ikke "
                                  "lenger bes om flere opplysninger."))
@@ -409,16 +472,81 @@ def request_info(application: Application, caseworker: User, message: str) -> In
     message = (message or "").strip()
     if not message:
         raise ApplicationError(_("Skriv hva søkeren må sende."))
-    request = InfoRequest(requested_by=caseworker, message=message.strip())
+    today = _today()
+    answer_by = answer_by or days_to_answer_default()
+    if answer_by <= today:
+        raise ApplicationError(_("Svarfristen må være etter i dag."))
+    longest = current_app.config["INFO_REQUEST_MAX_DAYS_TO_ANSWER"]
+    if answer_by > today + timedelta(days=longest):
+        raise ApplicationError(_("Svarfristen kan være høyst %(days)s dager fram i tid.",
+                                 days=longest))
+    request = InfoRequest(requested_by=caseworker, message=message, answer_by=answer_by)
     application.info_requests.append(request)
     application.move_to(ApplicationState.INFO_REQUESTED)
-    record("application.info_requested", application, actor=caseworker, message=message)
+    record("application.info_requested", application, actor=caseworker, message=message,
+           answer_by=answer_by.isoformat())
     for address in _member_addresses(application):
         queue_mail(address, _("Vi trenger flere opplysninger: %(case)s",
                               case=application.case_number),
                    "application_info_requested", application=application,
                    info_request=request)
     return request
+
+
+def overdue_info_requests(now: datetime, application_id: int | None = None) -> list[int]:
+    """The ids of open requests whose last day to answer has passed at ``now``."""
+    query = select(InfoRequest.id).join(Application).where(
+        InfoRequest.answered_at.is_(None), InfoRequest.expired_at.is_(None),
+        InfoRequest.answer_by < _today(now),
+        Application.state == ApplicationState.INFO_REQUESTED)
+    if application_id is not None:
+        query = query.where(Application.id == application_id)
+    return list(db.session.execute(query.order_by(InfoRequest.id)).scalars())
+
+
+def expire_info_requests(now: datetime, application_id: int | None = None) -> list[InfoRequest]:
+    """Requests not answered by their last day expire: each application goes back to the
+    caseworkers as received (SUBMITTED) and is handled on what the municipality has; the
+    audit log names any change the applicant saved but did not send in, and the
+    applicant's members are told by mail. Run by ``flask applications expire-requests``
+    (cron) and before staff read the queue, a case, the ranking or the closing."""
+    ids = overdue_info_requests(now, application_id)
+    if not ids:
+        return []
+    requests = db.session.execute(
+        select(InfoRequest).where(InfoRequest.id.in_(ids), InfoRequest.answered_at.is_(None),
+                                  InfoRequest.expired_at.is_(None))
+        .order_by(InfoRequest.id).with_for_update()).scalars().all()
+    expired = []
+    for request in requests:
+        application = request.application
+        if application.state != ApplicationState.INFO_REQUESTED:
+            continue
+        request.expired_at = now
+        application.move_to(ApplicationState.SUBMITTED)
+        record("application.info_request_expired", application, by_system=True,
+               request=request.id, answer_by=request.answer_by.isoformat(),
+               unsent_changes=unsent_changes(application, now))
+        for address in _member_addresses(application):
+            queue_mail(address, _("Fristen for å svare er ute: %(case)s",
+                                  case=application.case_number),
+                       "application_info_request_expired", application=application,
+                       info_request=request)
+        expired.append(request)
+    db.session.flush()
+    return expired
+
+
+def unsent_changes(application: Application, now: datetime) -> list[str]:
+    """The fields the applicant changed since the last submission without sending them
+    in (their labels)."""
+    if not application.submissions:
+        return []
+    warnings = [SimpleNamespace(rule=p.code, message=p.message)
+                for p in eligibility_problems(application)]
+    live = snapshot(application, SimpleNamespace(number=0, submitted_at=now, warnings=warnings))
+    return [change.label for change in snapshot_changes(application.submissions[-1].snapshot,
+                                                        live)]
 
 
 def snapshot(application: Application, submission: Submission) -> dict:
@@ -479,6 +607,9 @@ def snapshot(application: Application, submission: Submission) -> dict:
         "confidential": {c.field: c.reason for c in application.confidential},
         "attachments": [{"filename": a.filename, "content_type": a.content_type,
                          "size": a.size, "sha256": a.sha256} for a in application.attachments],
+        # what the applicant was warned of (the rules broken, or not verifiable)
+        "eligibility_warnings": [{"rule": w.rule.value, "message": w.message}
+                                 for w in getattr(submission, "warnings", None) or []],
     }
 
 

@@ -11,6 +11,7 @@ from fund.applications.labels import (
     CONFIDENTIAL_FIELD_LABELS,
     COST_CATEGORY_LABELS,
     FINANCING_KIND_LABELS,
+    RULE_CONSEQUENCES,
     SDG_LABELS,
 )
 from fund.core import formatting
@@ -41,6 +42,7 @@ def _helpers() -> dict:
         "FINANCING_KIND_LABELS": FINANCING_KIND_LABELS,
         "CLIMATE_CATEGORY_LABELS": CLIMATE_CATEGORY_LABELS,
         "SDG_LABELS": SDG_LABELS,
+        "RULE_CONSEQUENCES": RULE_CONSEQUENCES,
         "FIELD_LABELS": CONFIDENTIAL_FIELD_LABELS,
         "municipality": current_app.config["MUNICIPALITY_NAME"],
     }

@@ -1,9 +1,13 @@
-"""What an application needs before it can be submitted, and the hard eligibility rules.
+"""What an application needs before it can be submitted (``missing``: formal
+completeness, the only thing that blocks a submission), and the eligibility rules
+(``eligibility``), which warn: an application that breaks one is still received, and
+decided (avslag or avvisning is a vedtak, forvaltningsloven § 2).
 
 Pure functions over an application and the settings: no database, no request.
 Each problem names the field it is about, so the checklist can link to it.
 """
 
+import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,11 +30,29 @@ def own_work_amount(hours: int | None, hourly_rate: int | None) -> int | None:
     return hours * hourly_rate
 
 
+class EligibilityRule(enum.StrEnum):
+    """The eligibility rules. Breaking one does not stop a submission: it is a warning to
+    the applicant, stored with the submission for the caseworker, who may propose avslag
+    or avvisning (a partial grant may solve the amount, share and de minimis rules)."""
+
+    ORGNR = "orgnr"
+    MUNICIPALITY = "municipality"
+    #: The organisation's municipality is not known, so the rule could not be checked.
+    MUNICIPALITY_UNVERIFIED = "municipality_unknown"
+    BANKRUPT = "bankrupt"
+    STARTED = "started"
+    MAX_GRANT = "max_grant"
+    MAX_SHARE = "max_share"
+    DE_MINIMIS = "de_minimis"
+
+
 @dataclass(frozen=True)
 class Problem:
     field: str  #: the id of the form field to link to
     message: str
-    rule: bool = False  #: an eligibility rule rather than a missing field
+    rule: bool = False  #: an eligibility rule (a warning) rather than a missing field
+    #: Which eligibility rule, for a rule; None for a missing field.
+    code: EligibilityRule | None = None
 
 
 @dataclass(frozen=True)
@@ -125,47 +147,57 @@ def de_minimis_total_nok(application, today: date, years: int) -> int:
     return declared + (application.amount_applied or 0)
 
 
+def _rule(field: str, code: EligibilityRule, message) -> Problem:
+    return Problem(field, str(message), True, code)
+
+
 def eligibility(application, settings: Settings, today: date) -> list[Problem]:
-    """The hard rules. These are checks, not scores."""
+    """The eligibility rules the application breaks, or that cannot be checked. These are
+    warnings, not refusals, and checks, not scores."""
     problems = []
     organisation, call = application.organisation, application.call
     if not orgnr.is_valid(organisation.orgnr):
-        problems.append(Problem("organisation", str(_l(
-            "Organisasjonsnummeret %(orgnr)s er ikke gyldig.", orgnr=organisation.orgnr)), True))
-    if organisation.municipality_number and \
-            organisation.municipality_number != settings.municipality_number:
-        problems.append(Problem("organisation", str(_l(
+        problems.append(_rule("organisation", EligibilityRule.ORGNR, _l(
+            "Organisasjonsnummeret %(orgnr)s er ikke gyldig.", orgnr=organisation.orgnr)))
+    if not organisation.municipality_number:
+        problems.append(_rule("organisation", EligibilityRule.MUNICIPALITY_UNVERIFIED, _l(
+            "Kommunen organisasjonen hører til, er ikke verifisert: kommunenummeret er ikke "
+            "oppgitt. Saksbehandler sjekker at organisasjonen har adresse i Lillestrøm.")))
+    elif organisation.municipality_number != settings.municipality_number:
+        problems.append(_rule("organisation", EligibilityRule.MUNICIPALITY, _l(
             "Organisasjonen er ikke registrert i Lillestrøm (kommunenummer %(n)s).",
-            n=settings.municipality_number)), True))
+            n=settings.municipality_number)))
     if organisation.bankrupt or organisation.under_liquidation:
-        problems.append(Problem("organisation", str(_l(
-            "Organisasjonen er konkurs eller under avvikling og kan ikke få tilskudd.")), True))
+        problems.append(_rule("organisation", EligibilityRule.BANKRUPT, _l(
+            "Organisasjonen er konkurs eller under avvikling og kan ikke få tilskudd.")))
     if not application.not_started:
-        problems.append(Problem("not_started", str(_l(
+        problems.append(_rule("not_started", EligibilityRule.STARTED, _l(
             "Tilskudd gis bare til prosjekter som ikke er startet. Bekreft at prosjektet "
-            "ikke er i gang.")), True))
+            "ikke er i gang.")))
     if application.amount_applied is not None:
         if application.amount_applied > call.max_grant:
-            problems.append(Problem("amount_applied", str(_l(
+            problems.append(_rule("amount_applied", EligibilityRule.MAX_GRANT, _l(
                 "Beløpet er høyere enn utlysningens største tilskudd (%(max)s).",
-                max=format_nok(call.max_grant))), True))
+                max=format_nok(call.max_grant))))
         share = application.share_applied_percent
         if application.total_cost and \
                 application.amount_applied * 100 > call.max_share_percent * application.total_cost:
-            problems.append(Problem("amount_applied", str(_l(
+            problems.append(_rule("amount_applied", EligibilityRule.MAX_SHARE, _l(
                 "Dere søker om %(share)s %% av kostnadene; utlysningen tillater høyst "
-                "%(max)s %%.", share=share, max=call.max_share_percent)), True))
+                "%(max)s %%.", share=share, max=call.max_share_percent)))
         total = de_minimis_total_nok(application, today, settings.de_minimis_years)
         ceiling_nok = int(settings.de_minimis_ceiling_eur * settings.nok_per_eur)
         if total > ceiling_nok:
-            problems.append(Problem("aid", str(_l(
+            problems.append(_rule("aid", EligibilityRule.DE_MINIMIS, _l(
                 "Bagatellmessig støtte de siste %(years)s årene og dette tilskuddet blir til "
                 "sammen %(total)s. Det er over taket på %(ceiling)s (%(eur)s euro).",
                 years=settings.de_minimis_years, total=format_nok(total),
                 ceiling=format_nok(ceiling_nok),
-                eur=format_number(settings.de_minimis_ceiling_eur))), True))
+                eur=format_number(settings.de_minimis_ceiling_eur))))
     return problems
 
 
 def checklist(application, settings: Settings, today: date) -> list[Problem]:
+    """Everything the submit page lists: what is missing (blocks submission) and the
+    eligibility warnings (do not)."""
     return missing(application) + eligibility(application, settings, today)

@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -21,15 +22,20 @@ from fund.applications.forms import ApplicationForm, ConfirmForm, StartForm, Sub
 from fund.applications.labels import (
     CONFIDENTIAL_FIELD_LABELS,
     HISTORY_ACTIONS,
+    RULE_CONSEQUENCES,
     SDG_LABELS,
     STATE_COLOURS,
     STATE_LABELS,
 )
 from fund.applications.models import Application, Attachment
 from fund.applications.operations import (
+    ReplyMissing,
     StaleApplication,
     add_attachments,
     delete_draft,
+    eligibility_problems,
+    expire_info_requests,
+    missing_for,
     problems_for,
     read_attachment,
     remove_attachment,
@@ -71,6 +77,18 @@ def _load(application_id: int) -> Application:
 
 def _user():
     return current_user._get_current_object()
+
+
+def _expire_if_overdue(application: Application) -> Application:
+    """An open information request whose last day has passed expires now, not at the next
+    cron run: the applicant sees the application as received, and cannot answer late."""
+    request_ = application.open_info_request
+    if request_ is None or not request_.is_overdue(utcnow()):
+        return application
+    db.session.rollback()
+    g.writes = True  # SQLite: the transaction that expires it takes the write lock at once
+    commit(expire_info_requests, utcnow(), application.id)
+    return _load(application.id)
 
 
 # The applicant's overview ---------------------------------------------------------------------
@@ -146,7 +164,7 @@ def _stale_message(exc: Exception) -> str:
 @bp.route("/soknader/<int:application_id>", methods=["GET", "POST"])
 @login_required
 def edit(application_id):
-    application = _load(application_id)
+    application = _expire_if_overdue(_load(application_id))
     if not can_edit(current_user, application):
         if request.method == "POST":
             flash(_("Søknaden er sendt inn og kan ikke endres."), "warning")
@@ -180,7 +198,7 @@ def edit(application_id):
 @bp.route("/soknader/<int:application_id>/autolagre", methods=["POST"])
 @login_required
 def autosave(application_id):
-    application = _load(application_id)
+    application = _expire_if_overdue(_load(application_id))
     if not can_edit(current_user, application):
         return jsonify(ok=False, message=_("Søknaden er sendt inn og kan ikke endres.")), 409
     form = ApplicationForm.for_application(application, posted=True)
@@ -256,12 +274,17 @@ def _submitted_message(submission) -> str:
     return _("Opplysningene er sendt inn.")
 
 
+def _reply_error(form):
+    """Where a refusal of the submission is shown: a missing reply on its field."""
+    return lambda exc: form.reply if isinstance(exc, ReplyMissing) else None
+
+
 @bp.route("/soknader/<int:application_id>/send-inn", methods=["GET", "POST"])
 @login_required
 def confirm_submit(application_id):
-    application = _load(application_id)
+    application = _expire_if_overdue(_load(application_id))
     if not application.is_editable:
-        # a second click, or a stale tab: the first submission stands
+        # a second click, a stale tab, or a request whose time ran out: what was sent stands
         return redirect(url_for("applications.receipt", application_id=application.id))
     form = SubmitForm()
     if form.validate_on_submit():
@@ -271,7 +294,8 @@ def confirm_submit(application_id):
             return redirect(url_for("applications.confirm_submit",
                                     application_id=application.id))
         try:
-            submitted = commit(submit, application, _user(), success=_submitted_message)
+            submitted = commit(submit, application, _user(), form.reply.data,
+                               into=_reply_error(form), success=_submitted_message)
         except StaleDataError:  # submitted by a simultaneous click
             db.session.rollback()
             return redirect(url_for("applications.receipt", application_id=application_id))
@@ -280,7 +304,11 @@ def confirm_submit(application_id):
         application = _load(application_id)
     form.version.data = str(application.version)
     return render_template("applications/submit.html", application=application, form=form,
-                           problems=problems_for(application), late=application.is_late(utcnow()))
+                           problems=missing_for(application),
+                           warnings=eligibility_problems(application),
+                           RULE_CONSEQUENCES=RULE_CONSEQUENCES,
+                           answering=application.open_info_request,
+                           late=application.is_late(utcnow()))
 
 
 @bp.route("/soknader/<int:application_id>/kvittering")
@@ -290,7 +318,8 @@ def receipt(application_id):
     if not application.submissions:
         return redirect(url_for("applications.edit", application_id=application.id))
     return render_template("applications/receipt.html", application=application,
-                           submission=application.submissions[-1])
+                           submission=application.submissions[-1],
+                           RULE_CONSEQUENCES=RULE_CONSEQUENCES)
 
 
 @bp.route("/soknader/<int:application_id>/kvittering.pdf")

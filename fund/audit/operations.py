@@ -5,9 +5,12 @@ from fund.audit.models import AuditEvent
 from fund.extensions import db
 
 
-def record(action: str, obj=None, actor=None, **details) -> AuditEvent:
-    """Add an audit event to the session; it is committed with the change it describes."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
+def record(action: str, obj=None, actor=None, *, by_system: bool = False,
+           **details) -> AuditEvent:
+    """Add an audit event to the session; it is committed with the change it describes.
+    ``by_system``: the system did it (a deadline passed), not whoever's request ran it."""
+    if actor is None and not by_system and has_request_context() \
+            and current_user.is_authenticated:
         actor = current_user._get_current_object()
     if obj is not None and obj.id is None:
         db.session.flush()

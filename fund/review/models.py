@@ -205,6 +205,13 @@ class Assessment(db.Model):
         ``ASSESSMENT_TRANSITIONS``)."""
         return state in ASSESSMENT_TRANSITIONS[self.state]
 
+    def is_out_of_date(self, answered_at: datetime | None) -> bool:
+        """Last saved before the applicant's answer to an information request
+        (``answered_at``, ``Application.last_answered_at``), so it may not weigh the
+        answer. Saving or completing it again clears this."""
+        return answered_at is not None and self.id is not None \
+            and self.updated_at is not None and self.updated_at < answered_at
+
 
 class CriterionScoreRow(db.Model):
     """The score (0–5, or not applicable) and comment for one criterion."""

@@ -14,9 +14,10 @@ from fund.calls.operations import CallError, review_closed_now
 from fund.calls.operations import close_review as close_call_review
 from fund.core.errors import DomainError
 from fund.core.roles import Role
-from fund.core.signals import assessment_completed
+from fund.core.signals import application_submitted, assessment_completed
 from fund.core.types import utcnow
 from fund.extensions import db
+from fund.mail.operations import queue_mail
 from fund.review import scoring
 from fund.review.models import (
     Assessment,
@@ -81,6 +82,30 @@ def declare(application: Application, user: User, disqualified: bool,
             record("review.unassigned", application, actor=user, caseworker=user.email,
                    reason="inhabil")
     return declaration
+
+
+@application_submitted.connect
+def notify_answer(application: Application, actor: User, submission, answered=None,
+                  **_kwargs) -> None:
+    """An answer to an information request came in: the caseworker who asked and the
+    caseworkers assigned to the case are told by mail (none who is inhabil)."""
+    if answered is None:
+        return
+    assigned = db.session.execute(select(User).join(
+        Assignment, Assignment.caseworker_id == User.id).where(
+        Assignment.application_id == application.id)).scalars().all()
+    people = {user.id: user for user in [answered.requested_by, *assigned]}
+    declarations = {d.caseworker_id: d for d in db.session.execute(
+        select(ConflictDeclaration).where(ConflictDeclaration.application_id == application.id,
+                                          ConflictDeclaration.caseworker_id.in_(people))
+    ).scalars()}
+    for user in sorted(people.values(), key=lambda u: u.email):
+        if not user.active or user.role not in (Role.CASEWORKER, Role.MANAGER) or \
+                is_disqualified(user, application, declarations.get(user.id)):
+            continue
+        queue_mail(user.email, _("Svar på forespørsel: %(case)s", case=application.case_number),
+                   "info_request_answered", application=application, info_request=answered,
+                   submission=submission)
 
 
 def open_case(application: Application, user: User) -> None:

@@ -9,11 +9,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from fund.applications.diff import Change
+from fund.applications.diff import changes as snapshot_changes
 from fund.applications.models import (
     Application,
     ApplicationMeasure,
     ApplicationState,
+    EligibilityWarning,
     InfoRequest,
+    Submission,
 )
 from fund.applications.operations import eligibility_problems
 from fund.applications.permissions import STAFF_VISIBLE
@@ -82,7 +86,8 @@ def application_for_case(application_id: int) -> Application | None:
             .selectinload(PlanVersion.areas).selectinload(Area.strategies)
             .selectinload(Strategy.measures),
             selectinload(Application.measures).selectinload(ApplicationMeasure.measure),
-            selectinload(Application.attachments), selectinload(Application.submissions),
+            selectinload(Application.attachments),
+            selectinload(Application.submissions).selectinload(Submission.warnings),
             selectinload(Application.info_requests).selectinload(InfoRequest.requested_by),
         )).scalar_one_or_none()
     return application if application is not None and is_received(application) else None
@@ -229,6 +234,30 @@ def declarations_of(user: User, ids) -> dict[int, ConflictDeclaration]:
 # The case page ---------------------------------------------------------------------------
 
 @dataclass
+class RequestView:
+    """An information request as the case page shows it: with, once answered, what the
+    answer changed since the submission before it."""
+
+    request: InfoRequest
+    #: The submission the answer is compared with, and the changes; None if unanswered.
+    previous: Submission | None = None
+    changes: list[Change] | None = None
+
+
+def request_views(application: Application) -> list[RequestView]:
+    """The application's information requests, newest first."""
+    by_id = {s.id: s for s in application.submissions}
+    views = []
+    for request in reversed(application.info_requests):
+        answer = by_id.get(request.submission_id)
+        previous = next((s for s in application.submissions
+                         if answer is not None and s.number == answer.number - 1), None)
+        views.append(RequestView(request, previous, snapshot_changes(
+            previous.snapshot, answer.snapshot) if previous is not None else None))
+    return views
+
+
+@dataclass
 class CasePage:
     """What the case page shows one case handler about one application."""
 
@@ -245,11 +274,27 @@ class CasePage:
     notes: list[InternalNote]
     #: The application's audit trail, without the case-opened entries.
     history: list[AuditEvent] = field(default_factory=list)
+    #: The information requests, newest first, each answer with what it changed.
+    requests: list[RequestView] = field(default_factory=list)
 
     @property
     def snapshot(self):
         submissions = self.application.submissions
         return submissions[-1].snapshot if submissions else None
+
+    @property
+    def warnings(self) -> list[EligibilityWarning]:
+        """The eligibility rules the last submission broke, as stored when it came in."""
+        submissions = self.application.submissions
+        return submissions[-1].warnings if submissions else []
+
+    @property
+    def out_of_date(self) -> list[Assessment]:
+        """The assessments (the reader's own, and the others' they may see) saved before
+        the applicant's latest answer to an information request."""
+        answered = self.application.last_answered_at
+        seen = self.assessments or ([self.own] if self.own is not None else [])
+        return [a for a in seen if a.is_out_of_date(answered)]
 
     def preticked(self, measure_id: int) -> bool:
         """A measure is ticked when confirmed, or (none confirmed yet) when claimed."""
@@ -279,7 +324,8 @@ def case_page(application: Application, user: User) -> CasePage:
         application=application, settings=settings,
         assessments=assessments if sees_others_assessments(user, application.call, own)
         else [], own=own, completed=completed, summary=summary, disagree=disagree,
-        confirmed=confirmed, notes=notes, history=history)
+        confirmed=confirmed, notes=notes, history=history,
+        requests=request_views(application))
 
 
 # The ranking -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -23,7 +24,12 @@ from fund.applications.labels import (
     SDG_LABELS,
     STAFF_STATE_LABELS,
 )
-from fund.applications.operations import read_attachment, request_info
+from fund.applications.operations import (
+    expire_info_requests,
+    overdue_info_requests,
+    read_attachment,
+    request_info,
+)
 from fund.applications.permissions import STAFF_VISIBLE
 from fund.applications.uploads import download_name
 from fund.audit.operations import record
@@ -36,6 +42,7 @@ from fund.core.formatting import format_datetime
 from fund.core.hooks import template_hook
 from fund.core.http import commit, flash_errors, is_safe_next, require, writes
 from fund.core.pdf import pdf_response
+from fund.core.types import utcnow
 from fund.extensions import db
 from fund.review import scoring
 from fund.review.forms import (
@@ -133,12 +140,24 @@ def _actor() -> User:
     return current_user._get_current_object()
 
 
+def _expire_overdue_requests(application_id: int | None = None) -> None:
+    """Information requests whose last day has passed expire before staff read the queue,
+    a case, the ranking or the closing, so nothing waits for the nightly run."""
+    now = utcnow()
+    if not overdue_info_requests(now, application_id):
+        return
+    db.session.rollback()
+    g.writes = True  # SQLite: the transaction that expires them takes the write lock at once
+    commit(expire_info_requests, now, application_id)
+
+
 # The list of received applications -------------------------------------------------------------
 
 @bp.route("/soknader")
 @login_required
 def received():
     require(is_case_handler(current_user))
+    _expire_overdue_requests()
     form = QueueFilterForm(request.args)
     queue = case_queue(form.filters(), current_user)
     form.utlysning.choices = [("", _("Alle utlysninger"))] + [
@@ -209,6 +228,7 @@ def declare_view(application_id):
 @login_required
 @case_view
 def case(application):
+    _expire_overdue_requests(application.id)
     page = case_page(application, current_user)
     commit(open_case, application, _actor())
     return render_template(
@@ -256,7 +276,7 @@ def application_pdf(application):
 def request_info_view(application):
     form = InfoRequestForm()
     if form.validate_on_submit():
-        commit(request_info, application, _actor(), form.message.data,
+        commit(request_info, application, _actor(), form.message.data, form.answer_by.data,
                success=_("Søkeren er bedt om opplysninger og har fått e-post."))
     else:
         flash_errors(form)
@@ -349,6 +369,7 @@ def _ranking(call_id: int):
     """The call, its ranking as the current user may see it, and the applications of the
     call the user is inhabil in."""
     require(is_case_handler(current_user))
+    _expire_overdue_requests()
     call = call_for_review(call_id) or abort(404)
     hidden = hidden_application_ids(current_user, call)
     return call, ranking_for(current_user, call, hidden), hidden
@@ -424,6 +445,7 @@ def close_view(call_id):
     """Close the review: a page that says what happens and shows the figures, then the
     manager confirms. Irreversible."""
     require(may_close_review(current_user))
+    _expire_overdue_requests()
     call = call_for_review(call_id) or abort(404)
     form = ConfirmForm()
     if request.method == "POST":

@@ -206,9 +206,9 @@ def submit_form(client, application) -> dict:
     return {"csrf_token": token, "confirm": "y", "version": version.group(1), "submit": "1"}
 
 
-def submit(client, application):
+def submit(client, application, **extra):
     return client.post(f"{edit_path(application)}/send-inn",
-                       data=submit_form(client, application))
+                       data={**submit_form(client, application), **extra})
 
 
 def test_submitting_freezes_a_snapshot_gives_a_case_number_and_sends_a_receipt(client, setting):
@@ -366,6 +366,9 @@ def test_a_caseworker_asks_for_more_and_the_applicant_answers_after_the_deadline
         assert "Send styrevedtaket." in html
         save(client, application, {"anchoring": "Styrevedtak 12. mars, vedlagt."})
         response = submit(client, application)
+        assert response.status_code == 200  # the answer needs a reply
+        assert "Skriv svaret ditt til saksbehandler." in html_of(response)
+        response = submit(client, application, reply="Styrevedtaket er lagt inn under forankring.")
         assert response.status_code == 302
     application = fresh(application)
     assert application.state == ApplicationState.SUBMITTED
@@ -375,6 +378,7 @@ def test_a_caseworker_asks_for_more_and_the_applicant_answers_after_the_deadline
     assert application.submissions[0].snapshot["project"]["anchoring"] != \
         application.submissions[1].snapshot["project"]["anchoring"]  # history kept
     assert application.info_requests[0].answered_at is not None
+    assert application.info_requests[0].reply == "Styrevedtaket er lagt inn under forankring."
 
 
 def test_a_draft_can_be_deleted_by_its_owner(client, setting):

@@ -154,7 +154,8 @@ def test_an_answer_to_an_information_request_may_add_files_after_the_deadline(cl
     application = make_application(call, org, user, state=ApplicationState.INFO_REQUESTED,
                                    case_number=f"NF-{call.year}-0001")
     application.info_requests.append(InfoRequest(
-        requested_by=make_user("sara@example.no", Role.CASEWORKER), message="Send vedtaket."))
+        requested_by=make_user("sara@example.no", Role.CASEWORKER), message="Send vedtaket.",
+        answer_by=(call.closes_at + timedelta(days=14)).date()))
     _db.session.commit()
     login(client, user)
     with time_machine.travel(call.closes_at + timedelta(hours=3), tick=False):

@@ -14,7 +14,14 @@ from fund.applications.models import (
     FinancingKind,
     FinancingLine,
 )
-from fund.applications.rules import Settings, checklist, de_minimis_total_nok, eligibility, missing
+from fund.applications.rules import (
+    EligibilityRule,
+    Settings,
+    checklist,
+    de_minimis_total_nok,
+    eligibility,
+    missing,
+)
 from fund.calls.models import Fund
 
 SETTINGS = Settings("3205", 300_000, 3, Decimal("11.50"))
@@ -85,10 +92,15 @@ def test_each_failed_rule_is_a_rule(change, organisation, fragment):
     assert any(fragment in p.message and p.rule for p in rules), rules
 
 
-def test_an_unknown_municipality_is_not_held_against_the_applicant():
+def test_an_unknown_municipality_is_a_warning_that_it_is_not_verified():
     app = application()
     app.organisation.municipality_number = None
-    assert eligibility(app, SETTINGS, TODAY) == []
+    [warning] = eligibility(app, SETTINGS, TODAY)
+    assert warning.rule and warning.code == EligibilityRule.MUNICIPALITY_UNVERIFIED
+    assert "ikke verifisert" in warning.message
+    app.organisation.municipality_number = ""
+    assert [p.code for p in eligibility(app, SETTINGS, TODAY)] == [
+        EligibilityRule.MUNICIPALITY_UNVERIFIED]
 
 
 @pytest.mark.parametrize("applied, cost, allowed", [
