@@ -289,11 +289,11 @@ def test_nul_in_hand_parsed_fields_is_dropped(client, draft):
     measure_id = application.measures[0].measure_id
     response = autosave(client, application, {
         "measure": str(measure_id), f"how-{measure_id}": "Vi\x00 gjør det",
-        "conf-goals": "1", "conf-reason-goals": "Hemmelig\x00 plan"})
+        "exempt-goals": "1", "exempt-reason-goals": "Hemmelig\x00 plan"})
     assert response.status_code == 200 and response.json["ok"]
     application = fresh(Application, application.id)
     assert application.measures[0].how == "Vi gjør det"
-    assert application.confidential_reason("goals") == "Hemmelig plan"
+    assert application.exemption_reason("goals") == "Hemmelig plan"
 
 
 # -- Staff forms ---------------------------------------------------------------------------------

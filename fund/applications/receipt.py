@@ -6,12 +6,13 @@ from decimal import Decimal
 from flask import current_app
 from stdnum.no import kontonr, orgnr
 
+from fund.applications.exemptions import requested_fields
 from fund.applications.labels import (
     CLIMATE_CATEGORY_LABELS,
-    CONFIDENTIAL_FIELD_LABELS,
     COST_CATEGORY_LABELS,
     FINANCING_KIND_LABELS,
     SDG_LABELS,
+    TEXT_FIELD_LABELS,
 )
 from fund.core import formatting
 from fund.core.pdf import render_pdf
@@ -23,7 +24,8 @@ def receipt_pdf(application, submission) -> bytes:
     Everything shown is read from ``submission.snapshot``, never from the live
     application, so a receipt printed again later shows what was received.
     """
-    return render_pdf("pdf/receipt.html", s=submission.snapshot, **_helpers())
+    return render_pdf("pdf/receipt.html", s=submission.snapshot,
+                      archive_reference=getattr(application, "archive_reference", None), **_helpers())
 
 
 def _helpers() -> dict:
@@ -41,7 +43,8 @@ def _helpers() -> dict:
         "FINANCING_KIND_LABELS": FINANCING_KIND_LABELS,
         "CLIMATE_CATEGORY_LABELS": CLIMATE_CATEGORY_LABELS,
         "SDG_LABELS": SDG_LABELS,
-        "FIELD_LABELS": CONFIDENTIAL_FIELD_LABELS,
+        "FIELD_LABELS": TEXT_FIELD_LABELS,
+        "requested_fields": requested_fields,
         "municipality": current_app.config["MUNICIPALITY_NAME"],
     }
 
