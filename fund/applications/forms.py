@@ -240,9 +240,14 @@ class ExemptableLineForm(LineForm):
     exempt = BooleanField(_l("Be om unntak fra offentlighet"))
     exempt_reason = StringField(_l("Hvorfor?"), validators=[Optional(), Length(max=REASON_MAX)])
 
-    def validate_exempt_reason(self, field):
-        if self.exempt.data and not (field.data or "").strip():
-            raise ValidationError(_l("Skriv hvorfor dere ber om unntak for linjen."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        reason = self.exempt_reason
+        if self.exempt.data and not (reason.data or "").strip():
+            reason.errors = [*reason.errors,
+                             _l("Skriv hvorfor dere ber om unntak for linjen.")]
+            valid = False
+        return valid
 
     def exemption_reason(self) -> str | None:
         return (self.exempt_reason.data or "").strip() if self.exempt.data else None
