@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from fund.applications.exemptions import refuse_public
 from fund.applications.models import (
     Application,
     ApplicationError,
@@ -23,7 +24,6 @@ from fund.applications.models import (
     InfoRequest,
     Submission,
 )
-from fund.applications.exemptions import refuse_public
 from fund.applications.rules import Problem, Settings, checklist, eligibility
 from fund.applications.uploads import (
     UploadRefused,

@@ -25,7 +25,8 @@ def receipt_pdf(application, submission) -> bytes:
     application, so a receipt printed again later shows what was received.
     """
     return render_pdf("pdf/receipt.html", s=submission.snapshot,
-                      archive_reference=getattr(application, "archive_reference", None), **_helpers())
+                      archive_reference=getattr(application, "archive_reference", None),
+                      **_helpers())
 
 
 def _helpers() -> dict:

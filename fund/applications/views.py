@@ -20,11 +20,11 @@ from fund.applications import queries
 from fund.applications.exemptions import requested_items
 from fund.applications.forms import ApplicationForm, ConfirmForm, StartForm, SubmitForm
 from fund.applications.labels import (
-    TEXT_FIELD_LABELS,
     HISTORY_ACTIONS,
     SDG_LABELS,
     STATE_COLOURS,
     STATE_LABELS,
+    TEXT_FIELD_LABELS,
 )
 from fund.applications.models import Application, Attachment
 from fund.applications.operations import (

@@ -46,10 +46,10 @@ from fund.review.permissions import (
 )
 from fund.review.queries import (
     declarations_of,
-    vacated_by,
     find_assessment,
     hidden_application_ids,
     own_assessments,
+    vacated_by,
 )
 from fund.review.ranking import RankingResult, ranking
 from fund.review.settings import settings_to_change

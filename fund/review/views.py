@@ -17,11 +17,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from fund.applications.exemptions import exemption_items
 from fund.applications.forms import InfoRequestForm
 from fund.applications.labels import (
-    TEXT_FIELD_LABELS,
     SDG_LABELS,
     STAFF_STATE_LABELS,
+    TEXT_FIELD_LABELS,
 )
 from fund.applications.operations import read_attachment, request_info
 from fund.applications.permissions import STAFF_VISIBLE
@@ -42,14 +43,14 @@ from fund.review.forms import (
     AGGREGATE_LABELS,
     EXEMPTION_OUTCOME_LABELS,
     GROUND_LABELS,
-    AccessRequestForm,
-    ArchiveReferenceForm,
-    ExemptionAssessmentForm,
-    InhabilForm,
     RECOMMENDATION_LABELS,
     SCORE_STEPS,
+    AccessRequestForm,
+    ArchiveReferenceForm,
     ConfirmForm,
     DeclarationForm,
+    ExemptionAssessmentForm,
+    InhabilForm,
     LineForm,
     NoteForm,
     QueueFilterForm,
@@ -379,7 +380,6 @@ def case_record_panel(_name, application, **_context):
     likevel»."""
     if not is_case_handler(current_user):
         return None
-    from fund.applications.exemptions import exemption_items
     items = exemption_items(application)
     vacated = vacated_by([application.id]).get(application.id)
     return render_template(
