@@ -22,7 +22,8 @@ def receipt_pdf(application, submission) -> bytes:
     """Render the receipt for one submission (A4 PDF/A-2b, for the applicant's records).
 
     Everything shown is read from ``submission.snapshot``, never from the live
-    application, so a receipt printed again later shows what was received.
+    application, so a receipt printed again later shows what was received; only «Vår
+    referanse» (the archive's saksnummer, given later) is the application's current one.
     """
     return render_pdf("pdf/receipt.html", s=submission.snapshot,
                       archive_reference=getattr(application, "archive_reference", None),
