@@ -16,7 +16,7 @@ from fund.auth.models import Claim, Invitation
 from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
-from fund.review.models import ConflictDeclaration, ConflictGround
+from fund.review.models import AccessRequest, ConflictDeclaration, ConflictGround
 from tests.helpers import (
     SmtpServer,
     attach,
@@ -144,10 +144,14 @@ def world(db):
     _db.session.add(ConflictDeclaration(application=application, caseworker=users["cw_inhabil"],
                                         disqualified=True, ground=ConflictGround.FAMILY,
                                         explanation="Søsteren min er daglig leder."))
+    access_request = AccessRequest(application_id=application.id, requested_by="Romerikes Blad",
+                                   received_on=call.opens_at.date(), recorded_by_id=users["cw"].id)
+    _db.session.add(access_request)
     _db.session.commit()
     values = {"organisation_id": org.id, "call_id": call.id, "period": "2022-2024",
               "token": "ugyldig-lenke", "filename": "app.css", "application_id": application.id,
-              "attachment_id": application.attachments[0].id, "kind": "csv"}
+              "attachment_id": application.attachments[0].id, "kind": "csv",
+              "request_id": access_request.id}
     members = "/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>"
     invitations = "/invitasjoner/<int:invitation_id>"
     return users, values, {

@@ -260,11 +260,13 @@ def browser_form(html: str, form_id: str) -> dict:
     return data
 
 
-def declare(client, application, disqualified=False, ground=""):
+def declare(client, application, disqualified=False, ground="", advised=False,
+            explanation=""):
     """The caseworker's §6 statement, as posted from the declaration page."""
     path = f"/saksbehandling/soknader/{application.id}/habilitet"
     return post_form(client, path, {"disqualified": "yes" if disqualified else "no",
-                                    "ground": ground, "explanation": ""})
+                                    "advised": "yes" if advised else "no",
+                                    "ground": ground, "explanation": explanation})
 
 
 def html_of(response) -> str:

@@ -127,6 +127,14 @@ MATRIX = {
     ("/saksbehandling/soknader/<int:application_id>/notater", "POST"): CASE_HANDLERS_302,
     ("/saksbehandling/soknader/<int:application_id>/be-om-opplysninger", "POST"):
         CASE_HANDLERS_302,
+    # «Jeg er inhabil likevel», «Vår referanse», access requests and the municipality's
+    # exemption assessments: case pages like the others (see tests/review).
+    ("/saksbehandling/soknader/<int:application_id>/inhabil", "GET"): CASE_HANDLERS_302,
+    ("/saksbehandling/soknader/<int:application_id>/inhabil", "POST"): CASE_HANDLERS_302,
+    ("/saksbehandling/soknader/<int:application_id>/var-referanse", "POST"): CASE_HANDLERS_302,
+    ("/saksbehandling/soknader/<int:application_id>/innsyn", "POST"): CASE_HANDLERS_302,
+    ("/saksbehandling/soknader/<int:application_id>/innsyn/<int:request_id>", "POST"):
+        CASE_HANDLERS_302,
     ("/saksbehandling/soknader/tildel", "POST"): CASE_HANDLERS_302,
     ("/saksbehandling/utlysninger/<int:call_id>/rangering", "GET"): CASE_HANDLERS,
     # The call has blind review and the caseworker has not assessed the application: the

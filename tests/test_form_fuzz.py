@@ -343,7 +343,7 @@ def test_an_unknown_id_in_any_address_is_a_404_not_an_error(app, client, world):
     assert errors == []
 
 
-def test_the_applicant_changes_why_a_field_is_confidential(app, client, world):
+def test_the_applicant_changes_why_a_field_should_be_exempt(app, client, world):
     users, values, _specific = world
     a = users["a"]
     draft = make_application(_db.session.get(Call, values["call_id"]),
@@ -355,13 +355,13 @@ def test_the_applicant_changes_why_a_field_is_confidential(app, client, world):
         form = next(f for f in forms_of(path, client.get(path).get_data(as_text=True))
                     if f.action == path)
         shown = [(name, value) for name, value in as_browser(form)
-                 if not name.startswith("conf-")]
+                 if not name.startswith("exempt-")]
         response = client.post(path, data=MultiDict(shown + [
-            ("conf-summary", "on"), ("conf-reason-summary", reason), ("save", "1")]))
+            ("exempt-description", "on"), ("exempt-reason-description", reason), ("save", "1")]))
         assert response.status_code in (200, 302)
     _db.session.expire_all()
-    assert {c.field: c.reason for c in draft.confidential} == {
-        "summary": "Inneholder en patentsøknad."}
+    assert {c.field: c.reason for c in draft.exemption_requests} == {
+        "description": "Inneholder en patentsøknad."}
 
 
 def test_an_assignment_of_an_impossible_application_number_is_refused(app, client, world):

@@ -60,6 +60,13 @@ DEMO_APPLICATIONS = [
 ]
 
 
+#: A request for exemption from public access on the cost line, by title.
+DEMO_EXEMPTION_REQUESTS = {
+    "Varmepumpe og solceller på Kjeller": "Timeprisene er forhandlet fram med leverandøren "
+                                          "og er konkurransesensitive.",
+}
+
+
 def demo_applications(call, users) -> list[str]:
     """Drafts and submitted applications for both demo applicants (once)."""
     from fund.applications.operations import submit
@@ -70,6 +77,8 @@ def demo_applications(call, users) -> list[str]:
     for email, title, send, codes, cost, own, applied in DEMO_APPLICATIONS:
         user = users[email]
         application = new_application(call, user, title, codes, send, cost, own, applied)
+        if title in DEMO_EXEMPTION_REQUESTS:  # the applicant asks; the municipality decides
+            application.cost_lines[0].exemption_reason = DEMO_EXEMPTION_REQUESTS[title]
         if send:
             submit(application, user)
         created.append(title)

@@ -13,12 +13,13 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
+from fund.applications.exemptions import requested_fields
 from fund.applications.labels import (
     CLIMATE_CATEGORY_LABELS,
-    CONFIDENTIAL_FIELD_LABELS,
     COST_CATEGORY_LABELS,
     FINANCING_KIND_LABELS,
     SDG_LABELS,
+    TEXT_FIELD_LABELS,
 )
 from fund.core.formatting import format_date, format_nok, format_number
 
@@ -86,41 +87,41 @@ FIELDS = [
     ("contact", "phone", _l("Kontaktpersonens telefon"), _text),
     (None, "project_leader", _l("Prosjektleder"), _text),
     ("project", "title", _l("Prosjekttittel"), _text),
-    ("project", "summary", CONFIDENTIAL_FIELD_LABELS["summary"], _text),
-    ("project", "description", CONFIDENTIAL_FIELD_LABELS["description"], _text),
-    ("project", "background", CONFIDENTIAL_FIELD_LABELS["background"], _text),
-    ("project", "goals", CONFIDENTIAL_FIELD_LABELS["goals"], _text),
-    ("project", "anchoring", CONFIDENTIAL_FIELD_LABELS["anchoring"], _text),
-    ("project", "partners", CONFIDENTIAL_FIELD_LABELS["partners"], _text),
+    ("project", "summary", TEXT_FIELD_LABELS["summary"], _text),
+    ("project", "description", TEXT_FIELD_LABELS["description"], _text),
+    ("project", "background", TEXT_FIELD_LABELS["background"], _text),
+    ("project", "goals", TEXT_FIELD_LABELS["goals"], _text),
+    ("project", "anchoring", TEXT_FIELD_LABELS["anchoring"], _text),
+    ("project", "partners", TEXT_FIELD_LABELS["partners"], _text),
     ("project", "starts_on", _l("Prosjektet starter"), _date),
     ("project", "ends_on", _l("Prosjektet slutter"), _date),
-    ("project", "milestones", CONFIDENTIAL_FIELD_LABELS["milestones"], _text),
+    ("project", "milestones", TEXT_FIELD_LABELS["milestones"], _text),
     ("project", "not_started", _l("Prosjektet er ikke startet"), _yes_no),
-    ("project", "additionality", CONFIDENTIAL_FIELD_LABELS["additionality"], _text),
+    ("project", "additionality", TEXT_FIELD_LABELS["additionality"], _text),
     ("effects", "knowledge_jobs", _l("Nye kunnskapsarbeidsplasser"), _number),
     ("effects", "other_jobs", _l("Andre nye arbeidsplasser"), _number),
-    ("effects", "competence", CONFIDENTIAL_FIELD_LABELS["competence"], _text),
+    ("effects", "competence", TEXT_FIELD_LABELS["competence"], _text),
     ("effects", "has_education_partners", _l("Samarbeid med utdanningsinstitusjoner"),
      _yes_no),
     ("effects", "education_partners", _l("Hvilke utdanningsinstitusjoner"), _text),
     ("effects", "has_international_cooperation", _l("Internasjonalt samarbeid"), _yes_no),
     ("effects", "international", _l("Internasjonale samarbeidspartnere"), _text),
     ("climate", "category", _l("Type klimaprosjekt"), _climate_category),
-    ("climate", "baseline", CONFIDENTIAL_FIELD_LABELS["climate_baseline"], _text),
+    ("climate", "baseline", TEXT_FIELD_LABELS["climate_baseline"], _text),
     ("climate", "co2e_cut_tonnes", _l("Forventet utslippskutt (tonn CO₂e per år)"), _number),
-    ("climate", "method", CONFIDENTIAL_FIELD_LABELS["co2e_method"], _text),
+    ("climate", "method", TEXT_FIELD_LABELS["co2e_method"], _text),
     ("budget", "amount_applied", _l("Beløp det søkes om"), _nok),
     ("budget", "total_cost", _l("Sum kostnader"), _nok),
     ("budget", "total_financing", _l("Sum finansiering"), _nok),
     ("budget", "share_applied_percent", _l("Andel av kostnadene"), _percent),
     ("de_minimis", "in_group", _l("Del av «ett foretak»"), _yes_no),
-    ("de_minimis", "group_details", CONFIDENTIAL_FIELD_LABELS["group_details"], _text),
+    ("de_minimis", "group_details", TEXT_FIELD_LABELS["group_details"], _text),
 ]
 
 #: The sections ``FIELDS`` and the lists below cover completely.
 HANDLED = {"organisation", "contact", "project_leader", "project", "effects", "climate",
            "budget", "de_minimis", "strategies", "measures", "sdgs", "attachments",
-           "confidential", "eligibility_warnings"}
+           "confidential", "exemption_requests", "eligibility_warnings"}
 
 
 def _get(snapshot: dict, section: str | None, key: str):
@@ -215,12 +216,12 @@ def changes(old: dict, new: dict) -> list[Change]:
                              [_attachment(a) for a in old.get("attachments") or []],
                              [_attachment(a) for a in new.get("attachments") or []])
 
-    secret_before, secret_after = old.get("confidential") or {}, new.get("confidential") or {}
+    secret_before, secret_after = requested_fields(old), requested_fields(new)
     for name in sorted(secret_before.keys() | secret_after.keys()):
         if secret_before.get(name) != secret_after.get(name):
             result.append(Change(
-                str(_l("Unntak fra offentlighet: %(field)s",
-                       field=CONFIDENTIAL_FIELD_LABELS.get(name, name))),
+                str(_l("Søker ber om unntak fra offentlighet: %(field)s",
+                       field=TEXT_FIELD_LABELS.get(name, name))),
                 _plain(secret_before.get(name)).strip('"'),
                 _plain(secret_after.get(name)).strip('"')))
 

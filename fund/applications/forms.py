@@ -1,5 +1,5 @@
 """The applicant's forms. The application form parses everything it shows, the plan fit,
-goals and business secrets included, and turns it into what ``save_draft`` stores."""
+goals and exemption requests included, and turns it into what ``save_draft`` stores."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
@@ -22,14 +22,16 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from fund.applications.exemptions import summary_refusal
 from fund.applications.labels import (
     CLIMATE_CATEGORY_LABELS,
-    CONFIDENTIAL_FIELD_LABELS,
     COST_CATEGORY_LABELS,
+    EXEMPTABLE_FIELD_LABELS,
     FINANCING_KIND_LABELS,
     SDG_LABELS,
 )
 from fund.applications.models import (
+    PUBLIC_FIELD,
     Application,
     ClimateCategory,
     CostCategory,
@@ -144,40 +146,79 @@ class PlanFitForm(PartForm):
         return self[f"how-{measure_id}"].data if f"how-{measure_id}" in self else ""
 
 
-class ConfidentialForm(PartForm):
-    """Which text fields hold business secrets (``conf-<field>``), each with the reason
-    (``conf-reason-<field>``), which is required."""
+class ExemptionForm(PartForm):
+    """The applicant's requests for exemption from public access: per text field
+    (``exempt-<field>``, reason ``exempt-reason-<field>``) and per attachment
+    (``exempt-attachment-<id>``, ``exempt-reason-attachment-<id>``); a reason is required
+    for each. A request for the public summary (``exempt-summary``) is refused. Budget
+    lines carry their own request (``LineForm``)."""
+
+    attachment_ids: list[int]
+
+    @classmethod
+    def build(cls, application: Application, posted: bool) -> "ExemptionForm":
+        fields = {f"exempt-{PUBLIC_FIELD}": BooleanField()}
+        for name in EXEMPTABLE_FIELD_LABELS:
+            fields |= {f"exempt-{name}": BooleanField(), f"exempt-reason-{name}": CleanTextField()}
+        ids = [a.id for a in application.attachments]
+        for attachment_id in ids:
+            fields |= {f"exempt-attachment-{attachment_id}": BooleanField(),
+                       f"exempt-reason-attachment-{attachment_id}": CleanTextField()}
+        form_class = type("ExemptionForm", (cls,), fields)
+        form = form_class() if posted else form_class(formdata=None)
+        form.attachment_ids = ids
+        return form
 
     def load(self, application: Application) -> None:
-        for secret in application.confidential:
-            if f"conf-{secret.field}" in self:
-                self[f"conf-{secret.field}"].data = True
-                self[f"conf-reason-{secret.field}"].data = secret.reason
+        for request in application.exemption_requests:
+            if f"exempt-{request.field}" in self:
+                self[f"exempt-{request.field}"].data = True
+                self[f"exempt-reason-{request.field}"].data = request.reason
+        for attachment in application.attachments:
+            if attachment.exemption_reason is not None:
+                self[f"exempt-attachment-{attachment.id}"].data = True
+                self[f"exempt-reason-attachment-{attachment.id}"].data = \
+                    attachment.exemption_reason
+
+    def _asked(self):
+        """(key, label) of every item the form asks about."""
+        yield from EXEMPTABLE_FIELD_LABELS.items()
+        for attachment_id in self.attachment_ids:
+            yield f"attachment-{attachment_id}", _l("vedlegget")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        for name, label in CONFIDENTIAL_FIELD_LABELS.items():
-            reason = self[f"conf-reason-{name}"]
-            if self[f"conf-{name}"].data and not reason.data:
+        summary = self[f"exempt-{PUBLIC_FIELD}"]
+        if summary.data:
+            summary.errors = [*summary.errors, summary_refusal()]
+            valid = False
+        for key, label in self._asked():
+            reason = self[f"exempt-reason-{key}"]
+            if self[f"exempt-{key}"].data and not reason.data:
                 reason.errors = [*reason.errors, _l(
-                    "Begrunn hvorfor «%(field)s» er en forretningshemmelighet.", field=label)]
+                    "Skriv hvorfor dere ber om unntak fra offentlighet for «%(field)s».",
+                    field=label)]
                 valid = False
         return valid
 
-    def marked(self) -> dict[str, str]:
-        """The fields marked as secret, each with its reason."""
-        return {name: self[f"conf-reason-{name}"].data for name in CONFIDENTIAL_FIELD_LABELS
-                if self[f"conf-{name}"].data}
+    def requested_fields(self) -> dict[str, str]:
+        """The text fields the applicant asks to have exempt, each with the reason."""
+        return {name: self[f"exempt-reason-{name}"].data for name in EXEMPTABLE_FIELD_LABELS
+                if self[f"exempt-{name}"].data}
 
-
-for _name in CONFIDENTIAL_FIELD_LABELS:
-    setattr(ConfidentialForm, f"conf-{_name}", BooleanField())
-    setattr(ConfidentialForm, f"conf-reason-{_name}", CleanTextField())
+    def requested_attachments(self) -> dict[int, str | None]:
+        """Every attachment on the form: the reason when an exemption is asked, else None."""
+        return {attachment_id: self[f"exempt-reason-attachment-{attachment_id}"].data
+                if self[f"exempt-attachment-{attachment_id}"].data else None
+                for attachment_id in self.attachment_ids}
 
 
 class LineForm(Form):
     class Meta:
         csrf = False  # rows of the outer form
+
+    #: Budget lines (not de minimis rows) may be asked to be exempt from public access.
+    exemptable = False
 
     def is_blank(self) -> bool:
         return not any((field.raw_data or [""])[0].strip() for field in self
@@ -192,7 +233,32 @@ class LineForm(Form):
         raise NotImplementedError
 
 
-class CostLineForm(LineForm):
+class ExemptableLineForm(LineForm):
+    """A budget line, with the applicant's request for exemption from public access."""
+
+    exemptable = True
+    exempt = BooleanField(_l("Be om unntak fra offentlighet"))
+    exempt_reason = StringField(_l("Hvorfor?"), validators=[Optional(), Length(max=REASON_MAX)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        reason = self.exempt_reason
+        if self.exempt.data and not (reason.data or "").strip():
+            reason.errors = [*reason.errors,
+                             _l("Skriv hvorfor dere ber om unntak for linjen.")]
+            valid = False
+        return valid
+
+    def exemption_reason(self) -> str | None:
+        return (self.exempt_reason.data or "").strip() if self.exempt.data else None
+
+    @staticmethod
+    def load_exemption(line) -> dict:
+        return {"exempt": line.exemption_reason is not None,
+                "exempt_reason": line.exemption_reason or ""}
+
+
+class CostLineForm(ExemptableLineForm):
     category = SelectField(_l("Kategori"), default="personnel", choices=[
         SelectChoice(value.value, label) for value, label in COST_CATEGORY_LABELS.items()])
     description = StringField(_l("Beskrivelse"), validators=[Optional(), Length(max=300)])
@@ -205,15 +271,15 @@ class CostLineForm(LineForm):
     def values(self) -> dict:
         return {"category": CostCategory(self.category.data),
                 "description": (self.description.data or "").strip(),
-                "amount": self.amount.data}
+                "amount": self.amount.data, "exemption_reason": self.exemption_reason()}
 
-    @staticmethod
-    def load(line) -> dict:
+    @classmethod
+    def load(cls, line) -> dict:
         return {"category": line.category.value, "description": line.description,
-                "amount": line.amount}
+                "amount": line.amount} | cls.load_exemption(line)
 
 
-class FinancingLineForm(LineForm):
+class FinancingLineForm(ExemptableLineForm):
     kind = SelectField(_l("Type"), default="own_funds", choices=[
         SelectChoice(value.value, label) for value, label in FINANCING_KIND_LABELS.items()])
     description = StringField(_l("Beskrivelse"), validators=[Optional(), Length(max=300)])
@@ -242,12 +308,14 @@ class FinancingLineForm(LineForm):
         return {"kind": FinancingKind(self.kind.data),
                 "description": (self.description.data or "").strip(),
                 "hours": self.hours.data, "hourly_rate": self.hourly_rate.data,
-                "amount": self.amount.data if own_work is None else own_work}
+                "amount": self.amount.data if own_work is None else own_work,
+                "exemption_reason": self.exemption_reason()}
 
-    @staticmethod
-    def load(line) -> dict:
+    @classmethod
+    def load(cls, line) -> dict:
         return {"kind": line.kind.value, "description": line.description, "hours": line.hours,
-                "hourly_rate": line.hourly_rate, "amount": line.amount}
+                "hourly_rate": line.hourly_rate, "amount": line.amount} | \
+            cls.load_exemption(line)
 
 
 class AidForm(LineForm):
@@ -344,7 +412,7 @@ class ApplicationForm(Form):
             "aid": ("aid_received", AidForm)}
 
     plan_fit: PlanFitForm
-    secrets: ConfidentialForm
+    secrets: ExemptionForm
 
     @classmethod
     def for_application(cls, application: Application, posted: bool,
@@ -353,7 +421,7 @@ class ApplicationForm(Form):
         ``extra_rows`` blank rows in each table."""
         form = cls() if posted else cls(formdata=None)
         form.plan_fit = PlanFitForm.build(application, posted)
-        form.secrets = ConfidentialForm() if posted else ConfidentialForm(formdata=None)
+        form.secrets = ExemptionForm.build(application, posted)
         if not posted:
             form.load(application, extra_rows)
         return form
@@ -385,7 +453,7 @@ class ApplicationForm(Form):
         return all((self.plan_fit.validate(), self.secrets.validate(), valid))
 
     def part_errors(self) -> dict[str, list[str]]:
-        """The errors of the plan fit and the business secrets, by field id."""
+        """The errors of the plan fit and the exemption requests, by field id."""
         return self.plan_fit.error_messages() | self.secrets.error_messages()
 
     def has_errors(self) -> bool:
@@ -418,7 +486,9 @@ class ApplicationForm(Form):
                 "strategies": self.plan_fit.chosen_strategies(),
                 "measures": self.plan_fit.chosen_measures(),
                 "sdgs": self.plan_fit.sdg.data,
-                "confidential": None if self.secrets.errors else self.secrets.marked(),
+                "exemptions": None if self.secrets.errors else self.secrets.requested_fields(),
+                "attachment_exemptions": None if self.secrets.errors
+                else self.secrets.requested_attachments(),
                 "cost_lines": rows["cost_lines"], "financing_lines": rows["financing_lines"],
                 "aid": rows["aid"]}
 

@@ -3,7 +3,13 @@ development goals."""
 
 from flask_babel import lazy_gettext as _l
 
-from fund.applications.models import ApplicationState, ClimateCategory, CostCategory, FinancingKind
+from fund.applications.models import (
+    PUBLIC_FIELD,
+    ApplicationState,
+    ClimateCategory,
+    CostCategory,
+    FinancingKind,
+)
 from fund.applications.rules import EligibilityRule
 
 #: The state as the applicant reads it.
@@ -125,8 +131,8 @@ SDG_LABELS = {
     17: _l("Samarbeid for å nå målene"),
 }
 
-#: Text fields that may be marked as business secrets, with their labels.
-CONFIDENTIAL_FIELD_LABELS = {
+#: The application's text fields, with their labels.
+TEXT_FIELD_LABELS = {
     "summary": _l("Sammendrag"),
     "description": _l("Prosjektbeskrivelse"),
     "background": _l("Bakgrunn"),
@@ -141,4 +147,17 @@ CONFIDENTIAL_FIELD_LABELS = {
     "climate_baseline": _l("Utgangspunkt"),
     "co2e_method": _l("Beregningsmetode"),
     "group_details": _l("Hvilke foretak?"),
+}
+
+#: The text fields the applicant may ask to have exempt from public access: all but the
+#: summary, which is published (``models.PUBLIC_FIELD``).
+EXEMPTABLE_FIELD_LABELS = {name: label for name, label in TEXT_FIELD_LABELS.items()
+                           if name != PUBLIC_FIELD}
+
+#: The kinds of item an exemption request or assessment is about.
+EXEMPTION_ITEM_LABELS = {
+    "field": _l("Tekstfelt"),
+    "attachment": _l("Vedlegg"),
+    "cost_line": _l("Kostnadslinje"),
+    "financing_line": _l("Finansieringslinje"),
 }

@@ -128,12 +128,16 @@ class Application(db.Model):
         index=True)
     #: Optimistic locking: a save based on an older version is refused, not merged.
     version: Mapped[int] = mapped_column(default=1)
-    #: Saksnummer such as NF-2027-0042, given at the first submission.
+    #: The søknadsnummer (application number) such as NF-2027-0042, given at the first
+    #: submission. Not the archive's saksnummer: that is ``archive_reference``.
     case_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The archive's saksnummer (Noark saksår/sekvensnummer, e.g. 2026/01234), shown as «Vår
+    #: referanse»; set by a caseworker once the archive has given one.
+    archive_reference: Mapped[str | None] = mapped_column(String(20))
     #: How many eligibility warnings (rules broken, or not verifiable) the application had
     #: when it was last submitted (the caseworkers' "vilkår ikke oppfylt" filter); which
     #: ones is stored with each submission (``EligibilityWarning``). None for a draft, and
@@ -208,8 +212,9 @@ class Application(db.Model):
         order_by="FinancingLine.id")
     aid_received: Mapped[list["DeMinimisAid"]] = relationship(
         back_populates="application", cascade="all, delete-orphan", order_by="DeMinimisAid.id")
-    confidential: Mapped[list["ConfidentialField"]] = relationship(
-        back_populates="application", cascade="all, delete-orphan")
+    exemption_requests: Mapped[list["ExemptionRequest"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan",
+        order_by="ExemptionRequest.id")
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="application", cascade="all, delete-orphan", order_by="Attachment.id")
     submissions: Mapped[list["Submission"]] = relationship(
@@ -305,8 +310,10 @@ class Application(db.Model):
         before it are out of date."""
         return max((r.answered_at for r in self.info_requests if r.answered_at), default=None)
 
-    def confidential_reason(self, field: str) -> str | None:
-        return next((c.reason for c in self.confidential if c.field == field), None)
+    def exemption_reason(self, field: str) -> str | None:
+        """Why the applicant asks for the text field to be exempt from public access; None
+        when they do not ask."""
+        return next((c.reason for c in self.exemption_requests if c.field == field), None)
 
 
 class ApplicationMeasure(db.Model):
@@ -355,6 +362,9 @@ class CostLine(db.Model):
     description: Mapped[str] = mapped_column(String(300), default="")
     #: Whole kroner.
     amount: Mapped[int]
+    #: The applicant asks for the line to be exempt from public access, for this reason
+    #: (None: not asked). A request, not a decision: see ``review.ExemptionAssessment``.
+    exemption_reason: Mapped[str | None] = mapped_column(Text)
 
     application: Mapped[Application] = relationship(back_populates="cost_lines")
 
@@ -377,6 +387,8 @@ class FinancingLine(db.Model):
     hourly_rate: Mapped[int | None]
     #: Whole kroner; for own work, hours × hourly rate.
     amount: Mapped[int]
+    #: The applicant's request for exemption from public access, as on ``CostLine``.
+    exemption_reason: Mapped[str | None] = mapped_column(Text)
 
     application: Mapped[Application] = relationship(back_populates="financing_lines")
 
@@ -404,11 +416,19 @@ class DeMinimisAid(db.Model):
         return f"<DeMinimisAid {self.grantor} {self.amount}>"
 
 
-class ConfidentialField(db.Model):
-    """A text field the applicant marks as a business secret (offentleglova §13)."""
+#: The text field that is published when grants are, and so can never be exempt.
+PUBLIC_FIELD = "summary"
 
-    __tablename__ = "confidential_fields"
-    __table_args__ = (UniqueConstraint("application_id", "field"),)
+
+class ExemptionRequest(db.Model):
+    """The applicant asks for a text field to be exempt from public access as a business
+    secret (ber om unntak fra offentlighet; offentleglova § 13 with forvaltningsloven § 13
+    første ledd nr. 2). Only a request: the municipality decides when someone asks for
+    access (``review.ExemptionAssessment``). The public summary cannot be asked for."""
+
+    __tablename__ = "exemption_requests"
+    __table_args__ = (UniqueConstraint("application_id", "field"),
+                      CheckConstraint(f"field <> '{PUBLIC_FIELD}'", name="summary_is_public"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(
@@ -416,10 +436,10 @@ class ConfidentialField(db.Model):
     field: Mapped[str] = mapped_column(String(50))
     reason: Mapped[str] = mapped_column(Text)
 
-    application: Mapped[Application] = relationship(back_populates="confidential")
+    application: Mapped[Application] = relationship(back_populates="exemption_requests")
 
     def __repr__(self) -> str:
-        return f"<ConfidentialField {self.field}>"
+        return f"<ExemptionRequest {self.field}>"
 
 
 class Attachment(db.Model):
@@ -441,6 +461,8 @@ class Attachment(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The applicant's request for exemption from public access, as on ``CostLine``.
+    exemption_reason: Mapped[str | None] = mapped_column(Text)
 
     application: Mapped[Application] = relationship(back_populates="attachments")
 

@@ -10,6 +10,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from fund.applications.diff import changes as snapshot_changes
+from fund.applications.exemptions import refuse_public
 from fund.applications.models import (
     Application,
     ApplicationError,
@@ -18,10 +19,10 @@ from fund.applications.models import (
     ApplicationState,
     Attachment,
     CaseNumberCounter,
-    ConfidentialField,
     CostLine,
     DeMinimisAid,
     EligibilityWarning,
+    ExemptionRequest,
     FinancingLine,
     InfoRequest,
     Submission,
@@ -152,9 +153,14 @@ def save_draft(application: Application, user: User, version: int | None, *,
                fields: dict | None = None, strategies: list[Strategy] | None = None,
                measures: dict[int, str] | None = None, cost_lines: list[dict] | None = None,
                financing_lines: list[dict] | None = None, aid: list[dict] | None = None,
-               sdgs: set[int] | None = None, confidential: dict[str, str] | None = None) -> None:
+               sdgs: set[int] | None = None, exemptions: dict[str, str] | None = None,
+               attachment_exemptions: dict[int, str | None] | None = None) -> None:
     """Store what the applicant has written. Nothing is required yet; parts that are
-    None are left as they are. A save based on an older version is refused."""
+    None are left as they are. A save based on an older version is refused.
+
+    ``exemptions``: the text fields the applicant asks to have exempt from public access,
+    with the reasons (never the public summary); ``attachment_exemptions``: per
+    attachment id, the reason asked, or None. Budget lines carry theirs in their rows."""
     if not application.is_editable:
         raise ApplicationError(_("Søknaden er sendt inn og kan ikke endres."))
     if version is not None and version != application.version:
@@ -163,6 +169,7 @@ def save_draft(application: Application, user: User, version: int | None, *,
             "ikke lagret, men står fortsatt i skjemaet under.",
             name=application.updated_by.name if application.updated_by else _("Noen"),
             time=_time(application.updated_at)))
+    refuse_public(exemptions or {})
     before = _figures(application)
     changed = []
     for name, value in (fields or {}).items():
@@ -194,16 +201,23 @@ def save_draft(application: Application, user: User, version: int | None, *,
         application.sdg_rows = [kept.get(goal) or ApplicationSDG(goal=goal)
                                 for goal in sorted(sdgs)]
         changed.append("sdgs")
-    if confidential is not None and confidential != {c.field: c.reason
-                                                     for c in application.confidential}:
+    if exemptions is not None and exemptions != {c.field: c.reason
+                                                 for c in application.exemption_requests}:
         # rows are kept and updated in place: a new row for a field would be inserted
         # before the old one is deleted, against the one-row-per-field constraint
-        kept = {row.field: row for row in application.confidential if row.field in confidential}
-        application.confidential = [kept.get(f) or ConfidentialField(field=f)
-                                    for f in confidential]
-        for row in application.confidential:
-            row.reason = confidential[row.field]
-        changed.append("confidential")
+        kept = {row.field: row for row in application.exemption_requests
+                if row.field in exemptions}
+        application.exemption_requests = [kept.get(f) or ExemptionRequest(field=f)
+                                          for f in exemptions]
+        for row in application.exemption_requests:
+            row.reason = exemptions[row.field]
+        changed.append("exemption_requests")
+    for attachment in application.attachments:
+        if attachment_exemptions is not None and attachment.id in attachment_exemptions \
+                and attachment.exemption_reason != attachment_exemptions[attachment.id]:
+            attachment.exemption_reason = attachment_exemptions[attachment.id]
+            if "attachment_exemptions" not in changed:
+                changed.append("attachment_exemptions")
     if changed:
         application.updated_at = utcnow()
         application.updated_by = user
@@ -590,10 +604,12 @@ def snapshot(application: Application, submission: Submission) -> dict:
         "sdgs": application.sdgs,
         "budget": {
             "cost_lines": [{"category": c.category.value, "description": c.description,
-                            "amount": c.amount} for c in application.cost_lines],
+                            "amount": c.amount, "exemption_reason": c.exemption_reason}
+                           for c in application.cost_lines],
             "financing_lines": [{"kind": f.kind.value, "description": f.description,
                                  "hours": f.hours, "hourly_rate": f.hourly_rate,
-                                 "amount": f.amount} for f in application.financing_lines],
+                                 "amount": f.amount, "exemption_reason": f.exemption_reason}
+                                for f in application.financing_lines],
             "amount_applied": application.amount_applied,
             "total_cost": application.total_cost,
             "total_financing": application.total_financing,
@@ -604,9 +620,13 @@ def snapshot(application: Application, submission: Submission) -> dict:
                        "group_details": application.group_details,
                        "aid": [{"grantor": a.grantor, "granted_on": a.granted_on.isoformat(),
                                 "amount": a.amount} for a in application.aid_received]},
-        "confidential": {c.field: c.reason for c in application.confidential},
+        # The applicant's requests for exemption from public access, by text field (budget
+        # lines and attachments carry theirs as ``exemption_reason``).
+        "exemption_requests": {c.field: c.reason for c in application.exemption_requests},
         "attachments": [{"filename": a.filename, "content_type": a.content_type,
-                         "size": a.size, "sha256": a.sha256} for a in application.attachments],
+                         "size": a.size, "sha256": a.sha256,
+                         "exemption_reason": a.exemption_reason}
+                        for a in application.attachments],
         # what the applicant was warned of (the rules broken, or not verifiable)
         "eligibility_warnings": [{"rule": w.rule.value, "message": w.message}
                                  for w in getattr(submission, "warnings", None) or []],

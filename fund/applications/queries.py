@@ -28,7 +28,7 @@ def application_for_edit(application_id: int) -> Application | None:
             selectinload(Application.strategies),
             selectinload(Application.measures).selectinload(ApplicationMeasure.measure),
             selectinload(Application.cost_lines), selectinload(Application.financing_lines),
-            selectinload(Application.aid_received), selectinload(Application.confidential),
+            selectinload(Application.aid_received), selectinload(Application.exemption_requests),
             selectinload(Application.attachments), selectinload(Application.submissions),
             selectinload(Application.sdg_rows),
             selectinload(Application.info_requests).selectinload(InfoRequest.requested_by),

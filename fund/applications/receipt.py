@@ -6,13 +6,14 @@ from decimal import Decimal
 from flask import current_app
 from stdnum.no import kontonr, orgnr
 
+from fund.applications.exemptions import requested_fields
 from fund.applications.labels import (
     CLIMATE_CATEGORY_LABELS,
-    CONFIDENTIAL_FIELD_LABELS,
     COST_CATEGORY_LABELS,
     FINANCING_KIND_LABELS,
     RULE_CONSEQUENCES,
     SDG_LABELS,
+    TEXT_FIELD_LABELS,
 )
 from fund.core import formatting
 from fund.core.pdf import render_pdf
@@ -22,9 +23,12 @@ def receipt_pdf(application, submission) -> bytes:
     """Render the receipt for one submission (A4 PDF/A-2b, for the applicant's records).
 
     Everything shown is read from ``submission.snapshot``, never from the live
-    application, so a receipt printed again later shows what was received.
+    application, so a receipt printed again later shows what was received; only «Vår
+    referanse» (the archive's saksnummer, given later) is the application's current one.
     """
-    return render_pdf("pdf/receipt.html", s=submission.snapshot, **_helpers())
+    return render_pdf("pdf/receipt.html", s=submission.snapshot,
+                      archive_reference=getattr(application, "archive_reference", None),
+                      **_helpers())
 
 
 def _helpers() -> dict:
@@ -43,7 +47,8 @@ def _helpers() -> dict:
         "CLIMATE_CATEGORY_LABELS": CLIMATE_CATEGORY_LABELS,
         "SDG_LABELS": SDG_LABELS,
         "RULE_CONSEQUENCES": RULE_CONSEQUENCES,
-        "FIELD_LABELS": CONFIDENTIAL_FIELD_LABELS,
+        "FIELD_LABELS": TEXT_FIELD_LABELS,
+        "requested_fields": requested_fields,
         "municipality": current_app.config["MUNICIPALITY_NAME"],
     }
 

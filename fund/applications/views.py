@@ -18,14 +18,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from fund.applications import queries
+from fund.applications.exemptions import requested_items
 from fund.applications.forms import ApplicationForm, ConfirmForm, StartForm, SubmitForm
 from fund.applications.labels import (
-    CONFIDENTIAL_FIELD_LABELS,
     HISTORY_ACTIONS,
     RULE_CONSEQUENCES,
     SDG_LABELS,
     STATE_COLOURS,
     STATE_LABELS,
+    TEXT_FIELD_LABELS,
 )
 from fund.applications.models import Application, Attachment
 from fund.applications.operations import (
@@ -147,7 +148,7 @@ def _render_edit(application, form, file_errors=None, stale=None, status=200):
     return render_template(
         "applications/edit.html", application=application, form=form, errors=errors,
         stale=stale, SDG_LABELS=SDG_LABELS, max_strategies=MAX_STRATEGIES, summary_max=SUMMARY_MAX,
-        CONFIDENTIAL_FIELD_LABELS=CONFIDENTIAL_FIELD_LABELS, plan_fit=form.plan_fit,
+        TEXT_FIELD_LABELS=TEXT_FIELD_LABELS, plan_fit=form.plan_fit,
         secrets=form.secrets, budget_problems=budget_problems,
         history=queries.history(application), HISTORY_ACTIONS=HISTORY_ACTIONS), status
 
@@ -269,7 +270,7 @@ def delete_attachment(application_id, attachment_id):
 
 def _submitted_message(submission) -> str:
     if submission.number == 1:
-        return _("Søknaden er sendt inn. Saksnummeret er %(case)s.",
+        return _("Søknaden er sendt inn. Søknadsnummeret er %(case)s.",
                  case=submission.application.case_number)
     return _("Opplysningene er sendt inn.")
 
@@ -357,6 +358,7 @@ def show(application: Application):
         "applications/show.html", application=application,
         history=queries.history(application), HISTORY_ACTIONS=HISTORY_ACTIONS,
         STATE_LABELS=STATE_LABELS, SDG_LABELS=SDG_LABELS,
-        CONFIDENTIAL_FIELD_LABELS=CONFIDENTIAL_FIELD_LABELS,
+        TEXT_FIELD_LABELS=TEXT_FIELD_LABELS,
         snapshot=application.submissions[-1].snapshot if application.submissions else None,
+        requested=requested_items(application),
         confirm_form=ConfirmForm(), can_withdraw=can_withdraw(current_user, application))

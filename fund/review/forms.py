@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from wtforms import (
     BooleanField,
+    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -28,7 +29,7 @@ from fund.applications.permissions import STAFF_VISIBLE
 from fund.calls.models import Fund
 from fund.core.forms import Form, clean_text
 from fund.core.http import MAX_INT
-from fund.review.models import Assessment, ConflictGround
+from fund.review.models import Assessment, ConflictGround, ExemptionOutcome
 from fund.review.scoring import MAX_STEP, Aggregate, Recommendation
 
 #: Labels of the score steps 0–MAX_STEP.
@@ -50,19 +51,36 @@ AGGREGATE_LABELS = {
     Aggregate.MEAN: _l("Gjennomsnitt av vurderingene"),
 }
 
+#: The grounds in the law's words (forvaltningsloven § 6, as in force 2026). Legal references
+#: are labels, never logic (LAW.md: a new forvaltningsloven is coming).
 GROUND_LABELS = {
     ConflictGround.PARTY: _l("Jeg er selv part i saken (§ 6 første ledd a)"),
-    ConflictGround.FAMILY: _l("Jeg er i slekt eller svogerskap med en part (§ 6 første ledd b)"),
-    ConflictGround.SPOUSE: _l("Jeg er eller har vært gift med, forlovet eller samboer med en "
-                              "part (§ 6 første ledd c)"),
-    ConflictGround.GUARDIAN: _l("Jeg er verge eller fullmektig for en part "
-                                "(§ 6 første ledd d)"),
-    ConflictGround.BOARD: _l("Jeg er leder, styremedlem eller har ledende stilling i "
-                             "søkerorganisasjonen (§ 6 første ledd e)"),
+    ConflictGround.FAMILY: _l("Jeg er i slekt eller svogerskap med en part i opp- eller "
+                              "nedstigende linje eller i sidelinje så nær som søsken "
+                              "(§ 6 første ledd b)"),
+    ConflictGround.SPOUSE: _l("Jeg er eller har vært gift med, eller er forlovet med, en part "
+                              "(§ 6 første ledd c)"),
+    ConflictGround.FOSTER: _l("Jeg er fosterforelder eller fosterbarn til en part "
+                              "(§ 6 første ledd c)"),
+    ConflictGround.GUARDIAN: _l("Jeg er verge eller fullmektig for en part, eller har vært det "
+                                "etter at saken begynte (§ 6 første ledd d)"),
+    ConflictGround.BOARD: _l("Jeg er leder av, har ledende stilling i, eller er medlem av "
+                             "styret eller bedriftsforsamlingen i et selskap, samvirkeforetak, "
+                             "forening, sparebank eller stiftelse som er part i saken "
+                             "(§ 6 første ledd e)"),
+    ConflictGround.ADVISED: _l("Jeg har veiledet søkeren i utformingen av søknaden "
+                               "(§ 6 annet ledd)"),
+    ConflictGround.COHABITANT: _l("Jeg er samboer med en part (§ 6 annet ledd, særegne "
+                                  "forhold)"),
     ConflictGround.OTHER: _l("Andre særegne forhold som er egnet til å svekke tilliten til at "
                              "jeg er upartisk (§ 6 annet ledd)"),
     ConflictGround.MEMBER: _l("Jeg er medlem av søkerorganisasjonen i systemet"),
 }
+
+#: The grounds a caseworker may choose (membership is found by the system itself).
+GROUND_CHOICES = [SelectChoice("", _l("Velg grunn …")), *(
+    SelectChoice(g.value, label) for g, label in GROUND_LABELS.items()
+    if g != ConflictGround.MEMBER)]
 
 RECOMMENDATION_LABELS = {
     Recommendation.APPROVE: _l("Innvilge"),
@@ -72,21 +90,100 @@ RECOMMENDATION_LABELS = {
 
 
 class DeclarationForm(Form):
+    """The §6 declaration before a case is opened. It always asks whether the caseworker
+    advised the applicant on the application (the common § 6 annet ledd case): that
+    usually makes them inhabil, and either answer then needs an explanation."""
+
+    advised = RadioField(_l("Har du veiledet søkeren i utformingen av søknaden?"), choices=[
+        SelectChoice("no", _l("Nei")), SelectChoice("yes", _l("Ja"))],
+        validators=[DataRequired(_l("Svar på om du har veiledet søkeren."))],
+        description=_l("Har du hjulpet søkeren med å skrive eller forme søknaden, gjør det "
+                       "deg som regel inhabil (forvaltningsloven § 6 annet ledd). Vanlig "
+                       "informasjon om ordningen regnes ikke som slik veiledning."))
     disqualified = RadioField(_l("Er du inhabil i denne saken?"), choices=[
         SelectChoice("no", _l("Nei, jeg er habil")),
         SelectChoice("yes", _l("Ja, jeg er inhabil"))],
         validators=[DataRequired(_l("Svar ja eller nei."))])
-    ground = SelectField(_l("Grunn (hvis inhabil)"), default="", choices=[
-        SelectChoice("", _l("Velg grunn …")), *(SelectChoice(g.value, label) for g, label in
-                                              GROUND_LABELS.items()
-                                              if g != ConflictGround.MEMBER)])
-    explanation = TextAreaField(_l("Forklaring (valgfritt)"),
-                                validators=[Optional(), Length(max=5000)])
+    ground = SelectField(_l("Grunn (hvis inhabil)"), default="", choices=GROUND_CHOICES)
+    explanation = TextAreaField(_l("Forklaring"), validators=[Optional(), Length(max=5000)],
+                                description=_l("Påkrevd hvis du har veiledet søkeren."))
     submit = SubmitField(_l("Lagre erklæringen"))
 
     def validate_ground(self, field):
-        if self.disqualified.data == "yes" and not field.data:
+        if self.disqualified.data == "yes" and not field.data and self.advised.data != "yes":
             raise ValidationError(_l("Velg hvilken grunn i forvaltningsloven § 6 som gjelder."))
+
+    def validate_explanation(self, field):
+        if self.advised.data == "yes" and not (field.data or "").strip():
+            raise ValidationError(_l(
+                "Du har veiledet søkeren. Forklar hva veiledningen gikk ut på, og hvorfor du "
+                "mener du er habil eller inhabil."))
+
+    @property
+    def chosen_ground(self) -> ConflictGround | None:
+        """The ground chosen; one who advised the applicant and chose none is inhabil for
+        that reason."""
+        if self.ground.data:
+            return ConflictGround(self.ground.data)
+        if self.disqualified.data == "yes" and self.advised.data == "yes":
+            return ConflictGround.ADVISED
+        return None
+
+
+class InhabilForm(Form):
+    """«Jeg er inhabil likevel»: a habil declaration changed to inhabil, at any time."""
+
+    ground = SelectField(_l("Grunn"), default="", choices=GROUND_CHOICES,
+                         validators=[DataRequired(_l(
+                             "Velg hvilken grunn i forvaltningsloven § 6 som gjelder."))])
+    explanation = TextAreaField(_l("Hva har endret seg?"), validators=[
+        DataRequired(_l("Forklar hvorfor du er inhabil.")), Length(max=5000)])
+    submit = SubmitField(_l("Jeg er inhabil"))
+
+
+class ArchiveReferenceForm(Form):
+    """The archive's saksnummer, «Vår referanse», e.g. 2026/01234."""
+
+    archive_reference = StringField(_l("Vår referanse (arkivets saksnummer)"), validators=[
+        Optional(), Length(max=20)], description=_l("Saksnummeret fra arkivet, ÅÅÅÅ/nnnnn, "
+                                                    "f.eks. 2026/01234. Tomt fjerner det."))
+    submit = SubmitField(_l("Lagre referansen"))
+
+
+class AccessRequestForm(Form):
+    """Someone asks for access (innsyn) to the application."""
+
+    requested_by = StringField(_l("Hvem ber om innsyn?"), validators=[
+        DataRequired(_l("Skriv hvem som ber om innsyn.")), Length(max=200)])
+    received_on = DateField(_l("Mottatt"), validators=[
+        InputRequired(_l("Skriv datoen innsynskravet kom inn."))])
+    submit = SubmitField(_l("Registrer innsynskravet"))
+
+
+EXEMPTION_OUTCOME_LABELS = {
+    ExemptionOutcome.EXEMPT: _l("Unntas fra offentlighet"),
+    ExemptionOutcome.RELEASED: _l("Offentlig – gis ut"),
+}
+
+#: The usual legal basis for a business secret, offered as the default text.
+DEFAULT_LEGAL_BASIS = "offl. § 13 jf. fvl. § 13 første ledd nr. 2"
+
+
+class ExemptionAssessmentForm(Form):
+    """The municipality's assessment of one item (``item``: kind:ref) for one access
+    request."""
+
+    item = SelectField(_l("Opplysning"), validate_choice=False, validators=[
+        DataRequired(_l("Velg hvilken opplysning vurderingen gjelder."))])
+    outcome = RadioField(_l("Kommunens vurdering"), choices=[
+        SelectChoice(o.value, label) for o, label in EXEMPTION_OUTCOME_LABELS.items()],
+        validators=[DataRequired(_l("Velg om opplysningen unntas eller gis ut."))])
+    legal_basis = StringField(_l("Hjemmel"), default=DEFAULT_LEGAL_BASIS,
+                              validators=[Optional(), Length(max=300)],
+                              description=_l("Påkrevd når opplysningen unntas."))
+    reason = TextAreaField(_l("Begrunnelse"), validators=[
+        DataRequired(_l("Begrunn vurderingen.")), Length(max=5000)])
+    submit = SubmitField(_l("Lagre vurderingen"))
 
 
 def _comment(value):
@@ -186,7 +283,7 @@ class ReviewSettingsForm(Form):
                                           validators=[InputRequired(_l("Oppgi et tall.")),
                                                       NumberRange(min=0, max=100, message=_l(
                                                           "Velg et tall mellom 0 og 100."))])
-    submit = SubmitField(_l("Lagre innstillingene"))
+    submit = SubmitField(_l("Lagre oppsettet"))
 
 
 class LineForm(Form):

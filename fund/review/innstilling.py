@@ -69,7 +69,7 @@ class _Column:
 def _columns(result: RankingResult) -> list[_Column]:
     columns = [
         _Column(_("Rangering"), INT, lambda r: r.rank, 10),
-        _Column(_("Saksnummer"), TEXT, lambda r: r.case_number, 12),
+        _Column(_("Søknadsnummer"), TEXT, lambda r: r.case_number, 12),
         _Column(_("Søker"), TEXT, lambda r: r.organisation, 18),
         _Column(_("Org.nr."), TEXT, lambda r: r.orgnr, 11),
         _Column(_("Prosjekt"), TEXT, lambda r: r.title, 24),

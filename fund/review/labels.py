@@ -14,4 +14,8 @@ CASE_HISTORY_ACTIONS = {
     "review.conflict_declared": _l("Habilitet erklært"),
     "review.measures_confirmed": _l("Tiltak bekreftet"),
     "review.note_added": _l("Internt notat skrevet"),
+    "review.conflict_revised": _l("Habilitet endret: inhabil likevel"),
+    "review.archive_reference_set": _l("Vår referanse (arkivets saksnummer) satt"),
+    "review.access_requested": _l("Innsynskrav registrert"),
+    "review.exemption_assessed": _l("Kommunens vurdering av unntak fra offentlighet"),
 }

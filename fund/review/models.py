@@ -1,5 +1,5 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,14 +26,23 @@ from fund.review.scoring import MAX_STEP, SCALE, Aggregate, Recommendation, to_d
 
 
 class ConflictGround(enum.StrEnum):
-    """Grounds for inhabilitet (disqualification), forvaltningsloven §6."""
+    """Grounds for inhabilitet (disqualification), forvaltningsloven §6. The stored values
+    are stable; the labels (``forms.GROUND_LABELS``) carry the law's wording."""
 
-    PARTY = "party"  #: a) selv part i saken
-    FAMILY = "family"  #: b) i slekt eller svogerskap med en part
-    SPOUSE = "spouse"  #: c) gift, forlovet eller samboer med en part
-    GUARDIAN = "guardian"  #: d) verge eller fullmektig for en part
-    BOARD = "board"  #: e) leder, styremedlem e.l. i et selskap som er part
+    PARTY = "party"  #: første ledd a) selv part i saken
+    FAMILY = "family"  #: første ledd b) i slekt eller svogerskap med en part
+    #: første ledd c) gift med eller forlovet med en part, or formerly married (declarations
+    #: made before 2026-11-28 may mean samboer, which the label then named wrongly)
+    SPOUSE = "spouse"
+    FOSTER = "foster"  #: første ledd c) fosterforelder eller fosterbarn til en part
+    #: første ledd d) verge eller fullmektig for en part, or has been after the case began
+    GUARDIAN = "guardian"
+    #: første ledd e) leder, ledende stilling, styre- eller bedriftsforsamlingsmedlem i et
+    #: selskap, samvirkeforetak, forening, sparebank eller stiftelse som er part
+    BOARD = "board"
     MEMBER = "member"  #: medlem av søkerorganisasjonen i systemet (automatisk)
+    COHABITANT = "cohabitant"  #: annet ledd: samboer med en part (særegne forhold)
+    ADVISED = "advised"  #: annet ledd: veiledet søkeren i utformingen av søknaden
     OTHER = "other"  #: andre særegne forhold som svekker tilliten (§6 annet ledd)
 
 
@@ -55,6 +65,14 @@ class ConflictDeclaration(db.Model):
         enum_column(ConflictGround, "conflict_ground"))
     explanation: Mapped[str] = mapped_column(Text, default="")
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The answer to «Har du veiledet søkeren i utformingen av søknaden?» (§6 annet ledd);
+    #: None for declarations made before the question was asked.
+    advised_applicant: Mapped[bool | None]
+    #: When a declaration of habil was changed to inhabil («Jeg er inhabil likevel»).
+    revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The declaration took the caseworker off the case they were assigned: the case needs
+    #: a substitute (stedfortreder, forvaltningsloven §9) until someone else is assigned.
+    left_assignment: Mapped[bool] = mapped_column(default=False)
 
     application: Mapped[Application] = relationship()
     caseworker: Mapped[User] = relationship()
@@ -77,9 +95,13 @@ class Assignment(db.Model):
     #: None when the caseworker took it themself.
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The stedfortreder (substitute, forvaltningsloven §9): the inhabil caseworker this
+    #: assignment replaced; None for an ordinary assignment.
+    substitute_for_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     application: Mapped[Application] = relationship()
     caseworker: Mapped[User] = relationship(foreign_keys=[caseworker_id])
+    substitute_for: Mapped[User | None] = relationship(foreign_keys=[substitute_for_id])
 
     def __repr__(self) -> str:
         return f"<Assignment {self.caseworker_id} on {self.application_id}>"
@@ -211,6 +233,16 @@ class Assessment(db.Model):
         answer. Saving or completing it again clears this."""
         return answered_at is not None and self.id is not None \
             and self.updated_at is not None and self.updated_at < answered_at
+
+
+def assessment_counts():
+    """SQL: the assessment's author is not inhabil in its application (declared so, before
+    or after assessing). Rankings and the case page count only these: an assessment by a
+    caseworker who has become inhabil drops out."""
+    return ~select(ConflictDeclaration.id).where(
+        ConflictDeclaration.application_id == Assessment.application_id,
+        ConflictDeclaration.caseworker_id == Assessment.caseworker_id,
+        ConflictDeclaration.disqualified.is_(True)).exists()
 
 
 class CriterionScoreRow(db.Model):
@@ -409,3 +441,84 @@ class FrozenRankingRow(db.Model):
 
     def __repr__(self) -> str:
         return f"<FrozenRankingRow {self.rank} {self.case_number}>"
+
+
+# Access requests (innsyn) and the municipality's assessment of exemptions -------------------
+
+class ExemptionOutcome(enum.StrEnum):
+    EXEMPT = "exempt"  #: unntatt fra offentlighet
+    RELEASED = "released"  #: offentlig: gis ut
+
+
+class ExemptionItemKind(enum.StrEnum):
+    """What in an application an assessment is about (``applications.exemptions``)."""
+
+    FIELD = "field"
+    ATTACHMENT = "attachment"
+    COST_LINE = "cost_line"
+    FINANCING_LINE = "financing_line"
+
+
+class AccessRequest(db.Model):
+    """A request for access (innsyn) to an application, as a case handler records it: who
+    asked and when. The municipality then assesses, item by item, what is exempt."""
+
+    __tablename__ = "access_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    #: Who asked, as they gave it (a name, a newspaper, an e-mail address).
+    requested_by: Mapped[str] = mapped_column(String(200))
+    received_on: Mapped[date]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recorded_by: Mapped[User] = relationship()
+    assessments: Mapped[list["ExemptionAssessment"]] = relationship(
+        back_populates="access_request", cascade="all, delete-orphan",
+        order_by="ExemptionAssessment.id")
+
+    def __repr__(self) -> str:
+        return f"<AccessRequest {self.id} on {self.application_id}>"
+
+
+class ExemptionAssessment(db.Model):
+    """The municipality's own assessment of one item of an application when access is
+    requested: exempt (with the legal basis) or released, with the reason, who and when
+    (offentleglova § 13 with forvaltningsloven § 13 første ledd nr. 2). Items the applicant
+    did not ask about can be assessed too. The item is kept as it read then, as lines and
+    files may change later."""
+
+    __tablename__ = "exemption_assessments"
+    __table_args__ = (
+        UniqueConstraint("access_request_id", "item_kind", "item_ref"),
+        CheckConstraint("outcome <> 'exempt' OR legal_basis <> ''",
+                        name="legal_basis_when_exempt"),
+        CheckConstraint("reason <> ''", name="has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    access_request_id: Mapped[int] = mapped_column(
+        ForeignKey("access_requests.id", ondelete="CASCADE"), index=True)
+    item_kind: Mapped[ExemptionItemKind] = mapped_column(
+        enum_column(ExemptionItemKind, "exemption_item_kind"))
+    #: The field's name, or the line's or attachment's id.
+    item_ref: Mapped[str] = mapped_column(String(50))
+    #: The item as it read when assessed.
+    item_label: Mapped[str] = mapped_column(String(500))
+    #: Whether the applicant had asked for the item to be exempt.
+    applicant_requested: Mapped[bool] = mapped_column(default=False)
+    outcome: Mapped[ExemptionOutcome] = mapped_column(
+        enum_column(ExemptionOutcome, "exemption_outcome"))
+    #: E.g. «offl. § 13 jf. fvl. § 13 første ledd nr. 2»; required when exempt.
+    legal_basis: Mapped[str] = mapped_column(String(300), default="")
+    reason: Mapped[str] = mapped_column(Text)
+    assessed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    access_request: Mapped[AccessRequest] = relationship(back_populates="assessments")
+    assessed_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ExemptionAssessment {self.item_kind}:{self.item_ref} {self.outcome}>"

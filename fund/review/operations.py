@@ -1,11 +1,15 @@
-"""Case handling: conflict declarations, assessments, confirmed measures, notes.
-Each writes the audit log; the caller commits."""
+"""Case handling: conflict declarations, assessments, confirmed measures, notes, the
+archive reference, access requests and exemption assessments. Each writes the audit log;
+the caller commits."""
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
+from fund.applications.exemptions import exemption_items
 from fund.applications.models import Application, ApplicationState
 from fund.audit.operations import record
 from fund.auth.models import Organisation, User
@@ -20,6 +24,7 @@ from fund.extensions import db
 from fund.mail.operations import queue_mail
 from fund.review import scoring
 from fund.review.models import (
+    AccessRequest,
     Assessment,
     AssessmentState,
     Assignment,
@@ -27,6 +32,9 @@ from fund.review.models import (
     ConflictDeclaration,
     ConflictGround,
     CriterionScoreRow,
+    ExemptionAssessment,
+    ExemptionItemKind,
+    ExemptionOutcome,
     FrozenRanking,
     FrozenRankingRow,
     InternalNote,
@@ -42,6 +50,7 @@ from fund.review.queries import (
     find_assessment,
     hidden_application_ids,
     own_assessments,
+    vacated_by,
 )
 from fund.review.ranking import RankingResult, ranking
 from fund.review.settings import settings_to_change
@@ -63,24 +72,26 @@ class IncompleteAssessment(ReviewError):
 
 
 def declare(application: Application, user: User, disqualified: bool,
-            ground: ConflictGround | None, explanation: str) -> ConflictDeclaration:
-    """Record the caseworker's §6 statement. A disqualified caseworker is unassigned."""
+            ground: ConflictGround | None, explanation: str,
+            advised: bool | None = None) -> ConflictDeclaration:
+    """Record the caseworker's §6 statement. A disqualified caseworker is unassigned.
+    ``advised``: the answer to whether they advised the applicant on the application
+    (§6 annet ledd); yes needs an explanation, whatever they conclude."""
+    explanation = (explanation or "").strip()
     if disqualified and ground is None:
         raise ReviewError(_("Velg hvilken grunn i forvaltningsloven § 6 som gjelder."))
+    if advised and not explanation:
+        raise ReviewError(_("Du har veiledet søkeren. Forklar hva veiledningen gikk ut på, og "
+                            "hvorfor du mener du er habil eller inhabil."))
     declaration = ConflictDeclaration(application=application, caseworker=user,
                                       disqualified=disqualified,
                                       ground=ground if disqualified else None,
-                                      explanation=explanation.strip())
+                                      explanation=explanation, advised_applicant=advised)
     db.session.add(declaration)
     record("review.conflict_declared", application, actor=user, disqualified=disqualified,
-           ground=ground.value if disqualified and ground else None)
+           ground=ground.value if disqualified and ground else None, advised=advised)
     if disqualified:
-        removed = db.session.execute(delete(Assignment).where(
-            Assignment.application_id == application.id,
-            Assignment.caseworker_id == user.id)).rowcount
-        if removed:
-            record("review.unassigned", application, actor=user, caseworker=user.email,
-                   reason="inhabil")
+        declaration.left_assignment = _unassign(application, user)
     return declaration
 
 
@@ -106,6 +117,43 @@ def notify_answer(application: Application, actor: User, submission, answered=No
         queue_mail(user.email, _("Svar på forespørsel: %(case)s", case=application.case_number),
                    "info_request_answered", application=application, info_request=answered,
                    submission=submission)
+
+
+def declare_inhabil_after_all(application: Application, user: User,
+                              declaration: ConflictDeclaration, ground: ConflictGround,
+                              explanation: str) -> ConflictDeclaration:
+    """«Jeg er inhabil likevel»: the caseworker changes a habil declaration to inhabil, at
+    any time (circumstances change). They are taken off the case, it no longer exists for
+    them, and their assessment no longer counts (``models.assessment_counts``)."""
+    explanation = (explanation or "").strip()
+    if declaration.disqualified:
+        raise ReviewError(_("Du er allerede registrert som inhabil i saken."))
+    if ground is None or ground == ConflictGround.MEMBER:
+        raise ReviewError(_("Velg hvilken grunn i forvaltningsloven § 6 som gjelder."))
+    if not explanation:
+        raise ReviewError(_("Forklar hvorfor du er inhabil."))
+    previous = {"declared_at": declaration.declared_at.isoformat(),
+                "explanation": declaration.explanation}
+    declaration.disqualified = True
+    declaration.ground = ground
+    declaration.explanation = explanation
+    declaration.revised_at = utcnow()
+    record("review.conflict_revised", application, actor=user, disqualified=True,
+           ground=ground.value, explanation=explanation, previous=previous)
+    declaration.left_assignment = _unassign(application, user)
+    return declaration
+
+
+def _unassign(application: Application, user: User) -> bool:
+    """Take an inhabil caseworker off the case; True when they were assigned (the case
+    then needs a substitute)."""
+    removed = db.session.execute(delete(Assignment).where(
+        Assignment.application_id == application.id,
+        Assignment.caseworker_id == user.id)).rowcount
+    if removed:
+        record("review.unassigned", application, actor=user, caseworker=user.email,
+               reason="inhabil")
+    return bool(removed)
 
 
 def open_case(application: Application, user: User) -> None:
@@ -251,9 +299,12 @@ def assign(application: Application, caseworker: User, actor: User,
             select(Assignment.id).where(Assignment.application_id == application.id)).first():
         raise ReviewError(_("%(case)s er allerede tildelt en saksbehandler.",
                             case=application.case_number))
+    replaced = vacated_by([application.id]).get(application.id)
     db.session.add(Assignment(application_id=application.id, caseworker_id=caseworker.id,
-                              assigned_by_id=None if actor.id == caseworker.id else actor.id))
-    record("review.assigned", application, actor=actor, caseworker=caseworker.email)
+                              assigned_by_id=None if actor.id == caseworker.id else actor.id,
+                              substitute_for_id=replaced.id if replaced else None))
+    record("review.assigned", application, actor=actor, caseworker=caseworker.email,
+           **({"substitute_for": replaced.email} if replaced else {}))
     return True
 
 
@@ -441,3 +492,79 @@ def close_review(call: Call, actor: User) -> FrozenRanking:
     record("review.innstilling_frozen", call, actor=actor, applications=len(result.rows),
            line=result.line, recommended=result.recommended, budget=result.budget)
     return stored
+
+
+# The archive reference ------------------------------------------------------------------------
+
+#: The archive's saksnummer, loosely: saksår/sekvensnummer, e.g. 2026/01234.
+ARCHIVE_REFERENCE = re.compile(r"(19|20)\d{2}/\d{1,7}")
+
+
+def set_archive_reference(application: Application, actor: User, reference: str) -> None:
+    """Store the archive's saksnummer («Vår referanse») once the archive has given one;
+    blank removes it."""
+    reference = (reference or "").strip()
+    if reference and not ARCHIVE_REFERENCE.fullmatch(reference):
+        raise ReviewError(_("Vår referanse må være arkivets saksnummer på formen ÅÅÅÅ/nnnnn, "
+                            "for eksempel 2026/01234."))
+    new = reference or None
+    if new == application.archive_reference:
+        return
+    record("review.archive_reference_set", application, actor=actor,
+           old=application.archive_reference, new=new)
+    application.archive_reference = new
+
+
+# Access requests (innsyn) and exemption assessments ---------------------------------------------
+
+def record_access_request(application: Application, actor: User, requested_by: str,
+                          received_on: date) -> AccessRequest:
+    """Someone asked for access to the application: who, and when it came in."""
+    from fund.core.formatting import to_local
+    requested_by = (requested_by or "").strip()
+    if not requested_by:
+        raise ReviewError(_("Skriv hvem som ber om innsyn."))
+    if received_on is None or received_on > to_local(utcnow()).date():
+        raise ReviewError(_("Datoen innsynskravet kom inn, kan ikke være fram i tid."))
+    request = AccessRequest(application_id=application.id, requested_by=requested_by[:200],
+                            received_on=received_on, recorded_by_id=actor.id)
+    db.session.add(request)
+    db.session.flush()
+    record("review.access_requested", application, actor=actor, access_request=request.id,
+           requested_by=requested_by, received_on=received_on.isoformat())
+    return request
+
+
+def assess_exemption(application: Application, access_request: AccessRequest, actor: User,
+                     item_key: str, outcome: ExemptionOutcome, legal_basis: str,
+                     reason: str) -> ExemptionAssessment:
+    """The municipality's own assessment of one item for an access request: exempt (with
+    its legal basis) or released, with a reason. Any item can be assessed, asked for by
+    the applicant or not; assessing an item again for the same request replaces the
+    assessment (the log keeps both)."""
+    item = next((i for i in exemption_items(application) if i.key == item_key), None)
+    if item is None or access_request.application_id != application.id:
+        raise ReviewError(_("Opplysningen finnes ikke i søknaden."))
+    legal_basis, reason = (legal_basis or "").strip(), (reason or "").strip()
+    if outcome == ExemptionOutcome.EXEMPT and not legal_basis:
+        raise ReviewError(_("Skriv hjemmelen for å unnta opplysningen, for eksempel «offl. § 13 "
+                            "jf. fvl. § 13 første ledd nr. 2»."))
+    if not reason:
+        raise ReviewError(_("Begrunn vurderingen."))
+    kind = ExemptionItemKind(item.kind)
+    assessment = next((a for a in access_request.assessments
+                       if a.item_kind == kind and a.item_ref == item.ref), None)
+    if assessment is None:
+        assessment = ExemptionAssessment(item_kind=kind, item_ref=item.ref)
+        access_request.assessments.append(assessment)
+    assessment.item_label = item.label[:500]
+    assessment.applicant_requested = item.requested is not None
+    assessment.outcome = outcome
+    assessment.legal_basis = legal_basis if outcome == ExemptionOutcome.EXEMPT else ""
+    assessment.reason = reason
+    assessment.assessed_by_id = actor.id
+    assessment.assessed_at = utcnow()
+    record("review.exemption_assessed", application, actor=actor,
+           access_request=access_request.id, item=item.key, outcome=outcome.value,
+           legal_basis=assessment.legal_basis, applicant_requested=item.requested is not None)
+    return assessment

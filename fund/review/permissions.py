@@ -112,3 +112,15 @@ def can_change_review_settings(user, call) -> bool:
 def can_edit_assessment(user, assessment: Assessment, call) -> bool:
     """The caseworker's own assessment, while the call's review is open."""
     return assessment.caseworker_id == user.id and not call.review_closed
+
+
+def may_declare_inhabil_after_all(user, application: Application,
+                                  declaration: ConflictDeclaration | None) -> bool:
+    """«Jeg er inhabil likevel»: one who declared habil may change it at any time."""
+    return may_open(user, application, declaration)
+
+
+def may_record_access(user) -> bool:
+    """Case handlers record access requests, the municipality's exemption assessments and
+    the archive reference on a case they may open (the case pages check that)."""
+    return is_case_handler(user)

@@ -31,6 +31,7 @@ from fund.plan.models import Area, Measure, PlanVersion, Strategy
 from fund.review import scoring
 from fund.review.forms import QueueFilters
 from fund.review.models import (
+    AccessRequest,
     Assessment,
     AssessmentState,
     Assignment,
@@ -39,8 +40,14 @@ from fund.review.models import (
     FrozenRanking,
     InternalNote,
     ReviewSettings,
+    assessment_counts,
 )
-from fund.review.permissions import CASE_HANDLERS, is_received, sees_others_assessments
+from fund.review.permissions import (
+    CASE_HANDLERS,
+    is_disqualified,
+    is_received,
+    sees_others_assessments,
+)
 from fund.review.ranking import RankingResult, for_reader, frozen, ranking
 from fund.review.settings import settings_for
 
@@ -127,6 +134,9 @@ class CaseQueue:
     problems: dict[int, list[Problem]]
     #: Matching applications left out because the reader is inhabil in them.
     hidden: int = 0
+    #: Shown applications that lack a caseworker since theirs became inhabil (§ 9), with
+    #: the one who left.
+    vacant: dict[int, User] = field(default_factory=dict)
 
     @property
     def page(self) -> int:
@@ -207,7 +217,8 @@ def case_queue(filters: QueueFilters, user: User) -> CaseQueue:
         has_next=filters.page * size < total, calls=calls, call=call,
         strategies=_strategies(call), caseworkers=caseworkers, declarations=declarations,
         mine=mine, assigned=assigned,
-        problems={a.id: eligibility_problems(a) for a in rows}, hidden=hidden_count)
+        problems={a.id: eligibility_problems(a) for a in rows}, hidden=hidden_count,
+        vacant=vacated_by(ids))
 
 
 def _strategies(call: Call | None) -> list[Strategy]:
@@ -222,6 +233,55 @@ def applications_to_assign(ids: list[int]) -> list[Application]:
         Application.id.in_(ids), Application.state.in_(STAFF_VISIBLE)).options(
         selectinload(Application.organisation).selectinload(Organisation.memberships))
     ).scalars().all()
+
+
+def vacated_by(ids) -> dict[int, User]:
+    """The applications (among ``ids``) that lack a caseworker because the assigned one
+    became inhabil and no one else is assigned yet (a substitute is needed,
+    forvaltningsloven § 9), each with the caseworker who left (the latest)."""
+    rows = db.session.execute(
+        select(ConflictDeclaration).where(
+            ConflictDeclaration.application_id.in_(ids),
+            ConflictDeclaration.disqualified.is_(True),
+            ConflictDeclaration.left_assignment.is_(True),
+            ~select(Assignment.id).where(
+                Assignment.application_id == ConflictDeclaration.application_id).exists())
+        .options(joinedload(ConflictDeclaration.caseworker))
+        .order_by(ConflictDeclaration.id)).scalars().all()
+    return {d.application_id: d.caseworker for d in rows}
+
+
+def assignments_of(application: Application) -> list[Assignment]:
+    """Who is assigned the case, with whom each replaced."""
+    return db.session.execute(
+        select(Assignment).where(Assignment.application_id == application.id)
+        .options(joinedload(Assignment.caseworker), joinedload(Assignment.substitute_for))
+        .order_by(Assignment.id)).scalars().all()
+
+
+def possible_substitutes(application: Application) -> list[User]:
+    """Whom a manager may assign to the case: active case handlers not inhabil in it."""
+    handlers = db.session.execute(select(User).where(
+        User.role.in_(CASE_HANDLERS), User.active.is_(True)).order_by(User.name)).scalars().all()
+    declared = {d.caseworker_id: d for d in db.session.execute(
+        select(ConflictDeclaration).where(
+            ConflictDeclaration.application_id == application.id)).scalars()}
+    return [user for user in handlers
+            if not is_disqualified(user, application, declared.get(user.id))]
+
+
+def access_requests_of(application: Application) -> list[AccessRequest]:
+    return db.session.execute(
+        select(AccessRequest).where(AccessRequest.application_id == application.id)
+        .options(joinedload(AccessRequest.recorded_by),
+                 selectinload(AccessRequest.assessments))
+        .order_by(AccessRequest.id)).unique().scalars().all()
+
+
+def access_request_of(application: Application, request_id: int) -> AccessRequest | None:
+    return db.session.execute(select(AccessRequest).where(
+        AccessRequest.id == request_id, AccessRequest.application_id == application.id)
+        .options(selectinload(AccessRequest.assessments))).scalar_one_or_none()
 
 
 def declarations_of(user: User, ids) -> dict[int, ConflictDeclaration]:
@@ -305,7 +365,8 @@ class CasePage:
 
 def case_page(application: Application, user: User) -> CasePage:
     assessments = db.session.execute(
-        select(Assessment).where(Assessment.application_id == application.id)
+        select(Assessment).where(Assessment.application_id == application.id,
+                                 assessment_counts())
         .options(selectinload(Assessment.scores), joinedload(Assessment.caseworker))
         .order_by(Assessment.id)).unique().scalars().all()
     own = next((a for a in assessments if a.caseworker_id == user.id), None)

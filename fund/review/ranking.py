@@ -17,7 +17,7 @@ from fund.applications.models import Application, ApplicationState
 from fund.calls.models import Call
 from fund.extensions import db
 from fund.review import scoring
-from fund.review.models import Assessment, AssessmentState, FrozenRanking
+from fund.review.models import Assessment, AssessmentState, FrozenRanking, assessment_counts
 from fund.review.settings import settings_for
 
 
@@ -110,7 +110,8 @@ def ranking(call: Call) -> RankingResult:
         .order_by(Application.submitted_at, Application.id)).scalars().all()
     assessments = db.session.execute(
         select(Assessment).where(Assessment.application_id.in_([a.id for a in applications]),
-                                 Assessment.state == AssessmentState.COMPLETED)
+                                 Assessment.state == AssessmentState.COMPLETED,
+                                 assessment_counts())
         .options(selectinload(Assessment.scores))).scalars().all()
     by_application: dict[int, list[Assessment]] = {}
     for assessment in assessments:

@@ -18,11 +18,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from fund.applications.exemptions import exemption_items
 from fund.applications.forms import InfoRequestForm
 from fund.applications.labels import (
-    CONFIDENTIAL_FIELD_LABELS,
     SDG_LABELS,
     STAFF_STATE_LABELS,
+    TEXT_FIELD_LABELS,
 )
 from fund.applications.operations import (
     expire_info_requests,
@@ -47,11 +48,16 @@ from fund.extensions import db
 from fund.review import scoring
 from fund.review.forms import (
     AGGREGATE_LABELS,
+    EXEMPTION_OUTCOME_LABELS,
     GROUND_LABELS,
     RECOMMENDATION_LABELS,
     SCORE_STEPS,
+    AccessRequestForm,
+    ArchiveReferenceForm,
     ConfirmForm,
     DeclarationForm,
+    ExemptionAssessmentForm,
+    InhabilForm,
     LineForm,
     NoteForm,
     QueueFilterForm,
@@ -59,13 +65,14 @@ from fund.review.forms import (
     build_assessment_form,
 )
 from fund.review.labels import CASE_HISTORY_ACTIONS
-from fund.review.models import ConflictGround
+from fund.review.models import ConflictGround, ExemptionOutcome
 from fund.review.operations import (
     IncompleteAssessment,
     NotClosable,
     ReviewError,
     StaleAssessment,
     add_note,
+    assess_exemption,
     assessment_for,
     assign_many,
     close_review,
@@ -73,9 +80,12 @@ from fund.review.operations import (
     confirm_measures,
     confirmation_token,
     declare,
+    declare_inhabil_after_all,
     move_funding_line,
     open_case,
+    record_access_request,
     save_assessment,
+    set_archive_reference,
     update_review_settings,
 )
 from fund.review.permissions import (
@@ -87,19 +97,26 @@ from fund.review.permissions import (
     is_case_handler,
     is_disqualified,
     may_close_review,
+    may_declare_inhabil_after_all,
     may_move_line,
     may_open,
+    may_record_access,
     may_request_info,
 )
 from fund.review.queries import (
+    access_request_of,
+    access_requests_of,
     application_for_case,
     applications_to_assign,
+    assignments_of,
     call_for_review,
     case_page,
     case_queue,
     declaration_of,
     hidden_application_ids,
+    possible_substitutes,
     ranking_for,
+    vacated_by,
 )
 from fund.review.ranking import RankingResult
 from fund.review.settings import settings_for
@@ -211,9 +228,8 @@ def declare_view(application_id):
     form = DeclarationForm()
     if form.validate_on_submit():
         disqualified = form.disqualified.data == "yes"
-        if commit(declare, application, _actor(), disqualified,
-                  ConflictGround(form.ground.data) if form.ground.data else None,
-                  form.explanation.data or "", into=form,
+        if commit(declare, application, _actor(), disqualified, form.chosen_ground,
+                  form.explanation.data or "", advised=form.advised.data == "yes", into=form,
                   success=_("Du er registrert som inhabil og har ikke lenger tilgang til "
                             "saken.") if disqualified else None, category="info"):
             return redirect(url_for("review.received") if disqualified else
@@ -237,7 +253,7 @@ def case(application):
         measures_token=confirmation_token(application), confirm_form=ConfirmForm(),
         may_request_info=may_request_info(current_user, application),
         STATE_LABELS=CASE_STATE_LABELS, SDG_LABELS=SDG_LABELS,
-        CONFIDENTIAL_FIELD_LABELS=CONFIDENTIAL_FIELD_LABELS, HISTORY_ACTIONS=CASE_HISTORY_ACTIONS,
+        TEXT_FIELD_LABELS=TEXT_FIELD_LABELS, HISTORY_ACTIONS=CASE_HISTORY_ACTIONS,
         RECOMMENDATION_LABELS=RECOMMENDATION_LABELS, GROUND_LABELS=GROUND_LABELS)
 
 
@@ -308,6 +324,95 @@ def add_note_view(application):
     else:
         flash_errors(form)
     return redirect(url_for("review.case", application_id=application.id, _anchor="notater"))
+
+
+# Inhabil after all, the archive reference, access requests ----------------------------------
+
+@bp.route("/soknader/<int:application_id>/inhabil", methods=["GET", "POST"])
+@login_required
+def inhabil_view(application_id):
+    """«Jeg er inhabil likevel»: change a habil declaration to inhabil, at any time."""
+    application, declaration, redirect_to = _case(application_id)
+    if redirect_to is not None:
+        return redirect_to
+    require(may_declare_inhabil_after_all(current_user, application, declaration))
+    form = InhabilForm()
+    if form.validate_on_submit() and commit(
+            declare_inhabil_after_all, application, _actor(), declaration,
+            ConflictGround(form.ground.data), form.explanation.data or "", into=form,
+            success=_("Du er registrert som inhabil i %(case)s, er fjernet fra saken og har "
+                      "ikke lenger tilgang til den. Vurderingen din teller ikke.",
+                      case=application.case_number), category="info"):
+        return redirect(url_for("review.received"))
+    return render_template("review/inhabil.html", application=application, form=form,
+                           declaration=declaration)
+
+
+@bp.route("/soknader/<int:application_id>/var-referanse", methods=["POST"])
+@login_required
+@case_view
+def archive_reference_view(application):
+    require(may_record_access(current_user))
+    form = ArchiveReferenceForm()
+    if form.validate_on_submit():
+        commit(set_archive_reference, application, _actor(), form.archive_reference.data or "",
+               success=_("Vår referanse er lagret."))
+    else:
+        flash_errors(form)
+    return redirect(url_for("review.case", application_id=application.id, _anchor="saken"))
+
+
+@bp.route("/soknader/<int:application_id>/innsyn", methods=["POST"])
+@login_required
+@case_view
+def access_request_view(application):
+    require(may_record_access(current_user))
+    form = AccessRequestForm()
+    if form.validate_on_submit():
+        commit(record_access_request, application, _actor(), form.requested_by.data,
+               form.received_on.data, success=_("Innsynskravet er registrert. Vurder hver "
+                                                 "opplysning under."))
+    else:
+        flash_errors(form)
+    return redirect(url_for("review.case", application_id=application.id, _anchor="innsyn"))
+
+
+@bp.route("/soknader/<int:application_id>/innsyn/<int:request_id>", methods=["POST"])
+@login_required
+@case_view
+def exemption_assessment_view(application, request_id):
+    require(may_record_access(current_user))
+    access_request = access_request_of(application, request_id) or abort(404)
+    form = ExemptionAssessmentForm()
+    if form.validate_on_submit():
+        commit(assess_exemption, application, access_request, _actor(), form.item.data,
+               ExemptionOutcome(form.outcome.data), form.legal_basis.data or "",
+               form.reason.data or "", success=_("Vurderingen er lagret."))
+    else:
+        flash_errors(form)
+    return redirect(url_for("review.case", application_id=application.id, _anchor="innsyn"))
+
+
+@template_hook.connect_via("case_page_panels")
+def case_record_panel(_name, application, **_context):
+    """On the case page: who handles the case (and whether it lacks a caseworker), «Vår
+    referanse», access requests with the municipality's assessments, and «Jeg er inhabil
+    likevel»."""
+    if not is_case_handler(current_user):
+        return None
+    items = exemption_items(application)
+    vacated = vacated_by([application.id]).get(application.id)
+    return render_template(
+        "review/_case_record.html", application=application,
+        assignments=assignments_of(application),
+        vacated=vacated, assigns_others=can_assign_others(current_user),
+        caseworkers=possible_substitutes(application)
+        if vacated and can_assign_others(current_user) else [],
+        archive_form=ArchiveReferenceForm(archive_reference=application.archive_reference),
+        access_form=AccessRequestForm(), access_requests=access_requests_of(application),
+        items=items, requested=[i for i in items if i.requested is not None],
+        assessment_form=ExemptionAssessmentForm(formdata=None),
+        OUTCOME_LABELS=EXEMPTION_OUTCOME_LABELS)
 
 
 # The assessment ------------------------------------------------------------------------------
@@ -502,7 +607,7 @@ def review_settings(call_id):
                score_aggregate=scoring.Aggregate(form.score_aggregate.data),
                blind_review=form.blind_review.data,
                disagreement_threshold=form.disagreement_threshold.data,
-               success=_("Innstillingene for vurderingen er lagret."))
+               success=_("Oppsettet for vurderingen er lagret."))
     else:
         flash_errors(form)
     return redirect(url_for("calls.manage_call", call_id=call.id))

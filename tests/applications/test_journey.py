@@ -89,7 +89,7 @@ def test_a_draft_keeps_everything_and_comes_back_after_logging_in_again(app, cli
         "cost_lines-0-amount": "250000",
         "financing_lines-0-kind": "own_work", "financing_lines-0-hours": "100",
         "financing_lines-0-hourly_rate": "800",
-        "conf-description": "1", "conf-reason-description": "Inneholder prisstrategi.",
+        "exempt-description": "1", "exempt-reason-description": "Inneholder prisstrategi.",
         "description": "Hemmelig plan.", "starts_on": "2027-02-01"})
     assert response.status_code == 302
     application = fresh(application)
@@ -99,7 +99,7 @@ def test_a_draft_keeps_everything_and_comes_back_after_logging_in_again(app, cli
     assert application.sdgs == [9, 13]
     assert application.cost_lines[0].amount == 250_000
     assert application.financing_lines[0].amount == 80_000  # 100 hours × kr 800
-    assert application.confidential_reason("description") == "Inneholder prisstrategi."
+    assert application.exemption_reason("description") == "Inneholder prisstrategi."
 
     elsewhere = app.test_client()  # the session expired; a new login
     login(elsewhere, user)

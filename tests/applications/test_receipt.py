@@ -121,7 +121,8 @@ def test_the_receipt_shows_the_application_as_submitted(pdf):
     assert "Enova SF" in text and "kr 60 000" in text
     assert "styrevedtak.pdf" in text and "a94a8fe5ccb1" in text
     assert "a94a8fe5ccb19" not in text  # only the first 12 characters of the checksum
-    assert "Taushetsbelagt (forretningshemmelighet)" in text
+    assert "Søker ber om unntak fra offentlighet" in text and "Taushetsbelagt" not in text
+    assert "Søker ber om unntak: Energiforbruket" in text
     assert "Energiforbruket viser vår produksjonskapasitet." in text
     assert "Kvittering fra Lillestrøm kommune – mottatt 18. januar 2027 kl. 14:05" in text
 
@@ -176,4 +177,4 @@ def test_a_sparse_second_submission_renders_without_the_klimafond_section(app):
     assert "Forventet utslippskutt" not in text
     assert "Eies 60 % av Holding AS." in text
     assert "Ingen vedlegg." in text and "Ingen bagatellmessig støtte oppgitt." in text
-    assert "Taushetsbelagt" not in text
+    assert "Taushetsbelagt" not in text and "ber om unntak" not in text

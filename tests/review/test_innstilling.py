@@ -85,7 +85,7 @@ def test_the_csv_is_for_norwegian_excel(request_context):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
 
     assert rows[0] == [
-        "Rangering", "Saksnummer", "Søker", "Org.nr.", "Prosjekt", "Poeng (0–100)",
+        "Rangering", "Søknadsnummer", "Søker", "Org.nr.", "Prosjekt", "Poeng (0–100)",
         "Spredning", "Antall vurderinger", "Uenighet (ja/nei)", "Søkt beløp",
         "Anbefalt beløp", "Sum anbefalt (løpende)", "Innenfor budsjett (ja/nei)",
         "Strategisk forankring (vekt 20)", "Klima- og miljøeffekt (vekt 15)", "Begrunnelse"]
@@ -110,7 +110,7 @@ def test_the_xlsx_has_typed_cells_and_the_line(request_context):
     assert workbook.sheetnames == ["Innstilling", "Om"]
     sheet = workbook["Innstilling"]
     header = [cell.value for cell in sheet[1]]
-    assert header[:5] == ["Rangering", "Saksnummer", "Søker", "Org.nr.", "Prosjekt"]
+    assert header[:5] == ["Rangering", "Søknadsnummer", "Søker", "Org.nr.", "Prosjekt"]
     assert header[-3:] == ["Strategisk forankring (vekt 20)",
                            "Klima- og miljøeffekt (vekt 15)", "Begrunnelse"]
     assert sheet.max_row == 4

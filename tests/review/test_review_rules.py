@@ -87,7 +87,7 @@ def test_a_call_without_stored_settings_has_the_defaults_and_the_first_save_stor
     login(client, manager)
     call_page = f"/forvaltning/utlysninger/{application.call_id}"
     html = html_of(client.get(call_page))
-    assert "Innstillinger for vurderingen" in html and 'value="20"' in html
+    assert "Oppsett for vurderingen" in html and 'value="20"' in html
     assert _db.session.get(ReviewSettings, application.call_id) is None
     response = post_form(client, f"{call_page}/vurdering", {
         "score_aggregate": "mean", "blind_review": "y", "disagreement_threshold": "101"},
@@ -112,7 +112,7 @@ def test_the_settings_panel_goes_when_the_review_is_closed(client, case):
     assert call.state == CallState.REVIEW_CLOSED
     login(client, manager)
     html = html_of(client.get(f"/forvaltning/utlysninger/{call.id}"))
-    assert "Innstillinger for vurderingen" not in html and "Ferdigbehandlet" in html
+    assert "Oppsett for vurderingen" not in html and "Ferdigbehandlet" in html
     response = post_form(client, f"/forvaltning/utlysninger/{call.id}/vurdering", {
         "score_aggregate": "mean", "disagreement_threshold": "35"},
         form_page=f"/forvaltning/utlysninger/{call.id}/kriterier")
