@@ -18,7 +18,7 @@ from fund.core.pdf import render_pdf
 
 
 def receipt_pdf(application, submission) -> bytes:
-    """Render the receipt for one submission (A4 PDF/A-2b, for the applicant's records).
+    """Render the receipt for one submission (A4 PDF/A-2a, for the applicant's records).
 
     Everything shown is read from ``submission.snapshot``, never from the live
     application, so a receipt printed again later shows what was received.
