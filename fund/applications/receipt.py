@@ -23,7 +23,19 @@ def receipt_pdf(application, submission) -> bytes:
     Everything shown is read from ``submission.snapshot``, never from the live
     application, so a receipt printed again later shows what was received.
     """
-    return render_pdf("pdf/receipt.html", s=submission.snapshot, **_helpers())
+    return render_pdf("pdf/receipt.html", s=submission.snapshot,
+                      expected_decision_on=expected_decision_on(application, submission),
+                      **_helpers())
+
+
+def expected_decision_on(application, submission) -> date | None:
+    """When the applicant can expect a decision: as the call said at submission, or (for
+    a submission from before the setting) as it says now."""
+    stored = submission.snapshot.get("call", {}).get("expected_decision_on")
+    if stored:
+        return date.fromisoformat(stored)
+    call = getattr(application, "call", None)
+    return getattr(call, "expected_decision_on", None)
 
 
 def _helpers() -> dict:
