@@ -95,15 +95,17 @@ def decide(application: Application, meeting: DecisionMeeting | None, outcome: O
         select(Proposal).where(Proposal.application_id == application.id)
     ).scalar_one_or_none()
     now = utcnow()
+    if replacing is not None:
+        replacing.replaced_at = now
+        # The old one stops being current before the new one exists (flushed before the
+        # new row is made: a pending row attached to the meeting would be flushed too).
+        db.session.flush()
     decision = Decision(
         application=application, meeting=meeting, outcome=outcome, amount=amount,
         proposed_amount=proposal.amount if proposal is not None else None,
         reasons=(reasons or "").strip(), conditions=(conditions or "").strip(),
         decided_on=decided_on or (meeting.meeting_date if meeting else now.date()),
         decided_by=actor)
-    if replacing is not None:
-        replacing.replaced_at = now
-        db.session.flush()  # the old one stops being current before the new one is
     db.session.add(decision)
     db.session.flush()
     if replacing is not None:
