@@ -147,7 +147,8 @@ def world(db):
     _db.session.commit()
     values = {"organisation_id": org.id, "call_id": call.id, "period": "2022-2024",
               "token": "ugyldig-lenke", "filename": "app.css", "application_id": application.id,
-              "attachment_id": application.attachments[0].id, "kind": "csv"}
+              "attachment_id": application.attachments[0].id, "kind": "csv",
+              "letter_id": 2**31 - 1, "appeal_id": 2**31 - 1}
     members = "/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>"
     invitations = "/invitasjoner/<int:invitation_id>"
     return users, values, {
