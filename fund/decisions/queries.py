@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
+from flask import g
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from fund.applications.models import Application
-from fund.auth.models import User
+from fund.auth.models import Membership, User
 from fund.calls.models import Call
 from fund.decisions.models import Appeal, Decision, Letter
 from fund.decisions.operations import (
@@ -137,3 +138,18 @@ def case_view(application: Application) -> tuple[list[Decision], list[Letter], l
         .order_by(Letter.id)).scalars())
     appeals = [a for d in decisions for a in d.appeals]
     return decisions, letters, appeals
+
+
+def notified_decisions(user: User) -> dict[int, Decision]:
+    """The current vedtak whose letter is sent, on applications of the user's
+    organisations, by application id: one query for a whole list (kept for the request)."""
+    cache = g.setdefault("notified_decisions", {})
+    if user.id not in cache:
+        rows = db.session.execute(
+            select(Decision).join(Letter, Letter.decision_id == Decision.id)
+            .join(Application, Application.id == Decision.application_id)
+            .join(Membership, Membership.organisation_id == Application.organisation_id)
+            .where(Membership.user_id == user.id, Decision.replaced_at.is_(None),
+                   Letter.sent_at.is_not(None))).scalars()
+        cache[user.id] = {decision.application_id: decision for decision in rows}
+    return cache[user.id]

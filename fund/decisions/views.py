@@ -284,13 +284,14 @@ def applicant_panel(_name, application, **_context):
 
 @template_hook.connect_via("application_dashboard_row")
 def dashboard_row(_name, application, **_context):
-    if not may_see_decision(current_user, application):
+    # The user's own notified decisions only, read once for the whole list.
+    if not current_user.is_authenticated:
         return None
-    view = queries.applicant_view(application)
-    if view.decision is None:
+    decision = queries.notified_decisions(current_user).get(application.id)
+    if decision is None:
         return None
     return render_template("decisions/_dashboard_row.html", application=application,
-                           decision=view.decision, OUTCOME_LABELS=OUTCOME_LABELS)
+                           decision=decision, OUTCOME_LABELS=OUTCOME_LABELS)
 
 
 @template_hook.connect_via("case_page_panels")
