@@ -125,3 +125,31 @@ INFO_REQUEST_DAYS_TO_ANSWER = 14
 INFO_REQUEST_MAX_DAYS_TO_ANSWER = 180
 #: Requests larger than this are refused before the view sees them (413).
 MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+
+#: Decision letters (vedtaksbrev). Legal references are text here, not logic: when the new
+#: forvaltningsloven (LOV-2025-06-20-81) takes effect, change the words, not the code.
+#: The body that hears appeals on the fund's vedtak (fvl § 28 annet ledd).
+APPEAL_BODY = "kommunens klagenemnd"
+#: The rules every vedtak rests on, named in the begrunnelse (one per line): the fund's
+#: vedtekter and retningslinjer. The call and its criteria are added by the letter itself.
+LETTER_RULES = (
+    "Vedtekter for Lillestrøm kommunes næringsfond og klimafond.\n"
+    "Retningslinjer for tildeling av tilskudd fra næringsfondet og klimafondet."
+)
+#: The standard terms of a grant (tilsagnsvilkår), one per line, printed in every grant
+#: letter after the conditions particular to the grant.
+LETTER_GRANT_TERMS = (
+    "Tilskuddet skal bare brukes til prosjektet slik det er beskrevet i søknaden.\n"
+    "Prosjektet skal være gjennomført innen prosjektperioden. Deretter faller tilsagnet bort.\n"
+    "Tilskuddet utbetales etter anmodning med dokumenterte kostnader og sluttrapport.\n"
+    "Blir kostnadene lavere enn budsjettert, reduseres tilskuddet forholdsmessig.\n"
+    "Kommunen har rett til å kontrollere at tilskuddet brukes etter forutsetningene.\n"
+    "Tilskuddet kan kreves tilbakebetalt helt eller delvis dersom det er gitt på grunnlag av "
+    "uriktige opplysninger, ikke brukes etter formålet, eller vilkårene ikke oppfylles."
+)
+#: Why a case can take longer than a month, as the provisional reply (foreløpig svar,
+#: fvl § 11a tredje ledd) says it.
+PROVISIONAL_REPLY_REASON = (
+    "Alle søknadene i utlysningen vurderes samlet og rangeres mot hverandre før "
+    "vedtaksorganet fordeler tilskuddene i ett møte."
+)

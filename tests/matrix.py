@@ -149,6 +149,28 @@ MATRIX = {
         row(LOGIN, 403, 403, 403, 200, 403),
     ("/saksbehandling/utlysninger/<int:call_id>/avslutt", "POST"):
         row(LOGIN, 403, 403, 403, 302, 403),
+    # Letters and appeals (decisions, part D). {letter} and {appeal} do not exist in this
+    # world: managers get 404 where the role allows the page; see tests/decisions for the
+    # routes on real letters and appeals. The call here has no vedtak: staging and sending
+    # are refused with a message (back to the page).
+    ("/vedtak/utlysninger/<int:call_id>/brev", "GET"): row(LOGIN, 403, 403, 403, 200, 403),
+    ("/vedtak/utlysninger/<int:call_id>/brev", "POST"): row(LOGIN, 403, 403, 403, 302, 403),
+    ("/vedtak/utlysninger/<int:call_id>/send", "GET"): row(LOGIN, 403, 403, 403, 200, 403),
+    ("/vedtak/utlysninger/<int:call_id>/send", "POST"): row(LOGIN, 403, 403, 403, 302, 403),
+    ("/vedtak/brev/<int:letter_id>.pdf", "GET"): row(LOGIN, 403, 403, 404, 404, 403),
+    ("/vedtak/klager/<int:appeal_id>", "GET"): row(LOGIN, 403, 403, 404, 404, 403),
+    ("/vedtak/klager/<int:appeal_id>/omgjor", "POST"): row(LOGIN, 403, 403, 404, 404, 403),
+    ("/vedtak/klager/<int:appeal_id>/oversend", "POST"): row(LOGIN, 403, 403, 404, 404, 403),
+    ("/vedtak/klager/<int:appeal_id>/klageinstans", "POST"):
+        row(LOGIN, 403, 403, 404, 404, 403),
+    # The applicant's: A's application has no sent vedtak (the appeal page sends A back to
+    # the application with a message); others' applications do not exist for them.
+    ("/mine-vedtak/soknader/<int:application_id>/brev/<int:letter_id>.pdf", "GET"):
+        row(LOGIN, 404, 404, 404, 404, 404),
+    ("/mine-vedtak/soknader/<int:application_id>/klage", "GET"):
+        row(LOGIN, 302, 404, 404, 404, 404),
+    ("/mine-vedtak/soknader/<int:application_id>/klage", "POST"):
+        row(LOGIN, 302, 404, 404, 404, 404),
     ("/forvaltning/utlysninger", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "POST"): MANAGERS,

@@ -20,15 +20,26 @@ from fund.core.pdf import render_pdf
 
 
 def receipt_pdf(application, submission) -> bytes:
-    """Render the receipt for one submission (A4 PDF/A-2b, for the applicant's records).
+    """Render the receipt for one submission (A4 PDF/A-2a, for the applicant's records).
 
     Everything shown is read from ``submission.snapshot``, never from the live
     application, so a receipt printed again later shows what was received; only «Vår
     referanse» (the archive's saksnummer, given later) is the application's current one.
     """
     return render_pdf("pdf/receipt.html", s=submission.snapshot,
-                      archive_reference=getattr(application, "archive_reference", None),
+                      archive_reference=application.archive_reference,
+                      expected_decision_on=expected_decision_on(application, submission),
                       **_helpers())
+
+
+def expected_decision_on(application, submission) -> date | None:
+    """When the applicant can expect a decision: as the call said at submission, or (for
+    a submission from before the setting) as it says now."""
+    stored = submission.snapshot.get("call", {}).get("expected_decision_on")
+    if stored:
+        return date.fromisoformat(stored)
+    call = getattr(application, "call", None)
+    return getattr(call, "expected_decision_on", None)
 
 
 def _helpers() -> dict:

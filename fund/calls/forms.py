@@ -3,6 +3,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     FieldList,
     FormField,
@@ -65,7 +66,23 @@ class CallForm(Form):
     max_share_percent = IntegerField(_l("Største andel av prosjektkostnaden (%)"), validators=[
         InputRequired(_l("Oppgi en prosentandel.")),
         NumberRange(min=1, max=100, message=_l("Andelen må være mellom 1 og 100 prosent."))])
+    expected_decision_on = DateField(
+        _l("Forventet vedtaksdato"), validators=[Optional()], description=_l(
+            "Kvitteringen sier når søkerne kan vente svar. En sak som ikke er avgjort en måned "
+            "etter innsending, får et foreløpig svar med denne datoen."))
+    appeal_reserve = _kroner(_l("Klagereserve (kr)"), _l(
+        "Holdes av budsjettet til klager som fører fram. Fordelingsvedtaket kan innvilge "
+        "budsjettet minus reserven."), required=False)
     submit = SubmitField(_l("Lagre"))
+
+    def validate_appeal_reserve(self, field):
+        if field.data and isinstance(self.budget.data, int) and field.data > self.budget.data:
+            raise ValidationError(_l("Klagereserven kan ikke være større enn budsjettet."))
+
+    def validate_expected_decision_on(self, field):
+        if field.data and isinstance(self.closes_at.data, datetime) \
+                and field.data < self.closes_at.data.date():
+            raise ValidationError(_l("Vedtaksdatoen kan ikke være før søknadsfristen."))
 
     def validate_closes_at(self, field):
         if isinstance(self.opens_at.data, datetime) and isinstance(field.data, datetime) \

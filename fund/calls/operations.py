@@ -1,7 +1,7 @@
 """State changes of calls. Each writes the audit log; the caller commits."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -36,17 +36,28 @@ def default_criteria(fund: Fund, plan: PlanVersion) -> list[Criterion]:
     ]
 
 
+def _check_reserve(budget: int, appeal_reserve: int) -> None:
+    if appeal_reserve < 0 or appeal_reserve > budget:
+        raise CallError(_("Klagereserven må være mellom null og budsjettet."))
+
+
 def create_call(*, fund: Fund, year: int, title: str, opens_at: datetime, closes_at: datetime,
                 budget: int, max_grant: int, max_share_percent: int, plan: PlanVersion,
-                description: str = "", joint_key: str | None = None, actor=None) -> Call:
+                description: str = "", joint_key: str | None = None,
+                expected_decision_on: date | None = None, appeal_reserve: int = 0,
+                actor=None) -> Call:
     _check_window(opens_at, closes_at)
+    _check_reserve(budget, appeal_reserve)
     call = Call(fund=fund, year=year, title=title, description=description, opens_at=opens_at,
                 closes_at=closes_at, budget=budget, max_grant=max_grant,
                 max_share_percent=max_share_percent, plan=plan, joint_key=joint_key,
+                expected_decision_on=expected_decision_on, appeal_reserve=appeal_reserve,
                 criteria=default_criteria(fund, plan))
     db.session.add(call)
     record("call.created", call, actor=actor, fund=fund.value, year=year, title=title,
-           opens_at=opens_at.isoformat(), closes_at=closes_at.isoformat(), budget=budget)
+           opens_at=opens_at.isoformat(), closes_at=closes_at.isoformat(), budget=budget,
+           expected_decision_on=expected_decision_on.isoformat() if expected_decision_on
+           else None, appeal_reserve=appeal_reserve)
     return call
 
 
@@ -75,6 +86,8 @@ def update_call(call: Call, actor=None, **fields) -> None:
         raise CallError(_("Utlysningen er åpnet og kan ikke lenger endres. "
                           "Fristen kan forlenges."))
     _check_window(fields.get("opens_at", call.opens_at), fields.get("closes_at", call.closes_at))
+    _check_reserve(fields.get("budget", call.budget),
+                   fields.get("appeal_reserve", call.appeal_reserve))
     changes = {}
     for name, value in fields.items():
         old = getattr(call, name)
@@ -86,7 +99,7 @@ def update_call(call: Call, actor=None, **fields) -> None:
 
 
 def _plain(value):
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime is a date too
         return value.isoformat()
     if isinstance(value, PlanVersion):
         return value.period

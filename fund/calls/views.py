@@ -84,6 +84,8 @@ def _call_fields(form: CallForm, plans: dict) -> dict:
         "max_grant": form.max_grant.data,
         "max_share_percent": form.max_share_percent.data,
         "plan": plans[form.plan.data],
+        "expected_decision_on": form.expected_decision_on.data,
+        "appeal_reserve": form.appeal_reserve.data or 0,
     }
 
 

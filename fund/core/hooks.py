@@ -9,6 +9,7 @@ contributes with::
         return render_template("decisions/_panel.html", application=application)
 
 The hooks in use: ``application_dashboard_row`` (an applicant's application in the list),
+``application_page_panels`` (the applicant's page for a submitted application),
 ``case_page_panels`` (the caseworker's case page), ``call_manage_panels`` (the manager's
 page for one call).
 """

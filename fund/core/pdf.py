@@ -1,8 +1,19 @@
-"""PDF documents (receipt, innstilling, and later decision letters and reports): one
-renderer, one page layout (``templates/pdf/_base.html``) and the letterhead as a setting."""
+"""PDF documents (receipt, innstilling, decision letters, and later reports): one
+renderer, one page layout (``templates/pdf/_base.html``) and the letterhead as a setting.
+
+Every document is PDF/A-2a: archivable (arkivforskrifta) and tagged, so that a screen
+reader can follow its headings, lists and tables (LAW.md §4 L 25, §7)."""
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
 
 from flask import current_app, render_template
 from weasyprint import HTML
+
+#: PDF/A-2a: level A is tagged (a structure tree, marked content, a document language).
+PDF_VARIANT = "pdf/a-2a"
 
 #: The letterhead's settings and the names a template reads them by
 #: (``pdf_letterhead().name`` …).
@@ -18,15 +29,51 @@ def letterhead() -> dict[str, str]:
 
 
 def write_pdf(html: str) -> bytes:
-    """An HTML document as an archivable PDF/A-2b; stylesheets and images resolve
-    against the application folder."""
+    """An HTML document as an archivable, tagged PDF/A-2a; stylesheets and images
+    resolve against the application folder."""
     return HTML(string=html, base_url=current_app.root_path).write_pdf(
-        pdf_variant="pdf/a-2b")
+        pdf_variant=PDF_VARIANT)
 
 
 def render_pdf(template: str, **context) -> bytes:
-    """Render ``template`` (which extends ``pdf/_base.html``) to PDF/A-2b."""
+    """Render ``template`` (which extends ``pdf/_base.html``) to PDF/A-2a."""
     return write_pdf(render_template(template, **context))
+
+
+def documents_folder(kind: str = "letters") -> Path:
+    """Where stored documents of one kind live: ``<instance>/letters/`` for letters and
+    the innstilling. Private to the app, as the uploads are."""
+    folder = Path(current_app.instance_path) / kind
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def store_document(data: bytes, kind: str = "letters") -> tuple[str, str]:
+    """Keep a document under a random name; returns (stored name, sha256 hex digest)."""
+    folder = documents_folder(kind)
+    while True:
+        name = secrets.token_hex(16)
+        try:
+            descriptor = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            break
+        except FileExistsError:  # pragma: no cover - 128 random bits
+            continue
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+    return name, hashlib.sha256(data).hexdigest()
+
+
+def read_document(stored_name: str, kind: str = "letters") -> bytes:
+    """A stored document's bytes; FileNotFoundError if it is gone (or the name is not
+    one of ours)."""
+    if not stored_name.isalnum():
+        raise FileNotFoundError(stored_name)
+    return (documents_folder(kind) / stored_name).read_bytes()
+
+
+def remove_document(stored_name: str, kind: str = "letters") -> None:
+    if stored_name.isalnum():
+        (documents_folder(kind) / stored_name).unlink(missing_ok=True)
 
 
 def pdf_response(data: bytes, filename: str, inline: bool = True):

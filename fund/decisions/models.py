@@ -4,10 +4,12 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
+    Column,
     ForeignKey,
     Index,
     Numeric,
     String,
+    Table,
     Text,
     text,
 )
@@ -286,3 +288,17 @@ class ExchangeRate(db.Model):
         return f"<ExchangeRate {self.rate_date} {self.nok_per_eur}>"
 
 
+
+
+#: The notice mails of a letter, one per member of the applying organisation: staged as
+#: drafts with the letter and released together when it is sent.
+letter_notices = Table(
+    "letter_notices",
+    db.metadata,
+    Column("letter_id", ForeignKey("letters.id", ondelete="CASCADE"), primary_key=True),
+    Column("mail_id", ForeignKey("outbox_messages.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+Letter.notices = relationship(OutboxMessage, secondary=letter_notices,
+                              order_by=OutboxMessage.id)

@@ -1,7 +1,56 @@
 """Pages of the decisions domain. Part C (recording decisions, the rate table) writes in
 its section, part D (letters, notification, appeals) in its own."""
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from fund.applications.models import Application
+from fund.calls.models import Call
+from fund.core.http import commit, require
+from fund.core.pdf import pdf_response, read_document
+from fund.core.signals import template_hook
+from fund.core.types import utcnow
+from fund.decisions import queries
+from fund.decisions.deadlines import appeal_deadline, appeal_in_time, oslo_date
+from fund.decisions.forms import (
+    AppealForm,
+    AppealOutcomeForm,
+    ConfirmForm,
+    ForwardForm,
+    ReverseForm,
+)
+from fund.decisions.labels import APPEAL_STATE_LABELS, OUTCOME_LABELS
+from fund.decisions.models import Appeal, DecisionBody, Letter, LetterKind
+from fund.decisions.operations import (
+    forward_appeal,
+    record_appeal_outcome,
+    register_appeal,
+    reverse_decision,
+    send_letters,
+    sent_letter,
+    stage_letters,
+)
+from fund.decisions.permissions import (
+    can_handle_letters,
+    may_handle_appeal,
+    may_read_case_letters,
+    may_see_decision,
+    may_send_letters,
+)
+from fund.extensions import db
+from fund.review.models import Outcome
+from fund.review.permissions import is_case_handler
 
 #: Staff pages: recording vedtak, letters, appeals, exchange rates.
 bp = Blueprint("decisions", __name__, url_prefix="/vedtak")
@@ -13,3 +62,255 @@ applicant_bp = Blueprint("decisions_applicant", __name__, url_prefix="/mine-vedt
 
 
 # --- Letters, notification and appeals (part D) -----------------------------------------
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _call(call_id: int) -> Call:
+    return db.session.get(Call, call_id) or abort(404)
+
+
+def _pdf(letter: Letter):
+    try:
+        data = read_document(letter.stored_name)
+    except FileNotFoundError:
+        abort(404)
+    kind = "vedtak" if letter.kind == LetterKind.DECISION else "forelopig-svar"
+    return pdf_response(data, f"{kind}-{letter.application.case_number}-{letter.id}.pdf")
+
+
+@bp.route("/utlysninger/<int:call_id>/brev", methods=["GET", "POST"])
+@login_required
+def letters(call_id):
+    """The call's vedtak and their letters: stage the letters, read them, send them."""
+    require(can_handle_letters(current_user))
+    call = _call(call_id)
+    page = queries.letters_page(call, current_user)
+    may_send = may_send_letters(current_user, page.hidden > 0)
+    if request.method == "POST":
+        if not may_send:
+            flash(_("Du er inhabil i en av søknadene i utlysningen og kan ikke lage eller "
+                    "sende brevene."), "warning")
+        elif ConfirmForm().validate_on_submit():
+            commit(stage_letters, call, _actor(), success=lambda staged: ngettext(
+                "%(num)s vedtaksbrev er laget og venter på utsending.",
+                "%(num)s vedtaksbrev er laget og venter på utsending.", len(staged)))
+        return redirect(url_for("decisions.letters", call_id=call.id))
+    return render_template("decisions/letters.html", page=page, call=call, may_send=may_send,
+                           form=ConfirmForm(), OUTCOME_LABELS=OUTCOME_LABELS,
+                           APPEAL_STATE_LABELS=APPEAL_STATE_LABELS)
+
+
+@bp.route("/utlysninger/<int:call_id>/send", methods=["GET", "POST"])
+@login_required
+def send(call_id):
+    """Send every staged letter of the call in one action, after a confirmation."""
+    require(can_handle_letters(current_user))
+    call = _call(call_id)
+    page = queries.letters_page(call, current_user)
+    may_send = may_send_letters(current_user, page.hidden > 0)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not may_send:
+            flash(_("Du er inhabil i en av søknadene i utlysningen og kan ikke sende "
+                    "brevene."), "warning")
+        elif form.validate_on_submit() and commit(
+                send_letters, call, _actor(), success=lambda sent: ngettext(
+                    "%(num)s vedtaksbrev er sendt.", "%(num)s vedtaksbrev er sendt.",
+                    len(sent))):
+            return redirect(url_for("decisions.letters", call_id=call.id))
+        return redirect(url_for("decisions.send", call_id=call.id))
+    return render_template("decisions/send.html", call=call, page=page, may_send=may_send,
+                           form=form, OUTCOME_LABELS=OUTCOME_LABELS,
+                           deadline=appeal_deadline(oslo_date(utcnow())))
+
+
+@bp.route("/brev/<int:letter_id>.pdf")
+@login_required
+def letter_pdf(letter_id):
+    """A letter as staff read it (staged or sent); 404 for one who is inhabil."""
+    require(is_case_handler(current_user))
+    letter = queries.letter_by_id(letter_id) or abort(404)
+    if not may_read_case_letters(current_user,
+                                 queries.is_inhabil(current_user, letter.application)):
+        abort(404)
+    return _pdf(letter)
+
+
+def _appeal(appeal_id: int) -> Appeal:
+    require(is_case_handler(current_user))
+    appeal = queries.appeal_by_id(appeal_id) or abort(404)
+    if not may_read_case_letters(current_user,
+                                 queries.is_inhabil(current_user, appeal.decision.application)):
+        abort(404)
+    return appeal
+
+
+def _reverse_form(appeal: Appeal) -> ReverseForm:
+    old = appeal.decision
+    return ReverseForm(
+        body=old.meeting.body.value if old.meeting else DecisionBody.KOMMUNEDIREKTOR.value,
+        delegation_reference=old.meeting.delegation_reference if old.meeting else "",
+        meeting_date=oslo_date(utcnow()), outcome=Outcome.GRANTED.value,
+        amount=old.application.amount_applied, conditions=old.conditions)
+
+
+def _render_appeal(appeal, reverse_form=None, forward_form=None, outcome_form=None,
+                   status=200):
+    application = appeal.decision.application
+    return render_template(
+        "decisions/appeal.html", appeal=appeal, application=application,
+        may_handle=may_handle_appeal(current_user, False),
+        reverse_form=reverse_form or _reverse_form(appeal),
+        forward_form=forward_form or ForwardForm(),
+        outcome_form=outcome_form or AppealOutcomeForm(),
+        reserve=queries.reserve_of(application.call), OUTCOME_LABELS=OUTCOME_LABELS,
+        APPEAL_STATE_LABELS=APPEAL_STATE_LABELS), status
+
+
+@bp.route("/klager/<int:appeal_id>")
+@login_required
+def appeal(appeal_id):
+    return _render_appeal(_appeal(appeal_id))[0]
+
+
+@bp.route("/klager/<int:appeal_id>/omgjor", methods=["POST"])
+@login_required
+def reverse(appeal_id):
+    appeal = _appeal(appeal_id)
+    require(can_handle_letters(current_user))
+    form = ReverseForm()
+    if form.validate_on_submit() and commit(
+            reverse_decision, appeal, _actor(), into=form, body=DecisionBody(form.body.data),
+            meeting_date=form.meeting_date.data, outcome=Outcome(form.outcome.data),
+            amount=form.amount.data, reasons=form.reasons.data,
+            conditions=form.conditions.data or "", assessment=form.assessment.data or "",
+            delegation_reference=form.delegation_reference.data or "",
+            political_case_number=form.political_case_number.data or "",
+            success=_("Vedtaket er omgjort. Det nye vedtaksbrevet venter på utsending.")):
+        return redirect(url_for("decisions.appeal", appeal_id=appeal.id))
+    return _render_appeal(appeal, reverse_form=form, status=400)
+
+
+@bp.route("/klager/<int:appeal_id>/oversend", methods=["POST"])
+@login_required
+def forward(appeal_id):
+    appeal = _appeal(appeal_id)
+    require(can_handle_letters(current_user))
+    form = ForwardForm()
+    if form.validate_on_submit() and commit(
+            forward_appeal, appeal, _actor(), form.assessment.data, into=form,
+            success=_("Klagen er sendt til klageinstansen, og søkeren har fått beskjed.")):
+        return redirect(url_for("decisions.appeal", appeal_id=appeal.id))
+    return _render_appeal(appeal, forward_form=form, status=400)
+
+
+@bp.route("/klager/<int:appeal_id>/klageinstans", methods=["POST"])
+@login_required
+def appeal_outcome(appeal_id):
+    appeal = _appeal(appeal_id)
+    require(can_handle_letters(current_user))
+    form = AppealOutcomeForm()
+    if form.validate_on_submit() and commit(
+            record_appeal_outcome, appeal, _actor(), form.outcome.data, form.decided_on.data,
+            into=form, success=_("Klageinstansens avgjørelse er ført.")):
+        return redirect(url_for("decisions.appeal", appeal_id=appeal.id))
+    return _render_appeal(appeal, outcome_form=form, status=400)
+
+
+# The applicant's side ----------------------------------------------------------------------
+
+def _own_application(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or not may_see_decision(current_user, application):
+        abort(404)
+    return application
+
+
+@applicant_bp.route("/soknader/<int:application_id>/brev/<int:letter_id>.pdf")
+@login_required
+def own_letter_pdf(application_id, letter_id):
+    """A letter sent to the applicant; nothing before it is sent, 404 for others."""
+    application = _own_application(application_id)
+    letter = queries.letter_by_id(letter_id)
+    if letter is None or letter.application_id != application.id or not letter.is_sent:
+        abort(404)
+    return _pdf(letter)
+
+
+@applicant_bp.route("/soknader/<int:application_id>/klage", methods=["GET", "POST"])
+@login_required
+def appeal_form(application_id):
+    """The applicant's klage on the sent vedtak."""
+    application = _own_application(application_id)
+    view = queries.applicant_view(application)
+    if not view.can_appeal:
+        flash(_("Det er ikke noe vedtak å klage på nå.") if view.decision is None else
+              _("Du har allerede klaget på dette vedtaket, og klagen er under behandling."),
+              "info")
+        return redirect(url_for("applications.edit", application_id=application.id))
+    form = AppealForm()
+    if form.validate_on_submit():
+        made = commit(register_appeal, application, _actor(), form.text.data, into=form)
+        if made:
+            flash(_("Klagen er mottatt. Du får en bekreftelse på e-post.") if made.value.in_time
+                  else _("Klagen er mottatt, men etter klagefristen. Den blir likevel "
+                         "vurdert. Du får en bekreftelse på e-post."),
+                  "success" if made.value.in_time else "warning")
+            return redirect(url_for("applications.edit", application_id=application.id))
+    letter = sent_letter(view.decision)
+    late = not appeal_in_time(utcnow(), letter.appeal_deadline)
+    return render_template("decisions/appeal_form.html", application=application, form=form,
+                           decision=view.decision, letter=letter, late=late,
+                           OUTCOME_LABELS=OUTCOME_LABELS,
+                           appeal_body=current_app.config["APPEAL_BODY"])
+
+
+# Panels in other domains' pages -------------------------------------------------------------
+
+@template_hook.connect_via("application_page_panels")
+def applicant_panel(_name, application, **_context):
+    if not may_see_decision(current_user, application):
+        return None
+    view = queries.applicant_view(application)
+    if not view.letters and not view.appeals:
+        return None
+    return render_template("decisions/_applicant_panel.html", application=application,
+                           view=view, OUTCOME_LABELS=OUTCOME_LABELS,
+                           APPEAL_STATE_LABELS=APPEAL_STATE_LABELS)
+
+
+@template_hook.connect_via("application_dashboard_row")
+def dashboard_row(_name, application, **_context):
+    # The user's own notified decisions only, read once for the whole list.
+    if not current_user.is_authenticated:
+        return None
+    decision = queries.notified_decisions(current_user).get(application.id)
+    if decision is None:
+        return None
+    return render_template("decisions/_dashboard_row.html", application=application,
+                           decision=decision, OUTCOME_LABELS=OUTCOME_LABELS)
+
+
+@template_hook.connect_via("case_page_panels")
+def case_panel(_name, application, **_context):
+    if not is_case_handler(current_user) or not may_read_case_letters(
+            current_user, queries.is_inhabil(current_user, application)):
+        return None
+    decisions, case_letters, appeals = queries.case_view(application)
+    if not decisions:
+        return None
+    return render_template("decisions/_case_panel.html", application=application,
+                           decisions=decisions, letters=case_letters, appeals=appeals,
+                           OUTCOME_LABELS=OUTCOME_LABELS,
+                           APPEAL_STATE_LABELS=APPEAL_STATE_LABELS)
+
+
+@template_hook.connect_via("call_manage_panels")
+def call_panel(_name, call, **_context):
+    if not can_handle_letters(current_user) or call.review_closed_at is None:
+        return None
+    return render_template("decisions/_call_panel.html", call=call,
+                           reserve=queries.reserve_of(call))

@@ -320,7 +320,7 @@ def render_html(result: RankingResult, generated_at: datetime | None = None) -> 
 
 
 def to_pdf(result: RankingResult, generated_at: datetime | None = None) -> bytes:
-    """The innstilling as an A4 landscape PDF/A-2b document for the decision body."""
+    """The innstilling as an A4 landscape PDF/A-2a document for the decision body."""
     return write_pdf(render_html(result, generated_at))
 
 

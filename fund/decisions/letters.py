@@ -1,0 +1,114 @@
+"""The letters to an applicant as PDF documents: the vedtaksbrev (for a grant also the
+tilsagnsbrev) and the foreløpig svar. A letter is about one application only: it reads
+that application, its own row of the frozen ranking and the call, never another
+applicant's information (fvl § 24 tredje ledd, § 19)."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from fund.applications.models import Application
+from fund.calls.labels import FUND_LABELS
+from fund.core.pdf import render_pdf
+from fund.decisions.labels import BODY_LABELS, OUTCOME_LABELS
+from fund.decisions.models import Decision, StateAidBasis
+from fund.extensions import db
+from fund.review.models import FrozenRanking, FrozenRankingRow, Outcome
+
+
+@dataclass
+class CriterionLine:
+    title: str
+    weight: int
+    score: Decimal | None  #: the mean score, 0–5; None: not relevant
+
+
+@dataclass
+class Scores:
+    """The main considerations of the discretionary assessment, as frozen when the review
+    was closed: this application's criterion scores, its total, and its place."""
+
+    criteria: list[CriterionLine]
+    total: Decimal | None
+    rank: int
+    ranked: int
+    within_budget: bool
+
+
+def archive_reference(application: Application) -> str | None:
+    """The archive's saksnummer («Vår referanse»), once the case has one."""
+    return application.archive_reference
+
+
+def frozen_scores(application: Application) -> Scores | None:
+    row = db.session.execute(
+        select(FrozenRankingRow).join(FrozenRanking).where(
+            FrozenRanking.call_id == application.call_id,
+            FrozenRankingRow.application_id == application.id)).scalar_one_or_none()
+    if row is None:
+        return None
+    ranking = row.ranking
+    ranked = db.session.execute(
+        select(func.count()).select_from(FrozenRankingRow).where(
+            FrozenRankingRow.ranking_id == ranking.id)).scalar_one()
+    lines = []
+    for criterion in ranking.criteria:
+        value = row.criterion_scores.get(str(criterion["id"]))
+        lines.append(CriterionLine(title=criterion["title"], weight=criterion["weight"],
+                                   score=Decimal(value) if value not in (None, "") else None))
+    return Scores(criteria=lines, total=row.score, rank=row.rank, ranked=ranked,
+                  within_budget=row.within_budget)
+
+
+def _lines(setting: str) -> list[str]:
+    return [line.strip() for line in (current_app.config.get(setting) or "").splitlines()
+            if line.strip()]
+
+
+def _share(amount: int | None, total_cost: int | None) -> Decimal | None:
+    if not amount or not total_cost:
+        return None
+    return (Decimal(amount) * 100 / total_cost).quantize(Decimal("0.1"))
+
+
+def decision_letter_pdf(decision: Decision, letter_date: date,
+                        appeal_deadline: date | None = None) -> bytes:
+    """The vedtaksbrev for ``decision``, dated ``letter_date``. The appeal deadline is
+    known once the letter is sent; a letter read before that says how it is counted."""
+    application = decision.application
+    snapshot = application.submissions[-1].snapshot if application.submissions else {}
+    budget = snapshot.get("budget", {})
+    total_cost = budget.get("total_cost", application.total_cost)
+    return render_pdf(
+        "pdf/decision_letter.html", decision=decision, application=application,
+        call=application.call, organisation=application.organisation, snapshot=snapshot,
+        meeting=decision.meeting, outcome_label=OUTCOME_LABELS[decision.outcome],
+        body_label=BODY_LABELS[decision.meeting.body] if decision.meeting else "",
+        fund_label=FUND_LABELS[application.call.fund],
+        amount_applied=budget.get("amount_applied", application.amount_applied),
+        total_cost=total_cost, share=_share(decision.amount, total_cost),
+        scores=frozen_scores(application) if decision.outcome != Outcome.DISMISSED else None,
+        rules=_lines("LETTER_RULES"), grant_terms=_lines("LETTER_GRANT_TERMS"),
+        de_minimis=decision.state_aid_basis == StateAidBasis.DE_MINIMIS,
+        appeal_body=current_app.config["APPEAL_BODY"], letter_date=letter_date,
+        appeal_deadline=appeal_deadline, reference=archive_reference(application),
+        replaces=_replaced(decision))
+
+
+def _replaced(decision: Decision) -> Decision | None:
+    """The earlier vedtak this one replaces (a reversal after an appeal)."""
+    return db.session.execute(select(Decision).where(
+        Decision.replaced_by_id == decision.id)).scalar_one_or_none()
+
+
+def provisional_reply_pdf(application: Application, letter_date: date) -> bytes:
+    """The foreløpig svar: the case takes time, why, and when a decision can be expected."""
+    return render_pdf(
+        "pdf/provisional_reply.html", application=application, call=application.call,
+        organisation=application.organisation,
+        fund_label=FUND_LABELS[application.call.fund], letter_date=letter_date,
+        reason=current_app.config["PROVISIONAL_REPLY_REASON"],
+        reference=archive_reference(application))
