@@ -27,7 +27,7 @@ def receipt_pdf(application, submission) -> bytes:
     referanse» (the archive's saksnummer, given later) is the application's current one.
     """
     return render_pdf("pdf/receipt.html", s=submission.snapshot,
-                      archive_reference=application.archive_reference,
+                      archive_reference=getattr(application, "archive_reference", None),
                       expected_decision_on=expected_decision_on(application, submission),
                       **_helpers())
 
