@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from fund.applications.labels import STAFF_HISTORY_ACTIONS
+from fund.review.models import Outcome
 
 #: The case page's history: the application's entries and case handling's own.
 CASE_HISTORY_ACTIONS = {
@@ -14,4 +15,12 @@ CASE_HISTORY_ACTIONS = {
     "review.conflict_declared": _l("Habilitet erklært"),
     "review.measures_confirmed": _l("Tiltak bekreftet"),
     "review.note_added": _l("Internt notat skrevet"),
+}
+
+#: The innstilling's words for the proposed outcome (what the administration proposes).
+PROPOSAL_WORDS = {
+    Outcome.GRANTED: _l("Innvilge"),
+    Outcome.PARTLY_GRANTED: _l("Innvilge delvis"),
+    Outcome.REJECTED: _l("Avslå"),
+    Outcome.DISMISSED: _l("Avvise"),
 }
