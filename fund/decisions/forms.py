@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -56,7 +57,7 @@ class CommaDecimalField(DecimalField):
 
 
 class MeetingForm(Form):
-    body = SelectField(_l("Vedtaksorgan"), choices=[(b.value, label)
+    body = SelectField(_l("Vedtaksorgan"), choices=[SelectChoice(b.value, label)
                                                      for b, label in BODY_LABELS.items()],
                        validators=[DataRequired()])
     meeting_date = DateField(_l("Møtedato (vedtaksdato)"), validators=[
@@ -109,7 +110,7 @@ class LinkedUndertakingsForm(Form):
 
 class DecisionForm(Form):
     meeting = SelectField(_l("Møte"), coerce=str, validators=[DataRequired()])
-    outcome = SelectField(_l("Utfall"), choices=[(o.value, OUTCOME_LABELS[o])
+    outcome = SelectField(_l("Utfall"), choices=[SelectChoice(o.value, OUTCOME_LABELS[o])
                                                  for o in VEDTAK_OUTCOMES],
                           validators=[DataRequired()])
     amount = IntegerField(_l("Vedtatt beløp (kr), for tilskudd"), validators=[
@@ -119,12 +120,16 @@ class DecisionForm(Form):
         description=_l("For delvis innvilget: hva som ikke er innvilget, og hvorfor. For "
                        "avslag og avvisning: hvorfor."))
     conditions = TextAreaField(_l("Vilkår"), validators=[Optional(), Length(max=20000)])
-    state_aid_basis = SelectField(_l("Grunnlag for støtten"), choices=[("", "–")] + [
-        (b.value, label) for b, label in STATE_AID_LABELS.items()], validators=[Optional()])
+    state_aid_basis = SelectField(
+        _l("Grunnlag for støtten"), validators=[Optional()],
+        choices=[SelectChoice("", "–")] + [SelectChoice(b.value, label)
+                                           for b, label in STATE_AID_LABELS.items()])
     block_exemption_article = StringField(_l("Artikkel i gruppeunntaket (GBER)"),
                                           validators=[Optional(), Length(max=100)])
-    kdd_category = SelectField(_l("KDD-kategori"), choices=[("", "–")] + [
-        (code, label) for code, label in KDD_CATEGORIES.items()], validators=[Optional()])
+    kdd_category = SelectField(
+        _l("KDD-kategori"), validators=[Optional()],
+        choices=[SelectChoice("", "–")] + [SelectChoice(code, label)
+                                           for code, label in KDD_CATEGORIES.items()])
     cap_to_headroom = BooleanField(_l("Kutt til handlingsrommet hvis tilskuddet går over "
                                       "taket for bagatellmessig støtte"))
     sector_confirmed = BooleanField(_l("Jeg har sjekket at støtten ikke går til virksomhet "

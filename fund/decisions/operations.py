@@ -258,6 +258,7 @@ def record_decision(application: Application, meeting: DecisionMeeting, actor: U
     with the grant cut to the headroom when the manager chooses so. The budget and the
     one-current-decision rule are ``decide``'s."""
     call = application.call
+    db.session.flush()  # a refresh would drop unflushed changes to the call
     db.session.refresh(call, with_for_update=True)  # one decider at a time
     _refuse_unless_allowed(call, actor)
     if meeting.call_id != call.id:

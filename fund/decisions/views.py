@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from fund.core.hooks import template_hook
 from fund.core.http import commit, flash_errors, require
@@ -93,8 +94,8 @@ def _staff_application(application_id: int):
     return application
 
 
-def _meeting_choices(call) -> list[tuple[str, str]]:
-    return [(str(m.id), f"{BODY_LABELS[m.body]} {m.meeting_date.strftime('%d.%m.%Y')}"
+def _meeting_choices(call) -> list[SelectChoice]:
+    return [SelectChoice(str(m.id), f"{BODY_LABELS[m.body]} {m.meeting_date.strftime('%d.%m.%Y')}"
              + (f" ({m.political_case_number})" if m.political_case_number else ""))
             for m in reversed(meetings(call))]
 
@@ -110,8 +111,8 @@ def call_view(call_id):
     received = [] if inhabil else received_applications(call)
     abstention_form = AbstentionForm()
     abstention_form.meeting.choices = _meeting_choices(call)
-    abstention_form.application.choices = [(str(a.id), f"{a.case_number} {a.organisation.name}")
-                                           for a in received]
+    abstention_form.application.choices = [
+        SelectChoice(str(a.id), f"{a.case_number} {a.organisation.name}") for a in received]
     decisions = current_decisions(call)
     return render_template(
         "decisions/call.html", call=call, refusals=refusals, inhabil=inhabil,
@@ -148,7 +149,7 @@ def abstention_view(call_id):
     call = _staff_call(call_id)
     form = AbstentionForm()
     form.meeting.choices = _meeting_choices(call)
-    form.application.choices = [(str(a.id), a.case_number)
+    form.application.choices = [SelectChoice(str(a.id), a.case_number)
                                 for a in received_applications(call)]
     if form.validate_on_submit():
         meeting = db.session.get(DecisionMeeting, int(form.meeting.data))
@@ -164,7 +165,7 @@ def _prefilled(application, proposal, meeting_choices, on: date) -> DecisionForm
     """The decision form as the proposal and the decision date suggest it."""
     organisation = application.organisation
     return DecisionForm(
-        formdata=None, meeting=meeting_choices[0][0] if meeting_choices else None,
+        formdata=None, meeting=meeting_choices[0].value if meeting_choices else None,
         outcome=proposal.outcome.value if proposal is not None else None,
         amount=proposal.amount if proposal is not None else None,
         reasons=proposal.reason if proposal is not None else "",

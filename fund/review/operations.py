@@ -489,6 +489,7 @@ def save_proposals(call: Call, actor: User,
     """Store the administration's proposal for every application in the frozen ranking
     (``entries``: outcome, amount and reason by application id). Refused, as a whole,
     while any is wrong; returns how many changed."""
+    db.session.flush()  # a refresh would drop unflushed changes to the call
     db.session.refresh(call, with_for_update=True)  # one manager at a time
     reasons = proposal_refusals(call, actor)
     if reasons:
@@ -528,6 +529,7 @@ def propose_innstilling(call: Call, actor: User) -> Innstilling:
     PDF is rendered and stored (random name and its SHA-256); it is the document the
     body gets from now on."""
     from fund.review import innstilling as document
+    db.session.flush()  # a refresh would drop unflushed changes to the call
     db.session.refresh(call, with_for_update=True)
     reasons = proposal_refusals(call, actor)
     if reasons:
