@@ -171,6 +171,11 @@ MATRIX = {
         row(LOGIN, 302, 404, 404, 404, 404),
     ("/mine-vedtak/soknader/<int:application_id>/klage", "POST"):
         row(LOGIN, 302, 404, 404, 404, 404),
+    # The administration's proposals: after closing only (here the page says so).
+    ("/saksbehandling/utlysninger/<int:call_id>/forslag", "GET"):
+        row(LOGIN, 403, 403, 403, 200, 403),
+    ("/saksbehandling/utlysninger/<int:call_id>/forslag", "POST"):
+        row(LOGIN, 403, 403, 403, 200, 403),
     ("/forvaltning/utlysninger", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/ny", "POST"): MANAGERS,
@@ -184,6 +189,21 @@ MATRIX = {
     ("/forvaltning/utlysninger/<int:call_id>/tiltak", "POST"): MANAGERS,
     ("/forvaltning/utlysninger/<int:call_id>/kriterier", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/<int:call_id>/kriterier", "POST"): MANAGERS,
+    # Recording the body's vedtak (part C): managers only. The call's review is still open
+    # here, so the pages say so and every change is refused (back to the page, 302; the
+    # decision form, posted with only the token, is re-shown with its errors, 422).
+    ("/vedtak/utlysninger/<int:call_id>", "GET"): row(LOGIN, 403, 403, 403, 200, 403),
+    ("/vedtak/utlysninger/<int:call_id>/moter", "POST"): row(LOGIN, 403, 403, 403, 302, 403),
+    ("/vedtak/utlysninger/<int:call_id>/inhabilitet", "POST"):
+        row(LOGIN, 403, 403, 403, 302, 403),
+    ("/vedtak/soknader/<int:application_id>", "GET"): row(LOGIN, 403, 403, 403, 200, 403),
+    ("/vedtak/soknader/<int:application_id>", "POST"): row(LOGIN, 403, 403, 403, 422, 403),
+    ("/vedtak/soknader/<int:application_id>/foretak", "POST"):
+        row(LOGIN, 403, 403, 403, 302, 403),
+    ("/vedtak/soknader/<int:application_id>/trukket", "POST"):
+        row(LOGIN, 403, 403, 403, 302, 403),
+    ("/vedtak/valutakurser", "GET"): row(LOGIN, 403, 403, 403, 200, 200),
+    ("/vedtak/valutakurser", "POST"): row(LOGIN, 403, 403, 403, 422, 422),
 }
 
 #: Every page of the application the caseworker is inhabil on answers 404, the real

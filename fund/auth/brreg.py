@@ -23,6 +23,8 @@ class RegisterEntry:
     bankrupt: bool
     under_liquidation: bool
     vat_registered: bool
+    #: Stiftelsesdato, when the register has one.
+    founded_on: date | None = None
 
 
 class RegisterUnavailable(Exception):
@@ -57,7 +59,15 @@ def _entry(orgnr: str, data: dict, address_key: str) -> RegisterEntry:
         vat_registered=bool(data.get("registrertIMvaregisteret")),
         under_liquidation=bool(data.get("underAvvikling")
                                or data.get("underTvangsavviklingEllerTvangsopplosning")),
+        founded_on=_date(data.get("stiftelsesdato")),
     )
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def lookup(orgnr: str) -> RegisterEntry | None:

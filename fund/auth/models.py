@@ -1,6 +1,6 @@
 import enum
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_login import UserMixin
@@ -92,6 +92,9 @@ class Organisation(db.Model):
     vat_registered: Mapped[bool] = mapped_column(default=False)
     bankrupt: Mapped[bool] = mapped_column(default=False)
     under_liquidation: Mapped[bool] = mapped_column(default=False)
+    #: Stiftelsesdato, from Enhetsregisteret when the lookup is on; the firm's age
+    #: suggests its KDD category.
+    founded_on: Mapped[date | None]
     #: When the fields above were last filled from Enhetsregisteret.
     register_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -50,3 +50,18 @@ KDD_CATEGORIES = {
     "2000": _l("2000 Tilrettelegging for næringsutvikling"),
     "2110": _l("2110 Tilgang på kompetanse"),
 }
+
+#: The sectors Reg. (EU) 2023/2831 art. 1 excludes, by the kind ``deminimis.excluded_sectors``
+#: gives. The legal references are text to edit, not logic.
+SECTOR_LABELS = {
+    "fisheries": _l("Fiske og akvakultur (forordning (EU) 2023/2831 art. 1 nr. 1 bokstav a): "
+                    "bagatellmessig støtte etter denne forordningen kan ikke gis til denne "
+                    "virksomheten."),
+    "agriculture": _l("Primærproduksjon av landbruksprodukter (art. 1 nr. 1 bokstav b): egen "
+                      "forordning for landbruket med lavere tak."),
+    "fish_processing": _l("Foredling av fisk: sjekk om virksomheten hører til fiskeri- og "
+                          "akvakultursektoren (art. 1 nr. 1 bokstav a)."),
+    "agri_processing": _l("Foredling av landbruksprodukter: støtten kan ikke fastsettes ut fra "
+                          "pris eller mengde kjøpt fra primærprodusenter eller gå videre til "
+                          "dem (art. 1 nr. 1 bokstav c)."),
+}

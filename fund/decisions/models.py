@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -145,6 +146,9 @@ class Decision(db.Model):
     #: system's own grants), in NOK, and whether the grant was cut to the headroom.
     de_minimis_counted_nok: Mapped[int | None]
     capped_to_headroom: Mapped[bool] = mapped_column(default=False)
+    #: The manager confirmed a de minimis grant although the næringskode is in a sector
+    #: the regulation excludes (art. 1), having checked the aid is not for that activity.
+    excluded_sector_confirmed: Mapped[bool] = mapped_column(default=False)
     #: When the register (konkurs, address) was checked for the decision, if it was.
     register_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -268,6 +272,27 @@ class Appeal(db.Model):
 
     def __repr__(self) -> str:
         return f"<Appeal {self.id} on decision {self.decision_id} {self.state}>"
+
+
+class LinkedUndertaking(db.Model):
+    """An undertaking that forms one «single undertaking» with the applicant (art. 2(2)
+    of Reg. 2023/2831: majority, board, dominant influence), recorded by staff from the
+    applicant's account of the group. This system's own grants to it count towards the
+    applicant's de minimis ceiling, and the applicant's towards its."""
+
+    __tablename__ = "linked_undertakings"
+    __table_args__ = (UniqueConstraint("application_id", "orgnr"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    #: Organisasjonsnummer, 9 digits.
+    orgnr: Mapped[str] = mapped_column(String(9), index=True)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<LinkedUndertaking {self.orgnr} with {self.application_id}>"
 
 
 class ExchangeRate(db.Model):

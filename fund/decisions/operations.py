@@ -2,6 +2,7 @@
 letter, notification and appeals."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -9,31 +10,40 @@ from sqlalchemy import event, func, select
 
 from fund.applications.models import Application, ApplicationState
 from fund.audit.operations import record
-from fund.auth.models import User
+from fund.auth import brreg
+from fund.auth.models import Organisation, User
 from fund.calls.models import Call
-from fund.core.formatting import format_nok
+from fund.core.formatting import format_date, format_nok, format_number
 from fund.core.pdf import remove_document, store_document
 from fund.core.types import utcnow
+from fund.decisions import deminimis
 from fund.decisions.deadlines import (
     appeal_deadline,
     appeal_in_time,
     oslo_date,
     provisional_reply_due,
 )
+from fund.decisions.labels import KDD_CATEGORIES
 from fund.decisions.letters import decision_letter_pdf, provisional_reply_pdf
 from fund.decisions.models import (
     Appeal,
     AppealState,
+    BodyAbstention,
     Decision,
     DecisionBody,
     DecisionError,
     DecisionMeeting,
+    ExchangeRate,
     Letter,
     LetterKind,
+    LinkedUndertaking,
+    StateAidBasis,
 )
+from fund.decisions.queries import de_minimis_position, rate_on
 from fund.extensions import db
 from fund.mail.operations import queue_mail, release
 from fund.review.models import Outcome, Proposal
+from fund.review.queries import hidden_application_ids, innstilling_of
 
 
 def granted_total(call: Call, *, excluding: Decision | None = None) -> int:
@@ -70,6 +80,7 @@ def decide(application: Application, meeting: DecisionMeeting | None, outcome: O
     replaces it), or when the grant would take the call over its budget; the refusal
     states the kroner left.
     """
+    db.session.flush()  # a refresh drops unflushed changes
     db.session.refresh(application.call, with_for_update=True)  # one decider at a time
     existing = current_decision(application)
     if existing is not None and existing is not replacing:
@@ -382,3 +393,264 @@ def send_provisional_replies(now: datetime | None = None,
     now = now or utcnow()
     return [send_provisional_reply(application, now, actor)
             for application in provisional_reply_candidates(now)]
+# --- Recording the body's decisions and the rate table (part C) -------------------------
+
+def decision_refusals(call: Call, actor: User) -> list[str]:
+    """Why ``actor`` may not record vedtak in ``call`` now; empty when they may."""
+    if hidden_application_ids(actor, call):
+        return [_("Du er inhabil i minst én søknad i utlysningen og kan ikke registrere "
+                  "vedtakene. En annen fondsforvalter må gjøre det.")]
+    if not call.review_closed:
+        return [_("Behandlingen av utlysningen er ikke avsluttet. Vedtak registreres etter at "
+                  "innstillingen er lagt fram.")]
+    if innstilling_of(call) is None:
+        return [_("Innstillingen er ikke lagt fram ennå. Legg den fram under «Forslag til "
+                  "vedtak» før vedtakene registreres.")]
+    return []
+
+
+def _refuse_unless_allowed(call: Call, actor: User) -> None:
+    reasons = decision_refusals(call, actor)
+    if reasons:
+        raise DecisionError(" ".join(reasons))
+
+
+def record_meeting(call: Call, actor: User, *, body: DecisionBody, meeting_date: date,
+                   delegation_reference: str = "", political_case_number: str = "",
+                   decided_text: str = "") -> DecisionMeeting:
+    """The deciding body's sitting on the call, as the møtebok records it."""
+    _refuse_unless_allowed(call, actor)
+    delegation_reference = (delegation_reference or "").strip()
+    if body == DecisionBody.KOMMUNEDIREKTOR and not delegation_reference:
+        raise DecisionError(_("Oppgi delegeringsvedtaket kommunedirektøren treffer vedtak "
+                              "etter."))
+    if body != DecisionBody.KOMMUNEDIREKTOR and not (political_case_number or "").strip():
+        raise DecisionError(_("Oppgi saksnummeret i det politiske organet, for eksempel "
+                              "«PS 45/27»."))
+    meeting = DecisionMeeting(
+        call_id=call.id, body=body, meeting_date=meeting_date,
+        delegation_reference=delegation_reference,
+        political_case_number=(political_case_number or "").strip(),
+        decided_text=(decided_text or "").strip(), recorded_by_id=actor.id)
+    db.session.add(meeting)
+    db.session.flush()
+    record("decision.meeting_recorded", call, actor=actor, meeting=meeting.id,
+           body=str(body), meeting_date=meeting_date.isoformat(),
+           political_case_number=meeting.political_case_number)
+    return meeting
+
+
+def add_abstention(meeting: DecisionMeeting, application: Application, member_name: str,
+                   reason: str, actor: User) -> BodyAbstention:
+    """A member of the body who stood down for one application (koml § 11-11)."""
+    _refuse_unless_allowed(meeting.call, actor)
+    member_name = (member_name or "").strip()
+    if not member_name:
+        raise DecisionError(_("Skriv navnet på medlemmet som fratrådte."))
+    if application.call_id != meeting.call_id:
+        raise DecisionError(_("Søknaden hører ikke til utlysningen."))
+    abstention = BodyAbstention(meeting=meeting, application_id=application.id,
+                                member_name=member_name, reason=(reason or "").strip())
+    db.session.add(abstention)
+    record("decision.abstention_recorded", application, actor=actor, meeting=meeting.id,
+           member=member_name)
+    return abstention
+
+
+def set_linked_undertakings(application: Application, orgnrs: list[str],
+                            actor: User) -> None:
+    """The org.nrs of the undertakings that form one single undertaking with the
+    applicant (art. 2(2)); their grants from this system count towards the ceiling."""
+    _refuse_unless_allowed(application.call, actor)
+    wanted = sorted(set(orgnrs) - {application.organisation.orgnr})
+    current = {row.orgnr: row for row in db.session.execute(
+        select(LinkedUndertaking).where(
+            LinkedUndertaking.application_id == application.id)).scalars()}
+    if sorted(current) == wanted:
+        return
+    for orgnr, row in current.items():
+        if orgnr not in wanted:
+            db.session.delete(row)
+    db.session.add_all([LinkedUndertaking(application_id=application.id, orgnr=orgnr,
+                                          added_by_id=actor.id)
+                        for orgnr in wanted if orgnr not in current])
+    record("decision.linked_undertakings", application, actor=actor, orgnrs=wanted)
+
+
+def _check_register(organisation: Organisation) -> datetime | None:
+    """The bankruptcy and address check on the decision date: always the stored flags;
+    with the register lookup on, Enhetsregisteret's entry first (which updates them).
+    Returns when the register was checked, or None when the lookup is off."""
+    checked_at = None
+    if current_app.config.get("BRREG_ENABLED"):
+        try:
+            entry = brreg.lookup(organisation.orgnr)
+        except brreg.RegisterUnavailable as exc:
+            raise DecisionError(_(
+                "Enhetsregisteret svarer ikke nå, og konkurs og adresse må sjekkes på "
+                "vedtaksdatoen før et tilskudd. Prøv igjen om litt.")) from exc
+        if entry is None:
+            raise DecisionError(_("%(name)s (org.nr. %(orgnr)s) finnes ikke i "
+                                  "Enhetsregisteret og kan ikke få tilskudd.",
+                                  name=organisation.name, orgnr=organisation.orgnr))
+        checked_at = utcnow()
+        organisation.bankrupt, organisation.under_liquidation = \
+            entry.bankrupt, entry.under_liquidation
+        organisation.address, organisation.postcode, organisation.city = \
+            entry.address, entry.postcode, entry.city
+        organisation.municipality_number = entry.municipality_number
+        organisation.industry_code = entry.industry_code or organisation.industry_code
+        organisation.founded_on = entry.founded_on or organisation.founded_on
+        organisation.register_checked_at = checked_at
+    if organisation.bankrupt or organisation.under_liquidation:
+        raise DecisionError(_("%(name)s er konkurs eller under avvikling og kan ikke få "
+                              "tilskudd. Avslå søknaden med den begrunnelsen.",
+                              name=organisation.name))
+    return checked_at
+
+
+def grant_problem(outcome: Outcome, amount: int | None, reasons: str, applied: int) -> str | None:
+    """What is wrong with an outcome and its amount, for the manager; None when sound."""
+    if outcome.is_grant:
+        if not amount or amount <= 0:
+            return _("Et tilskudd må ha et beløp over null.")
+        if amount > applied:
+            return _("Beløpet kan ikke være høyere enn det søkte beløpet (%(applied)s).",
+                     applied=format_nok(applied))
+        if outcome == Outcome.GRANTED and amount < applied:
+            return _("Et beløp lavere enn det søkte er delvis innvilget: velg «Delvis "
+                     "innvilget» og skriv hva som ikke er innvilget, og hvorfor.")
+        if outcome == Outcome.PARTLY_GRANTED and amount >= applied:
+            return _("Delvis innvilget er et lavere beløp enn det søkte (%(applied)s).",
+                     applied=format_nok(applied))
+    if outcome in (Outcome.PARTLY_GRANTED, Outcome.REJECTED, Outcome.DISMISSED) \
+            and not reasons.strip():
+        return _("Skriv begrunnelsen for vedtaket (forvaltningsloven §§ 24–25): for delvis "
+                 "innvilget hva som ikke er innvilget og hvorfor.")
+    return None
+
+
+def record_decision(application: Application, meeting: DecisionMeeting, actor: User, *,
+                    outcome: Outcome, amount: int | None, reasons: str,
+                    conditions: str = "", state_aid_basis: StateAidBasis | None = None,
+                    block_exemption_article: str = "", kdd_category: str | None = None,
+                    cap_to_headroom: bool = False,
+                    sector_confirmed: bool = False) -> Decision:
+    """The body's vedtak on one application, with the checks of the decision date: the
+    register (konkurs, address), excluded sectors, and de minimis at that date's rate,
+    with the grant cut to the headroom when the manager chooses so. The budget and the
+    one-current-decision rule are ``decide``'s."""
+    call = application.call
+    db.session.flush()  # a refresh would drop unflushed changes to the call
+    db.session.refresh(call, with_for_update=True)  # one decider at a time
+    _refuse_unless_allowed(call, actor)
+    if meeting.call_id != call.id:
+        raise DecisionError(_("Møtet hører ikke til utlysningen."))
+    if not outcome.is_vedtak:
+        raise DecisionError(_("En trukket søknad bekreftes som trukket, uten vedtak."))
+    reasons, conditions = (reasons or "").strip(), (conditions or "").strip()
+    applied = application.amount_applied or 0
+    problem = grant_problem(outcome, amount, reasons, applied)
+    if problem:
+        raise DecisionError(problem)
+    on = meeting.meeting_date
+    checked_at, rate, counted, capped = None, None, None, False
+    sector_confirmed = bool(sector_confirmed)
+    if outcome.is_grant:
+        if state_aid_basis is None:
+            raise DecisionError(_("Velg grunnlaget for støtten: ikke offentlig støtte, "
+                                  "bagatellmessig støtte eller gruppeunntak."))
+        block_exemption_article = (block_exemption_article or "").strip()
+        if state_aid_basis == StateAidBasis.BLOCK_EXEMPTION and not block_exemption_article:
+            raise DecisionError(_("Oppgi artikkelen i gruppeunntaket (GBER) støtten gis etter."))
+        if kdd_category not in KDD_CATEGORIES:
+            raise DecisionError(_("Velg KDD-kategorien for tilskuddet."))
+        checked_at = _check_register(application.organisation)
+        sectors = deminimis.excluded_sectors(application.organisation.industry_code)
+        if state_aid_basis == StateAidBasis.DE_MINIMIS:
+            if sectors and not sector_confirmed:
+                raise DecisionError(_(
+                    "Næringskoden %(code)s er i en sektor forordningen om bagatellmessig "
+                    "støtte ikke gjelder for. Bekreft at støtten ikke går til den "
+                    "virksomheten, eller velg et annet grunnlag.",
+                    code=application.organisation.industry_code))
+            position = de_minimis_position(application, on)
+            if position.room is None:
+                raise DecisionError(_(
+                    "Det finnes ingen valutakurs (kroner per euro) for %(date)s eller "
+                    "tidligere, og bagatellmessig støtte regnes om til euro etter kursen på "
+                    "vedtaksdatoen. Be en administrator legge inn kursen under «Valutakurser».",
+                    date=format_date(on)))
+            rate, counted = position.rate.nok_per_eur, position.counted_nok
+            cut = deminimis.apply_ceiling(amount, position.room, cap_to_headroom)
+            if cut.refused:
+                raise DecisionError(_(
+                    "Tilskuddet på %(amount)s går over taket for bagatellmessig støtte. "
+                    "Foretaket har fått %(counted)s de siste %(years)s årene; taket er "
+                    "%(ceiling)s (%(eur)s euro etter kursen %(rate)s), så handlingsrommet "
+                    "er %(room)s.", amount=format_nok(amount),
+                    counted=format_nok(position.counted_nok), years=position.years,
+                    ceiling=format_nok(position.room.ceiling_nok),
+                    eur=format_number(position.room.ceiling_eur),
+                    rate=format_number(rate), room=format_nok(position.room.headroom_nok)))
+            if cut.capped:
+                amount, capped, outcome = cut.amount_nok, True, Outcome.PARTLY_GRANTED
+                reasons = (reasons + "\n\n" if reasons else "") + _(
+                    "Tilskuddet er satt ned til %(amount)s, som er det som er igjen under "
+                    "taket for bagatellmessig støtte (%(eur)s euro over %(years)s år).",
+                    amount=format_nok(amount), eur=format_number(position.room.ceiling_eur),
+                    years=position.years)
+        else:
+            sector_confirmed = False
+            known = rate_on(on)
+            rate = known.nok_per_eur if known is not None else None
+    decision = decide(application, meeting, outcome, amount, reasons, actor,
+                      conditions=conditions, decided_on=on)
+    if outcome.is_grant:
+        decision.state_aid_basis = state_aid_basis
+        decision.block_exemption_article = block_exemption_article \
+            if state_aid_basis == StateAidBasis.BLOCK_EXEMPTION else ""
+        decision.kdd_category = kdd_category
+        decision.nok_per_eur = rate
+        decision.amount_eur = deminimis.to_eur(amount, rate) if rate is not None else None
+        decision.de_minimis_counted_nok = counted
+        decision.capped_to_headroom = capped
+        decision.excluded_sector_confirmed = sector_confirmed
+        decision.register_checked_at = checked_at
+        record("decision.grant_checked", application, actor=actor,
+               state_aid_basis=str(state_aid_basis), kdd_category=kdd_category,
+               nok_per_eur=str(rate) if rate is not None else None,
+               de_minimis_counted_nok=counted, capped_to_headroom=capped,
+               excluded_sector_confirmed=sector_confirmed,
+               register_checked=checked_at is not None)
+    db.session.flush()
+    return decision
+
+
+def confirm_withdrawn(application: Application, actor: User) -> Decision:
+    """A withdrawn application ends as trukket: no vedtak, confirmed."""
+    _refuse_unless_allowed(application.call, actor)
+    return decide(application, None, Outcome.WITHDRAWN, None, "", actor)
+
+
+def set_rate(rate_date: date, nok_per_eur: Decimal, source: str, actor: User | None
+             ) -> ExchangeRate:
+    """Add the NOK/EUR rate of a date, or correct it; a decision keeps the rate it used."""
+    if nok_per_eur <= 0:
+        raise DecisionError(_("Kursen må være over null."))
+    source = (source or "").strip()
+    rate = db.session.get(ExchangeRate, rate_date)
+    if rate is None:
+        rate = ExchangeRate(rate_date=rate_date, nok_per_eur=nok_per_eur, source=source,
+                            entered_by_id=actor.id if actor else None)
+        db.session.add(rate)
+        db.session.flush()
+        record("decision.rate_added", None, actor=actor, rate_date=rate_date.isoformat(),
+               nok_per_eur=str(nok_per_eur), source=source)
+        return rate
+    old = str(rate.nok_per_eur)
+    rate.nok_per_eur, rate.source = nok_per_eur, source
+    rate.entered_by_id, rate.entered_at = (actor.id if actor else None), utcnow()
+    record("decision.rate_corrected", None, actor=actor, rate_date=rate_date.isoformat(),
+           old=old, new=str(nok_per_eur), source=source)
+    return rate

@@ -1,15 +1,26 @@
 """The decisions domain's queries."""
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 
-from fund.applications.models import Application
-from fund.auth.models import Membership, User
+from fund.applications.models import Application, ApplicationState
+from fund.auth.models import Membership, Organisation, User
 from fund.calls.models import Call
-from fund.decisions.models import Appeal, Decision, Letter
+from fund.decisions import deminimis
+from fund.decisions.models import (
+    Appeal,
+    Decision,
+    DecisionMeeting,
+    ExchangeRate,
+    Letter,
+    LinkedUndertaking,
+    StateAidBasis,
+)
 from fund.decisions.operations import (
     current_decision,
     granted_total,
@@ -19,10 +30,144 @@ from fund.decisions.operations import (
     staged_letters,
 )
 from fund.extensions import db
-from fund.review.models import Outcome
+from fund.review.models import Outcome, Proposal
 from fund.review.queries import hidden_application_ids
 
 # --- Part C ---
+
+#: The states of a received application that must end in exactly one outcome.
+RECEIVED = (ApplicationState.SUBMITTED, ApplicationState.INFO_REQUESTED,
+            ApplicationState.WITHDRAWN)
+
+
+def call_for_decisions(call_id: int) -> Call | None:
+    return db.session.get(Call, call_id)
+
+
+def received_applications(call: Call) -> list[Application]:
+    """Every received application of the call (submitted, waiting for information, or
+    withdrawn, with a case number), in case-number order."""
+    return list(db.session.execute(
+        select(Application).where(Application.call_id == call.id,
+                                  Application.state.in_(RECEIVED),
+                                  Application.case_number.is_not(None))
+        .options(selectinload(Application.organisation))
+        .order_by(Application.case_number)).scalars())
+
+
+def current_decisions(call: Call) -> dict[int, Decision]:
+    return {d.application_id: d for d in db.session.execute(
+        select(Decision).join(Application, Application.id == Decision.application_id)
+        .where(Application.call_id == call.id, Decision.replaced_at.is_(None))
+        .options(selectinload(Decision.meeting))).scalars()}
+
+
+def proposals(call: Call) -> dict[int, Proposal]:
+    return {p.application_id: p for p in db.session.execute(
+        select(Proposal).join(Application).where(Application.call_id == call.id)).scalars()}
+
+
+def meetings(call: Call) -> list[DecisionMeeting]:
+    return list(db.session.execute(
+        select(DecisionMeeting).where(DecisionMeeting.call_id == call.id)
+        .options(selectinload(DecisionMeeting.abstentions))
+        .order_by(DecisionMeeting.meeting_date, DecisionMeeting.id)).scalars())
+
+
+def undecided(call: Call) -> list[Application]:
+    """The received applications that still lack an outcome."""
+    decided = current_decisions(call)
+    return [a for a in received_applications(call) if a.id not in decided]
+
+
+def is_decided(call: Call) -> bool:
+    """Every received application has its outcome (and there is at least one)."""
+    received = received_applications(call)
+    decided = current_decisions(call)
+    return bool(received) and all(a.id in decided for a in received)
+
+
+# Exchange rates --------------------------------------------------------------------------
+
+def rate_on(on: date) -> ExchangeRate | None:
+    """The rate of the date, or the latest before it."""
+    return db.session.execute(
+        select(ExchangeRate).where(ExchangeRate.rate_date <= on)
+        .order_by(ExchangeRate.rate_date.desc()).limit(1)).scalar_one_or_none()
+
+
+def all_rates() -> list[ExchangeRate]:
+    return list(db.session.execute(
+        select(ExchangeRate).order_by(ExchangeRate.rate_date.desc())).scalars())
+
+
+# De minimis on the decision date -----------------------------------------------------------
+
+def linked_orgnrs(application: Application) -> list[str]:
+    return list(db.session.execute(
+        select(LinkedUndertaking.orgnr).where(
+            LinkedUndertaking.application_id == application.id)
+        .order_by(LinkedUndertaking.orgnr)).scalars())
+
+
+def single_undertaking(application: Application) -> set[str]:
+    """The org.nrs of the single undertaking: the applicant, the undertakings recorded as
+    linked to this application, and those whose own applications name the applicant as
+    linked."""
+    own = application.organisation.orgnr
+    named_by_others = select(Organisation.orgnr).join(
+        Application, Application.organisation_id == Organisation.id).join(
+        LinkedUndertaking, LinkedUndertaking.application_id == Application.id).where(
+        LinkedUndertaking.orgnr == own)
+    return {own, *linked_orgnrs(application),
+            *db.session.execute(named_by_others).scalars()}
+
+
+def own_grants(orgnrs: set[str], *, excluding: Application | None = None
+               ) -> list[deminimis.Aid]:
+    """This system's current de minimis grants to the undertakings ``orgnrs``, by
+    decision date (the caller keeps those within the period)."""
+    query = (select(Decision.decided_on, Decision.amount)
+             .join(Application, Application.id == Decision.application_id)
+             .join(Organisation, Organisation.id == Application.organisation_id)
+             .where(Organisation.orgnr.in_(sorted(orgnrs)), Decision.replaced_at.is_(None),
+                    Decision.amount.is_not(None),
+                    Decision.state_aid_basis == StateAidBasis.DE_MINIMIS))
+    if excluding is not None:
+        query = query.where(Decision.application_id != excluding.id)
+    return [deminimis.Aid(on, amount) for on, amount in db.session.execute(query)]
+
+
+@dataclass
+class DeMinimisPosition:
+    """The undertaking against the ceiling on a decision date, as the page shows it."""
+
+    on: date
+    years: int
+    orgnrs: list[str]
+    declared_nok: int  #: declared by the applicant (for the single undertaking)
+    own_nok: int  #: granted by this system to the single undertaking
+    rate: ExchangeRate | None
+    room: deminimis.Headroom | None  #: None without a rate
+
+    @property
+    def counted_nok(self) -> int:
+        return self.declared_nok + self.own_nok
+
+
+def de_minimis_position(application: Application, on: date) -> DeMinimisPosition:
+    years = current_app.config["DE_MINIMIS_YEARS"]
+    declared = deminimis.counted_nok(
+        (deminimis.Aid(aid.granted_on, aid.amount) for aid in application.aid_received),
+        on, years)
+    orgnrs = single_undertaking(application)
+    own = deminimis.counted_nok(own_grants(orgnrs, excluding=application), on, years)
+    rate = rate_on(on)
+    room = deminimis.headroom(declared + own, Decimal(rate.nok_per_eur),
+                              current_app.config["DE_MINIMIS_CEILING_EUR"]) \
+        if rate is not None else None
+    return DeMinimisPosition(on=on, years=years, orgnrs=sorted(orgnrs), declared_nok=declared,
+                             own_nok=own, rate=rate, room=room)
 
 
 # --- Part D ---

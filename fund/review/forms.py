@@ -29,7 +29,7 @@ from fund.applications.permissions import STAFF_VISIBLE
 from fund.calls.models import Fund
 from fund.core.forms import Form, clean_text
 from fund.core.http import MAX_INT
-from fund.review.models import Assessment, ConflictGround, ExemptionOutcome
+from fund.review.models import Assessment, ConflictGround, ExemptionOutcome, Outcome
 from fund.review.scoring import MAX_STEP, Aggregate, Recommendation
 
 #: Labels of the score steps 0–MAX_STEP.
@@ -387,3 +387,46 @@ class QueueFilterForm(Form):
             sort=self.sorter.data if self.sorter.data in SORTS else DEFAULT_SORT,
             page=_page_number(self.side.data, 1),
             page_size=size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE)
+
+
+# The administration's proposals (one row per application, parsed by hand) ---------------
+
+#: The outcomes the administration can propose, in the innstilling's words.
+PROPOSAL_CHOICES = (Outcome.GRANTED, Outcome.PARTLY_GRANTED, Outcome.REJECTED,
+                    Outcome.DISMISSED)
+REASON_MAX = 5000
+
+
+def read_amount(raw: str | None) -> tuple[int | None, str | None]:
+    """A whole number of kroner typed by a person («150 000» too); (None, None) when
+    empty, (None, message) when it is not one."""
+    text = (raw or "").replace(" ", "").replace("\u00a0", "").replace("\u202f", "").strip()
+    if not text:
+        return None, None
+    if not text.isdigit() or len(text) > 12:
+        return None, str(_l("Skriv beløpet som et helt antall kroner."))
+    if int(text) > MAX_INT:
+        return None, str(_l("Tallet er for stort."))
+    return int(text), None
+
+
+def read_proposals(formdata, ids) -> tuple[dict[int, tuple[Outcome, int | None, str]],
+                                           dict[int, str]]:
+    """The posted proposal of each application in ``ids``: the fields ``outcome-<id>``,
+    ``amount-<id>`` and ``reason-<id>``. Returns the readable entries and, by application
+    id, what could not be read."""
+    entries, errors = {}, {}
+    allowed = {outcome.value: outcome for outcome in PROPOSAL_CHOICES}
+    for app_id in ids:
+        outcome = allowed.get(formdata.get(f"outcome-{app_id}", ""))
+        amount, problem = read_amount(formdata.get(f"amount-{app_id}"))
+        reason = clean_text(formdata.get(f"reason-{app_id}", "")).strip()
+        if outcome is None:
+            errors[app_id] = str(_l("Velg et forslag."))
+        elif problem:
+            errors[app_id] = problem
+        elif len(reason) > REASON_MAX:
+            errors[app_id] = str(_l("Begrunnelsen kan ha høyst %(max)s tegn.", max=REASON_MAX))
+        else:
+            entries[app_id] = (outcome, amount, reason)
+    return entries, errors

@@ -1,23 +1,29 @@
 """The innstilling (recommendation) for a whole call, for the decision body (formannskapet).
 
-The administration's proposal: the call's applications ranked by score, with the
-recommended amounts against the budget and the line where the budget runs out. It is
+The administration's proposal (kommunedirektørens innstilling): the call's applications
+ranked by score, and for each one proposal — an outcome, an amount for a grant, and a
+reason written for the document — ending in a numbered «Forslag til vedtak». It is
 exported as CSV and XLSX (for working in a spreadsheet) and as PDF (the document put
-before the decision body).
+before the decision body; once proposed, the stored PDF is the one that counts).
 
-Everything comes from a :class:`~fund.review.ranking.RankingResult`, and only from the
-fields of its rows — title, applicant, org.nr, amounts, scores and the caseworkers'
-short justification. No application text, so nothing confidential (offentleglova § 13)
-can end up in an export. Only a complete ranking is exported: a reader from whom rows are
-withheld (inhabil, or bound by blind review) is refused before it gets here.
+Everything comes from a :class:`~fund.review.ranking.RankingResult` and the proposals
+(:class:`~fund.review.ranking.ProposalLine`, by application id): title, applicant,
+org.nr, amounts, scores and the proposal. Never the caseworkers' internal comments,
+disagreement flags or individual recommendations (organinterne, offl § 14), and no
+application text. The sums count grants only: a rejection is never an amount. Only a
+complete ranking is exported: a reader from whom rows are withheld (inhabil, or bound by
+blind review) is refused before it gets here, and the exports refuse it too.
 """
 
 import csv
+import hashlib
 import io
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import format_decimal
@@ -32,8 +38,9 @@ from fund.calls.labels import FUND_LABELS
 from fund.core import formatting
 from fund.core.pdf import write_pdf
 from fund.core.types import utcnow
-from fund.review.forms import RECOMMENDATION_LABELS
-from fund.review.ranking import RankingResult, RankingRow
+from fund.review.labels import PROPOSAL_WORDS
+from fund.review.models import Outcome
+from fund.review.ranking import ProposalLine, RankingResult, RankingRow
 
 #: Content types of the three exports, by file extension.
 MIMETYPES = {
@@ -62,31 +69,57 @@ INT, AMOUNT, SCORE, YES_NO, TEXT = "int", "amount", "score", "yes_no", "text"
 class _Column:
     header: str
     kind: str
-    value: object  #: RankingRow -> the typed value (int, Decimal, bool, str or None)
+    value: object  #: _Line -> the typed value (int, Decimal, bool, str or None)
     width: int = 12  #: characters, for XLSX (text columns grow to their content)
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A row of the innstilling: the ranking row, its proposal and the running sum of
+    the proposed grants down to it."""
+
+    row: RankingRow
+    proposal: ProposalLine
+    running_total: int
+
+    @property
+    def within_budget(self) -> bool:
+        return self.row.within_budget
+
+
+def _lines(result: RankingResult, proposals: dict[int, ProposalLine]) -> list[_Line]:
+    lines, running = [], 0
+    for row in result.rows:
+        proposal = proposals[row.application_id]
+        running += proposal.granted
+        lines.append(_Line(row, proposal, running))
+    return lines
+
+
+def proposal_word(outcome: Outcome) -> str:
+    return str(PROPOSAL_WORDS.get(outcome, outcome))
 
 
 def _columns(result: RankingResult) -> list[_Column]:
     columns = [
-        _Column(_("Rangering"), INT, lambda r: r.rank, 10),
-        _Column(_("Søknadsnummer"), TEXT, lambda r: r.case_number, 12),
-        _Column(_("Søker"), TEXT, lambda r: r.organisation, 18),
-        _Column(_("Org.nr."), TEXT, lambda r: r.orgnr, 11),
-        _Column(_("Prosjekt"), TEXT, lambda r: r.title, 24),
-        _Column(_("Poeng (0–100)"), SCORE, lambda r: r.score, 12),
-        _Column(_("Spredning"), SCORE, lambda r: r.spread, 11),
-        _Column(_("Antall vurderinger"), INT, lambda r: r.assessments, 11),
-        _Column(_("Uenighet (ja/nei)"), YES_NO, lambda r: r.disagreement, 11),
-        _Column(_("Søkt beløp"), AMOUNT, lambda r: r.amount_applied, 13),
-        _Column(_("Anbefalt beløp"), AMOUNT, lambda r: r.recommended_amount, 13),
-        _Column(_("Sum anbefalt (løpende)"), AMOUNT, lambda r: r.running_total, 14),
-        _Column(_("Innenfor budsjett (ja/nei)"), YES_NO, lambda r: r.within_budget, 12),
+        _Column(_("Rangering"), INT, lambda r: r.row.rank, 10),
+        _Column(_("Søknadsnummer"), TEXT, lambda r: r.row.case_number, 12),
+        _Column(_("Søker"), TEXT, lambda r: r.row.organisation, 18),
+        _Column(_("Org.nr."), TEXT, lambda r: r.row.orgnr, 11),
+        _Column(_("Prosjekt"), TEXT, lambda r: r.row.title, 24),
+        _Column(_("Poeng (0–100)"), SCORE, lambda r: r.row.score, 12),
+        _Column(_("Søkt beløp"), AMOUNT, lambda r: r.row.amount_applied, 13),
+        _Column(_("Forslag"), TEXT, lambda r: proposal_word(r.proposal.outcome), 14),
+        _Column(_("Foreslått beløp"), AMOUNT,
+                lambda r: r.proposal.amount if r.proposal.outcome.is_grant else None, 13),
+        _Column(_("Sum foreslått (løpende)"), AMOUNT, lambda r: r.running_total, 14),
+        _Column(_("Innenfor linjen (ja/nei)"), YES_NO, lambda r: r.row.within_budget, 12),
     ]
     for criterion in result.criteria:
         columns.append(_Column(
             _("%(title)s (vekt %(weight)s)", title=criterion.title, weight=criterion.weight),
-            SCORE, lambda r, key=criterion.id: r.criterion_scores.get(key), 14))
-    columns.append(_Column(_("Begrunnelse"), TEXT, lambda r: r.justification, 40))
+            SCORE, lambda r, key=criterion.id: r.row.criterion_scores.get(key), 14))
+    columns.append(_Column(_("Begrunnelse"), TEXT, lambda r: r.proposal.reason, 40))
     return columns
 
 
@@ -106,21 +139,24 @@ def _csv_cell(kind: str, value) -> str:
     return neutralise(str(value))
 
 
-def _complete(result: RankingResult) -> None:
+def _complete(result: RankingResult, proposals: dict[int, ProposalLine]) -> None:
     if result.withheld or result.line is None:
         raise ValueError("an innstilling with rows withheld from its reader is never exported")
+    missing = [row.case_number for row in result.rows if row.application_id not in proposals]
+    if missing:
+        raise ValueError(f"no proposal for {missing}")
 
 
-def to_csv(result: RankingResult) -> bytes:
+def to_csv(result: RankingResult, proposals: dict[int, ProposalLine]) -> bytes:
     """The ranking as CSV for Norwegian Excel: UTF-8 with BOM, ``;``-separated, decimal
     comma, amounts as plain integers; text quoted where needed and guarded against
     formula injection."""
-    _complete(result)
+    _complete(result, proposals)
     columns = _columns(result)
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow([neutralise(column.header) for column in columns])
-    for row in result.rows:
+    for row in _lines(result, proposals):
         writer.writerow([_csv_cell(column.kind, column.value(row)) for column in columns])
     return out.getvalue().encode("utf-8-sig")
 
@@ -157,10 +193,11 @@ def _excel_time(value: datetime) -> datetime:
     return formatting.to_local(value).replace(tzinfo=None)
 
 
-def to_xlsx(result: RankingResult, generated_at: datetime | None = None) -> bytes:
+def to_xlsx(result: RankingResult, proposals: dict[int, ProposalLine],
+            generated_at: datetime | None = None) -> bytes:
     """The ranking as an Excel workbook: sheet "Innstilling" with typed cells, the rows
     below the budget line greyed and the line drawn; sheet "Om" about the call."""
-    _complete(result)
+    _complete(result, proposals)
     generated_at = generated_at or utcnow()
     columns = _columns(result)
     workbook = Workbook()
@@ -177,7 +214,7 @@ def to_xlsx(result: RankingResult, generated_at: datetime | None = None) -> byte
 
     widths = [column.width for column in columns]
     line_drawn = False
-    for row in result.rows:
+    for row in _lines(result, proposals):
         values = [_xlsx_value(column.kind, column.value(row)) for column in columns]
         sheet.append(values)
         cells = sheet[sheet.max_row]
@@ -208,7 +245,7 @@ def to_xlsx(result: RankingResult, generated_at: datetime | None = None) -> byte
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "1:1"
 
-    _about_sheet(workbook.create_sheet(_("Om")), result, generated_at)
+    _about_sheet(workbook.create_sheet(_("Om")), result, proposals, generated_at)
 
     workbook.properties.title = _("Innstilling: %(title)s", title=result.call.title)
     workbook.properties.creator = current_app.config["MUNICIPALITY_NAME"]
@@ -217,8 +254,9 @@ def to_xlsx(result: RankingResult, generated_at: datetime | None = None) -> byte
     return out.getvalue()
 
 
-def _about_sheet(sheet, result: RankingResult, generated_at: datetime) -> None:
-    figures = _figures(result)
+def _about_sheet(sheet, result: RankingResult, proposals: dict[int, ProposalLine],
+                 generated_at: datetime) -> None:
+    figures = _figures(result, proposals)
     call = result.call
     rows = [
         (_("Utlysning"), _xlsx_text(call.title), None),
@@ -229,7 +267,8 @@ def _about_sheet(sheet, result: RankingResult, generated_at: datetime) -> None:
         (_("Budsjett"), result.budget, _AMOUNT_FORMAT),
         (_("Antall søknader"), figures.count, None),
         (_("Søknader innenfor linjen"), result.line, None),
-        (_("Sum anbefalt innenfor linjen"), figures.recommended, _AMOUNT_FORMAT),
+        (_("Foreslått innvilget"), figures.granted_count, None),
+        (_("Sum foreslått innvilget"), figures.proposed, _AMOUNT_FORMAT),
         (_("Gjenstår av budsjettet"), figures.remaining, _AMOUNT_FORMAT),
         (_("Linjen flyttet manuelt (ja/nei)"), _yes_no(result.manual_line), None),
         (_("Begrunnelse for flyttingen"),
@@ -253,14 +292,17 @@ def _about_sheet(sheet, result: RankingResult, generated_at: datetime) -> None:
 class _Figures:
     count: int  #: applications in the ranking
     applied: int
-    recommended: int  #: recommended within the line
-    remaining: int  #: budget − recommended; negative when a manual line goes over
+    granted_count: int  #: applications proposed granted (in full or in part)
+    proposed: int  #: the proposed grants; a rejection is never an amount
+    remaining: int  #: budget − proposed; negative when the proposals go over
 
 
-def _figures(result: RankingResult) -> _Figures:
+def _figures(result: RankingResult, proposals: dict[int, ProposalLine]) -> _Figures:
+    lines = [proposals[row.application_id] for row in result.rows]
+    proposed = sum(line.granted for line in lines)
     return _Figures(count=len(result.rows), applied=result.applied,
-                    recommended=result.recommended,
-                    remaining=result.budget - result.recommended)
+                    granted_count=sum(1 for line in lines if line.outcome.is_grant),
+                    proposed=proposed, remaining=result.budget - proposed)
 
 
 def _fund_label(fund) -> str:
@@ -287,14 +329,23 @@ def _line_text(result: RankingResult) -> str:
     return _("Budsjettet er brukt opp her")
 
 
-def _recommendations(row: RankingRow) -> str:
-    """``Innvilge (2), Avslå``: the caseworkers' recommendations, counted."""
-    counts: dict[str, int] = {}
-    for value in row.recommendations:
-        counts[value] = counts.get(value, 0) + 1
-    labels = [str(RECOMMENDATION_LABELS.get(value, value)) for value in counts]
-    return ", ".join(f"{label} ({count})" if count > 1 else label
-                     for label, count in zip(labels, counts.values(), strict=True))
+def decision_paragraph(number: int, row: RankingRow, proposal: ProposalLine) -> str:
+    """One numbered paragraph of «Forslag til vedtak»: «1. Søknad NF-2027-0003 fra Firma
+    AS, «Tittel», innvilges med kr 200 000.»"""
+    values = dict(number=number, case=row.case_number, organisation=row.organisation,
+                  title=row.title, amount=formatting.format_nok(proposal.amount),
+                  applied=formatting.format_nok(row.amount_applied))
+    if proposal.outcome == Outcome.GRANTED:
+        return _("%(number)s. Søknad %(case)s fra %(organisation)s, «%(title)s», innvilges "
+                 "med %(amount)s.", **values)
+    if proposal.outcome == Outcome.PARTLY_GRANTED:
+        return _("%(number)s. Søknad %(case)s fra %(organisation)s, «%(title)s», innvilges "
+                 "delvis med %(amount)s (søkt %(applied)s).", **values)
+    if proposal.outcome == Outcome.DISMISSED:
+        return _("%(number)s. Søknad %(case)s fra %(organisation)s, «%(title)s», avvises.",
+                 **values)
+    return _("%(number)s. Søknad %(case)s fra %(organisation)s, «%(title)s», avslås.",
+             **values)
 
 
 def _orgnr(value: str) -> str:
@@ -302,26 +353,30 @@ def _orgnr(value: str) -> str:
     return orgnr_format.format(value) if value else ""
 
 
-def render_html(result: RankingResult, generated_at: datetime | None = None) -> str:
-    """The innstilling as HTML for WeasyPrint (also handy for a preview)."""
-    _complete(result)
+def render_html(result: RankingResult, proposals: dict[int, ProposalLine],
+                generated_at: datetime | None = None, draft: bool = False) -> str:
+    """The innstilling as HTML for WeasyPrint (also handy for a preview). ``draft``: not
+    yet proposed (the proposals may still change), said on the document."""
+    _complete(result, proposals)
     generated_at = generated_at or utcnow()
-    rows = result.rows
-    line_at = next((index for index, row in enumerate(rows) if not row.within_budget),
-                   len(rows))
+    lines = _lines(result, proposals)
+    line_at = next((index for index, line in enumerate(lines) if not line.within_budget),
+                   len(lines))
     return render_template(
-        "pdf/innstilling.html", result=result, call=result.call, rows=rows,
-        line_at=line_at, line_text=_line_text(result), figures=_figures(result),
-        fund_label=_fund_label(result.call.fund),
+        "pdf/innstilling.html", result=result, call=result.call, lines=lines,
+        line_at=line_at, line_text=_line_text(result), figures=_figures(result, proposals),
+        fund_label=_fund_label(result.call.fund), draft=draft,
+        paragraphs=[decision_paragraph(number, line.row, line.proposal)
+                    for number, line in enumerate(lines, start=1)],
         generated=formatting.format_datetime(generated_at),
         generated_date=formatting.format_date(generated_at), score=_score, orgnr=_orgnr,
-        recommendations=_recommendations,
-        municipality=current_app.config["MUNICIPALITY_NAME"])
+        proposal_word=proposal_word, municipality=current_app.config["MUNICIPALITY_NAME"])
 
 
-def to_pdf(result: RankingResult, generated_at: datetime | None = None) -> bytes:
+def to_pdf(result: RankingResult, proposals: dict[int, ProposalLine],
+           generated_at: datetime | None = None, draft: bool = False) -> bytes:
     """The innstilling as an A4 landscape PDF/A-2a document for the decision body."""
-    return write_pdf(render_html(result, generated_at))
+    return write_pdf(render_html(result, proposals, generated_at, draft))
 
 
 def filename(result: RankingResult, extension: str) -> str:
@@ -335,3 +390,23 @@ def filename(result: RankingResult, extension: str) -> str:
     fund = getattr(call.fund, "value", call.fund)
     parts = ["innstilling", str(call.year), str(fund)] + ([slug] if slug else [])
     return "-".join(parts) + "." + extension
+
+
+# The proposed innstilling, stored -----------------------------------------------------------
+
+def _folder() -> Path:
+    return Path(current_app.instance_path) / "letters"
+
+
+def store(data: bytes) -> tuple[str, str]:
+    """Keep the proposed innstilling's PDF under <instance>/letters/ with a random name;
+    returns the name and the SHA-256 of the bytes."""
+    folder = _folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = secrets.token_hex(16)
+    (folder / name).write_bytes(data)
+    return name, hashlib.sha256(data).hexdigest()
+
+
+def stored_path(name: str) -> Path:
+    return _folder() / name

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from fund.applications.labels import STAFF_HISTORY_ACTIONS
+from fund.review.models import Outcome
 
 #: The case page's history: the application's entries and case handling's own.
 CASE_HISTORY_ACTIONS = {
@@ -18,4 +19,12 @@ CASE_HISTORY_ACTIONS = {
     "review.archive_reference_set": _l("Vår referanse (arkivets saksnummer) satt"),
     "review.access_requested": _l("Innsynskrav registrert"),
     "review.exemption_assessed": _l("Kommunens vurdering av unntak fra offentlighet"),
+}
+
+#: The innstilling's words for the proposed outcome (what the administration proposes).
+PROPOSAL_WORDS = {
+    Outcome.GRANTED: _l("Innvilge"),
+    Outcome.PARTLY_GRANTED: _l("Innvilge delvis"),
+    Outcome.REJECTED: _l("Avslå"),
+    Outcome.DISMISSED: _l("Avvise"),
 }

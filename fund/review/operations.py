@@ -17,6 +17,7 @@ from fund.calls.models import Call
 from fund.calls.operations import CallError, review_closed_now
 from fund.calls.operations import close_review as close_call_review
 from fund.core.errors import DomainError
+from fund.core.formatting import format_nok
 from fund.core.roles import Role
 from fund.core.signals import application_submitted, assessment_completed
 from fund.core.types import utcnow
@@ -37,7 +38,10 @@ from fund.review.models import (
     ExemptionOutcome,
     FrozenRanking,
     FrozenRankingRow,
+    Innstilling,
     InternalNote,
+    Outcome,
+    Proposal,
     ReviewSettings,
 )
 from fund.review.permissions import (
@@ -48,11 +52,16 @@ from fund.review.permissions import (
 from fund.review.queries import (
     declarations_of,
     find_assessment,
+    frozen_ranking,
     hidden_application_ids,
+    innstilling_of,
     own_assessments,
+    proposal_lines,
+    stored_proposals,
+    undeclared_case_numbers,
     vacated_by,
 )
-from fund.review.ranking import RankingResult, ranking
+from fund.review.ranking import RankingResult, frozen, ranking
 from fund.review.settings import settings_to_change
 
 
@@ -363,6 +372,9 @@ def move_funding_line(call, line: int | None, reason: str, actor: User) -> None:
     if hidden_application_ids(actor, call):
         raise ReviewError(_("Du er inhabil i minst én søknad i utlysningen og kan ikke flytte "
                             "budsjettlinjen. En annen fondsforvalter må gjøre det."))
+    undeclared = undeclared_case_numbers(actor, call)
+    if undeclared:
+        raise ReviewError(undeclared_refusal(undeclared))
     if _unfinished_own(actor, call):
         raise ReviewError(_("Du har begynt å vurdere søknader i utlysningen uten å fullføre. "
                             "Fullfør vurderingene dine først, så du ser hele rangeringen før "
@@ -568,3 +580,126 @@ def assess_exemption(application: Application, access_request: AccessRequest, ac
            access_request=access_request.id, item=item.key, outcome=outcome.value,
            legal_basis=assessment.legal_basis, applicant_requested=item.requested is not None)
     return assessment
+
+
+# The administration's proposals and the innstilling ----------------------------------------
+
+def undeclared_refusal(case_numbers: list[str]) -> str:
+    return _("Du har ikke erklært deg habil i disse søknadene: %(cases)s. Den som flytter "
+             "budsjettlinjen eller setter innstillingen, må ha erklært seg habil i alle "
+             "søknadene i utlysningen (forvaltningsloven § 6).", cases=_cases(case_numbers))
+
+
+def proposal_refusals(call: Call, actor: User) -> list[str]:
+    """Why ``actor`` may not set the proposals of ``call`` now; empty when they may."""
+    if not call.review_closed:
+        return [_("Forslagene til vedtak settes etter at behandlingen er avsluttet.")]
+    if hidden_application_ids(actor, call):
+        return [_("Du er inhabil i minst én søknad i utlysningen og kan ikke sette "
+                  "innstillingen. En annen fondsforvalter må gjøre det.")]
+    reasons = []
+    undeclared = undeclared_case_numbers(actor, call)
+    if undeclared:
+        reasons.append(undeclared_refusal(undeclared))
+    proposed = innstilling_of(call)
+    if proposed is not None:
+        reasons.append(_("Innstillingen ble lagt fram %(time)s og kan ikke endres.",
+                         time=_time(proposed.proposed_at)))
+    return reasons
+
+
+class ProposalsInvalid(ReviewError):
+    """Some proposals cannot be stored; ``errors`` by application id."""
+
+    def __init__(self, errors: dict[int, str]):
+        super().__init__(_("Noen av forslagene må rettes: se under."))
+        self.errors = errors
+
+
+def proposal_problem(outcome: Outcome, amount: int | None, reason: str, applied: int) -> str | None:
+    """What is wrong with one proposal, for the manager; None when it can be stored."""
+    if outcome == Outcome.WITHDRAWN:
+        return _("Bare søkeren kan trekke en søknad.")
+    if outcome.is_grant:
+        if not amount or amount <= 0:
+            return _("Et tilskudd må ha et beløp over null.")
+        if amount > applied:
+            return _("Beløpet kan ikke være høyere enn det søkte beløpet (%(applied)s).",
+                     applied=format_nok(applied))
+        if outcome == Outcome.GRANTED and amount < applied:
+            return _("Et beløp lavere enn det søkte er å innvilge delvis.")
+        if outcome == Outcome.PARTLY_GRANTED and amount >= applied:
+            return _("Å innvilge delvis er et lavere beløp enn det søkte (%(applied)s).",
+                     applied=format_nok(applied))
+    if outcome != Outcome.GRANTED and not reason.strip():
+        return _("Skriv en begrunnelse: den står i innstillingen og i vedtaksbrevet.")
+    return None
+
+
+def save_proposals(call: Call, actor: User,
+                   entries: dict[int, tuple[Outcome, int | None, str]]) -> int:
+    """Store the administration's proposal for every application in the frozen ranking
+    (``entries``: outcome, amount and reason by application id). Refused, as a whole,
+    while any is wrong; returns how many changed."""
+    db.session.flush()  # a refresh would drop unflushed changes to the call
+    db.session.refresh(call, with_for_update=True)  # one manager at a time
+    reasons = proposal_refusals(call, actor)
+    if reasons:
+        raise ReviewError(" ".join(reasons))
+    stored_ranking = frozen_ranking(call)
+    stored = stored_proposals(call)
+    errors, changed = {}, 0
+    for row in stored_ranking.rows:
+        if row.application_id not in entries:
+            errors[row.application_id] = _("Velg et forslag.")
+            continue
+        outcome, amount, reason = entries[row.application_id]
+        reason = (reason or "").strip()
+        problem = proposal_problem(outcome, amount, reason, row.amount_applied)
+        if problem:
+            errors[row.application_id] = problem
+            continue
+        amount = amount if outcome.is_grant else None
+        proposal = stored.get(row.application_id)
+        if proposal is None:
+            proposal = Proposal(application_id=row.application_id, proposed_by_id=actor.id)
+            db.session.add(proposal)
+        elif (proposal.outcome, proposal.amount, proposal.reason) == (outcome, amount, reason):
+            continue
+        proposal.outcome, proposal.amount, proposal.reason = outcome, amount, reason
+        proposal.proposed_by_id, proposal.updated_at = actor.id, utcnow()
+        changed += 1
+    if errors:
+        raise ProposalsInvalid(errors)
+    if changed:
+        record("review.proposals_saved", call, actor=actor, changed=changed)
+    return changed
+
+
+def propose_innstilling(call: Call, actor: User) -> Innstilling:
+    """Lay the innstilling before the deciding body: the proposals are locked, and the
+    PDF is rendered and stored (random name and its SHA-256); it is the document the
+    body gets from now on."""
+    from fund.review import innstilling as document
+    db.session.flush()  # a refresh would drop unflushed changes to the call
+    db.session.refresh(call, with_for_update=True)
+    reasons = proposal_refusals(call, actor)
+    if reasons:
+        raise ReviewError(" ".join(reasons))
+    stored = frozen_ranking(call)
+    result = frozen(stored, call)
+    stored_ids = set(stored_proposals(call))
+    missing = [row.case_number for row in result.rows if row.application_id not in stored_ids]
+    if missing:
+        raise ReviewError(_("Disse søknadene mangler forslag: %(cases)s.",
+                            cases=_cases(missing)))
+    proposed_at = utcnow()
+    data = document.to_pdf(result, proposal_lines(call, result), generated_at=proposed_at)
+    name, sha256 = document.store(data)
+    innstilling = Innstilling(call_id=call.id, proposed_by_id=actor.id,
+                              proposed_at=proposed_at, stored_name=name, sha256=sha256)
+    db.session.add(innstilling)
+    db.session.flush()
+    record("review.innstilling_proposed", call, actor=actor, applications=len(result.rows),
+           sha256=sha256)
+    return innstilling

@@ -38,7 +38,9 @@ from fund.review.models import (
     ConfirmedMeasure,
     ConflictDeclaration,
     FrozenRanking,
+    Innstilling,
     InternalNote,
+    Proposal,
     ReviewSettings,
     assessment_counts,
 )
@@ -48,7 +50,14 @@ from fund.review.permissions import (
     is_received,
     sees_others_assessments,
 )
-from fund.review.ranking import RankingResult, for_reader, frozen, ranking
+from fund.review.ranking import (
+    ProposalLine,
+    RankingResult,
+    for_reader,
+    frozen,
+    ranking,
+    suggest,
+)
 from fund.review.settings import settings_for
 
 
@@ -420,3 +429,68 @@ def ranking_for(user: User, call: Call, inhabil: set[int]) -> RankingResult:
     blinded = {row.application_id for row in result.rows
                if not sees_others_assessments(user, call, own.get(row.application_id))}
     return for_reader(result, inhabil, blinded)
+
+
+# Declarations on the whole call -----------------------------------------------------------
+
+#: The applications whose place the funding line and the innstilling decide.
+COMPETING = (ApplicationState.SUBMITTED, ApplicationState.INFO_REQUESTED)
+
+
+def undeclared_case_numbers(user: User, call: Call) -> list[str]:
+    """The case numbers of the call's competing applications on which ``user`` has not
+    declared themself habil (fvl § 6): whoever moves the line or proposes the innstilling
+    must have (an inhabil one is refused before this, see ``hidden_application_ids``)."""
+    declared = select(ConflictDeclaration.application_id).where(
+        ConflictDeclaration.caseworker_id == user.id,
+        ConflictDeclaration.disqualified.is_(False))
+    return list(db.session.execute(
+        select(Application.case_number).where(
+            Application.call_id == call.id, Application.state.in_(COMPETING),
+            Application.id.not_in(declared))
+        .order_by(Application.case_number)).scalars())
+
+
+# The administration's proposals -----------------------------------------------------------
+
+def stored_proposals(call: Call) -> dict[int, Proposal]:
+    return {p.application_id: p for p in db.session.execute(
+        select(Proposal).join(Application).where(Application.call_id == call.id)
+    ).scalars()}
+
+
+def innstilling_of(call: Call) -> Innstilling | None:
+    """The innstilling once proposed (its stored PDF), else None."""
+    return db.session.execute(select(Innstilling).where(
+        Innstilling.call_id == call.id)).scalar_one_or_none()
+
+
+def proposal_lines(call: Call, result: RankingResult) -> dict[int, ProposalLine]:
+    """One proposal per row of ``result``: the stored one, else the one the ranking
+    suggests."""
+    stored = stored_proposals(call)
+    lines = {}
+    for row in result.rows:
+        proposal = stored.get(row.application_id)
+        lines[row.application_id] = ProposalLine(proposal.outcome, proposal.amount,
+                                                 proposal.reason) \
+            if proposal is not None else suggest(row, len(result.rows))
+    return lines
+
+
+def withdrawn_applications(call: Call) -> list[Application]:
+    """The call's received applications that the applicant withdrew (no vedtak)."""
+    return list(db.session.execute(
+        select(Application).where(Application.call_id == call.id,
+                                  Application.state == ApplicationState.WITHDRAWN,
+                                  Application.case_number.is_not(None))
+        .options(selectinload(Application.organisation))
+        .order_by(Application.case_number)).scalars())
+
+
+def eligibility_flags(ids) -> dict[int, int]:
+    """How many eligibility rules each application broke at its last submission (only
+    those that broke any)."""
+    return {app_id: failures for app_id, failures in db.session.execute(
+        select(Application.id, Application.eligibility_failures).where(
+            Application.id.in_(list(ids)), Application.eligibility_failures > 0))}

@@ -10,14 +10,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fund.applications.models import Application, ApplicationState
 from fund.calls.models import Call
+from fund.core.formatting import format_nok, format_number
 from fund.extensions import db
 from fund.review import scoring
-from fund.review.models import Assessment, AssessmentState, FrozenRanking, assessment_counts
+from fund.review.models import (
+    Assessment,
+    AssessmentState,
+    FrozenRanking,
+    Outcome,
+    assessment_counts,
+)
 from fund.review.settings import settings_for
 
 
@@ -29,7 +37,9 @@ class RankingRow:
     organisation: str
     orgnr: str
     amount_applied: int
-    #: The median of the completed assessments' recommended amounts (else the amount applied).
+    #: The median of the amounts of the completed assessments that recommend a grant (in
+    #: full or reduced); a reject recommendation is never an amount. Without any: the
+    #: amount applied.
     recommended_amount: int
     score: Decimal | None
     spread: Decimal | None
@@ -100,6 +110,32 @@ class RankingResult:
                    if self.line is None or row.within_budget)
 
 
+#: The recommendations that come with an amount: a grant, in full or reduced.
+GRANT_RECOMMENDATIONS = frozenset({scoring.Recommendation.APPROVE,
+                                   scoring.Recommendation.APPROVE_REDUCED})
+
+
+def recommended_amounts(assessments) -> list[int]:
+    """The amounts the completed assessments recommend granting. «Avslå» is not an amount
+    (LAW.md §3.3): one «Innvilge 200 000» and one «Avslå» gives 200 000, not 100 000."""
+    return [a.recommended_amount for a in assessments
+            if a.recommended_amount is not None and a.recommendation is not None
+            and scoring.Recommendation(a.recommendation) in GRANT_RECOMMENDATIONS]
+
+
+def recommended_amount(assessments, applied: int) -> int:
+    """The row's recommended amount: the median of the amounts recommended for a grant;
+    0 when every completed assessment recommends «Avslå»; else (nothing assessed, or no
+    amount given) the amount applied."""
+    amounts = recommended_amounts(assessments)
+    if amounts:
+        return scoring.median_amount(amounts)
+    if assessments and all(a.recommendation is not None and scoring.Recommendation(
+            a.recommendation) == scoring.Recommendation.REJECT for a in assessments):
+        return 0
+    return applied
+
+
 def ranking(call: Call) -> RankingResult:
     """Rank the call's submitted applications by aggregate score and draw the budget line:
     every row, for the record and for readers who may see it all."""
@@ -122,7 +158,6 @@ def ranking(call: Call) -> RankingResult:
     for application in applications:
         done = by_application.get(application.id, [])
         summary = scoring.aggregate([a.total_score for a in done], settings.score_aggregate)
-        amounts = [a.recommended_amount for a in done if a.recommended_amount is not None]
         per_criterion = {c.id: scoring.mean_tenth([s.score for a in done for s in a.scores
                                       if s.criterion_id == c.id and s.score is not None
                                       and not s.not_applicable]) for c in call.criteria}
@@ -131,8 +166,7 @@ def ranking(call: Call) -> RankingResult:
             title=application.title, organisation=application.organisation.name,
             orgnr=application.organisation.orgnr,
             amount_applied=application.amount_applied or 0,
-            recommended_amount=scoring.median_amount(amounts) if amounts else
-            (application.amount_applied or 0),
+            recommended_amount=recommended_amount(done, application.amount_applied or 0),
             score=summary.value, spread=summary.spread, assessments=summary.count,
             disagreement=scoring.disagreement([a.recommendation for a in done],
                                               summary.spread, threshold),
@@ -203,3 +237,44 @@ def for_reader(result: RankingResult, hidden: set[int], blinded: set[int]) -> Ra
                                         within_budget=False))
     return dataclasses.replace(result, rows=rows, line=None, manual_line=False, reason="",
                                hidden=len(result.rows) - len(kept), blinded=set_aside)
+
+
+# The administration's proposal per application ------------------------------------------
+
+@dataclass(frozen=True)
+class ProposalLine:
+    """One application's line in the innstilling: the administration's proposal, stored
+    (``models.Proposal``) or suggested from the ranking (``suggest``)."""
+
+    outcome: Outcome
+    amount: int | None  #: whole kroner, for a grant only
+    reason: str  #: written for the document, never the caseworkers' comments
+    stored: bool = True
+
+    @property
+    def granted(self) -> int:
+        """What the line counts towards the sums: a reject is never an amount."""
+        return self.amount or 0 if self.outcome.is_grant else 0
+
+
+def suggest(row: RankingRow, count: int) -> ProposalLine:
+    """The proposal a row of a complete ranking suggests (the manager changes it): within
+    the line, a grant of the recommended amount (partial when it is lower than applied);
+    below it, a rejection with a neutral sentence naming the rank and score. Nothing the
+    caseworkers wrote is used."""
+    amount = min(row.recommended_amount, row.amount_applied)
+    if row.within_budget and amount > 0:
+        if amount >= row.amount_applied:
+            return ProposalLine(Outcome.GRANTED, amount, _(
+                "Søknaden er rangert som nr. %(rank)s av %(count)s og prioriteres innenfor "
+                "budsjettet.", rank=row.rank, count=count), stored=False)
+        return ProposalLine(Outcome.PARTLY_GRANTED, amount, _(
+            "Søknaden er rangert som nr. %(rank)s av %(count)s og prioriteres innenfor "
+            "budsjettet, med et lavere beløp enn søkt (%(applied)s).", rank=row.rank,
+            count=count, applied=format_nok(row.amount_applied)), stored=False)
+    score = _("%(score)s av 100 poeng", score=format_number(row.score)) \
+        if row.score is not None else _("ingen poengsum")
+    return ProposalLine(Outcome.REJECTED, None, _(
+        "Søknaden er rangert som nr. %(rank)s av %(count)s med %(score)s og når ikke opp i "
+        "konkurransen om midlene innenfor budsjettet.", rank=row.rank, count=count,
+        score=score), stored=False)

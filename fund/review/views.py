@@ -50,6 +50,7 @@ from fund.review.forms import (
     AGGREGATE_LABELS,
     EXEMPTION_OUTCOME_LABELS,
     GROUND_LABELS,
+    PROPOSAL_CHOICES,
     RECOMMENDATION_LABELS,
     SCORE_STEPS,
     AccessRequestForm,
@@ -63,12 +64,14 @@ from fund.review.forms import (
     QueueFilterForm,
     ReviewSettingsForm,
     build_assessment_form,
+    read_proposals,
 )
-from fund.review.labels import CASE_HISTORY_ACTIONS
+from fund.review.labels import CASE_HISTORY_ACTIONS, PROPOSAL_WORDS
 from fund.review.models import ConflictGround, ExemptionOutcome
 from fund.review.operations import (
     IncompleteAssessment,
     NotClosable,
+    ProposalsInvalid,
     ReviewError,
     StaleAssessment,
     add_note,
@@ -83,8 +86,11 @@ from fund.review.operations import (
     declare_inhabil_after_all,
     move_funding_line,
     open_case,
+    proposal_refusals,
+    propose_innstilling,
     record_access_request,
     save_assessment,
+    save_proposals,
     set_archive_reference,
     update_review_settings,
 )
@@ -113,10 +119,16 @@ from fund.review.queries import (
     case_page,
     case_queue,
     declaration_of,
+    eligibility_flags,
+    full_ranking,
     hidden_application_ids,
+    innstilling_of,
     possible_substitutes,
+    proposal_lines,
     ranking_for,
+    undeclared_case_numbers,
     vacated_by,
+    withdrawn_applications,
 )
 from fund.review.ranking import RankingResult
 from fund.review.settings import settings_for
@@ -498,9 +510,13 @@ def ranking_view(call_id):
     call, result, hidden = _ranking(call_id)
     settings = settings_for(call)
     movable = may_move_line(current_user, call, bool(hidden)) and not result.withheld
+    undeclared = undeclared_case_numbers(current_user, call) \
+        if can_move_line(current_user) and not call.review_closed else []
     return render_template("review/ranking.html", call=call, result=result,
                            settings=settings, AGGREGATE_LABELS=AGGREGATE_LABELS,
-                           export_refused=export_refusal(result),
+                           export_refused=export_refusal(result), undeclared=undeclared,
+                           proposals_open=can_move_line(current_user) and call.review_closed,
+                           proposed=innstilling_of(call),
                            line_form=LineForm(line=settings.funding_line,
                                               reason=settings.funding_line_reason)
                            if movable else None,
@@ -533,11 +549,20 @@ def innstilling(call_id, kind):
     if refusal:
         flash(refusal, "warning")
         return redirect(url_for("review.ranking_view", call_id=call.id))
-    record("call.innstilling_exported", call, format=kind)
+    proposed = innstilling_of(call)
+    record("call.innstilling_exported", call, format=kind, proposed=proposed is not None)
     db.session.commit()
-    content = {"pdf": export.to_pdf, "csv": export.to_csv, "xlsx": export.to_xlsx}[kind]
-    response = current_app.response_class(content(result),
-                                          content_type=export.MIMETYPES[kind])
+    if kind == "pdf" and proposed is not None:  # the document the deciding body got
+        try:
+            content = export.stored_path(proposed.stored_name).read_bytes()
+        except FileNotFoundError:
+            abort(404)
+    elif kind == "pdf":
+        content = export.to_pdf(result, proposal_lines(call, result), draft=True)
+    else:
+        content = {"csv": export.to_csv, "xlsx": export.to_xlsx}[kind](
+            result, proposal_lines(call, result))
+    response = current_app.response_class(content, content_type=export.MIMETYPES[kind])
     disposition = "inline" if kind == "pdf" else "attachment"
     response.headers["Content-Disposition"] = \
         f'{disposition}; filename="innstilling-{call.year}-{call.fund.value}.{kind}"'
@@ -577,6 +602,55 @@ def _close(call) -> bool:
               _("Behandlingen er allerede avsluttet."), "danger")
         return False
     return True
+
+
+# The administration's proposals (the innstilling) ---------------------------------------------
+
+@bp.route("/utlysninger/<int:call_id>/forslag", methods=["GET", "POST"])
+@login_required
+def proposals_view(call_id):
+    """One proposal per application once the review is closed, then «Legg fram
+    innstillingen»: the proposals are locked and the PDF stored."""
+    require(can_move_line(current_user))
+    call = call_for_review(call_id) or abort(404)
+    actor = _actor()
+    refusals = proposal_refusals(call, actor)
+    inhabil = bool(hidden_application_ids(actor, call))
+    result = full_ranking(call) if call.review_closed and not inhabil else None
+    errors: dict[int, str] = {}
+    posted = None
+    if request.method == "POST" and result is not None:
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        ids = [row.application_id for row in result.rows]
+        entries, errors = read_proposals(request.form, ids)
+        posted = request.form
+        if not errors:
+            try:
+                save_proposals(call, actor, entries)
+                if request.form.get("action") == "propose":
+                    propose_innstilling(call, actor)
+                db.session.commit()
+            except ProposalsInvalid as exc:
+                db.session.rollback()
+                errors = exc.errors
+            except ReviewError as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+                return redirect(url_for("review.proposals_view", call_id=call.id))
+            else:
+                flash(_("Innstillingen er lagt fram. Forslagene er låst, og PDF-en er lagret.")
+                      if request.form.get("action") == "propose" else
+                      _("Forslagene er lagret."), "success")
+                return redirect(url_for("review.proposals_view", call_id=call.id))
+    lines = proposal_lines(call, result) if result is not None else {}
+    return render_template(
+        "review/proposals.html", call=call, result=result, lines=lines, refusals=refusals,
+        errors=errors, posted=posted, form=ConfirmForm(), proposed=innstilling_of(call),
+        flags=eligibility_flags(lines), withdrawn=withdrawn_applications(call)
+        if result is not None else [], PROPOSAL_WORDS=PROPOSAL_WORDS,
+        PROPOSAL_CHOICES=PROPOSAL_CHOICES,
+        editable=result is not None and not refusals), 422 if errors else 200
 
 
 # The review settings of a call, on the manager's page for it -----------------------------------

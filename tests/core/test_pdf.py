@@ -10,7 +10,7 @@ from fund.applications.receipt import receipt_pdf
 from fund.core.pdf import pdf_response
 from fund.review.innstilling import to_pdf
 from tests.applications.test_receipt import SNAPSHOT
-from tests.review.test_innstilling import GENERATED, result
+from tests.review.test_innstilling import GENERATED, PROPOSALS, result
 
 LETTERHEAD = {"LETTERHEAD_NAME": "Testby kommune", "LETTERHEAD_UNIT": "Næringsavdelingen",
               "LETTERHEAD_ADDRESS": "Postboks 7, 9999 Testby",
@@ -26,7 +26,7 @@ def test_the_letterhead_setting_heads_the_receipt_and_the_innstilling(app, monke
         monkeypatch.setitem(app.config, key, value)
     with app.test_request_context():
         receipt = receipt_pdf(SimpleNamespace(), SimpleNamespace(number=1, snapshot=SNAPSHOT))
-        innstilling = to_pdf(result(), generated_at=GENERATED)
+        innstilling = to_pdf(result(), PROPOSALS, generated_at=GENERATED)
     for data in (receipt, innstilling):
         page = first_page(data)
         assert "Testby kommune" in page and "Næringsavdelingen" in page
@@ -36,7 +36,7 @@ def test_the_letterhead_setting_heads_the_receipt_and_the_innstilling(app, monke
 
 def test_by_default_the_letterhead_is_lillestrom_kommune_alone(app):
     with app.test_request_context():
-        page = first_page(to_pdf(result(), generated_at=GENERATED))
+        page = first_page(to_pdf(result(), PROPOSALS, generated_at=GENERATED))
     assert page.startswith("Lillestrøm kommune")
     assert "Org.nr." not in page and "Postboks" not in page
 

@@ -1,5 +1,7 @@
 """The innstilling exports: CSV for Norwegian Excel, a typed XLSX workbook and the PDF
-for the decision body, all from a RankingResult. No database."""
+for the decision body, all from a RankingResult and the administration's proposals. No
+database. The caseworkers' comments, disagreement flags and individual recommendations
+never reach them; the sums never count a rejection."""
 
 import csv
 import dataclasses
@@ -14,7 +16,8 @@ from pypdf import PdfReader
 
 from fund.calls.models import Fund
 from fund.review.innstilling import neutralise, to_csv, to_pdf, to_xlsx
-from fund.review.ranking import RankingResult, RankingRow
+from fund.review.models import Outcome
+from fund.review.ranking import ProposalLine, RankingResult, RankingRow
 
 GENERATED = datetime(2027, 5, 3, 8, 30, tzinfo=UTC)
 
@@ -60,6 +63,22 @@ ROWS = [
 ]
 
 
+#: The administration's proposals: a partial grant, a grant, and a rejection (which is
+#: never counted as an amount).
+PROPOSALS = {
+    3: ProposalLine(Outcome.PARTLY_GRANTED, 150_000,
+                    "Sterk klimaeffekt. Reisekostnadene er ikke tatt med."),
+    1: ProposalLine(Outcome.GRANTED, 200_000, ""),
+    2: ProposalLine(Outcome.REJECTED, None,
+                    "Rangert som nr. 3 av 3 og når ikke opp innenfor budsjettet."),
+}
+
+#: What must never reach an export: the caseworkers' comments (organinterne, offl § 14),
+#: their disagreement and their individual recommendations.
+INTERNAL = ["Godt prosjekt; men dyrt.", "Anbefaler redusert beløp.",
+            "Sterk klimaeffekt og god forankring.", "Uenighet", "Spredning"]
+
+
 def result(**changes) -> RankingResult:
     values = dict(call=CALL, criteria=CRITERIA, rows=[dataclasses.replace(r) for r in ROWS],
                   budget=400_000, line=2, manual_line=False, reason="")
@@ -80,33 +99,35 @@ def test_the_formula_guard():
 
 
 def test_the_csv_is_for_norwegian_excel(request_context):
-    data = to_csv(result())
+    data = to_csv(result(), PROPOSALS)
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    text = data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
 
     assert rows[0] == [
         "Rangering", "Søknadsnummer", "Søker", "Org.nr.", "Prosjekt", "Poeng (0–100)",
-        "Spredning", "Antall vurderinger", "Uenighet (ja/nei)", "Søkt beløp",
-        "Anbefalt beløp", "Sum anbefalt (løpende)", "Innenfor budsjett (ja/nei)",
-        "Strategisk forankring (vekt 20)", "Klima- og miljøeffekt (vekt 15)", "Begrunnelse"]
+        "Søkt beløp", "Forslag", "Foreslått beløp", "Sum foreslått (løpende)",
+        "Innenfor linjen (ja/nei)", "Strategisk forankring (vekt 20)",
+        "Klima- og miljøeffekt (vekt 15)", "Begrunnelse"]
     assert len(rows) == 4 and all(len(r) == len(rows[0]) for r in rows)
     first, second, below = rows[1:]
     assert first == ["1", "NF-2027-0003", "Kjeller Grønn Energi AS", "912345688",
-                     "Grønn logistikk i Lillestrøm", "82,5", "10,0", "3", "nei", "200000",
+                     "Grønn logistikk i Lillestrøm", "82,5", "200000", "Innvilge delvis",
                      "150000", "150000", "ja", "4,3", "4,0",
-                     "Sterk klimaeffekt og god forankring."]
-    # Formula injection is neutralised; a semicolon and a newline survive in one cell.
+                     "Sterk klimaeffekt. Reisekostnadene er ikke tatt med."]
+    # Formula injection is neutralised.
     assert second[4] == "'=1+1 Formelprosjekt"
-    assert second[8] == "ja" and second[12] == "ja"
-    assert second[15] == "Godt prosjekt; men dyrt.\nAnbefaler redusert beløp."
-    # Below the line, with an empty cell for a criterion nobody scored.
-    assert below[0] == "3" and below[11] == "450000" and below[12] == "nei"
-    assert below[13:15] == ["3,0", ""]
-    assert below[15] == "'@SUM(A1) er ikke en formel her."
+    assert second[7:11] == ["Innvilge", "200000", "350000", "ja"]
+    # The rejection has no amount, and the running sum does not grow with it.
+    assert below[0] == "3" and below[7:11] == ["Avslå", "", "350000", "nei"]
+    assert below[11:13] == ["3,0", ""]
+    assert below[13] == "Rangert som nr. 3 av 3 og når ikke opp innenfor budsjettet."
+    assert not any(internal in text for internal in INTERNAL)
+    assert "approve" not in text and "reject" not in text
 
 
 def test_the_xlsx_has_typed_cells_and_the_line(request_context):
-    workbook = load_workbook(io.BytesIO(to_xlsx(result(), generated_at=GENERATED)))
+    workbook = load_workbook(io.BytesIO(to_xlsx(result(), PROPOSALS, generated_at=GENERATED)))
     assert workbook.sheetnames == ["Innstilling", "Om"]
     sheet = workbook["Innstilling"]
     header = [cell.value for cell in sheet[1]]
@@ -114,33 +135,38 @@ def test_the_xlsx_has_typed_cells_and_the_line(request_context):
     assert header[-3:] == ["Strategisk forankring (vekt 20)",
                            "Klima- og miljøeffekt (vekt 15)", "Begrunnelse"]
     assert sheet.max_row == 4
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:P4"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:N4"
     assert sheet["A1"].font.bold
 
-    amounts = [sheet.cell(2, column) for column in (10, 11, 12)]
+    amounts = [sheet.cell(2, column) for column in (7, 9, 10)]
     assert [cell.value for cell in amounts] == [200_000, 150_000, 150_000]
     assert all(type(cell.value) is int and cell.number_format == "#,##0" for cell in amounts)
     assert sheet["F2"].value == pytest.approx(82.5) and sheet["F2"].number_format == "0.0"
-    assert sheet["N3"].value == pytest.approx(3.5) and sheet["O4"].value is None
+    assert sheet["L3"].value == pytest.approx(3.5) and sheet["M4"].value is None
     # Text that looks like a formula stays text.
     assert sheet["E3"].value == "'=1+1 Formelprosjekt" and sheet["E3"].data_type == "s"
-    assert sheet["P3"].value == "Godt prosjekt; men dyrt.\nAnbefaler redusert beløp."
+    assert sheet["H4"].value == "Avslå" and sheet["I4"].value is None
+    assert sheet["J4"].value == 350_000
     # The row below the line is grey and the line is drawn above it.
-    assert sheet["M4"].value == "nei" and sheet["M3"].value == "ja"
+    assert sheet["K4"].value == "nei" and sheet["K3"].value == "ja"
     assert sheet["A4"].fill.fgColor.rgb == "FFE7E9EC" and sheet["A4"].border.top.style
     assert sheet["A3"].fill.fill_type is None and not sheet["A3"].border.top.style
+    cells = [str(cell.value) for row in sheet.iter_rows() for cell in row]
+    assert not any(internal in cell for cell in cells for internal in INTERNAL)
 
     about = {r[0]: r[1] for r in workbook["Om"].iter_rows(values_only=True)}
     assert about["Utlysning"] == "Klima- og næringsfond 2027"
     assert about["Fond"] == "Næringsfond"
     assert about["Budsjett"] == 400_000 and about["Søknader innenfor linjen"] == 2
+    assert about["Sum foreslått innvilget"] == 350_000 and about["Foreslått innvilget"] == 2
+    assert about["Gjenstår av budsjettet"] == 50_000
     assert about["Linjen flyttet manuelt (ja/nei)"] == "nei"
     assert about["Generert"] == datetime(2027, 5, 3, 10, 30)  # Oslo time, summer
 
 
 def test_the_xlsx_tells_about_a_manual_line(request_context):
     data = to_xlsx(result(manual_line=True, reason="=Vedtatt ramme i formannskapet",
-                          line=1), generated_at=GENERATED)
+                          line=1), PROPOSALS, generated_at=GENERATED)
     about = {r[0]: r[1] for r in load_workbook(io.BytesIO(data))["Om"].iter_rows(
         values_only=True)}
     assert about["Linjen flyttet manuelt (ja/nei)"] == "ja"
@@ -156,7 +182,7 @@ def pdf_text(data: bytes) -> str:
 @pytest.fixture(scope="module")
 def pdf(app):
     with app.test_request_context():
-        return to_pdf(result(), generated_at=GENERATED)
+        return to_pdf(result(), PROPOSALS, generated_at=GENERATED)
 
 
 def test_the_pdf_is_a_document_for_the_decision_body(pdf):
@@ -167,19 +193,43 @@ def test_the_pdf_is_a_document_for_the_decision_body(pdf):
     assert "Næringsfond" in text and "20. januar 2027 kl. 23:59" in text
     assert "Handlingsplan for næringsstrategien 2022–2024" in text
     assert "NF-2027-0003" in text and "912 345 696" in text
-    assert "kr 150 000" in text and "kr 400 000" in text and "kr 450 000" in text
-    assert "kr 50 000" in text  # remaining of the budget
+    assert "kr 150 000" in text and "kr 400 000" in text and "kr 350 000" in text
+    assert "kr 50 000" in text  # remaining of the budget: the rejection is not counted
+    assert "kr 450 000" not in text
     assert "Budsjettet er brukt opp her" in text
     assert "Strategisk forankring" in text and "4,3" in text and "71,6" in text
-    assert "Godt prosjekt; men dyrt." in text
-    assert "Uenighet" in text
+    assert "Sterk klimaeffekt. Reisekostnadene er ikke tatt med." in text
+    assert not any(internal in text for internal in INTERNAL)
+    assert "Utkast" not in text
     assert "Side 1 av" in text
+
+
+def test_the_pdf_ends_in_a_numbered_proposal_per_applicant(pdf):
+    text = " ".join(pdf_text(pdf).split())
+    proposal = text[text.rindex("Forslag til vedtak"):]
+    assert "1. Søknad NF-2027-0003 fra Kjeller Grønn Energi AS, «Grønn logistikk i " \
+           "Lillestrøm», innvilges delvis med kr 150 000 (søkt kr 200 000)." in proposal
+    assert "2. Søknad NF-2027-0001 fra Bjørns Bakeri, «=1+1 Formelprosjekt», innvilges " \
+           "med kr 200 000." in proposal
+    assert "3. Søknad NF-2027-0002 fra Strømmen Sol AS, «Solceller på Strømmen», " \
+           "avslås." in proposal
+    assert "Til sammen innvilges 2 søknader med kr 350 000 av budsjettet på kr 400 000." \
+        in proposal
+
+
+def test_a_draft_says_so_and_a_dismissal_is_worded_as_one(app):
+    proposals = PROPOSALS | {2: ProposalLine(Outcome.DISMISSED, None, "Søkt etter fristen.")}
+    with app.test_request_context():
+        data = to_pdf(result(), proposals, generated_at=GENERATED, draft=True)
+    text = " ".join(pdf_text(data).split())
+    assert "Utkast: forslagene er ikke lagt fram ennå" in text
+    assert "«Solceller på Strømmen», avvises." in text
 
 
 def test_the_pdf_shows_a_manually_moved_line(app):
     with app.test_request_context():
         data = to_pdf(result(manual_line=True, reason="Formannskapet prioriterer klima.",
-                             line=2), generated_at=GENERATED)
+                             line=2), PROPOSALS, generated_at=GENERATED)
     text = pdf_text(data)
     assert "Linjen er flyttet manuelt: Formannskapet prioriterer klima." in text
     assert "Budsjettet er brukt opp her" not in text
@@ -187,8 +237,8 @@ def test_the_pdf_shows_a_manually_moved_line(app):
 
 def test_the_pdf_in_english(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        data = to_pdf(result(), generated_at=GENERATED)
-        header = to_csv(result()).decode("utf-8-sig").splitlines()[0]
+        data = to_pdf(result(), PROPOSALS, generated_at=GENERATED)
+        header = to_csv(result(), PROPOSALS).decode("utf-8-sig").splitlines()[0]
     text = pdf_text(data)
     assert "Recommendation: Klima- og næringsfond 2027" in text
     assert "The budget runs out here" in text and "Page 1 of" in text
@@ -214,4 +264,10 @@ def test_an_incomplete_innstilling_is_never_exported(request_context, withheld):
     """Views refuse readers from whom rows are withheld; the exports refuse as well."""
     for export in (to_csv, to_xlsx, to_pdf):
         with pytest.raises(ValueError):
-            export(result(**withheld))
+            export(result(**withheld), PROPOSALS)
+
+
+def test_an_innstilling_without_a_proposal_for_every_row_is_never_exported(request_context):
+    for export in (to_csv, to_xlsx, to_pdf):
+        with pytest.raises(ValueError):
+            export(result(), {3: PROPOSALS[3]})

@@ -11,7 +11,13 @@ from fund.audit.models import AuditEvent
 from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db as _db
-from fund.review.models import Assessment, AssessmentState, Assignment, ReviewSettings
+from fund.review.models import (
+    Assessment,
+    AssessmentState,
+    Assignment,
+    ConflictDeclaration,
+    ReviewSettings,
+)
 from fund.review.scoring import Aggregate, Recommendation
 from tests.helpers import (
     count_queries,
@@ -148,11 +154,19 @@ def test_a_disqualified_caseworker_cannot_be_assigned(client, office):
     assert _db.session.scalars(select(Assignment)).all() == []
 
 
+def declared_on_all(user, applications):
+    for application in applications:
+        _db.session.add(ConflictDeclaration(application=application, caseworker=user,
+                                            disqualified=False))
+    _db.session.commit()
+
+
 def test_the_ranking_draws_the_budget_line_and_the_manager_can_move_it(client, office):
     call, (alfa, beta, gamma, _delta), caseworker, manager = office
     complete(alfa, caseworker, 90)
     complete(beta, caseworker, 70)
     complete(gamma, caseworker, 80)
+    declared_on_all(manager, office[1])
     login(client, manager)
     html = html_of(client.get(f"/saksbehandling/utlysninger/{call.id}/rangering"))
     order = [html.index(t) for t in ("Alfa", "Gamma", "Beta")]
@@ -172,6 +186,36 @@ def test_the_ranking_draws_the_budget_line_and_the_manager_can_move_it(client, o
     event = _db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "call.funding_line_moved")).one()
     assert event.details["new"] == 1 and event.actor_id == manager.id
+
+
+def test_a_manager_who_has_not_declared_on_every_application_cannot_move_the_line(
+        client, office):
+    """Fvl § 6: the line decides every application in the call, so whoever moves it has
+    declared themself habil on each; the page and the refusal name those missing, and
+    posting the form directly changes nothing."""
+    call, (alfa, beta, gamma, delta), caseworker, manager = office
+    complete(alfa, caseworker, 90)
+    declared_on_all(manager, [alfa, gamma])
+    login(client, manager)
+    path = f"/saksbehandling/utlysninger/{call.id}/rangering"
+    html = html_of(client.get(path))
+    warning = html[html.index('id="undeclared"'):]
+    assert f"{beta.case_number}, {delta.case_number}" in warning[:600]
+    response = post_form(client, f"/saksbehandling/utlysninger/{call.id}/linje",
+                         {"line": "1", "reason": "Færre, større tilskudd."}, form_page=path)
+    message = html_of(client.get(response.headers["Location"]))
+    assert "Du har ikke erklært deg habil i disse søknadene: " \
+           f"{beta.case_number}, {delta.case_number}." in message
+    assert _db.session.scalars(select(ReviewSettings.funding_line).where(
+        ReviewSettings.call_id == call.id)).all() in ([], [None])
+    assert _db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "call.funding_line_moved")).all() == []
+    # Declared on the rest, the same post moves the line.
+    declared_on_all(manager, [beta, delta])
+    post_form(client, f"/saksbehandling/utlysninger/{call.id}/linje",
+              {"line": "1", "reason": "Færre, større tilskudd."}, form_page=path)
+    assert _db.session.scalars(select(ReviewSettings.funding_line).where(
+        ReviewSettings.call_id == call.id)).one() == 1
 
 
 def test_a_disqualified_caseworker_does_not_see_the_row_in_the_ranking(client, office):
