@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 
 from fund.applications.models import Application, ApplicationState
 from fund.audit.operations import record
@@ -39,35 +39,20 @@ from fund.decisions.models import (
     LinkedUndertaking,
     StateAidBasis,
 )
-from fund.decisions.queries import de_minimis_position, rate_on
+from fund.decisions.queries import (
+    budget_room,
+    current_decision,
+    de_minimis_position,
+    letters_to_stage,
+    open_appeal,
+    rate_on,
+    sent_letter,
+    staged_letters,
+)
 from fund.extensions import db
 from fund.mail.operations import queue_mail, release
 from fund.review.models import Outcome, Proposal
 from fund.review.queries import hidden_application_ids, innstilling_of
-
-
-def granted_total(call: Call, *, excluding: Decision | None = None) -> int:
-    """Kroner granted in the call by current decisions (a replaced one is not counted)."""
-    query = (select(func.coalesce(func.sum(Decision.amount), 0))
-             .join(Application, Application.id == Decision.application_id)
-             .where(Application.call_id == call.id, Decision.replaced_at.is_(None)))
-    if excluding is not None:
-        query = query.where(Decision.id != excluding.id)
-    return int(db.session.execute(query).scalar_one())
-
-
-def budget_room(call: Call, *, replacing: Decision | None = None) -> int:
-    """Kroner left to grant. The fordelingsvedtak may use the budget less the appeal
-    reserve; a new vedtak replacing one after an appeal may use the reserve too. The sum
-    of grants never exceeds the budget either way."""
-    reserve = 0 if replacing is not None else call.appeal_reserve
-    return call.budget - reserve - granted_total(call, excluding=replacing)
-
-
-def current_decision(application: Application) -> Decision | None:
-    return db.session.execute(
-        select(Decision).where(Decision.application_id == application.id,
-                               Decision.replaced_at.is_(None))).scalar_one_or_none()
 
 
 def decide(application: Application, meeting: DecisionMeeting | None, outcome: Outcome,
@@ -167,30 +152,11 @@ def stage_letter(decision: Decision, actor: User) -> Letter:
     return letter
 
 
-def letters_to_stage(call: Call) -> list[Decision]:
-    """The call's current vedtak that have no letter yet."""
-    return list(db.session.execute(
-        select(Decision).join(Application, Application.id == Decision.application_id)
-        .where(Application.call_id == call.id, Decision.replaced_at.is_(None),
-               Decision.outcome != Outcome.WITHDRAWN, ~Decision.letters.any())
-        .order_by(Application.case_number)).scalars())
-
-
 def stage_letters(call: Call, actor: User) -> list[Letter]:
     decisions = letters_to_stage(call)
     if not decisions:
         raise DecisionError(_("Alle vedtakene i utlysningen har allerede brev."))
     return [stage_letter(decision, actor) for decision in decisions]
-
-
-def staged_letters(call: Call) -> list[Letter]:
-    """Vedtaksbrev of the call written but not sent, for current decisions."""
-    return list(db.session.execute(
-        select(Letter).join(Application, Application.id == Letter.application_id)
-        .join(Decision, Decision.id == Letter.decision_id)
-        .where(Application.call_id == call.id, Letter.kind == LetterKind.DECISION,
-               Letter.sent_at.is_(None), Decision.replaced_at.is_(None))
-        .order_by(Application.case_number, Letter.id)).scalars())
 
 
 def send_letters(call: Call, actor: User, now: datetime | None = None) -> list[Letter]:
@@ -225,17 +191,6 @@ def _after_commit_remove(stored_name: str) -> None:
         remove_document(stored_name)
 
     event.listen(session, "after_commit", remove, once=True)
-
-
-def sent_letter(decision: Decision) -> Letter | None:
-    letter = decision.letter
-    return letter if letter is not None and letter.is_sent else None
-
-
-def open_appeal(decision: Decision) -> Appeal | None:
-    """An appeal on ``decision`` that is still being handled."""
-    return next((a for a in decision.appeals
-                 if a.state in (AppealState.RECEIVED, AppealState.FORWARDED)), None)
 
 
 def register_appeal(application: Application, user: User, text: str,

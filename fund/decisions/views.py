@@ -58,19 +58,15 @@ from fund.decisions.models import (
 )
 from fund.decisions.operations import (
     add_abstention,
-    budget_room,
     confirm_withdrawn,
-    current_decision,
     decision_refusals,
     forward_appeal,
-    granted_total,
     record_appeal_outcome,
     record_decision,
     record_meeting,
     register_appeal,
     reverse_decision,
     send_letters,
-    sent_letter,
     set_linked_undertakings,
     set_rate,
     stage_letters,
@@ -87,14 +83,18 @@ from fund.decisions.permissions import (
 from fund.decisions.queries import (
     RECEIVED,
     all_rates,
+    budget_room,
     call_for_decisions,
+    current_decision,
     current_decisions,
     de_minimis_position,
+    granted_total,
     is_decided,
     linked_orgnrs,
     meetings,
     proposals,
     received_applications,
+    sent_letter,
 )
 from fund.extensions import db
 from fund.review.models import Outcome
