@@ -15,6 +15,7 @@ from fund.auth.demo import (
     refuse_real_users,
 )
 from fund.calls.demo import demo_open_call
+from fund.decisions.demo import demo_decisions
 from fund.extensions import db
 from fund.plan.demo import demo_plan
 from fund.review.demo import demo_decided_call, demo_reviews
@@ -33,6 +34,7 @@ def load_demo() -> list[str]:
     created += demo_applications(call, users)
     created += demo_reviews(users)
     created += demo_decided_call(plan, users)
+    created += demo_decisions(users)
     return created
 
 

@@ -69,12 +69,15 @@ def demo_decided_call(plan, users) -> list[str]:
         fund=Fund.KLIMAFOND, year=year, title=f"Klimafondet {year}",
         description="Tilskudd til klimatiltak i bedrifter og organisasjoner i Lillestrøm.",
         opens_at=now - timedelta(days=120), closes_at=now + timedelta(hours=1),
-        budget=300_000, max_grant=200_000, max_share_percent=50, plan=plan)
+        budget=340_000, max_grant=200_000, max_share_percent=50, plan=plan)
+    call.appeal_reserve = 40_000
     applications = []
     for email, title, score, amount in DEMO_DECIDED:
         user = users[email]
         application = new_application(call, user, title, ["2C-1"], True, 2 * amount, amount,
                                        amount)
+        if score <= 1:  # begun before it applied: a rule broken, so the case is dismissed
+            application.not_started = False
         application.climate_category = ClimateCategory.EMISSION_CUT
         application.climate_baseline = "Oljefyring og dieselbiler i dag."
         application.co2e_cut_tonnes = Decimal("35.5")
@@ -99,10 +102,14 @@ def demo_decided_call(plan, users) -> list[str]:
     return [f"{call.title} (ferdigbehandlet, innstillingen er låst)"]
 
 
-#: applicant, title, score (0–5 on every criterion), amount applied
+#: applicant, title, score (0–5 on every criterion), amount applied. The decisions demo
+#: (``fund.decisions.demo``) grants the first, grants the second in part, rejects the
+#: third and dismisses the fourth.
 DEMO_DECIDED = [
     ("soker@demo.no", "Elektrisk varebil og ladepunkt", 5, 200_000),
-    ("soker2@demo.no", "Varmegjenvinning i bakeriet", 3, 150_000),
+    ("soker@demo.no", "Solceller på lagerhallen", 4, 150_000),
+    ("soker2@demo.no", "Varmegjenvinning i bakeriet", 2, 150_000),
+    ("soker2@demo.no", "Ny kjøledisk i butikken", 1, 100_000),
 ]
 
 
@@ -117,6 +124,7 @@ def _assess(applications, users) -> None:
                                 for c in application.call.criteria},
                         overall_comment="Tydelig utslippskutt med god beregning."
                         if score >= 4 else "Nyttig, men mindre effekt per krone.",
-                        recommended_amount=application.amount_applied,
+                        recommended_amount=application.amount_applied if score >= 3 else None,
                         recommendation=Recommendation.APPROVE if score >= 4
-                        else Recommendation.APPROVE_REDUCED, complete=True)
+                        else Recommendation.APPROVE_REDUCED if score >= 3
+                        else Recommendation.REJECT, complete=True)
