@@ -194,6 +194,16 @@ class ReverseForm(Form):
     conditions = TextAreaField(_l("Vilkår"), validators=[Optional(), Length(max=20_000)])
     assessment = TextAreaField(_l("Kommunens vurdering av klagen"),
                                validators=[Optional(), Length(max=20_000)])
+    # For a grant, as on the decision form: the checks of the new decision date.
+    state_aid_basis = DecisionForm.state_aid_basis
+    block_exemption_article = DecisionForm.block_exemption_article
+    kdd_category = DecisionForm.kdd_category
+    cap_to_headroom = DecisionForm.cap_to_headroom
+    sector_confirmed = DecisionForm.sector_confirmed
+
+    @property
+    def chosen_basis(self) -> StateAidBasis | None:
+        return StateAidBasis(self.state_aid_basis.data) if self.state_aid_basis.data else None
 
     def validate_amount(self, field):
         if self.outcome.data in (Outcome.GRANTED.value, Outcome.PARTLY_GRANTED.value) \

@@ -234,10 +234,15 @@ def reverse_decision(appeal: Appeal, actor: User, *, body: DecisionBody, meeting
                      outcome: Outcome, amount: int | None, reasons: str,
                      assessment: str = "", conditions: str = "",
                      delegation_reference: str = "",
-                     political_case_number: str = "") -> Decision:
+                     political_case_number: str = "",
+                     state_aid_basis: StateAidBasis | None = None,
+                     block_exemption_article: str = "", kdd_category: str | None = None,
+                     cap_to_headroom: bool = False,
+                     sector_confirmed: bool = False) -> Decision:
     """The first instance reverses its vedtak (fvl § 33 annet ledd): a new vedtak that
     replaces the appealed one, paid from the call's appeal reserve, with a new letter
-    staged to be sent as the others are."""
+    staged to be sent as the others are. A grant gets the same checks on its date as any
+    vedtak (``record_decision``: register, sectors, de minimis at the day's rate)."""
     _must_be_received(appeal)
     old = appeal.decision
     if not old.is_current:
@@ -253,11 +258,12 @@ def reverse_decision(appeal: Appeal, actor: User, *, body: DecisionBody, meeting
                               political_case_number=(political_case_number or "").strip(),
                               recorded_by=actor)
     db.session.add(meeting)
-    new = decide(application, meeting, outcome, amount, reasons, actor,
-                 conditions=conditions, decided_on=meeting_date, replacing=old)
-    if new.is_grant and old.is_grant:  # the state-aid footing of the same project
-        new.state_aid_basis, new.kdd_category = old.state_aid_basis, old.kdd_category
-        new.block_exemption_article = old.block_exemption_article
+    new = record_decision(application, meeting, actor, outcome=outcome, amount=amount,
+                          reasons=reasons, conditions=conditions,
+                          state_aid_basis=state_aid_basis,
+                          block_exemption_article=block_exemption_article,
+                          kdd_category=kdd_category, cap_to_headroom=cap_to_headroom,
+                          sector_confirmed=sector_confirmed, replacing=old)
     appeal.state, appeal.new_decision = AppealState.REVERSED, new
     appeal.handled_by_id, appeal.handled_at = actor.id, utcnow()
     appeal.assessment = (assessment or "").strip()
@@ -490,11 +496,13 @@ def record_decision(application: Application, meeting: DecisionMeeting, actor: U
                     conditions: str = "", state_aid_basis: StateAidBasis | None = None,
                     block_exemption_article: str = "", kdd_category: str | None = None,
                     cap_to_headroom: bool = False,
-                    sector_confirmed: bool = False) -> Decision:
+                    sector_confirmed: bool = False,
+                    replacing: Decision | None = None) -> Decision:
     """The body's vedtak on one application, with the checks of the decision date: the
     register (konkurs, address), excluded sectors, and de minimis at that date's rate,
     with the grant cut to the headroom when the manager chooses so. The budget and the
-    one-current-decision rule are ``decide``'s."""
+    one-current-decision rule are ``decide``'s. ``replacing``: the vedtak a reversal after
+    an appeal replaces (its grant is not counted twice, and the appeal reserve may pay)."""
     call = application.call
     db.session.flush()  # a refresh would drop unflushed changes to the call
     db.session.refresh(call, with_for_update=True)  # one decider at a time
@@ -560,7 +568,7 @@ def record_decision(application: Application, meeting: DecisionMeeting, actor: U
             known = rate_on(on)
             rate = known.nok_per_eur if known is not None else None
     decision = decide(application, meeting, outcome, amount, reasons, actor,
-                      conditions=conditions, decided_on=on)
+                      conditions=conditions, decided_on=on, replacing=replacing)
     if outcome.is_grant:
         decision.state_aid_basis = state_aid_basis
         decision.block_exemption_article = block_exemption_article \

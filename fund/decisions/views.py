@@ -412,7 +412,12 @@ def _reverse_form(appeal: Appeal) -> ReverseForm:
         body=old.meeting.body.value if old.meeting else DecisionBody.KOMMUNEDIREKTOR.value,
         delegation_reference=old.meeting.delegation_reference if old.meeting else "",
         meeting_date=oslo_date(utcnow()), outcome=Outcome.GRANTED.value,
-        amount=old.application.amount_applied, conditions=old.conditions)
+        amount=old.application.amount_applied, conditions=old.conditions,
+        state_aid_basis=(old.state_aid_basis or StateAidBasis.DE_MINIMIS).value,
+        block_exemption_article=old.block_exemption_article,
+        kdd_category=old.kdd_category or deminimis.suggest_kdd(
+            old.application.organisation.founded_on, oslo_date(utcnow()),
+            bool((old.application.partners or "").strip())) or "")
 
 
 def _render_appeal(appeal, reverse_form=None, forward_form=None, outcome_form=None,
@@ -447,6 +452,11 @@ def reverse(appeal_id):
             conditions=form.conditions.data or "", assessment=form.assessment.data or "",
             delegation_reference=form.delegation_reference.data or "",
             political_case_number=form.political_case_number.data or "",
+            state_aid_basis=form.chosen_basis,
+            block_exemption_article=form.block_exemption_article.data or "",
+            kdd_category=form.kdd_category.data or None,
+            cap_to_headroom=form.cap_to_headroom.data,
+            sector_confirmed=form.sector_confirmed.data,
             success=_("Vedtaket er omgjort. Det nye vedtaksbrevet venter på utsending.")):
         return redirect(url_for("decisions.appeal", appeal_id=appeal.id))
     return _render_appeal(appeal, reverse_form=form, status=400)

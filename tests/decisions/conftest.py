@@ -36,7 +36,13 @@ from fund.decisions.models import (
 from fund.decisions.operations import decide, send_letters, stage_letters
 from fund.extensions import db as _db
 from fund.mail.models import OutboxMessage
-from fund.review.models import ConflictDeclaration, FrozenRanking, FrozenRankingRow, Outcome
+from fund.review.models import (
+    ConflictDeclaration,
+    FrozenRanking,
+    FrozenRankingRow,
+    Innstilling,
+    Outcome,
+)
 from fund.review.operations import close_review, propose_innstilling, save_proposals
 from tests.helpers import make_application, make_call, make_organisation, make_user
 from tests.review.conftest import competition  # noqa: F401 (a fixture)
@@ -130,6 +136,12 @@ def decided(app, db):
             for rank, (key, score, value) in enumerate(
                 [("A", Decimal("88.50"), "4.5"), ("B", Decimal("70.00"), "3.5"),
                  ("C", Decimal("41.00"), "2")], start=1)]))
+    # The innstilling was laid forward, and the rate of the spring is known (a reversal
+    # after an appeal is checked on its own date like any vedtak).
+    _db.session.add(Innstilling(call_id=call.id, proposed_by_id=lene.id,
+                                stored_name="innstilling-" + "0" * 20, sha256="0" * 64))
+    _db.session.add(ExchangeRate(rate_date=date(2027, 5, 3), nok_per_eur=Decimal("11.5"),
+                                 source="Norges Bank"))
     meeting = DecisionMeeting(call=call, body=DecisionBody.FORMANNSKAPET,
                               meeting_date=MEETING_DATE, political_case_number="PS 45/27",
                               delegation_reference="Kommuneloven § 5-3", recorded_by=lene)

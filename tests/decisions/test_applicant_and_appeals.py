@@ -3,12 +3,13 @@ page; the first instance reverses (a new vedtak and letter, paid from the reserv
 sends the appeal on and records the appeal body's outcome."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import time_machine
 from sqlalchemy import select
 
 from fund.audit.models import AuditEvent
-from fund.decisions.models import Appeal, AppealState, Decision
+from fund.decisions.models import Appeal, AppealState, Decision, StateAidBasis
 from fund.decisions.operations import register_appeal, send_letters, stage_letters
 from fund.decisions.queries import reserve_of
 from fund.extensions import db as _db
@@ -148,10 +149,11 @@ def test_the_first_instance_reverses_with_a_new_vedtak_and_letter_from_the_reser
     assert "Vi klager på avslaget." in page and "innen fristen" in page
     assert "Klagereserve" in page and "kr 100 000" in page
     response = post_form(client, f"{path}/omgjor", {
-        "outcome": "granted", "amount": "120000", "reasons": "Innovasjonen er bedre enn "
+        "outcome": "granted", "amount": "150000", "reasons": "Innovasjonen er bedre enn "
         "først vurdert.", "conditions": "", "assessment": "Klagen fører fram.",
         "body": "kommunedirektor", "delegation_reference": "Delegeringsreglementet 4.2",
-        "meeting_date": "2027-06-03", "political_case_number": ""}, form_page=path)
+        "meeting_date": "2027-06-03", "political_case_number": "",
+        "state_aid_basis": "de_minimis", "kdd_category": "1110"}, form_page=path)
     assert response.status_code == 302, html_of(response)[:3000]
     _db.session.expire_all()
     old = sent.decisions["C"]
@@ -159,13 +161,16 @@ def test_the_first_instance_reverses_with_a_new_vedtak_and_letter_from_the_reser
         Decision.application_id == sent.apps["C"].id, Decision.replaced_at.is_(None))
     ).scalar_one()
     assert old.replaced_at is not None and old.replaced_by_id == new.id
-    assert new.outcome == Outcome.GRANTED and new.amount == 120_000
+    assert new.outcome == Outcome.GRANTED and new.amount == 150_000
+    # checked on its own date like any grant: de minimis at the spring's rate, KDD
+    assert new.decided_on == date(2027, 6, 3) and new.nok_per_eur == Decimal("11.5")
+    assert new.state_aid_basis == StateAidBasis.DE_MINIMIS and new.kdd_category == "1110"
     appeal = _db.session.get(Appeal, appeal.id)
     assert appeal.state == AppealState.REVERSED and appeal.new_decision_id == new.id
-    # the reserve paid for it: 240 000 + 120 000 granted, 80 000 of the fordeling's room
+    # the reserve paid for it: 240 000 + 150 000 granted, 110 000 of the fordeling's room
     # was free, and the reserve keeps the whole budget in reach
     reserve = reserve_of(sent.call)
-    assert reserve.used == 120_000 and reserve.left == 500_000 - 360_000
+    assert reserve.used == 150_000 and reserve.left == 500_000 - 390_000
     # the new letter is staged and sent the same way
     letter = new.letter
     assert letter is not None and letter.sent_at is None
@@ -173,25 +178,29 @@ def test_the_first_instance_reverses_with_a_new_vedtak_and_letter_from_the_reser
         send_letters(sent.call, sent.lene, now=datetime(2027, 6, 4, 8, 0, tzinfo=UTC))
     _db.session.commit()
     text = letter_text(new.letter)
-    assert "Søknaden er innvilget." in text and "inntil kr 120 000" in text
+    assert "Søknaden er innvilget." in text and "inntil kr 150 000" in text
     assert "erstatter vedtaket av 10. mai 2027" in text
     assert "Innovasjonen er bedre enn først vurdert." in text
     assert "senest 25. juni 2027" in text
     client2 = app.test_client()
     login(client2, sent.applicants["C"])
     page = page_of(client2, sent.apps["C"])
-    assert "Innvilget" in page and "inntil kr 120 000" in page and "Omgjort av kommunen" in page
+    assert "Innvilget" in page and "inntil kr 150 000" in page and "Omgjort av kommunen" in page
 
 
 def test_a_reversal_beyond_the_budget_is_refused_with_the_room_left(client, app, sent):
     appeal = _appeal(app, sent)
+    sent.call.budget = 340_000  # 240 000 granted: 100 000 left, the reserve included
+    _db.session.commit()
     login(client, sent.lene)
     path = f"/vedtak/klager/{appeal.id}"
     response = post_form(client, f"{path}/omgjor", {
-        "outcome": "granted", "amount": "300000", "reasons": "For mye.",
-        "body": "kommunedirektor", "meeting_date": "2027-06-03"}, form_page=path)
+        "outcome": "granted", "amount": "150000", "reasons": "For mye.",
+        "body": "kommunedirektor", "delegation_reference": "Delegeringsreglementet 4.2",
+        "meeting_date": "2027-06-03", "state_aid_basis": "de_minimis",
+        "kdd_category": "1110"}, form_page=path)
     assert response.status_code == 400
-    assert "Det er kr 260 000 igjen å fordele." in html_of(response)
+    assert "Det er kr 100 000 igjen å fordele." in html_of(response)
     assert _db.session.get(Appeal, appeal.id).state == AppealState.RECEIVED
 
 
