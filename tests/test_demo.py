@@ -31,15 +31,33 @@ def test_demo_creates_six_users_two_organisations_and_an_open_call(runner, clien
         .join(Application.created_by).order_by(User.email, Application.id)).all()
     assert [(email, state.value, bool(case)) for email, state, case in applications] == [
         ("soker2@demo.no", "submitted", True), ("soker2@demo.no", "draft", False),
-        ("soker2@demo.no", "submitted", True),
+        ("soker2@demo.no", "submitted", True), ("soker2@demo.no", "submitted", True),
         ("soker@demo.no", "submitted", True), ("soker@demo.no", "draft", False),
-        ("soker@demo.no", "submitted", True)]
-    # Last round's review is closed: its innstilling is frozen, one grant above the line.
+        ("soker@demo.no", "submitted", True), ("soker@demo.no", "submitted", True)]
+    # Last round's review is closed: its ranking is frozen, one application above the line.
     from fund.review.models import FrozenRanking
     [frozen] = _db.session.scalars(select(FrozenRanking)).all()
     assert frozen.call_id == calls[1].id
     assert [(row.organisation, row.within_budget) for row in frozen.rows] == [
-        ("Kjeller Grønn Energi AS", True), ("Sørumsand Smak SA", False)]
+        ("Kjeller Grønn Energi AS", True), ("Kjeller Grønn Energi AS", False),
+        ("Sørumsand Smak SA", False), ("Sørumsand Smak SA", False)]
+    # ... and decided: the innstilling laid forward, one vedtak of each kind within the
+    # budget less the appeal reserve, every letter sent with its appeal deadline, and the
+    # rejected applicant's appeal sent on to the appeal body.
+    from fund.decisions.models import Appeal, AppealState, Decision, Letter
+    from fund.review.models import Innstilling
+    assert _db.session.scalars(select(Innstilling)).one().call_id == calls[1].id
+    decisions = _db.session.scalars(select(Decision).order_by(Decision.application_id)).all()
+    assert [(d.outcome.value, d.amount) for d in decisions] == [
+        ("granted", 200_000), ("partly_granted", 100_000), ("rejected", None),
+        ("dismissed", None)]
+    assert sum(d.amount or 0 for d in decisions) <= calls[1].budget - calls[1].appeal_reserve
+    letters = _db.session.scalars(select(Letter)).all()
+    assert len(letters) == 4 and all(letter.sent_at and letter.appeal_deadline
+                                     for letter in letters)
+    [appeal] = _db.session.scalars(select(Appeal)).all()
+    assert appeal.decision.outcome.value == "rejected" and appeal.in_time
+    assert appeal.state == AppealState.FORWARDED
     assert all(a.submissions for a in _db.session.scalars(select(Application).where(
         Application.state == ApplicationState.SUBMITTED)))
     # the call under review: both caseworkers, one disagreement, one declared conflict

@@ -10,6 +10,6 @@ CALL_STATE_LABELS = {
     CallState.PLANNED: _l("Planlagt"),
     CallState.OPEN: _l("Åpen"),
     CallState.CLOSED: _l("Stengt for søknader"),
-    CallState.REVIEW_CLOSED: _l("Ferdigbehandlet"),
+    CallState.REVIEW_CLOSED: _l("Vurderingen er avsluttet"),
     CallState.ARCHIVED: _l("Arkivert"),
 }

@@ -99,7 +99,7 @@ def demo_decided_call(plan, users) -> list[str]:
     _assess(applications, users)
     db.session.flush()
     close_review(call, users["leder@demo.no"])
-    return [f"{call.title} (ferdigbehandlet, innstillingen er låst)"]
+    return [f"{call.title} (vurderingen er avsluttet og rangeringen låst)"]
 
 
 #: applicant, title, score (0–5 on every criterion), amount applied. The decisions demo

@@ -346,7 +346,7 @@ def assign_many(applications: list[Application], caseworker: User, actor: User) 
 def update_review_settings(call: Call, actor: User, **settings) -> ReviewSettings:
     """How assessments are combined and shown; can change until the review is closed."""
     if call.review_closed or call.archived_at is not None:
-        raise ReviewError(_("Utlysningen er ferdigbehandlet."))
+        raise ReviewError(_("Vurderingen av utlysningen er avsluttet."))
     stored = settings_to_change(call)
     changes = {name: [_plain(getattr(stored, name)), _plain(value)]
                for name, value in settings.items() if getattr(stored, name) != value}

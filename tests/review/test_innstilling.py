@@ -243,7 +243,7 @@ def test_the_pdf_in_english(app):
     assert "Recommendation: Klima- og næringsfond 2027" in text
     assert "The budget runs out here" in text and "Page 1 of" in text
     assert "Budsjettet er brukt opp her" not in text
-    assert header.startswith("Ranking;Case number;Applicant;")
+    assert header.startswith("Ranking;Application number;Applicant;")
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "pdf"])

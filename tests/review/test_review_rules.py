@@ -112,11 +112,11 @@ def test_the_settings_panel_goes_when_the_review_is_closed(client, case):
     assert call.state == CallState.REVIEW_CLOSED
     login(client, manager)
     html = html_of(client.get(f"/forvaltning/utlysninger/{call.id}"))
-    assert "Oppsett for vurderingen" not in html and "Ferdigbehandlet" in html
+    assert "Oppsett for vurderingen" not in html and "Vurderingen er avsluttet" in html
     response = post_form(client, f"/forvaltning/utlysninger/{call.id}/vurdering", {
         "score_aggregate": "mean", "disagreement_threshold": "35"},
         form_page=f"/forvaltning/utlysninger/{call.id}/kriterier")
-    assert "Utlysningen er ferdigbehandlet." in html_of(
+    assert "Vurderingen av utlysningen er avsluttet." in html_of(
         client.get(response.headers["Location"]))
     assert _db.session.get(ReviewSettings, call.id) is None
 
