@@ -52,6 +52,7 @@ from fund.decisions.queries import (
 from fund.extensions import db
 from fund.mail.operations import queue_mail, release
 from fund.review.models import Outcome, Proposal
+from fund.review.operations import amount_problem
 from fund.review.queries import hidden_application_ids, innstilling_of
 
 
@@ -472,18 +473,9 @@ def _check_register(organisation: Organisation) -> datetime | None:
 
 def grant_problem(outcome: Outcome, amount: int | None, reasons: str, applied: int) -> str | None:
     """What is wrong with an outcome and its amount, for the manager; None when sound."""
-    if outcome.is_grant:
-        if not amount or amount <= 0:
-            return _("Et tilskudd må ha et beløp over null.")
-        if amount > applied:
-            return _("Beløpet kan ikke være høyere enn det søkte beløpet (%(applied)s).",
-                     applied=format_nok(applied))
-        if outcome == Outcome.GRANTED and amount < applied:
-            return _("Et beløp lavere enn det søkte er delvis innvilget: velg «Delvis "
-                     "innvilget» og skriv hva som ikke er innvilget, og hvorfor.")
-        if outcome == Outcome.PARTLY_GRANTED and amount >= applied:
-            return _("Delvis innvilget er et lavere beløp enn det søkte (%(applied)s).",
-                     applied=format_nok(applied))
+    problem = amount_problem(outcome, amount, applied)
+    if problem:
+        return problem
     if outcome in (Outcome.PARTLY_GRANTED, Outcome.REJECTED, Outcome.DISMISSED) \
             and not reasons.strip():
         return _("Skriv begrunnelsen for vedtaket (forvaltningsloven §§ 24–25): for delvis "

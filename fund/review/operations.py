@@ -616,21 +616,33 @@ class ProposalsInvalid(ReviewError):
         self.errors = errors
 
 
+def amount_problem(outcome: Outcome, amount: int | None, applied: int) -> str | None:
+    """What is wrong with the amount of a proposed or decided outcome; None when sound.
+    A grant has an amount above nought and at most the amount applied for; less than
+    applied is a partial grant, and a partial grant is less."""
+    if not outcome.is_grant:
+        return None
+    if not amount or amount <= 0:
+        return _("Et tilskudd må ha et beløp over null.")
+    if amount > applied:
+        return _("Beløpet kan ikke være høyere enn det søkte beløpet (%(applied)s).",
+                 applied=format_nok(applied))
+    if outcome == Outcome.GRANTED and amount < applied:
+        return _("Et beløp lavere enn det søkte er en delvis innvilgelse: velg det utfallet, "
+                 "og skriv hva som ikke er innvilget, og hvorfor.")
+    if outcome == Outcome.PARTLY_GRANTED and amount >= applied:
+        return _("En delvis innvilgelse er et lavere beløp enn det søkte (%(applied)s).",
+                 applied=format_nok(applied))
+    return None
+
+
 def proposal_problem(outcome: Outcome, amount: int | None, reason: str, applied: int) -> str | None:
     """What is wrong with one proposal, for the manager; None when it can be stored."""
     if outcome == Outcome.WITHDRAWN:
         return _("Bare søkeren kan trekke en søknad.")
-    if outcome.is_grant:
-        if not amount or amount <= 0:
-            return _("Et tilskudd må ha et beløp over null.")
-        if amount > applied:
-            return _("Beløpet kan ikke være høyere enn det søkte beløpet (%(applied)s).",
-                     applied=format_nok(applied))
-        if outcome == Outcome.GRANTED and amount < applied:
-            return _("Et beløp lavere enn det søkte er å innvilge delvis.")
-        if outcome == Outcome.PARTLY_GRANTED and amount >= applied:
-            return _("Å innvilge delvis er et lavere beløp enn det søkte (%(applied)s).",
-                     applied=format_nok(applied))
+    problem = amount_problem(outcome, amount, applied)
+    if problem:
+        return problem
     if outcome != Outcome.GRANTED and not reason.strip():
         return _("Skriv en begrunnelse: den står i innstillingen og i vedtaksbrevet.")
     return None

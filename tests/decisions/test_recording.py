@@ -281,7 +281,8 @@ def test_a_block_exemption_names_its_article_and_a_grant_its_kdd_category(lene, 
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"outcome": "granted", "amount": "100000"}, "Et beløp lavere enn det søkte er delvis"),
+    ({"outcome": "granted", "amount": "100000"},
+     "Et beløp lavere enn det søkte er en delvis innvilgelse"),
     ({"outcome": "partly_granted", "amount": "900000"}, "kan ikke være høyere enn det søkte"),
     ({"outcome": "partly_granted", "amount": ""}, "Et tilskudd må ha et beløp over null."),
     ({"outcome": "rejected", "reasons": ""}, "Skriv begrunnelsen for vedtaket"),

@@ -172,10 +172,12 @@ def test_the_manager_sets_proposals_and_lays_the_innstilling_forward(client, clo
 
 @pytest.mark.parametrize("change, message", [
     ({"outcome": "granted", "amount": "90000"},
-     "Et beløp lavere enn det søkte er å innvilge delvis."),
+     "Et beløp lavere enn det søkte er en delvis innvilgelse"),
     ({"outcome": "partly_granted", "amount": "200000"},
      "Beløpet kan ikke være høyere enn det søkte beløpet (kr 150 000)."),
     ({"outcome": "partly_granted", "amount": ""}, "Et tilskudd må ha et beløp over null."),
+    ({"outcome": "partly_granted", "amount": "150000"},
+     "En delvis innvilgelse er et lavere beløp enn det søkte (kr 150 000)."),
     ({"outcome": "rejected", "reason": "  "}, "Skriv en begrunnelse"),
     ({"outcome": "withdrawn"}, "Velg et forslag."),
     ({"amount": "mange"}, "Skriv beløpet som et helt antall kroner."),
