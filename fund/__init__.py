@@ -179,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.calls.views import bp as calls_bp
     from fund.core.cli import grant_app_role_command
     from fund.core.views import bp as core_bp
+    from fund.decisions import grants as _decision_grants  # noqa: F401  (answers signals)
     from fund.decisions.cli import decisions_cli
     from fund.decisions.views import applicant_bp as decisions_applicant_bp
     from fund.decisions.views import bp as decisions_bp

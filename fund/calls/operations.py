@@ -10,6 +10,7 @@ from fund.audit.operations import record
 from fund.calls.models import Call, CallMeasure, CallState, Criterion, Fund
 from fund.calls.rubric import DEFAULT_CRITERIA
 from fund.core.errors import DomainError
+from fund.core.signals import answered_yes, call_has_undecided_applications
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, Goal, Measure, PlanVersion, Strategy
@@ -141,6 +142,9 @@ def close_review(call: Call, actor=None) -> None:
 def archive_call(call: Call, actor=None) -> None:
     if not call.can_be_archived:
         raise CallError(_("Bare ferdigbehandlede utlysninger kan arkiveres."))
+    if answered_yes(call_has_undecided_applications, call):
+        raise CallError(_("Utlysningen kan ikke arkiveres før hver mottatte søknad har fått "
+                          "sitt utfall: et vedtak, eller bekreftet trukket."))
     call.archived_at = utcnow()
     record("call.archived", call, actor=actor)
 

@@ -17,6 +17,10 @@ organisation_has_grant = _signals.signal("organisation-has-grant")
 #: under it. Asked by the plan loader, which then refuses to change the version.
 plan_version_in_use = _signals.signal("plan-version-in-use")
 
+#: Does this call (the sender) have received applications without an outcome? Receivers
+#: return True if so. Asked by calls before archiving; answered by decisions.
+call_has_undecided_applications = _signals.signal("call-has-undecided-applications")
+
 #: An application (the sender) was submitted, or resubmitted with an answer to an
 #: information request; ``actor`` is the person who sent it.
 application_submitted = _signals.signal("application-submitted")

@@ -264,3 +264,17 @@ def test_appeal_pages_are_for_staff_and_handling_for_a_habil_manager(app, db, se
     login(applicant, sent.applicants["B"])
     assert applicant.get(path).status_code == 403
     assert _db.session.get(Appeal, appeal.id).state == AppealState.RECEIVED
+
+
+def test_a_granting_vedtak_makes_the_organisation_a_grant_holder(app, sent):
+    """The bank account of a grant holder changes only with the municipality's approval
+    (auth asks ``organisation_has_grant``): a vedtak that grants money makes one."""
+    from fund.core.signals import answered_yes, organisation_has_grant
+    from fund.decisions.operations import decide
+
+    gamma = sent.apps["C"].organisation
+    assert not answered_yes(organisation_has_grant, gamma)  # rejected, below the line
+    with app.test_request_context():
+        decide(sent.apps["C"], sent.meeting, Outcome.GRANTED, 150_000, "Omgjort.", sent.lene,
+               replacing=sent.decisions["C"])
+    assert answered_yes(organisation_has_grant, gamma)

@@ -363,3 +363,28 @@ def test_the_decisions_are_in_the_audit_log(lene, proposed):
     decide(lene, proposed.apps["A"])
     actions = set(_db.session.scalars(select(AuditEvent.action)))
     assert {"decision.meeting_recorded", "decision.made", "decision.grant_checked"} <= actions
+
+
+def test_a_call_is_archived_only_when_every_application_has_its_outcome(app, proposed):
+    """Archiving before the vedtak would leave applications without a decision; once each
+    has its outcome (here: all decided, the withdrawn one confirmed), the call can go."""
+    from fund.calls.operations import CallError, archive_call
+    from fund.decisions.models import DecisionBody, StateAidBasis
+    from fund.decisions.operations import confirm_withdrawn, record_decision, record_meeting
+
+    call, lene = proposed.call, proposed.lene
+    with app.test_request_context():
+        with pytest.raises(CallError, match="før hver mottatte søknad har fått sitt utfall"):
+            archive_call(call, lene)
+        meeting = record_meeting(call, lene, body=DecisionBody.FORMANNSKAPET,
+                                 meeting_date=PROPOSED_MEETING_DATE,
+                                 political_case_number="PS 45/27")
+        for application in proposed.apps.values():
+            record_decision(application, meeting, lene, outcome=Outcome.REJECTED, amount=None,
+                            reasons="Lavere prioritert enn andre søknader.",
+                            state_aid_basis=StateAidBasis.DE_MINIMIS)
+        with pytest.raises(CallError, match="før hver mottatte søknad"):
+            archive_call(call, lene)  # the withdrawn one is not confirmed yet
+        confirm_withdrawn(proposed.withdrawn, lene)
+        archive_call(call, lene)
+    assert call.archived_at is not None
