@@ -10,7 +10,9 @@ from fund.decisions.deadlines import (
     appeal_deadline,
     appeal_in_time,
     easter_sunday,
+    is_working_day,
     provisional_reply_due,
+    public_holidays,
 )
 
 
@@ -25,15 +27,42 @@ from fund.decisions.deadlines import (
     (date(2026, 12, 5), date(2026, 12, 28)),  # 2. juledag on a Saturday: Monday 28th
     (date(2027, 12, 11), date(2028, 1, 3)),  # 1 January 2028 is a Saturday: Monday 3rd
     (date(2027, 5, 11), date(2027, 6, 1)),
+    (date(2027, 5, 15), date(2027, 6, 7)),  # sent on a Saturday: Saturday 5 June → Monday
 ])
 def test_the_appeal_deadline_is_three_weeks_moved_past_weekends_and_holidays(
         notified, deadline):
     assert appeal_deadline(notified) == deadline
 
 
-def test_easter_is_computed():
-    assert [easter_sunday(y) for y in (2024, 2026, 2027, 2028)] == [
-        date(2024, 3, 31), date(2026, 4, 5), date(2027, 3, 28), date(2028, 4, 16)]
+@pytest.mark.parametrize("year, easter", [
+    (1818, date(1818, 3, 22)), (1943, date(1943, 4, 25)),  # the earliest and latest dates
+    (2000, date(2000, 4, 23)), (2008, date(2008, 3, 23)), (2011, date(2011, 4, 24)),
+    (2019, date(2019, 4, 21)), (2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)),
+    (2026, date(2026, 4, 5)), (2027, date(2027, 3, 28)), (2028, date(2028, 4, 16)),
+    (2038, date(2038, 4, 25)), (2100, date(2100, 3, 28)), (2285, date(2285, 3, 22)),
+])
+def test_easter_is_computed(year, easter):
+    assert easter_sunday(year) == easter
+
+
+def test_the_public_holidays_of_a_year():
+    assert sorted(public_holidays(2026)) == [
+        date(2026, 1, 1), date(2026, 4, 2), date(2026, 4, 3), date(2026, 4, 5),
+        date(2026, 4, 6), date(2026, 5, 1), date(2026, 5, 14), date(2026, 5, 17),
+        date(2026, 5, 24), date(2026, 5, 25), date(2026, 12, 25), date(2026, 12, 26)]
+    # 2027: 2. pinsedag falls on 17 May
+    assert sorted(public_holidays(2027)) == [
+        date(2027, 1, 1), date(2027, 3, 25), date(2027, 3, 26), date(2027, 3, 28),
+        date(2027, 3, 29), date(2027, 5, 1), date(2027, 5, 6), date(2027, 5, 16),
+        date(2027, 5, 17), date(2027, 12, 25), date(2027, 12, 26)]
+
+
+@pytest.mark.parametrize("day, working", [
+    (date(2027, 6, 4), True), (date(2027, 6, 5), False), (date(2027, 6, 6), False),
+    (date(2027, 6, 7), True), (date(2027, 12, 24), True),  # julaften is a working day
+])
+def test_saturdays_sundays_and_holidays_are_not_working_days(day, working):
+    assert is_working_day(day) is working
 
 
 @pytest.mark.parametrize("received, in_time", [
@@ -60,6 +89,8 @@ def test_an_appeal_is_in_time_until_midnight_in_oslo_in_winter(received, in_time
     (date(2027, 3, 31), 1, date(2027, 4, 30)),
     (date(2027, 12, 15), 1, date(2028, 1, 15)),
     (date(2027, 11, 30), 3, date(2028, 2, 29)),
+    (date(2027, 11, 30), 1, date(2027, 12, 30)),  # into December
+    (date(2027, 10, 31), 2, date(2027, 12, 31)),
 ])
 def test_a_month_later_is_the_same_day_or_the_months_last(day, months, expected):
     assert add_months(day, months) == expected

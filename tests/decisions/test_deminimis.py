@@ -58,10 +58,32 @@ def test_the_ceiling_in_kroner_is_rounded_down(ceiling, rate, nok):
 
 @pytest.mark.parametrize("bad", [Decimal("0"), Decimal("-1")])
 def test_a_rate_must_be_above_zero(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="above zero"):
         deminimis.to_eur(100, bad)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="above zero"):
         deminimis.ceiling_nok(300_000, bad)
+
+
+def test_a_rate_below_one_is_a_rate():
+    """A currency worth more than the euro would have one (the rule is above zero)."""
+    assert deminimis.to_eur(100, Decimal("0.5")) == Decimal("200.00")
+    assert deminimis.ceiling_nok(300_000, Decimal("0.5")) == 150_000
+
+
+def test_the_ceiling_is_rounded_down_never_to_the_nearest():
+    assert deminimis.ceiling_nok(300_000, Decimal("11.000005")) == 3_300_001  # …001.5
+
+
+def test_counted_aid_cannot_be_negative():
+    with pytest.raises(ValueError, match="negative"):
+        deminimis.headroom(-1, RATE, 300_000)
+    assert deminimis.headroom(0, RATE, 300_000).ceiling_eur == 300_000
+
+
+def test_a_single_krone_of_headroom_is_still_granted():
+    room = deminimis.headroom(3_449_999, RATE, 300_000)
+    cut = deminimis.apply_ceiling(200_000, room, cap=True)
+    assert (cut.amount_nok, cut.capped, cut.refused) == (1, True, False)
 
 
 @pytest.mark.parametrize("counted, amount, cap, granted, capped, refused", [
