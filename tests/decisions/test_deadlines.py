@@ -40,6 +40,9 @@ def test_the_appeal_deadline_is_three_weeks_moved_past_weekends_and_holidays(
     (2019, date(2019, 4, 21)), (2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)),
     (2026, date(2026, 4, 5)), (2027, date(2027, 3, 28)), (2028, date(2028, 4, 16)),
     (2038, date(2038, 4, 25)), (2100, date(2100, 3, 28)), (2285, date(2285, 3, 22)),
+    # the algorithm's exceptions (a full moon on 18 or 19 April)
+    (1954, date(1954, 4, 18)), (1981, date(1981, 4, 19)), (2049, date(2049, 4, 18)),
+    (2076, date(2076, 4, 19)),
 ])
 def test_easter_is_computed(year, easter):
     assert easter_sunday(year) == easter
