@@ -553,14 +553,15 @@ def expire_info_requests(now: datetime, application_id: int | None = None) -> li
             continue
         request.expired_at = now
         changes = unsent_changes(application, now)
-        last = application.submissions[-1]
-        removed = restore_submitted(application, last.snapshot)
+        last = application.submissions[-1] if application.submissions else None
+        removed = restore_submitted(application, last.snapshot) if last is not None else []
         for attachment in removed:
             _remove_after_commit(attachment.stored_name)
         application.move_to(ApplicationState.SUBMITTED)
         record("application.info_request_expired", application, by_system=True,
                request=request.id, answer_by=request.answer_by.isoformat(),
-               unsent_changes=changes, discarded=True, restored_submission=last.number,
+               unsent_changes=changes, discarded=last is not None,
+               restored_submission=last.number if last is not None else None,
                removed_attachments=[a.filename for a in removed])
         for address in _member_addresses(application):
             queue_mail(address, _("Fristen for å svare er ute: %(case)s",
