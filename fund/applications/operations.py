@@ -27,6 +27,7 @@ from fund.applications.models import (
     InfoRequest,
     Submission,
 )
+from fund.applications.restore import restore_submitted
 from fund.applications.rules import Problem, Settings, checklist, eligibility, missing
 from fund.applications.uploads import (
     UploadRefused,
@@ -324,10 +325,22 @@ def remove_attachment(application: Application, attachment: Attachment, actor: U
     goes once this commits."""
     if not application.is_editable:
         raise ApplicationError(_("Søknaden er sendt inn og kan ikke endres."))
+    if application.awaits_information and was_submitted(application, attachment):
+        # the original submission stays the basis (LAW.md §3.7): a file sent in is kept
+        raise ApplicationError(_("Vedlegg som er sendt inn, kan ikke fjernes. Last opp en ny "
+                                 "versjon og forklar i svaret."))
     application.attachments.remove(attachment)
     _remove_after_commit(attachment.stored_name)
     record("application.attachment_removed", application, actor=actor,
            filename=attachment.filename)
+
+
+def was_submitted(application: Application, attachment: Attachment) -> bool:
+    """The file was part of the last submission (the same content under the same name)."""
+    if not application.submissions:
+        return False
+    return any(row["sha256"] == attachment.sha256 and row["filename"] == attachment.filename
+               for row in application.submissions[-1].snapshot.get("attachments", []))
 
 
 def read_attachment(application: Application, attachment: Attachment, actor: User) -> Path:
@@ -520,9 +533,11 @@ def overdue_info_requests(now: datetime, application_id: int | None = None) -> l
 
 def expire_info_requests(now: datetime, application_id: int | None = None) -> list[InfoRequest]:
     """Requests not answered by their last day expire: each application goes back to the
-    caseworkers as received (SUBMITTED) and is handled on what the municipality has; the
-    audit log names any change the applicant saved but did not send in, and the
-    applicant's members are told by mail. Run by ``flask applications expire-requests``
+    caseworkers as received (SUBMITTED) and is handled on what the municipality has: the
+    live application is put back to the last submission (``restore_submitted``; files
+    uploaded since are removed once this commits), the audit log names the changes the
+    applicant saved but did not send in, now discarded, and the applicant's members are
+    told by mail. Run by ``flask applications expire-requests``
     (cron) and before staff read the queue, a case, the ranking or the closing."""
     ids = overdue_info_requests(now, application_id)
     if not ids:
@@ -537,10 +552,17 @@ def expire_info_requests(now: datetime, application_id: int | None = None) -> li
         if application.state != ApplicationState.INFO_REQUESTED:
             continue
         request.expired_at = now
+        changes = unsent_changes(application, now)
+        last = application.submissions[-1] if application.submissions else None
+        removed = restore_submitted(application, last.snapshot) if last is not None else []
+        for attachment in removed:
+            _remove_after_commit(attachment.stored_name)
         application.move_to(ApplicationState.SUBMITTED)
         record("application.info_request_expired", application, by_system=True,
                request=request.id, answer_by=request.answer_by.isoformat(),
-               unsent_changes=unsent_changes(application, now))
+               unsent_changes=changes, discarded=last is not None,
+               restored_submission=last.number if last is not None else None,
+               removed_attachments=[a.filename for a in removed])
         for address in _member_addresses(application):
             queue_mail(address, _("Fristen for å svare er ute: %(case)s",
                                   case=application.case_number),

@@ -224,15 +224,20 @@ def test_an_unanswered_request_expires_the_day_after_its_answer_date(app, client
         AuditEvent.action == "application.info_request_expired")).all()
     assert event.actor_id is None and event.details["answer_by"] == answer_by.isoformat()
     assert event.details["unsent_changes"] == ["Prosjekttittel"]
+    assert event.details["discarded"] is True  # the title is back as it was sent in
+    assert application.title == application.submissions[-1].snapshot["project"]["title"] \
+        != "Halvferdig ny tittel"
     [mail] = mails("uten at vi fikk svar")
     assert mail.to_address == applicant.email
     assert "behandles nå på grunnlag av opplysningene vi har" in mail.body_text
+    assert "lagret uten å sende inn, er ikke en del av søknaden" in mail.body_text
 
     login(client, caseworker)
     declare(client, application)
     html = page(client, case_path(application))
     assert "Ikke besvart. Fristen gikk ut" in html
     assert "lagret endringer uten å sende dem inn: Prosjekttittel" in html
+    assert "Endringene ble forkastet da fristen gikk ut" in html
     assert "Fristen for å svare gikk ut uten svar" in html  # the history, by the system
     own = app.test_client()
     login(own, applicant)
