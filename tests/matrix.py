@@ -149,7 +149,7 @@ MATRIX = {
         row(LOGIN, 403, 403, 403, 200, 403),
     ("/saksbehandling/utlysninger/<int:call_id>/avslutt", "POST"):
         row(LOGIN, 403, 403, 403, 302, 403),
-    # Letters and appeals (decisions, part D). {letter} and {appeal} do not exist in this
+    # Letters and appeals (decisions). {letter} and {appeal} do not exist in this
     # world: managers get 404 where the role allows the page; see tests/decisions for the
     # routes on real letters and appeals. The call here has no vedtak: staging and sending
     # are refused with a message (back to the page).
@@ -189,7 +189,7 @@ MATRIX = {
     ("/forvaltning/utlysninger/<int:call_id>/tiltak", "POST"): MANAGERS,
     ("/forvaltning/utlysninger/<int:call_id>/kriterier", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/<int:call_id>/kriterier", "POST"): MANAGERS,
-    # Recording the body's vedtak (part C): managers only. The call's review is still open
+    # Recording the body's vedtak: managers only. The call's review is still open
     # here, so the pages say so and every change is refused (back to the page, 302; the
     # decision form, posted with only the token, is re-shown with its errors, 422).
     ("/vedtak/utlysninger/<int:call_id>", "GET"): row(LOGIN, 403, 403, 403, 200, 403),

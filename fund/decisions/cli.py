@@ -16,7 +16,7 @@ from fund.mail.operations import deliver_due
 decisions_cli = AppGroup("decisions", help="Vedtak: valutakurser, brev og foreløpige svar.")
 
 
-# --- Exchange rates (part C) -------------------------------------------------------------
+# --- Exchange rates -------------------------------------------------------------
 
 rate_cli = AppGroup("rate", help="NOK/EUR-kurser for bagatellmessig støtte (ingen henting "
                                  "fra nettet).")
@@ -74,7 +74,7 @@ def rate_list_command():
                    f"({format_date(rate.entered_at)})")
 
 
-# --- Provisional replies and letters (part D) --------------------------------------------
+# --- Provisional replies and letters --------------------------------------------
 
 
 @decisions_cli.command("provisional-replies")

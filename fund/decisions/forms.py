@@ -34,7 +34,7 @@ from fund.decisions.models import DecisionBody, StateAidBasis
 from fund.decisions.operations import APPEAL_TEXT_MAX
 from fund.review.models import Outcome
 
-# --- Part C ---
+# --- Meetings, vedtak, linked undertakings, rates ---
 
 #: The outcomes of a vedtak (a withdrawn application is confirmed apart).
 VEDTAK_OUTCOMES = (Outcome.GRANTED, Outcome.PARTLY_GRANTED, Outcome.REJECTED,
@@ -156,7 +156,7 @@ class RateForm(Form):
                          description=_l("For eksempel «Norges Bank»."))
 
 
-# --- Part D ---
+# --- Letters and appeals ---
 
 
 class ConfirmForm(Form):

@@ -113,7 +113,7 @@ def decide(application: Application, meeting: DecisionMeeting | None, outcome: O
     return decision
 
 
-# --- Letters, notification and appeals (part D) -----------------------------------------
+# --- Letters, notification and appeals -----------------------------------------
 
 #: The longest appeal text kept (about twenty pages).
 APPEAL_TEXT_MAX = 20_000
@@ -355,7 +355,7 @@ def send_provisional_replies(now: datetime | None = None,
     now = now or utcnow()
     return [send_provisional_reply(application, now, actor)
             for application in provisional_reply_candidates(now)]
-# --- Recording the body's decisions and the rate table (part C) -------------------------
+# --- Recording the body's decisions and the rate table -------------------------
 
 def decision_refusals(call: Call, actor: User) -> list[str]:
     """Why ``actor`` may not record vedtak in ``call`` now; empty when they may."""

@@ -4,7 +4,7 @@ from fund.applications.permissions import is_applicant_for
 from fund.core.roles import Role
 from fund.review.permissions import is_case_handler
 
-# --- Part C ---
+# --- Recording vedtak and keeping rates ---
 
 def can_record_decisions(user) -> bool:
     """Who records the deciding body's vedtak: the managers who close reviews. One who is
@@ -18,7 +18,7 @@ def can_keep_rates(user) -> bool:
     return user.is_authenticated and user.role in (Role.ADMIN, Role.MANAGER)
 
 
-# --- Part D ---
+# --- Letters, notification and appeals ---
 # Letters, notification and appeals. A member of the applying organisation sees the
 # decision, the sent letter and their appeals (others get 404). Staff who are inhabil in an
 # application get 404 on its letters and appeals; sending a call's letters is for a

@@ -83,7 +83,7 @@ def open_appeal(decision: Decision) -> Appeal | None:
                  if a.state in (AppealState.RECEIVED, AppealState.FORWARDED)), None)
 
 
-# --- Part C ---
+# --- Received applications, proposals, outcomes, de minimis ---
 
 #: The states of a received application that must end in exactly one outcome.
 RECEIVED = (ApplicationState.SUBMITTED, ApplicationState.INFO_REQUESTED,
@@ -220,7 +220,7 @@ def de_minimis_position(application: Application, on: date) -> DeMinimisPosition
                              own_nok=own, rate=rate, room=room)
 
 
-# --- Part D ---
+# --- Letters, appeals and the reserve ---
 
 
 @dataclass

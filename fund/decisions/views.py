@@ -1,5 +1,5 @@
-"""Pages of the decisions domain. Part C (recording decisions, the rate table) writes in
-its section, part D (letters, notification, appeals) in its own."""
+"""Pages of the decisions domain: recording the deciding body's vedtak and the rate table,
+then the letters, their sending, and appeals (staff and applicant)."""
 
 from datetime import date
 
@@ -107,7 +107,7 @@ bp = Blueprint("decisions", __name__, url_prefix="/vedtak")
 applicant_bp = Blueprint("decisions_applicant", __name__, url_prefix="/mine-vedtak")
 
 
-# --- Recording decisions and the rate table (part C) ------------------------------------
+# --- Recording decisions and the rate table ------------------------------------
 
 def _actor():
     return current_user._get_current_object()
@@ -319,7 +319,7 @@ def decisions_panel(_name, call, **_context):
                            - len(current_decisions(call)))
 
 
-# --- Letters, notification and appeals (part D) -----------------------------------------
+# --- Letters, notification and appeals -----------------------------------------
 
 
 def _actor():
