@@ -10,6 +10,7 @@ contributes with::
 
 The hooks in use: ``application_dashboard_row`` (an applicant's application in the list),
 ``application_page_panels`` (the applicant's page for a submitted application),
+``application_status`` (that page's status tag, replaced once there is an outcome),
 ``case_page_panels`` (the caseworker's case page), ``call_manage_panels`` (the manager's
 page for one call).
 """

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from fund.applications.models import Application
@@ -548,6 +549,18 @@ def applicant_panel(_name, application, **_context):
     return render_template("decisions/_applicant_panel.html", application=application,
                            view=view, OUTCOME_LABELS=OUTCOME_LABELS,
                            APPEAL_STATE_LABELS=APPEAL_STATE_LABELS)
+
+
+@template_hook.connect_via("application_status")
+def applicant_status(_name, application, **_context):
+    """Once the vedtak is sent, the application's status is its outcome."""
+    if not current_user.is_authenticated:
+        return None
+    decision = queries.notified_decisions(current_user).get(application.id)
+    if decision is None:
+        return None
+    return Markup('<span class="ds-tag" data-color="{}">{}</span>').format(
+        "success" if decision.is_grant else "neutral", OUTCOME_LABELS[decision.outcome])
 
 
 @template_hook.connect_via("application_dashboard_row")

@@ -33,6 +33,7 @@ def test_before_sending_the_applicant_sees_no_decision(client, app, decided):
     login(client, decided.applicants["A"])
     page = page_of(client, decided.apps["A"])
     assert "Innvilget" not in page and "Vedtaksbrev" not in page
+    assert '<span class="ds-tag" data-color="neutral">Sendt inn</span>' in page
     letter = decided.letter("A")
     assert client.get(f"/mine-vedtak/soknader/{decided.apps['A'].id}/brev/{letter.id}.pdf"
                       ).status_code == 404
@@ -45,6 +46,9 @@ def test_after_sending_the_applicant_sees_the_decision_and_downloads_the_letter(
     application, letter = sent.apps["B"], sent.letter("B")
     page = page_of(client, application)
     assert "Delvis innvilget" in page and "inntil kr 90 000" in page
+    # the status is the outcome now, not «Sendt inn»
+    assert '<span class="ds-tag" data-color="success">Delvis innvilget</span>' in page
+    assert ">Sendt inn</span>" not in page
     assert "Reisekostnadene på kr 60 000 er ikke godkjent" in page
     assert "Prosjektet skal være ferdig innen 31. desember 2027." in page
     assert "1. juni 2027" in page
