@@ -17,6 +17,7 @@ class PageAudit(HTMLParser):
         self.label_for = set()
         self.controls = []
         self.h1 = 0
+        self.none_attributes = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -33,6 +34,10 @@ class PageAudit(HTMLParser):
         if tag in ("input", "select", "textarea") and attrs.get("type") not in (
                 "hidden", "submit", "button"):
             self.controls.append(attrs)
+        # An attribute given None in a template comes out as the text "None"
+        # (aria-invalid="None" is invalid ARIA; aria-describedby="None" points nowhere).
+        self.none_attributes += [f"{tag} {name}" for name, value in attrs.items()
+                                 if value == "None"]
 
 
 def audit(html: str) -> list[str]:
@@ -45,6 +50,8 @@ def audit(html: str) -> list[str]:
         problems.append(f"{page.mains} <main> elements")
     if page.h1 != 1:
         problems.append(f"{page.h1} <h1> elements")
+    if page.none_attributes:
+        problems.append(f"attributes with the value 'None': {sorted(set(page.none_attributes))}")
     duplicates = {i for i in page.ids if page.ids.count(i) > 1}
     if duplicates:
         problems.append(f"duplicate ids {sorted(duplicates)}")
@@ -89,3 +96,17 @@ def test_the_application_form_and_checklist_are_accessible(client, world):
         assert response.status_code == 200, path
         problems += [f"{path}: {p}" for p in audit(response.get_data(as_text=True))]
     assert problems == []
+
+
+def test_a_field_in_error_is_marked_invalid_and_points_to_its_message(client):
+    """Screen readers hear that the field is wrong and what to do: aria-invalid on the
+    field, and aria-describedby naming the message (and the hint, when there is one)."""
+    from tests.helpers import html_of, post_form
+    html = html_of(post_form(client, "/registrer", {"email": "", "name": "", "password": ""}))
+    page = PageAudit()
+    page.feed(html)
+    email = next(c for c in page.controls if c.get("name") == "email")
+    assert email.get("aria-invalid") == "true"
+    assert "email-err" in email.get("aria-describedby", "").split()
+    assert 'id="email-err"' in html
+    assert not page.none_attributes
