@@ -330,8 +330,12 @@ class QueueFilters:
         return SORTS[self.sort][0]
 
     def measure_matches(self, code_column):
-        """The plan-measure filter, whatever the case typed (``1b-3`` finds ``1B-3``)."""
-        return func.upper(code_column) == self.measure.upper()
+        """The plan-measure filter, whatever the case typed (``1b-3`` finds ``1B-3``); a
+        strategy's code alone (``1B``) finds every measure under it."""
+        wanted = self.measure.upper()
+        if "-" in wanted:
+            return func.upper(code_column) == wanted
+        return func.upper(code_column).like(wanted.replace("%", "").replace("_", "") + "-%")
 
 
 def _page_number(raw, default):

@@ -39,7 +39,7 @@ from fund.calls.labels import FUND_LABELS
 from fund.calls.models import CallState
 from fund.calls.permissions import can_manage_calls
 from fund.calls.queries import call_for_page
-from fund.core.formatting import format_datetime
+from fund.core.formatting import format_datetime, format_number
 from fund.core.hooks import template_hook
 from fund.core.http import commit, flash_errors, is_safe_next, require, writes
 from fund.core.pdf import pdf_response
@@ -464,7 +464,7 @@ def assessment(application):
             return redirect(url_for("review.assessment", application_id=application.id))
         else:
             flash(_("Vurderingen er fullført. Summen er %(total)s av 100.",
-                    total=scoring.to_display(own.total_score)) if complete else
+                    total=format_number(scoring.to_display(own.total_score))) if complete else
                   _("Vurderingen er lagret %(time)s.", time=format_datetime(own.updated_at)),
                   "success")
             return redirect(url_for("review.case", application_id=application.id))
@@ -517,8 +517,8 @@ def ranking_view(call_id):
                            export_refused=export_refusal(result), undeclared=undeclared,
                            proposals_open=can_move_line(current_user) and call.review_closed,
                            proposed=innstilling_of(call),
-                           line_form=LineForm(line=settings.funding_line,
-                                              reason=settings.funding_line_reason)
+                           # a new move needs its own reason: never the last one's
+                           line_form=LineForm(line=settings.funding_line)
                            if movable else None,
                            may_close=may_close_review(current_user)
                            and call.state == CallState.CLOSED)

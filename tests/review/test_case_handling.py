@@ -135,7 +135,7 @@ def test_a_completed_assessment_stores_the_weighted_total(client, case):
     assert assessment.state == AssessmentState.COMPLETED
     # (95 − 20) / 95 × 100 = 78.947…: stored exactly (six decimals), rounded once to show
     assert assessment.total_score == Decimal("78.947368")
-    assert "Summen er 78.9 av 100." in html_of(client.get(response.headers["Location"]))
+    assert "Summen er 78,9 av 100." in html_of(client.get(response.headers["Location"]))
     assert _db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "review.assessment_completed")).one()
 

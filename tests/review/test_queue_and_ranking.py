@@ -94,6 +94,9 @@ def test_filters_find_what_a_caseworker_looks_for(client, office):
     assert "Alfa" in by_measure
     assert "Alfa" in html_of(client.get("/saksbehandling/soknader?tiltak=1b-2"))  # any case
     assert "Alfa" not in html_of(client.get("/saksbehandling/soknader?tiltak=5C-1"))
+    # a strategy's code finds every measure under it, trimmed and in any case
+    assert "Alfa" in html_of(client.get("/saksbehandling/soknader?tiltak=+1b+"))
+    assert "Alfa" not in html_of(client.get("/saksbehandling/soknader?tiltak=1C"))
     complete(alfa, caseworker, 80)
     unscored = html_of(client.get("/saksbehandling/soknader?uvurdert=1"))
     assert "Alfa" not in unscored and "Beta" in unscored
@@ -183,6 +186,15 @@ def test_the_ranking_draws_the_budget_line_and_the_manager_can_move_it(client, o
     html = html_of(client.get(f"/saksbehandling/utlysninger/{call.id}/rangering"))
     assert "Linjen er flyttet manuelt: Formannskapet ønsker færre, større tilskudd." in html
     assert html.index("Alfa") < html.index("Budsjettlinjen:") < html.index("Gamma")
+    # the next move needs its own reason: the box is empty, not the last move's text
+    box = html[html.index('name="reason"'):]
+    assert box[box.index(">") + 1:box.index("</textarea>")].strip() == ""
+    # and the line cannot stand after more applications than are ranked
+    response = post_form(client, f"/saksbehandling/utlysninger/{call.id}/linje",
+                         {"line": "7", "reason": "For langt ned."},
+                         form_page=f"/saksbehandling/utlysninger/{call.id}/rangering")
+    assert "Det er bare 4 søknader i rangeringen" in html_of(
+        client.get(response.headers["Location"]))
     event = _db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "call.funding_line_moved")).one()
     assert event.details["new"] == 1 and event.actor_id == manager.id
