@@ -34,10 +34,17 @@ def parse_plan(text: str) -> dict:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PlanFileError(_("Ikke gyldig YAML: %(error)s", error=exc)) from exc
+        # The parser's own words are English and technical: say where, in Norwegian.
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        if mark is not None:
+            raise PlanFileError(_("Ikke gyldig YAML: feil på linje %(line)s, tegn %(column)s. "
+                                  "Sjekk innrykk, kolon og anførselstegn der.",
+                                  line=mark.line + 1, column=mark.column + 1)) from exc
+        raise PlanFileError(_("Ikke gyldig YAML.")) from exc
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         # e.g. an unquoted date that does not exist (2030-13-45), or nesting without end
-        raise PlanFileError(_("Ikke gyldig YAML: %(error)s", error=exc)) from exc
+        raise PlanFileError(_("Ikke gyldig YAML: en verdi kan ikke leses (for eksempel en "
+                              "dato som ikke finnes), eller filen er nøstet for dypt.")) from exc
     validate(data)
     return data
 

@@ -50,6 +50,10 @@ def test_a_bad_plan_file_is_refused_with_a_reason_and_nothing_changes(client, db
     assert "tekstfil (YAML) i UTF-8" in html
     html = upload(client, b"period: 2030\nareas: nope\n").get_data(as_text=True)
     assert "Filen har ikke riktig format" in html
+    # a broken file says where, in Norwegian, not the parser's English
+    html = upload(client, b"period: 2030\ntitle: [ikke lukket\n").get_data(as_text=True)
+    assert "Ikke gyldig YAML: feil på linje 3" in html
+    assert "while parsing" not in html and "expected" not in html
     html = client.post("/plan/admin", data={"csrf_token": csrf_token(client, "/plan/admin")},
                        content_type="multipart/form-data").get_data(as_text=True)
     assert "Velg en fil." in html
