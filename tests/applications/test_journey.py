@@ -322,18 +322,18 @@ def test_the_applicant_withdraws_a_submitted_application_giving_a_reason(app, cl
     assert fresh(application).state == ApplicationState.SUBMITTED
 
     response = post_form(client, f"{edit_path(application)}/trekk",
-                         {"reason": "Vi fikk ikke tomten likevel."})
+                         {"reason": "Vi fikk ikke tomten «Åsen» & må vente."})
     assert response.status_code == 302
     assert fresh(application).state == ApplicationState.WITHDRAWN
     [entry] = audit("application.withdrawn", application)
-    assert entry.details["reason"] == "Vi fikk ikke tomten likevel."
+    assert entry.details["reason"] == "Vi fikk ikke tomten «Åsen» & må vente."
     html = html_of(client.get(response.headers["Location"]))
     assert "Søknaden er trukket. Du får en bekreftelse på e-post." in html
     assert "Trukket av søker" in html
     mail = _db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.subject.contains("er trukket"))).one()
     assert mail.to_address == user.email
-    assert "Vi fikk ikke tomten likevel." in mail.body_text
+    assert "Vi fikk ikke tomten «Åsen» & må vente." in mail.body_text
     assert "kan ikke sendes inn igjen" in mail.body_text
 
     # Now the page leads back to the application: it cannot be withdrawn twice.
@@ -346,7 +346,7 @@ def test_the_applicant_withdraws_a_submitted_application_giving_a_reason(app, cl
     login(staff, caseworker)
     declare(staff, application)
     case = html_of(staff.get(f"/saksbehandling/soknader/{application.id}"))
-    assert "Trukket av søker" in case and "Vi fikk ikke tomten likevel." in case
+    assert "Trukket av søker" in case and "Vi fikk ikke tomten «Åsen» &amp; må vente." in case
 
 
 def test_another_applicants_application_answers_404_everywhere(app, client, setting):
