@@ -106,8 +106,12 @@ MATRIX = {
     ("/soknader/<int:application_id>/kvittering", "GET"): row(LOGIN, 200, 404, 404, 404, 404),
     ("/soknader/<int:application_id>/kvittering.pdf", "GET"):
         row(LOGIN, 200, 404, 404, 404, 404),
+    # the confirmation pages: a submitted application cannot be deleted (back to it), and
+    # withdrawing it without a reason shows the form again with the message
+    ("/soknader/<int:application_id>/slett", "GET"): row(LOGIN, 302, 404, 404, 404, 404),
     ("/soknader/<int:application_id>/slett", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
-    ("/soknader/<int:application_id>/trekk", "POST"): row(LOGIN, 302, 404, 404, 404, 404),
+    ("/soknader/<int:application_id>/trekk", "GET"): row(LOGIN, 200, 404, 404, 404, 404),
+    ("/soknader/<int:application_id>/trekk", "POST"): row(LOGIN, 200, 404, 404, 404, 404),
     ("/soknader/<int:application_id>/vedlegg/<int:attachment_id>", "GET"):
         row(LOGIN, 200, 404, 404, 404, 404),
     ("/soknader/<int:application_id>/vedlegg/<int:attachment_id>/slett", "POST"):

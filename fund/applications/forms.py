@@ -497,6 +497,22 @@ class ConfirmForm(Form):
     submit = SubmitField(_l("Bekreft"))
 
 
+#: The most a withdrawal's reason may hold.
+WITHDRAW_REASON_MAX = 2000
+
+
+class WithdrawForm(Form):
+    """Withdrawing asks why: the caseworkers read it in the case history."""
+    reason = TextAreaField(
+        _l("Hvorfor trekker dere søknaden?"),
+        validators=[DataRequired(_l("Skriv hvorfor dere trekker søknaden.")),
+                    Length(max=WITHDRAW_REASON_MAX,
+                           message=_l("Begrunnelsen kan ha høyst %(max)d tegn."))],
+        description=_l("Saksbehandlerne ser begrunnelsen i saken, og den står i "
+                       "bekreftelsen du får på e-post."))
+    submit = SubmitField(_l("Trekk søknaden"))
+
+
 class SubmitForm(Form):
     version = HiddenField()
     #: The answer to an information request (required then; the operation checks it).

@@ -466,14 +466,19 @@ def _member_addresses(application: Application) -> list[str]:
                    if m.user.email_verified_at is not None and m.user.active})
 
 
-def withdraw(application: Application, user: User) -> None:
+def withdraw(application: Application, user: User, reason: str) -> None:
+    """Withdraw a submitted application; ``reason`` (required) goes to the audit entry,
+    which the caseworkers see in the case history, and to the confirmation mail."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Skriv hvorfor dere trekker søknaden."))
     if review_closed_now(application.call):
         raise ApplicationError(_("Behandlingen av utlysningen er avsluttet, og søknaden kan "
                                  "ikke lenger trekkes."))
     application.move_to(ApplicationState.WITHDRAWN, _("Søknaden kan ikke trekkes nå."))
-    record("application.withdrawn", application, actor=user)
+    record("application.withdrawn", application, actor=user, reason=reason)
     queue_mail(user.email, _("Søknad %(case)s er trukket", case=application.case_number),
-               "application_withdrawn", application=application)
+               "application_withdrawn", application=application, reason=reason)
 
 
 def days_to_answer_default() -> date:

@@ -19,7 +19,13 @@ from wtforms.fields.choices import SelectChoice
 
 from fund.applications import queries
 from fund.applications.exemptions import requested_items
-from fund.applications.forms import ApplicationForm, ConfirmForm, StartForm, SubmitForm
+from fund.applications.forms import (
+    ApplicationForm,
+    ConfirmForm,
+    StartForm,
+    SubmitForm,
+    WithdrawForm,
+)
 from fund.applications.labels import (
     HISTORY_ACTIONS,
     RULE_CONSEQUENCES,
@@ -214,14 +220,18 @@ def autosave(application_id):
                    errors=form.has_errors())
 
 
-@bp.route("/soknader/<int:application_id>/slett", methods=["POST"])
+@bp.route("/soknader/<int:application_id>/slett", methods=["GET", "POST"])
 @login_required
 def delete(application_id):
+    """A confirmation page first: the draft and its attachments are gone for good."""
     application = _load(application_id)
     if not can_delete(current_user, application):
         flash(_("Bare utkast som aldri er sendt inn kan slettes."), "warning")
         return redirect(url_for("applications.edit", application_id=application.id))
-    if not ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if request.method == "GET":
+        return render_template("applications/delete.html", application=application, form=form)
+    if not form.validate_on_submit():
         abort(400)
     if commit(delete_draft, application, _user(), success=_("Utkastet er slettet.")):
         return redirect(url_for("applications.dashboard"))
@@ -337,18 +347,23 @@ def receipt_pdf_view(application_id):
                         f"kvittering-{application.case_number}-{submission.number}.pdf")
 
 
-@bp.route("/soknader/<int:application_id>/trekk", methods=["POST"])
+@bp.route("/soknader/<int:application_id>/trekk", methods=["GET", "POST"])
 @login_required
 def withdraw_view(application_id):
+    """A confirmation page that asks why; the POST withdraws with that reason."""
     application = _load(application_id)
     if not can_withdraw(current_user, application):
         flash(_("Behandlingen av utlysningen er avsluttet, og søknaden kan ikke lenger trekkes.")
               if application.call.review_closed else _("Søknaden kan ikke trekkes nå."),
               "warning")
-    elif ConfirmForm().validate_on_submit():
-        commit(withdraw, application, _user(),
-               success=_("Søknaden er trukket. Du får en bekreftelse på e-post."))
-    return redirect(url_for("applications.edit", application_id=application.id))
+        return redirect(url_for("applications.edit", application_id=application.id))
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        if commit(withdraw, application, _user(), form.reason.data, into=form,
+                  success=_("Søknaden er trukket. Du får en bekreftelse på e-post.")):
+            return redirect(url_for("applications.edit", application_id=application.id))
+        application = _load(application_id)
+    return render_template("applications/withdraw.html", application=application, form=form)
 
 
 # Read-only view ------------------------------------------------------------------------------

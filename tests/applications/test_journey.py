@@ -289,18 +289,64 @@ def test_submitting_one_second_before_the_deadline_works(client, setting):
     assert fresh(application).state == ApplicationState.SUBMITTED
 
 
-def test_the_applicant_withdraws_a_submitted_application(client, setting):
+def test_the_applicant_withdraws_a_submitted_application_giving_a_reason(app, client, setting):
     user, org, call = setting
     application = make_application(call, org, user)
+    caseworker = make_user("sb@example.no", Role.CASEWORKER, name="Sara Saksbehandler")
     _db.session.commit()
     login(client, user)
     submit(client, application)
-    response = post_form(client, f"{edit_path(application)}/trekk", {},
-                         form_page=edit_path(application))
+    # The application's page offers a link, not a button that withdraws at once.
+    own_page = html_of(client.get(edit_path(application)))
+    assert f'href="{edit_path(application)}/trekk"' in own_page
+    assert fresh(application).state == ApplicationState.SUBMITTED
+
+    page = html_of(client.get(f"{edit_path(application)}/trekk"))
+    assert "kan ikke sendes inn igjen" in page
+    assert "Saksbehandlerne ser at søknaden er trukket og hvorfor" in page
+    assert "tas vare på i arkivet" in page
+    assert f'href="{edit_path(application)}">Avbryt</a>' in page
+
+    # Without a reason: refused, the message next to the field, nothing withdrawn.
+    response = post_form(client, f"{edit_path(application)}/trekk", {"reason": "  "})
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "Skriv hvorfor dere trekker søknaden." in html
+    assert 'class="ds-validation-message"' in html
+    assert fresh(application).state == ApplicationState.SUBMITTED
+    assert not audit("application.withdrawn", application)
+
+    # A reason that is too long is refused too.
+    response = post_form(client, f"{edit_path(application)}/trekk", {"reason": "x" * 2001})
+    assert "Begrunnelsen kan ha høyst 2000 tegn." in html_of(response)
+    assert fresh(application).state == ApplicationState.SUBMITTED
+
+    response = post_form(client, f"{edit_path(application)}/trekk",
+                         {"reason": "Vi fikk ikke tomten «Åsen» & må vente."})
     assert response.status_code == 302
     assert fresh(application).state == ApplicationState.WITHDRAWN
-    assert audit("application.withdrawn", application)
-    assert "Trukket av søker" in html_of(client.get(edit_path(application)))
+    [entry] = audit("application.withdrawn", application)
+    assert entry.details["reason"] == "Vi fikk ikke tomten «Åsen» & må vente."
+    html = html_of(client.get(response.headers["Location"]))
+    assert "Søknaden er trukket. Du får en bekreftelse på e-post." in html
+    assert "Trukket av søker" in html
+    mail = _db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.subject.contains("er trukket"))).one()
+    assert mail.to_address == user.email
+    assert "Vi fikk ikke tomten «Åsen» & må vente." in mail.body_text
+    assert "kan ikke sendes inn igjen" in mail.body_text
+
+    # Now the page leads back to the application: it cannot be withdrawn twice.
+    response = client.get(f"{edit_path(application)}/trekk")
+    assert response.status_code == 302
+    assert "Søknaden kan ikke trekkes nå." in html_of(client.get(response.headers["Location"]))
+
+    # The caseworker reads the reason in the case history.
+    staff = app.test_client()
+    login(staff, caseworker)
+    declare(staff, application)
+    case = html_of(staff.get(f"/saksbehandling/soknader/{application.id}"))
+    assert "Trukket av søker" in case and "Vi fikk ikke tomten «Åsen» &amp; må vente." in case
 
 
 def test_another_applicants_application_answers_404_everywhere(app, client, setting):
@@ -315,7 +361,7 @@ def test_another_applicants_application_answers_404_everywhere(app, client, sett
     token = csrf_token(client, "/soknader")
     base = edit_path(application)
     for path in (base, f"{base}/send-inn", f"{base}/kvittering", f"{base}/kvittering.pdf",
-                 f"{base}/vedlegg/{attachment.id}"):
+                 f"{base}/vedlegg/{attachment.id}", f"{base}/slett", f"{base}/trekk"):
         assert client.get(path).status_code == 404, path
     for path in (base, f"{base}/autolagre", f"{base}/trekk", f"{base}/slett",
                  f"{base}/send-inn", f"{base}/vedlegg/{attachment.id}/slett"):
@@ -381,16 +427,44 @@ def test_a_caseworker_asks_for_more_and_the_applicant_answers_after_the_deadline
     assert application.info_requests[0].reply == "Styrevedtaket er lagt inn under forankring."
 
 
-def test_a_draft_can_be_deleted_by_its_owner(client, setting):
+def test_deleting_a_draft_asks_first_and_cancel_keeps_it(client, setting):
     user, org, call = setting
-    application = make_application(call, org, user, complete=False)
+    application = make_application(call, org, user, complete=False, title="Solceller på taket")
+    attach(application, user)
     _db.session.commit()
     login(client, user)
-    response = post_form(client, f"{edit_path(application)}/slett", {},
-                         form_page=edit_path(application))
-    assert response.status_code == 302
+    # The draft's page offers a link to the confirmation page, not a button that deletes.
+    assert f'href="{edit_path(application)}/slett"' in html_of(client.get(edit_path(application)))
+
+    page = html_of(client.get(f"{edit_path(application)}/slett"))
+    assert "Solceller på taket" in page
+    assert "Utkastet slettes for godt, med alt som er fylt ut. Det kan ikke angres." in page
+    assert "Vedlegget slettes også:" in page
+    # «Avbryt» goes back to the draft, which is still there.
+    cancel = re.search(r'href="([^"]+)">Avbryt</a>', page).group(1)
+    assert cancel == edit_path(application)
+    assert client.get(cancel).status_code == 200
+    assert fresh(application) is not None
+
+    response = post_form(client, f"{edit_path(application)}/slett", {})
+    assert response.status_code == 302 and response.headers["Location"] == "/soknader"
+    assert "Utkastet er slettet." in html_of(client.get("/soknader"))
     _db.session.expunge_all()
     assert _db.session.scalars(select(Application)).first() is None
+    assert client.get(f"{edit_path(application)}/slett").status_code == 404
+
+
+def test_a_submitted_application_has_no_delete_page(client, setting):
+    user, org, call = setting
+    application = make_application(call, org, user)
+    _db.session.commit()
+    login(client, user)
+    submit(client, application)
+    response = client.get(f"{edit_path(application)}/slett")
+    assert response.status_code == 302
+    assert "Bare utkast som aldri er sendt inn kan slettes." in \
+        html_of(client.get(response.headers["Location"]))
+    assert fresh(application) is not None
 
 
 def test_the_dashboard_shows_status_and_next_step_in_constant_queries(client, setting):

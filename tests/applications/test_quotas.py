@@ -63,7 +63,7 @@ def test_an_organisation_has_at_most_three_drafts_in_a_call(client, applicant):
     first = _db.session.scalars(select(Application).where(Application.call_id == call.id)
                                 .order_by(Application.id)).first()
     response = post_form(client, f"/soknader/{first.id}/slett", {},
-                         form_page=f"/soknader/{first.id}")
+                         form_page=f"/soknader/{first.id}/slett")
     assert response.headers["Location"] == "/soknader"
     assert start(client, call, org).headers["Location"].startswith("/soknader/")
 

@@ -97,9 +97,9 @@ def test_a_withdrawn_application_cannot_be_withdrawn_again_nor_asked_for_more(ap
     caseworker = make_user("sb@example.no", Role.CASEWORKER)
     with app.test_request_context():
         submit(application, user)
-        withdraw(application, user)
+        withdraw(application, user, "Prosjektet er avlyst.")
         with pytest.raises(ApplicationError, match="kan ikke trekkes"):
-            withdraw(application, user)
+            withdraw(application, user, "Prosjektet er avlyst.")
         with pytest.raises(ApplicationError, match="bare be om opplysninger"):
             request_info(application, caseworker, "Send budsjettet.")
     assert application.state == S.WITHDRAWN

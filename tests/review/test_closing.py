@@ -305,8 +305,8 @@ def test_after_closing_an_applicant_cannot_withdraw(app, client, competition):
     login(applicant, alfa.created_by)
     own_page = page(applicant, f"/soknader/{alfa.id}")
     assert "Trekk søknaden" not in own_page
-    response = post_form(applicant, f"/soknader/{alfa.id}/trekk", {},
-                         form_page=f"/soknader/{alfa.id}")
+    response = post_form(applicant, f"/soknader/{alfa.id}/trekk",
+                         {"reason": "Prosjektet er avlyst."}, form_page=f"/soknader/{alfa.id}")
     assert "Behandlingen av utlysningen er avsluttet, og søknaden kan ikke lenger trekkes." in \
         html_of(applicant.get(response.headers["Location"]))
     _db.session.expire_all()
@@ -320,7 +320,7 @@ def test_withdraw_operation_refused_after_closing(app, client, competition):
     closed_call(client, competition)
     _db.session.refresh(alfa.call)
     with app.test_request_context(), pytest.raises(ApplicationError, match="kan ikke lenger"):
-        withdraw(alfa, alfa.created_by)
+        withdraw(alfa, alfa.created_by, "Prosjektet er avlyst.")
     assert alfa.state == ApplicationState.SUBMITTED
 
 
