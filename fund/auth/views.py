@@ -153,9 +153,22 @@ def login():
             if user.locale or lang:
                 session["lang"] = user.locale or lang
             target = request.args.get("next")
-            return redirect(target if is_safe_next(target) else url_for("auth.my_page"))
+            return redirect(target if is_safe_next(target) else url_for(_start_page(user)))
         status = _status(outcome)
     return render_template("auth/login.html", form=form), status
+
+
+#: Where each role starts after logging in without a ``next``: its main page. The other
+#: domains' pages are named by endpoint only (auth is below them).
+START_PAGES = {
+    Role.CASEWORKER: "review.received",
+    Role.MANAGER: "calls.manage",
+    Role.ADMIN: "auth.users",
+}
+
+
+def _start_page(user: User) -> str:
+    return START_PAGES.get(user.role, "auth.my_page")
 
 
 @bp.route("/logg-ut", methods=["POST"])
