@@ -284,8 +284,9 @@ def new_organisation():
         created = commit(create_organisation, form.orgnr.data, _actor(),
                          into=form.orgnr, success=_("Organisasjonen er registrert."),
                          **form.details() | _register_flags(form.orgnr.data))
-        if created:
-            return _back_to(created.value)
+        if created:  # the page then shows the next step: the open calls
+            return redirect(url_for("auth.organisation", organisation_id=created.value.id,
+                                    ny=1))
         if isinstance(created.error, AlreadyRegistered):
             claim_orgnr = form.orgnr.data
     return render_template("auth/organisation_form.html", form=form, organisation=None,
@@ -300,6 +301,8 @@ def organisation(organisation_id):
     claims = queries.open_claims_on(organisation)
     return render_template(
         "auth/organisation.html", organisation=organisation, member=member,
+        just_registered=member and request.args.get("ny") == "1"
+        and current_user.role == Role.APPLICANT,
         staff=can_verify_organisation(current_user),
         responsible=is_responsible(current_user, organisation),
         can_edit=can_edit_organisation(current_user, organisation),
