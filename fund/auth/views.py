@@ -153,9 +153,22 @@ def login():
             if user.locale or lang:
                 session["lang"] = user.locale or lang
             target = request.args.get("next")
-            return redirect(target if is_safe_next(target) else url_for("auth.my_page"))
+            return redirect(target if is_safe_next(target) else url_for(_start_page(user)))
         status = _status(outcome)
     return render_template("auth/login.html", form=form), status
+
+
+#: Where each role starts after logging in without a ``next``: its main page. The other
+#: domains' pages are named by endpoint only (auth is below them).
+START_PAGES = {
+    Role.CASEWORKER: "review.received",
+    Role.MANAGER: "calls.manage",
+    Role.ADMIN: "auth.users",
+}
+
+
+def _start_page(user: User) -> str:
+    return START_PAGES.get(user.role, "auth.my_page")
 
 
 @bp.route("/logg-ut", methods=["POST"])
@@ -271,8 +284,9 @@ def new_organisation():
         created = commit(create_organisation, form.orgnr.data, _actor(),
                          into=form.orgnr, success=_("Organisasjonen er registrert."),
                          **form.details() | _register_flags(form.orgnr.data))
-        if created:
-            return _back_to(created.value)
+        if created:  # the page then shows the next step: the open calls
+            return redirect(url_for("auth.organisation", organisation_id=created.value.id,
+                                    ny=1))
         if isinstance(created.error, AlreadyRegistered):
             claim_orgnr = form.orgnr.data
     return render_template("auth/organisation_form.html", form=form, organisation=None,
@@ -287,6 +301,8 @@ def organisation(organisation_id):
     claims = queries.open_claims_on(organisation)
     return render_template(
         "auth/organisation.html", organisation=organisation, member=member,
+        just_registered=member and request.args.get("ny") == "1"
+        and current_user.role == Role.APPLICANT,
         staff=can_verify_organisation(current_user),
         responsible=is_responsible(current_user, organisation),
         can_edit=can_edit_organisation(current_user, organisation),

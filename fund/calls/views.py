@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from fund.auth.queries import organisations_of
 from fund.calls.forms import (
     JOINT,
     CallForm,
@@ -31,6 +32,7 @@ from fund.calls.queries import (
 )
 from fund.core.formatting import from_local, to_local_naive
 from fund.core.http import commit, flash_errors, require
+from fund.core.roles import Role
 from fund.core.types import utcnow
 
 bp = Blueprint("calls", __name__)
@@ -42,7 +44,19 @@ def index():
     calls = current_calls(now)
     open_calls = [c for c in calls if c.opens_at <= now]
     upcoming = sorted((c for c in calls if c.opens_at > now), key=lambda c: c.opens_at)
-    return render_template("calls/index.html", open_calls=open_calls, upcoming=upcoming)
+    return render_template("calls/index.html", open_calls=open_calls, upcoming=upcoming,
+                           apply_by=_apply_by())
+
+
+def _apply_by() -> str | None:
+    """How «Søk nå» on an open call leads on for the current user: ``login`` (then back
+    to the call), ``register`` (an applicant without an organisation registers one
+    first), ``start`` (starts an application), or None (staff do not apply)."""
+    if not current_user.is_authenticated:
+        return "login"
+    if current_user.role != Role.APPLICANT:
+        return None
+    return "start" if organisations_of(current_user) else "register"
 
 
 def _call_or_404(call_id: int) -> Call:
@@ -54,7 +68,7 @@ def _call_or_404(call_id: int) -> Call:
 
 @bp.route("/utlysninger/<int:call_id>")
 def call(call_id):
-    return render_template("calls/call.html", call=_call_or_404(call_id))
+    return render_template("calls/call.html", call=_call_or_404(call_id), apply_by=_apply_by())
 
 
 # The manager's pages ---------------------------------------------------------

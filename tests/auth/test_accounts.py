@@ -329,6 +329,25 @@ def test_login_returns_to_the_page_that_asked_for_it(client, applicant):
     assert "Registrer organisasjon" in html_of(client.get("/organisasjoner/ny"))
 
 
+@pytest.mark.parametrize(("role", "start", "heading"), [
+    (Role.APPLICANT, "/min-side", "Min side"),
+    (Role.CASEWORKER, "/saksbehandling/soknader", "Innkomne søknader"),
+    (Role.MANAGER, "/forvaltning/utlysninger", "Utlysninger"),
+    (Role.ADMIN, "/admin/brukere", "Brukere"),
+])
+def test_each_role_lands_on_its_own_start_page_after_login(client, db, role, start, heading):
+    user = make_user(f"{role.value}@example.no", role)
+    response = login(client, user)
+    assert response.headers["Location"] == start
+    assert f">{heading}</h1>" in html_of(client.get(start))
+
+
+def test_a_caseworker_asked_to_log_in_from_a_page_returns_to_it(client, db):
+    caseworker = make_user("sb@example.no", Role.CASEWORKER)
+    response = try_login(client, caseworker.email, path="/logg-inn?next=/min-side")
+    assert response.headers["Location"] == "/min-side"
+
+
 def test_a_login_without_csrf_token_is_refused(client, applicant):
     client.get("/logg-inn")
     response = client.post("/logg-inn", data={"email": applicant.email, "password": PASSWORD})

@@ -75,7 +75,7 @@ def test_an_applicant_registers_their_organisation_and_becomes_its_responsible_m
     assert response.status_code == 302, html_of(response)[:2000]
 
     [organisation] = organisations()
-    assert response.headers["Location"] == f"/organisasjoner/{organisation.id}"
+    assert response.headers["Location"] == f"/organisasjoner/{organisation.id}?ny=1"
     assert organisation.orgnr == "912345688"  # typed with spaces
     assert organisation.bank_account == "12345678903"  # typed with dots
     assert organisation.name == "Kjeller Grønn Energi AS" and organisation.vat_registered
@@ -99,6 +99,26 @@ def test_an_applicant_registers_their_organisation_and_becomes_its_responsible_m
     assert "Ikke verifisert" in page
     mine = html_of(client.get("/min-side"))
     assert "Kjeller Grønn Energi AS" in mine and "Ikke verifisert" in mine
+
+
+def test_after_registering_the_organisation_the_next_step_leads_to_apply_now(
+        client, applicant):
+    from tests.helpers import make_call
+    call = make_call(title="Næringsfondet 2027")
+    _db.session.commit()
+    login(client, applicant)
+    response = register_organisation(client)
+    page = html_of(client.get(response.headers["Location"]))
+    assert "Organisasjonen er registrert." in page
+    assert "Neste steg: søk om tilskudd" in page
+    calls_link = re.search(r'<a class="ds-button" href="([^"]+)">Se åpne utlysninger', page)
+    assert calls_link.group(1) == "/#open-heading"
+    front = html_of(client.get("/"))
+    assert "Næringsfondet 2027" in front
+    assert f'href="/utlysninger/{call.id}/soknad">Søk nå' in front
+    # The step is shown once, after registering; the organisation's page is itself again.
+    [organisation] = organisations()
+    assert "Neste steg" not in html_of(client.get(f"/organisasjoner/{organisation.id}"))
 
 
 def test_an_address_outside_lillestrom_is_pointed_out(client, applicant):

@@ -19,7 +19,7 @@ from fund.calls.operations import (
 )
 from fund.core.roles import Role
 from fund.extensions import db as _db
-from tests.helpers import html_of, login, make_call, make_user, post_form
+from tests.helpers import PASSWORD, html_of, login, make_call, make_user, post_form
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -322,3 +322,66 @@ def test_the_database_refuses_an_archived_call_whose_review_was_never_closed(db)
     with pytest.raises(IntegrityError):
         _db.session.flush()
     _db.session.rollback()
+
+
+# «Søk nå» on the public call page -----------------------------------------------------------
+
+def _apply_link(html: str) -> str | None:
+    import html as html_lib
+    import re
+    found = re.search(r'<a class="ds-button"[^>]*href="([^"]+)"[^>]*>Søk nå', html)
+    return html_lib.unescape(found.group(1)) if found else None
+
+
+def test_apply_now_takes_a_visitor_through_login_and_registration_to_a_new_application(client):
+    from tests.helpers import make_organisation
+    call = make_call(title="Næringsfondet 2027")
+    applicant = make_user()
+    _db.session.commit()
+    page = f"/utlysninger/{call.id}"
+
+    # Logged out: «Søk nå» asks to log in, and the login comes back to the call.
+    login_link = _apply_link(html_of(client.get(page)))
+    assert login_link == f"/logg-inn?next=/utlysninger/{call.id}"
+    response = post_form(client, login_link, {"email": applicant.email, "password": PASSWORD})
+    assert response.headers["Location"] == page
+
+    # Logged in without an organisation: register it first.
+    html = html_of(client.get(page))
+    assert _apply_link(html) == "/organisasjoner/ny"
+    assert "Først registrerer du organisasjonen du søker for." in html
+    assert "Registrer organisasjon" in html_of(client.get("/organisasjoner/ny"))
+
+    # With an organisation: «Søk nå» opens the start of an application for this call.
+    make_organisation(applicant)
+    _db.session.commit()
+    start = _apply_link(html_of(client.get(page)))
+    assert start == f"/utlysninger/{call.id}/soknad"
+    html = html_of(client.get(start))
+    assert "Start søknad: Næringsfondet 2027" in html and "Kjeller Grønn Energi AS" in html
+
+
+@pytest.mark.parametrize("opens_in, closes_in", [
+    (timedelta(days=10), timedelta(days=40)),  # planned
+    (timedelta(days=-40), timedelta(days=-1)),  # closed
+])
+def test_apply_now_is_not_offered_on_a_call_that_is_not_open(client, opens_in, closes_in):
+    call = make_call(opens_in=opens_in, closes_in=closes_in)
+    _db.session.commit()
+    html = html_of(client.get(f"/utlysninger/{call.id}"))
+    assert call.title in html and _apply_link(html) is None
+    assert _apply_link(html_of(client.get("/"))) is None
+
+
+def test_staff_are_not_offered_apply_now(client):
+    call = make_call()
+    caseworker = make_user("sb@example.no", Role.CASEWORKER)
+    _db.session.commit()
+    login(client, caseworker)
+    assert _apply_link(html_of(client.get(f"/utlysninger/{call.id}"))) is None
+
+
+def test_the_front_page_offers_apply_now_on_each_open_call(client):
+    call = make_call(title="Klimafondet 2027", fund=Fund.KLIMAFOND)
+    _db.session.commit()
+    assert _apply_link(html_of(client.get("/"))) == f"/logg-inn?next=/utlysninger/{call.id}"

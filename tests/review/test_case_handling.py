@@ -140,6 +140,35 @@ def test_a_completed_assessment_stores_the_weighted_total(client, case):
         AuditEvent.action == "review.assessment_completed")).one()
 
 
+def test_a_completed_assessment_says_so_and_warns_that_a_change_reopens_it(client, case):
+    application, caseworker, _other, _applicant = case
+    login(client, caseworker)
+    declare(client, application)
+    assert "Vurder søknaden" in html_of(client.get(case_path(application)))
+    assess(client, application, scores_for(application, 3), complete=False)
+    page = html_of(client.get(case_path(application)))
+    assert "Fortsett vurderingen" in page and "(fullført)" not in page
+    assert "Du fullførte vurderingen" not in html_of(
+        client.get(case_path(application, "/vurdering")))
+
+    assert assess(client, application, scores_for(application, 4)).status_code == 302
+    page = html_of(client.get(case_path(application)))
+    assert "Se eller endre vurderingen (fullført)" in page
+    assert "Fortsett vurderingen" not in page
+    form = html_of(client.get(case_path(application, "/vurdering")))
+    assert "Du fullførte vurderingen" in form
+    assert "må du fullføre den på nytt" in form
+
+    # Saved without completing: a draft again, and the page says so no longer.
+    assert assess(client, application, scores_for(application, 2), complete=False) \
+        .status_code == 302
+    _db.session.expire_all()
+    assert _db.session.scalars(select(Assessment)).one().state == AssessmentState.DRAFT
+    assert "Fortsett vurderingen" in html_of(client.get(case_path(application)))
+    assert "Du fullførte vurderingen" not in html_of(
+        client.get(case_path(application, "/vurdering")))
+
+
 def test_a_stale_assessment_save_is_refused(app, client, case):
     application, caseworker, _other, _applicant = case
     login(client, caseworker)
