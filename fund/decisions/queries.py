@@ -130,11 +130,10 @@ def undecided(call: Call) -> list[Application]:
     return [a for a in received_applications(call) if a.id not in decided]
 
 
-def is_decided(call: Call) -> bool:
-    """Every received application has its outcome (and there is at least one)."""
-    received = received_applications(call)
-    decided = current_decisions(call)
-    return bool(received) and all(a.id in decided for a in received)
+def all_decided(received: list[Application], decisions: dict[int, Decision]) -> bool:
+    """Every received application has its outcome (and there is at least one), from the
+    lists a page has already read."""
+    return bool(received) and all(a.id in decisions for a in received)
 
 
 # Exchange rates --------------------------------------------------------------------------

@@ -83,6 +83,7 @@ from fund.decisions.permissions import (
 )
 from fund.decisions.queries import (
     RECEIVED,
+    all_decided,
     all_rates,
     budget_room,
     call_for_decisions,
@@ -90,7 +91,6 @@ from fund.decisions.queries import (
     current_decisions,
     de_minimis_position,
     granted_total,
-    is_decided,
     linked_orgnrs,
     meetings,
     proposals,
@@ -158,7 +158,7 @@ def call_view(call_id):
         meetings=[] if inhabil else meetings(call), meeting_form=MeetingForm(),
         abstention_form=abstention_form, innstilling=innstilling_of(call),
         missing=[a for a in received if a.id not in decisions],
-        decided=not inhabil and is_decided(call), granted=granted_total(call),
+        decided=not inhabil and all_decided(received, decisions), granted=granted_total(call),
         room=budget_room(call), OUTCOME_LABELS=OUTCOME_LABELS, BODY_LABELS=BODY_LABELS,
         PROPOSAL_LABELS=PROPOSAL_LABELS)
 
@@ -315,9 +315,10 @@ def rates_view():
 def decisions_panel(_name, call, **_context):
     if not can_record_decisions(current_user) or not call.review_closed:
         return None
+    received, decisions = received_applications(call), current_decisions(call)
     return render_template("decisions/_call_panel.html", call=call,
-                           decided=is_decided(call), missing=len(received_applications(call))
-                           - len(current_decisions(call)))
+                           decided=all_decided(received, decisions),
+                           missing=sum(1 for a in received if a.id not in decisions))
 
 
 # --- Letters, notification and appeals -----------------------------------------

@@ -104,6 +104,9 @@ def test_every_application_ends_in_exactly_one_outcome(lene, proposed):
     assert a.register_checked_at is None  # the lookup is off
     html = html_of(lene.get(call_path(proposed)))
     assert "Mangler utfall:" in html and proposed.withdrawn.case_number in html
+    assert "Utlysningen er avgjort" not in html  # four of five is not decided
+    manage = html_of(lene.get(f"/forvaltning/utlysninger/{proposed.call.id}"))
+    assert "1 mottatt søknad mangler utfall." in manage
     # The withdrawn one is confirmed as trukket: no vedtak.
     form_page = call_path(proposed)
     post_form(lene, f"/vedtak/soknader/{proposed.withdrawn.id}/trukket", {},
