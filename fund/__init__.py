@@ -165,6 +165,7 @@ def _register_models() -> None:
     from fund.calls import models as _calls  # noqa: F401
     from fund.core import models as _core  # noqa: F401
     from fund.decisions import models as _decisions  # noqa: F401
+    from fund.grants import models as _grants  # noqa: F401
     from fund.mail import models as _mail  # noqa: F401
     from fund.plan import models as _plan  # noqa: F401
     from fund.review import models as _review  # noqa: F401
@@ -184,6 +185,9 @@ def _register_blueprints(app: Flask) -> None:
     from fund.decisions.views import applicant_bp as decisions_applicant_bp
     from fund.decisions.views import bp as decisions_bp
     from fund.demo import demo_command
+    from fund.grants import receivers as _grant_receivers  # noqa: F401  (answers signals)
+    from fund.grants.views import bp as grants_bp
+    from fund.grants.views import recipient_bp as grants_recipient_bp
     from fund.mail.cli import mail_cli
     from fund.plan.cli import plan_cli
     from fund.plan.views import bp as plan_bp
@@ -192,7 +196,8 @@ def _register_blueprints(app: Flask) -> None:
     from fund.review.views import manage_bp as review_manage_bp
 
     for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp, review_bp,
-               review_manage_bp, decisions_bp, decisions_applicant_bp):
+               review_manage_bp, decisions_bp, decisions_applicant_bp, grants_bp,
+               grants_recipient_bp):
         app.register_blueprint(bp)
     for group in (mail_cli, call_cli, plan_cli, applications_cli, decisions_cli):
         app.cli.add_command(group)

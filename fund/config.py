@@ -153,3 +153,20 @@ PROVISIONAL_REPLY_REASON = (
     "Alle søknadene i utlysningen vurderes samlet og rangeres mot hverandre før "
     "vedtaksorganet fordeler tilskuddene i ett møte."
 )
+
+# Following up grants (fund.grants).
+#: Registeret for offentlig støtte: de minimis grants of this many euro or more are
+#: reported (EUR 100 000 from 11 Dec 2023; NFD has proposed every grant, i.e. 0) within
+#: this many working days of the grant date (proposed: 20; today six months).
+STOTTEREGISTER_THRESHOLD_EUR = 0
+STOTTEREGISTER_DEADLINE_WORKING_DAYS = 20
+#: The grant-giver, as the register names it.
+STOTTEREGISTER_GRANTOR = "Lillestrøm kommune"
+#: Reg. (EU) 2023/2831 art. 6(4): the de minimis record is kept ten years.
+DE_MINIMIS_RETENTION_YEARS = 10
+#: Days before the final report's deadline to remind the recipient, and days after it
+#: to remind again.
+FINAL_REPORT_REMINDER_DAYS_BEFORE = (14, 3)
+FINAL_REPORT_REMINDER_DAYS_AFTER = 7
+#: Days the recipient has to answer a forhåndsvarsel (fvl § 16).
+RECOVERY_ANSWER_DAYS = 14

@@ -80,6 +80,16 @@ class Call(db.Model):
     #: Kroner of the budget held back for successful appeals; the fordelingsvedtak may
     #: grant at most ``budget - appeal_reserve``.
     appeal_reserve: Mapped[int] = mapped_column(default=0)
+    # The rules of the tilsagn (LAW.md §4 E, G, H), stated in the tilsagnsbrev.
+    #: Weeks from the notification to accept the grant; unaccepted, it lapses.
+    acceptance_weeks: Mapped[int] = mapped_column(default=4, server_default="4")
+    #: The largest share of the grant, in percent, paid before the final report.
+    advance_max_percent: Mapped[int] = mapped_column(default=50, server_default="50")
+    #: Grants of this many kroner or more need the accounts confirmed by an auditor or
+    #: an authorised accountant in the final report.
+    auditor_threshold: Mapped[int] = mapped_column(default=100_000, server_default="100000")
+    #: Days after the project's end to send the final report.
+    final_report_days: Mapped[int] = mapped_column(default=60, server_default="60")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     plan: Mapped[PlanVersion] = relationship()

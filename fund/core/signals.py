@@ -28,6 +28,10 @@ application_submitted = _signals.signal("application-submitted")
 #: A caseworker completed an assessment (the sender); ``actor`` is the caseworker.
 assessment_completed = _signals.signal("assessment-completed")
 
+#: A vedtaksbrev (the sender, a decisions Letter) was sent; ``notified_on`` is the
+#: notification date. Grants makes the tilsagn of a granting vedtak from it.
+decision_letter_sent = _signals.signal("decision-letter-sent")
+
 #: A message in the outbox (the sender) was handed to the mail server.
 mail_sent = _signals.signal("mail-sent")
 

@@ -67,6 +67,28 @@ def appeal_deadline(notified_on: date) -> date:
     return deadline
 
 
+def next_working_day(day: date) -> date:
+    """``day``, or the first working day after it (domstolloven § 149)."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def acceptance_deadline(notified_on: date, weeks: int) -> date:
+    """The last day to accept a tilsagn notified on ``notified_on``: ``weeks`` weeks
+    later, moved past a weekend or holiday as the appeal deadline is."""
+    return next_working_day(notified_on + timedelta(weeks=weeks))
+
+
+def add_working_days(day: date, days: int) -> date:
+    """The working day ``days`` working days after ``day`` (a register deadline)."""
+    while days > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            days -= 1
+    return day
+
+
 def oslo_date(moment: datetime) -> date:
     return moment.astimezone(OSLO).date()
 

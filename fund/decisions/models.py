@@ -47,6 +47,15 @@ class StateAidBasis(enum.StrEnum):
     BLOCK_EXEMPTION = "block_exemption"  #: gruppeunntak (GBER), with the article
 
 
+class DecisionKind(enum.StrEnum):
+    #: The vedtak on the application (the fordelingsvedtak, or a reversal on appeal).
+    ALLOCATION = "allocation"
+    #: A later vedtak to the recipient's disadvantage: the grant reduced or revoked
+    #: (tilbakekreving, after forhåndsvarsel). Its outcome is «delvis innvilget» with the
+    #: new amount, or «avslått» when the grant is revoked in full.
+    RECOVERY = "recovery"
+
+
 class DecisionMeeting(db.Model):
     """One sitting of the deciding body on a call: the fordelingsvedtak, or a later
     vedtak (for instance a reversal after an appeal). Its record is the møtebok's."""
@@ -111,6 +120,8 @@ class Decision(db.Model):
             "(outcome IN ('granted', 'partly_granted')) = (amount IS NOT NULL AND amount > 0)",
             name="amount_iff_grant"),
         CheckConstraint("nok_per_eur IS NULL OR nok_per_eur > 0", name="rate_positive"),
+        CheckConstraint("returned_amount >= 0 AND returned_amount <= COALESCE(amount, 0)",
+                        name="returned_within_amount"),
         # Exactly one current decision per application.
         Index("uq_decisions_current", "application_id", unique=True,
               sqlite_where=text("replaced_at IS NULL"),
@@ -123,10 +134,17 @@ class Decision(db.Model):
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("decision_meetings.id"),
                                                    index=True)
     outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome, "outcome"), index=True)
+    kind: Mapped[DecisionKind] = mapped_column(enum_column(DecisionKind, "decision_kind"),
+                                               default=DecisionKind.ALLOCATION,
+                                               server_default=DecisionKind.ALLOCATION.value)
     #: The innstilling's amount (whole kroner), kept beside the decided one.
     proposed_amount: Mapped[int | None]
     #: The decided grant in whole kroner; only for a grant.
     amount: Mapped[int | None]
+    #: Of the grant, what went back to the call: all of it when the tilsagn lapsed, the
+    #: unspent rest when the grant was closed below it. Budget and de minimis count
+    #: ``amount - returned_amount``.
+    returned_amount: Mapped[int] = mapped_column(default=0, server_default="0")
     #: The begrunnelse particular to this application (fvl §§ 24–25): for a partial grant,
     #: what was not approved and why; for avslag and avvisning, why.
     reasons: Mapped[str] = mapped_column(Text, default="")

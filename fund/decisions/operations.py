@@ -15,6 +15,7 @@ from fund.auth.models import Organisation, User
 from fund.calls.models import Call
 from fund.core.formatting import format_date, format_nok, format_number
 from fund.core.pdf import remove_document, store_document
+from fund.core.signals import decision_letter_sent
 from fund.core.types import utcnow
 from fund.decisions import deminimis
 from fund.decisions.deadlines import (
@@ -181,6 +182,7 @@ def send_letters(call: Call, actor: User, now: datetime | None = None) -> list[L
                decision=letter.decision_id, sha256=letter.sha256, draft_sha256=draft_digest,
                appeal_deadline=deadline.isoformat(), notices=len(released))
         _after_commit_remove(draft_name)
+        decision_letter_sent.send(letter, notified_on=notified_on, actor=actor)
     return letters
 
 

@@ -30,8 +30,9 @@ from fund.review.queries import hidden_application_ids
 # --- Budget, current decisions and letters (shared) ---
 
 def granted_total(call: Call, *, excluding: Decision | None = None) -> int:
-    """Kroner granted in the call by current decisions (a replaced one is not counted)."""
-    query = (select(func.coalesce(func.sum(Decision.amount), 0))
+    """Kroner granted in the call by current decisions (a replaced one is not counted),
+    less what went back to the call (a lapsed tilsagn, the unspent rest of a closed one)."""
+    query = (select(func.coalesce(func.sum(Decision.amount - Decision.returned_amount), 0))
              .join(Application, Application.id == Decision.application_id)
              .where(Application.call_id == call.id, Decision.replaced_at.is_(None)))
     if excluding is not None:
@@ -176,7 +177,7 @@ def own_grants(orgnrs: set[str], *, excluding: Application | None = None
                ) -> list[deminimis.Aid]:
     """This system's current de minimis grants to the undertakings ``orgnrs``, by
     decision date (the caller keeps those within the period)."""
-    query = (select(Decision.decided_on, Decision.amount)
+    query = (select(Decision.decided_on, Decision.amount - Decision.returned_amount)
              .join(Application, Application.id == Decision.application_id)
              .join(Organisation, Organisation.id == Application.organisation_id)
              .where(Organisation.orgnr.in_(sorted(orgnrs)), Decision.replaced_at.is_(None),
@@ -184,7 +185,7 @@ def own_grants(orgnrs: set[str], *, excluding: Application | None = None
                     Decision.state_aid_basis == StateAidBasis.DE_MINIMIS))
     if excluding is not None:
         query = query.where(Decision.application_id != excluding.id)
-    return [deminimis.Aid(on, amount) for on, amount in db.session.execute(query)]
+    return [deminimis.Aid(on, amount) for on, amount in db.session.execute(query) if amount]
 
 
 @dataclass

@@ -1,0 +1,39 @@
+"""The grants domain's permissions. A member of the recipient organisation follows the
+grant on their pages (others get 404). Staff who are inhabil in the application get 404
+on its grant."""
+
+from fund.applications.permissions import is_applicant_for
+from fund.core.roles import Role
+from fund.review.permissions import is_case_handler
+
+# --- Following a grant (staff and recipient) ---
+
+
+def may_follow_grant(user, inhabil: bool) -> bool:
+    """Caseworkers and managers follow a grant unless inhabil in its application."""
+    return is_case_handler(user) and not inhabil
+
+
+def is_recipient(user, application) -> bool:
+    """A member of the recipient organisation."""
+    return is_applicant_for(user, application)
+
+
+def may_make_recovery(user, inhabil: bool) -> bool:
+    """Reducing or reclaiming a grant is a vedtak: for a manager who is not inhabil."""
+    return user.is_authenticated and user.role == Role.MANAGER and not inhabil
+
+
+def can_report_to_registers(user) -> bool:
+    """Exports to Registeret for offentlig støtte and KDD: managers."""
+    return user.is_authenticated and user.role == Role.MANAGER
+
+# --- Acceptance ---
+
+# --- Payments ---
+
+# --- Final report ---
+
+# --- Recovery ---
+
+# --- Registers ---
