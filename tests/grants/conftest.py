@@ -50,3 +50,26 @@ class Granted:
 @pytest.fixture
 def granted(sent):  # noqa: F811
     return Granted(decided=sent, grants={key: grant_of(sent.apps[key]) for key in ("A", "B")})
+
+
+@pytest.fixture
+def accepted(granted, db):
+    """``granted`` with both grants accepted on 20 May 2027 by their applicants (stated
+    authority, verified), the bank account frozen. Set directly, so that the payment,
+    report and recovery tests do not depend on the acceptance code."""
+    from datetime import UTC, datetime
+
+    from fund.grants.models import AuthorityCheck, GrantState
+    for key, grant in granted.grants.items():
+        organisation = grant.application.organisation
+        organisation.bank_account = organisation.bank_account or "12345678903"
+        grant.state = GrantState.ACCEPTED
+        grant.accepted_at = datetime(2027, 5, 20, 10, 0, tzinfo=UTC)
+        grant.accepted_by_id = granted.applicants[key].id
+        grant.acceptor_name, grant.acceptor_role = granted.applicants[key].name, "Daglig leder"
+        grant.authority = AuthorityCheck.VERIFIED
+        grant.authority_verified_by_id = granted.sara.id
+        grant.bank_account = organisation.bank_account
+        grant.final_report_due = date(2028, 2, 29)
+    db.session.commit()
+    return granted

@@ -4,6 +4,7 @@ from fund.decisions.queries import budget_room
 from fund.grants.models import GrantState
 from fund.grants.queries import grant_of
 from tests.grants.conftest import ACCEPT_BY
+from tests.helpers import login
 
 
 def test_sending_a_granting_letter_offers_the_grant_with_the_acceptance_deadline(granted):
@@ -22,3 +23,19 @@ def test_money_returned_to_the_call_is_room_to_grant_again(granted, db):
     decision.returned_amount = decision.amount
     db.session.flush()
     assert budget_room(call) == before + 150_000
+
+
+def test_the_recipient_and_staff_see_the_grant_page_and_others_get_404(granted, app, client):
+    grant = granted.grants["B"]
+    login(client, granted.applicants["B"])
+    page = client.get(f"/mine-tilskudd/{grant.id}")
+    assert page.status_code == 200 and "Beta bakeri" in page.text
+    assert client.get(f"/mine-tilskudd/{granted.grants['A'].id}").status_code == 404
+    assert client.get(f"/tilskudd/{grant.id}").status_code in (403, 404)
+    client = app.test_client()
+    login(client, granted.sara)
+    assert client.get(f"/tilskudd/{grant.id}").status_code == 200
+    client = app.test_client()
+    login(client, granted.mona)  # inhabil in B
+    assert client.get(f"/tilskudd/{grant.id}").status_code == 404
+    assert client.get(f"/tilskudd/{granted.grants['A'].id}").status_code == 200
