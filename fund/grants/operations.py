@@ -14,7 +14,15 @@ from fund.decisions.deadlines import acceptance_deadline
 from fund.decisions.models import Decision, DecisionKind, Letter
 from fund.decisions.operations import member_addresses
 from fund.extensions import db
-from fund.grants.models import Grant, GrantError, GrantState
+from fund.grants import queries
+from fund.grants.models import (
+    Grant,
+    GrantError,
+    GrantState,
+    RegisterExport,
+    RegisterExportItem,
+    RegisterKind,
+)
 from fund.mail.operations import queue_mail
 
 # --- The tilsagn (shared) ---
@@ -75,6 +83,59 @@ def lock(grant: Grant) -> Grant:
 # --- Recovery ---
 
 # --- Registers ---
+
+
+def export_to_stotteregisteret(actor: User, today: date, threshold_eur, deadline_days: int,
+                               grantor: str) -> RegisterExport:
+    """An export to Registeret for offentlig støtte of every de minimis grant listed and
+    not yet reported (due or overdue). The file is made from the export's items and its
+    sha256 kept, so the download later is the same file."""
+    rows = [row for row in queries.stotteregister_rows(today, threshold_eur, deadline_days)
+            if row.export is None]
+    if not rows:
+        raise GrantError(_("Ingen tilskudd venter på å bli rapportert til registeret."))
+    decisions = [row.decision for row in rows]
+    data = queries.stotteregister_csv(decisions, grantor)
+    export = RegisterExport(kind=RegisterKind.STOTTEREGISTERET, created_by_id=actor.id,
+                            sha256=queries.sha256_of(data), rows=len(decisions),
+                            items=[RegisterExportItem(decision_id=d.id) for d in decisions])
+    db.session.add(export)
+    db.session.flush()
+    record("register.exported", export, actor=actor, kind=export.kind.value,
+           rows=export.rows, sha256=export.sha256,
+           decisions=sorted(d.id for d in decisions),
+           overdue=sum(1 for row in rows if row.days_overdue > 0))
+    return export
+
+
+def export_kdd(actor: User, report: "queries.KddReport") -> tuple[bytes, RegisterExport]:
+    """The KDD file of a year's report (``queries.kdd_report``), recorded as an export:
+    its sha256 and the vedtak it counted."""
+    data = report.csv()
+    decision_ids = report.total.decision_ids
+    export = RegisterExport(kind=RegisterKind.KDD, year=report.year, created_by_id=actor.id,
+                            sha256=queries.sha256_of(data), rows=len(report.lines),
+                            items=[RegisterExportItem(decision_id=i) for i in decision_ids])
+    db.session.add(export)
+    db.session.flush()
+    record("register.exported", export, actor=actor, kind=export.kind.value,
+           year=report.year, rows=export.rows, sha256=export.sha256,
+           grants=report.total.count, granted=report.total.granted, paid=report.total.paid)
+    return data, export
+
+
+def record_register_reference(export: RegisterExport, reference: str, actor: User) -> None:
+    """The register's receipt or case reference for an export, once reported."""
+    reference = (reference or "").strip()
+    if not reference:
+        raise GrantError(_("Skriv referansen registeret ga for rapporteringen."))
+    if len(reference) > 100:
+        raise GrantError(_("Referansen kan være på høyst 100 tegn."))
+    if reference == export.reference:
+        return
+    previous, export.reference = export.reference, reference
+    record("register.reference", export, actor=actor, kind=export.kind.value,
+           reference=reference, previous=previous)
 
 # --- Cron: lapse and reminders ---
 

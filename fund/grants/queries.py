@@ -1,12 +1,18 @@
 """What the grants domain reads."""
 
-from dataclasses import dataclass
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from fund.applications.models import Application
-from fund.decisions.models import Decision, DecisionKind
+from fund.decisions.deadlines import add_working_days
+from fund.decisions.labels import KDD_CATEGORIES
+from fund.decisions.models import Decision, DecisionKind, StateAidBasis
 from fund.extensions import db
 from fund.grants import rules
 from fund.grants.models import (
@@ -14,6 +20,9 @@ from fund.grants.models import (
     GrantState,
     PaymentRequest,
     PaymentState,
+    RegisterExport,
+    RegisterExportItem,
+    RegisterKind,
     Repayment,
 )
 
@@ -98,3 +107,278 @@ def open_grants_due(before: date) -> list[Grant]:
 # --- Recovery ---
 
 # --- Registers ---
+
+
+#: The register's words for what a kraftfond grant is and the law it is given under.
+STOTTEREGISTER_INSTRUMENT = "Tilskudd"
+STOTTEREGISTER_LEGAL_BASIS = "Forordning (EU) 2023/2831 (bagatellmessig støtte)"
+#: The columns of the Støtteregisteret file. Fixed text, not translated: an export is
+#: regenerated from its items and must give the same bytes (its sha256) in any language.
+STOTTEREGISTER_COLUMNS = (
+    "Organisasjonsnummer", "Mottaker", "Beløp NOK", "Beløp EUR", "Kurs NOK/EUR",
+    "Tildelingsdato", "Støtteinstrument", "Rettsgrunnlag", "Formål", "Næringskode",
+    "Støttegiver", "Saksnummer",
+)
+KDD_COLUMNS = ("Kategori", "Kategorinavn", "Antall tilsagn", "Tilsagn kr", "Utbetalt kr",
+               "Bortfalt kr", "Tilbakeført kr")
+
+
+class RegisterStatus:
+    OVERDUE = "overdue"
+    DUE = "due"
+    REPORTED = "reported"
+
+
+@dataclass
+class RegisterRow:
+    """A de minimis grant the register is to have: its vedtak, when it is due, and the
+    export that reported it, if any."""
+
+    decision: Decision
+    grant: Grant | None
+    granted_on: date  #: the grant date (the tilsagn's vedtak, before any recovery)
+    due: date
+    export: RegisterExport | None
+    today: date
+
+    @property
+    def status(self) -> str:
+        if self.export is not None:
+            return RegisterStatus.REPORTED
+        return RegisterStatus.OVERDUE if self.today > self.due else RegisterStatus.DUE
+
+    @property
+    def days_overdue(self) -> int:
+        return max((self.today - self.due).days, 0) if self.export is None else 0
+
+    @property
+    def amount_eur(self) -> Decimal | None:
+        return eur_of(self.decision)
+
+
+def eur_of(decision: Decision) -> Decimal | None:
+    """The grant in euro: as the vedtak recorded it, or at its rate (a recovery vedtak
+    may carry only the rate)."""
+    if decision.amount_eur is not None:
+        return Decimal(decision.amount_eur).quantize(Decimal("0.01"))
+    if decision.nok_per_eur:
+        return (Decimal(decision.amount or 0) / Decimal(decision.nok_per_eur)).quantize(
+            Decimal("0.01"))
+    return None
+
+
+def _allocation_dates(application_ids) -> dict[int, date]:
+    """The date of each application's latest allocation vedtak (the tilsagn's)."""
+    if not application_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Decision.application_id, func.max(Decision.decided_on))
+        .where(Decision.application_id.in_(application_ids),
+               Decision.kind == DecisionKind.ALLOCATION)
+        .group_by(Decision.application_id)).all())
+
+
+def _first_exports(kind: RegisterKind, decision_ids) -> dict[int, RegisterExport]:
+    """For each decision, the first export of ``kind`` that held it."""
+    if not decision_ids:
+        return {}
+    first: dict[int, RegisterExport] = {}
+    for decision_id, export in db.session.execute(
+            select(RegisterExportItem.decision_id, RegisterExport)
+            .join(RegisterExport, RegisterExport.id == RegisterExportItem.export_id)
+            .where(RegisterExport.kind == kind,
+                   RegisterExportItem.decision_id.in_(decision_ids))
+            .order_by(RegisterExport.created_at, RegisterExport.id)).all():
+        first.setdefault(decision_id, export)
+    return first
+
+
+def stotteregister_rows(today: date, threshold_eur, deadline_days: int) -> list[RegisterRow]:
+    """Every current de minimis grant at or above the threshold (0: every one), with its
+    due date (``deadline_days`` working days after the vedtak) and the export that
+    reported it: the overdue first (the longest overdue first), then the due, then the
+    reported (newest export first). A grant without a euro amount is listed whatever the
+    threshold: it cannot be shown to be below it."""
+    query = select(Decision).where(Decision.replaced_at.is_(None),
+                                   Decision.state_aid_basis == StateAidBasis.DE_MINIMIS,
+                                   Decision.amount > 0)
+    threshold = Decimal(threshold_eur or 0)
+    if threshold > 0:
+        query = query.where(or_(Decision.amount_eur >= threshold,
+                                Decision.amount_eur.is_(None)))
+    decisions = list(db.session.execute(query.order_by(Decision.decided_on,
+                                                       Decision.id)).scalars())
+    application_ids = [d.application_id for d in decisions]
+    granted_on = _allocation_dates(application_ids)
+    exports = _first_exports(RegisterKind.STOTTEREGISTERET, [d.id for d in decisions])
+    grants = {g.application_id: g for g in db.session.execute(
+        select(Grant).where(Grant.application_id.in_(application_ids))).scalars()} \
+        if application_ids else {}
+    rows = [RegisterRow(decision=d, grant=grants.get(d.application_id),
+                        granted_on=granted_on.get(d.application_id, d.decided_on),
+                        due=add_working_days(d.decided_on, deadline_days),
+                        export=exports.get(d.id), today=today) for d in decisions]
+    order = {RegisterStatus.OVERDUE: 0, RegisterStatus.DUE: 1, RegisterStatus.REPORTED: 2}
+
+    def key(row: RegisterRow):
+        if row.export is not None:
+            return (order[row.status], -row.export.created_at.timestamp(), row.decision.id)
+        return (order[row.status], row.due.toordinal(), row.decision.id)
+    return sorted(rows, key=key)
+
+
+def stotteregister_record(decision: Decision, granted_on: date, grantor: str) -> list[str]:
+    """One grant as the register asks for it (LAW.md §4.J item 20)."""
+    application = decision.application
+    organisation = application.organisation
+    eur = eur_of(decision)
+    return [
+        organisation.orgnr,
+        organisation.name,
+        str(decision.amount),
+        f"{eur:.2f}" if eur is not None else "",
+        f"{Decimal(decision.nok_per_eur):.4f}" if decision.nok_per_eur else "",
+        granted_on.isoformat(),
+        STOTTEREGISTER_INSTRUMENT,
+        STOTTEREGISTER_LEGAL_BASIS,
+        application.title or application.summary,
+        organisation.industry_code or "",
+        grantor,
+        application.case_number or "",
+    ]
+
+
+def to_csv(header, records) -> bytes:
+    """Semicolon-separated UTF-8 with a byte order mark, as Excel in Norway reads it."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(records)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def stotteregister_csv(decisions: list[Decision], grantor: str) -> bytes:
+    """The file for the register: one line per vedtak, in case-number order."""
+    decisions = sorted(decisions, key=lambda d: (d.application.case_number or "", d.id))
+    granted_on = _allocation_dates([d.application_id for d in decisions])
+    return to_csv(STOTTEREGISTER_COLUMNS, [
+        stotteregister_record(d, granted_on.get(d.application_id, d.decided_on), grantor)
+        for d in decisions])
+
+
+def export_csv(export: RegisterExport, grantor: str) -> bytes:
+    """A Støtteregisteret export's file, made again from its items: the same bytes as
+    when it was made as long as the data behind it is kept (``fund.grants.retention``)."""
+    return stotteregister_csv([item.decision for item in export.items], grantor)
+
+
+def register_exports(kind: RegisterKind, year: int | None = None) -> list[RegisterExport]:
+    query = select(RegisterExport).where(RegisterExport.kind == kind)
+    if year is not None:
+        query = query.where(RegisterExport.year == year)
+    return list(db.session.execute(
+        query.order_by(RegisterExport.created_at.desc(), RegisterExport.id.desc())).scalars())
+
+
+@dataclass
+class KddLine:
+    """One KDD category's sums for a tilsagn year, in whole kroner."""
+
+    category: str  #: the code, or "" for grants without one
+    label: str
+    count: int = 0
+    granted: int = 0
+    paid: int = 0
+    lapsed: int = 0
+    returned: int = 0
+    decision_ids: list[int] = field(default_factory=list)
+
+    def record(self) -> list[str]:
+        return [self.category, self.label, str(self.count), str(self.granted),
+                str(self.paid), str(self.lapsed), str(self.returned)]
+
+
+@dataclass
+class KddReport:
+    year: int
+    lines: list[KddLine]
+
+    @property
+    def total(self) -> KddLine:
+        total = KddLine(category="", label="Sum")
+        for line in self.lines:
+            total.count += line.count
+            total.granted += line.granted
+            total.paid += line.paid
+            total.lapsed += line.lapsed
+            total.returned += line.returned
+            total.decision_ids += line.decision_ids
+        return total
+
+    def csv(self) -> bytes:
+        return to_csv(KDD_COLUMNS, [line.record() for line in self.lines]
+                      + [self.total.record()])
+
+
+def kdd_report(year: int, no_category: str = "") -> KddReport:
+    """The KDD sums per primærkategori for the tilsagn year (the year of the tilsagn's
+    allocation vedtak): the number of grants, the granted amount (the current vedtak's),
+    what is paid (payments less repayments), what lapsed (tilsagn not accepted) and what
+    else went back to the call (unspent at closing). Every category is listed, with the
+    grants without a category last when there are any."""
+    current = list(db.session.execute(
+        select(Decision).where(Decision.replaced_at.is_(None), Decision.amount > 0)
+        .order_by(Decision.id)).scalars())
+    allocations: dict[int, Decision] = {}
+    if current:
+        for decision in db.session.execute(
+                select(Decision).where(Decision.application_id.in_(
+                    [d.application_id for d in current]),
+                    Decision.kind == DecisionKind.ALLOCATION)
+                .order_by(Decision.decided_on, Decision.id)).scalars():
+            allocations[decision.application_id] = decision
+    in_year = [d for d in current
+               if allocations.get(d.application_id, d).decided_on.year == year]
+    application_ids = [d.application_id for d in in_year]
+    grants = {g.application_id: g for g in db.session.execute(
+        select(Grant).where(Grant.application_id.in_(application_ids))).scalars()} \
+        if application_ids else {}
+    grant_ids = [g.id for g in grants.values()]
+    paid = dict(db.session.execute(
+        select(PaymentRequest.grant_id, func.sum(PaymentRequest.amount_paid))
+        .where(PaymentRequest.grant_id.in_(grant_ids), PaymentRequest.amount_paid.is_not(None))
+        .group_by(PaymentRequest.grant_id)).all()) if grant_ids else {}
+    repaid = dict(db.session.execute(
+        select(Repayment.grant_id, func.sum(Repayment.amount))
+        .where(Repayment.grant_id.in_(grant_ids))
+        .group_by(Repayment.grant_id)).all()) if grant_ids else {}
+    lines = {code: KddLine(category=code, label=str(label))
+             for code, label in KDD_CATEGORIES.items()}
+    for decision in in_year:
+        code = decision.kdd_category or allocations.get(
+            decision.application_id, decision).kdd_category or ""
+        if code not in lines:
+            lines[code] = KddLine(category=code, label=no_category or code)
+        line, grant = lines[code], grants.get(decision.application_id)
+        line.count += 1
+        line.granted += decision.amount or 0
+        line.decision_ids.append(decision.id)
+        if grant is not None:
+            line.paid += int(paid.get(grant.id) or 0) - int(repaid.get(grant.id) or 0)
+        if grant is not None and grant.state == GrantState.LAPSED:
+            line.lapsed += decision.returned_amount
+        else:
+            line.returned += decision.returned_amount
+    return KddReport(year=year, lines=list(lines.values()))
+
+
+def register_counts(today: date, threshold_eur, deadline_days: int) -> dict[str, int]:
+    """How many de minimis grants are overdue and due for the register."""
+    counts = {RegisterStatus.OVERDUE: 0, RegisterStatus.DUE: 0, RegisterStatus.REPORTED: 0}
+    for row in stotteregister_rows(today, threshold_eur, deadline_days):
+        counts[row.status] += 1
+    return counts

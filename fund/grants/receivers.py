@@ -5,6 +5,7 @@ from sqlalchemy import select
 from fund.applications.models import Application
 from fund.core.signals import decision_letter_sent, organisation_has_grant
 from fund.extensions import db
+from fund.grants import retention as _retention  # noqa: F401  (the de minimis record guard)
 from fund.grants.models import Grant, GrantState
 from fund.grants.operations import offer_grant
 
