@@ -2,15 +2,32 @@
 requests, the final report, answers to a forhåndsvarsel), and the staff pages that follow
 grants up (authority, payments, final report, recovery, repayments, register exports)."""
 
-from flask import Blueprint, abort, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fund.core.http import require  # noqa: F401
+from fund.core.http import commit, flash_errors, int_arg, require, writes
+from fund.core.signals import template_hook
+from fund.core.types import utcnow
+from fund.decisions.deadlines import oslo_date
 from fund.extensions import db
-from fund.grants import queries
+from fund.grants import operations, queries
+from fund.grants.forms import RegisterExportForm, RegisterReferenceForm
 from fund.grants.labels import GRANT_STATE_LABELS
-from fund.grants.models import Grant
-from fund.grants.permissions import is_recipient, may_follow_grant
+from fund.grants.models import Grant, RegisterExport, RegisterKind
+from fund.grants.permissions import (
+    can_report_to_registers,
+    is_recipient,
+    may_follow_grant,
+)
 from fund.review.queries import hidden_application_ids
 
 #: Staff pages.
@@ -99,3 +116,139 @@ def staff_page(grant_id):
 # --- Recovery ---
 
 # --- Registers ---
+
+
+def _register_settings() -> dict:
+    config = current_app.config
+    return {"threshold": config["STOTTEREGISTER_THRESHOLD_EUR"],
+            "deadline_days": config["STOTTEREGISTER_DEADLINE_WORKING_DAYS"],
+            "grantor": config["STOTTEREGISTER_GRANTOR"]}
+
+
+def _today():
+    return oslo_date(utcnow())
+
+
+def _stotteregister_rows():
+    settings = _register_settings()
+    return queries.stotteregister_rows(_today(), settings["threshold"],
+                                       settings["deadline_days"])
+
+
+def _csv_response(data: bytes, filename: str) -> Response:
+    return Response(data, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/registre/stotteregisteret")
+@login_required
+def stotteregister():
+    """The de minimis grants Registeret for offentlig støtte is to have: overdue first,
+    then due, then reported, and the exports made."""
+    require(can_report_to_registers(current_user))
+    rows = _stotteregister_rows()
+    return render_template(
+        "grants/registers_stotteregister.html", rows=rows, settings=_register_settings(),
+        exports=queries.register_exports(RegisterKind.STOTTEREGISTERET),
+        reference_form=RegisterReferenceForm(formdata=None),
+        unreported=[r for r in rows if r.export is None],
+        GRANT_STATE_LABELS=GRANT_STATE_LABELS)
+
+
+@bp.route("/registre/stotteregisteret/eksport", methods=["GET", "POST"])
+@login_required
+def stotteregister_export():
+    """«Lag eksport»: asks first, listing what goes in the file."""
+    require(can_report_to_registers(current_user))
+    form = RegisterExportForm()
+    if form.validate_on_submit():
+        settings = _register_settings()
+        outcome = commit(operations.export_to_stotteregisteret, _actor(), _today(),
+                         settings["threshold"], settings["deadline_days"],
+                         settings["grantor"],
+                         success=lambda export: _(
+                             "Eksporten er laget med %(num)s tilskudd. Last ned filen og "
+                             "rapporter den til registeret.", num=export.rows))
+        if outcome:
+            return redirect(url_for("grants.stotteregister", _anchor="exports"))
+        return redirect(url_for("grants.stotteregister"))
+    flash_errors(form)
+    unreported = [r for r in _stotteregister_rows() if r.export is None]
+    return render_template("grants/registers_export.html", form=form, unreported=unreported,
+                           settings=_register_settings())
+
+
+def _export(export_id: int) -> RegisterExport:
+    return db.session.get(RegisterExport, export_id) or abort(404)
+
+
+@bp.route("/registre/eksporter/<int:export_id>.csv")
+@login_required
+def export_file(export_id):
+    """A Støtteregisteret export's file, made again from its items."""
+    require(can_report_to_registers(current_user))
+    export = _export(export_id)
+    if export.kind != RegisterKind.STOTTEREGISTERET:
+        abort(404)
+    data = queries.export_csv(export, _register_settings()["grantor"])
+    return _csv_response(data, f"stotteregisteret-{export.id}.csv")
+
+
+@bp.route("/registre/eksporter/<int:export_id>/referanse", methods=["POST"])
+@login_required
+def export_reference(export_id):
+    require(can_report_to_registers(current_user))
+    export = _export(export_id)
+    form = RegisterReferenceForm()
+    if form.validate_on_submit():
+        commit(operations.record_register_reference, export, form.reference.data, _actor(),
+               success=_("Referansen er lagret."))
+    else:
+        flash_errors(form)
+    if export.kind == RegisterKind.KDD:
+        return redirect(url_for("grants.kdd", aar=export.year, _anchor="exports"))
+    return redirect(url_for("grants.stotteregister", _anchor="exports"))
+
+
+def _kdd_year() -> int:
+    return int_arg("aar", default=_today().year, minimum=2000, maximum=2100)
+
+
+@bp.route("/registre/kdd")
+@login_required
+def kdd():
+    """The KDD sums per category for one tilsagn year, and the downloads made."""
+    require(can_report_to_registers(current_user))
+    year = _kdd_year()
+    return render_template(
+        "grants/registers_kdd.html", year=year,
+        report=queries.kdd_report(year, no_category=_("Uten kategori")),
+        exports=queries.register_exports(RegisterKind.KDD, year),
+        reference_form=RegisterReferenceForm(formdata=None), this_year=_today().year)
+
+
+@bp.route("/registre/kdd.csv")
+@login_required
+@writes
+def kdd_file():
+    """The KDD file of a year; each download is recorded as an export."""
+    require(can_report_to_registers(current_user))
+    report = queries.kdd_report(_kdd_year(), no_category=_("Uten kategori"))
+    outcome = commit(operations.export_kdd, _actor(), report)
+    if not outcome:
+        return redirect(url_for("grants.kdd", aar=report.year))
+    data, _export_row = outcome.value
+    return _csv_response(data, f"kdd-{report.year}.csv")
+
+
+@template_hook.connect_via("call_manage_panels")
+def registers_panel(_name, call, **_context):
+    """The manager's way to the register pages, with what is overdue and due."""
+    if not can_report_to_registers(current_user):
+        return None
+    settings = _register_settings()
+    counts = queries.register_counts(_today(), settings["threshold"],
+                                     settings["deadline_days"])
+    return render_template("grants/registers_panel.html", counts=counts, call=call,
+                           kdd_year=call.year)
