@@ -151,7 +151,6 @@ def stotteregister():
     return render_template(
         "grants/registers_stotteregister.html", rows=rows, settings=_register_settings(),
         exports=queries.register_exports(RegisterKind.STOTTEREGISTERET),
-        reference_form=RegisterReferenceForm(formdata=None),
         unreported=[r for r in rows if r.export is None],
         GRANT_STATE_LABELS=GRANT_STATE_LABELS)
 
@@ -225,7 +224,7 @@ def kdd():
         "grants/registers_kdd.html", year=year,
         report=queries.kdd_report(year, no_category=_("Uten kategori")),
         exports=queries.register_exports(RegisterKind.KDD, year),
-        reference_form=RegisterReferenceForm(formdata=None), this_year=_today().year)
+        this_year=_today().year)
 
 
 @bp.route("/registre/kdd.csv")
