@@ -223,8 +223,7 @@ def kdd():
     return render_template(
         "grants/registers_kdd.html", year=year,
         report=queries.kdd_report(year, no_category=_("Uten kategori")),
-        exports=queries.register_exports(RegisterKind.KDD, year),
-        this_year=_today().year)
+        exports=queries.register_exports(RegisterKind.KDD, year))
 
 
 @bp.route("/registre/kdd.csv")
