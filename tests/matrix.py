@@ -208,6 +208,21 @@ MATRIX = {
         row(LOGIN, 403, 403, 403, 302, 403),
     ("/vedtak/valutakurser", "GET"): row(LOGIN, 403, 403, 403, 200, 200),
     ("/vedtak/valutakurser", "POST"): row(LOGIN, 403, 403, 403, 422, 422),
+    ("/tilskudd/<int:grant_id>", "GET"): row(LOGIN, 404, 404, 404, 404, 404),
+    ("/mine-tilskudd/<int:grant_id>", "GET"): row(LOGIN, 404, 404, 404, 404, 404),
+    # Registers and reporting: managers only (not administrators).
+    ("/tilskudd/registre/stotteregisteret", "GET"): row(LOGIN, 403, 403, 403, 200, 403),
+    ("/tilskudd/registre/stotteregisteret/eksport", "GET"):
+        row(LOGIN, 403, 403, 403, 200, 403),
+    # Nothing de minimis is decided in this world: the export is refused, back to the page.
+    ("/tilskudd/registre/stotteregisteret/eksport", "POST"):
+        row(LOGIN, 403, 403, 403, 302, 403),
+    ("/tilskudd/registre/eksporter/<int:export_id>.csv", "GET"):
+        row(LOGIN, 403, 403, 403, 404, 403),
+    ("/tilskudd/registre/eksporter/<int:export_id>/referanse", "POST"):
+        row(LOGIN, 403, 403, 403, 404, 403),
+    ("/tilskudd/registre/kdd", "GET"): row(LOGIN, 403, 403, 403, 200, 403),
+    ("/tilskudd/registre/kdd.csv", "GET"): row(LOGIN, 403, 403, 403, 200, 403),
 }
 
 #: Every page of the application the caseworker is inhabil on answers 404, the real
