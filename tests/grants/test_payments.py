@@ -270,19 +270,19 @@ def test_with_the_register_on_bankruptcy_is_checked_before_each_approval(
     assert "Enhetsregisteret svarer ikke nå" in html_of(decide(sara, payments(b)[0], "approve"))
 
 
-@pytest.mark.parametrize("amount", ["abc", "99999999999999999999", "-5", "1e9", "12,5",
-                                    "100000001", "\x00", "0"])
-def test_junk_and_huge_amounts_give_a_norwegian_message(app, accepted, alfa, amount):
+JUNK = ["abc", "99999999999999999999", "-5", "1e9", "12,5", "100000001", "\x00", "7.5"]
+
+
+def test_junk_and_huge_numbers_in_the_request_give_a_norwegian_message(accepted, alfa):
     grant = accepted.grants["A"]
-    response = ask(alfa, grant, amount=amount)
-    assert response.status_code == 200
-    page = html_of(response)
-    assert "Rett opp dette" in page or "Beløpet må være" in page
-    assert any(message in page for message in (
-        "Skriv beløpet i hele kroner", "Beløpet må være mellom", "Tallet er for stort",
-        "ugyldige tegn"))
-    response = ask(alfa, grant, costs=(amount,), amount="1000")
-    assert response.status_code == 200 and payments(grant) == [] or amount == "0"
+    tries = [{"amount": junk} for junk in [*JUNK, "0"]] + \
+        [{"amount": "1000", "costs": (junk,)} for junk in JUNK]
+    for fields in tries:
+        response = ask(alfa, grant, **fields)
+        assert response.status_code == 200, fields
+        assert any(message in html_of(response) for message in (
+            "Skriv beløpet i hele kroner", "Beløpet må være mellom")), fields
+    assert payments(grant) == []
 
 
 def test_junk_in_the_staff_forms_gives_a_norwegian_message(app, accepted, alfa):
@@ -383,3 +383,25 @@ def test_an_account_change_after_acceptance_waits_for_staff_and_is_not_paid_to(
     assert payments(grant)[1].bank_account == new
     assert "8601.11.17947" in html_of(sara.get(f"/tilskudd/utbetalinger/{second.id}"))
     assert "til konto 8601.11.17947" in text(mails(member.email)[-1])
+
+
+def test_the_final_payment_released_by_the_final_report_is_recorded_as_paid(
+        app, accepted, alfa):
+    """The final report's approval makes the last payment as an approved request; it is
+    recorded paid like any other, by someone other than who approved it."""
+    grant, member = accepted.grants["A"], accepted.applicants["A"]
+    final = PaymentRequest(grant=grant, number=1, is_final=True, state=PaymentState.APPROVED,
+                           amount_requested=150_000, amount_approved=150_000,
+                           bank_account="12345678903", decided_by_id=accepted.sara.id,
+                           decided_at=utcnow())
+    _db.session.add(final)
+    _db.session.commit()
+    assert "ikke er ferdig behandlet" in html_of(alfa.get(f"/mine-tilskudd/{grant.id}"))
+    refused = paid(as_user(app, accepted.sara), final, oslo_date(utcnow()))
+    assert "to forskjellige personer" in html_of(refused)
+    paid(as_user(app, accepted.lene), final, oslo_date(utcnow()))
+    [final] = payments(grant)
+    assert final.state == PaymentState.PAID and final.amount_paid == 150_000
+    mail = mails(member.email)[-1]
+    assert "kr 150 000" in text(mail) and "sluttutbetalingen" in text(mail)
+    assert "sluttutbetaling" in html_of(alfa.get(f"/mine-tilskudd/{grant.id}"))
