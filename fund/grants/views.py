@@ -195,7 +195,7 @@ def payment_decide(payment_id):
                       success=_("Anmodningen er behandlet, og mottakeren har fått beskjed."))
         if done:
             return redirect(url_for("grants.payment_page", payment_id=payment.id))
-    return _render_payment(payment, form, _paid_form()), 400
+    return _render_payment(payment, form, _paid_form())
 
 
 @bp.route("/utbetalinger/<int:payment_id>/utbetalt", methods=["POST"])
@@ -208,7 +208,7 @@ def payment_paid(payment_id):
                       success=_("Utbetalingen er registrert, og mottakeren har fått beskjed."))
         if done:
             return redirect(url_for("grants.payment_page", payment_id=payment.id))
-    return _render_payment(payment, PaymentDecisionForm(formdata=None), form), 400
+    return _render_payment(payment, PaymentDecisionForm(formdata=None), form)
 
 
 def _send_document(payment: PaymentRequest, document_id: int):
