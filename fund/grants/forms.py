@@ -5,7 +5,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, FieldList, FormField, IntegerField, RadioField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import HiddenInput
 
 from fund.core.forms import Form  # noqa: F401
@@ -16,7 +16,7 @@ from fund.core.forms import Form  # noqa: F401
 
 #: The largest amount a payment form takes, in kroner (as the operations check).
 _KRONER_MAX = 100_000_000
-_KRONER = re.compile(r"(?:kr\.?)?(\d{1,12})(?:,-|,00)?", re.IGNORECASE)
+_KRONER = re.compile(r"(?:kr\.?)?(\d+)(?:,-|,00)?", re.IGNORECASE)
 
 
 class KronerField(IntegerField):
@@ -33,14 +33,22 @@ class KronerField(IntegerField):
         if match is None:
             self.data = None
             raise ValueError(_l("Skriv beløpet i hele kroner, for eksempel 75 000."))
-        self.data = int(match.group(1))
+        digits = match.group(1).lstrip("0") or "0"
+        if len(digits) > 12:
+            self.data = None
+            raise ValueError(_l("Beløpet må være mellom 0 og 100 000 000 kroner."))
+        self.data = int(digits)
+
+
+def _within_bounds(form, field):
+    if field.data is not None and not 0 <= field.data <= _KRONER_MAX:
+        raise StopValidation(_l("Beløpet må være mellom 0 og 100 000 000 kroner."))
 
 
 def _kroner(label, required=False, description=None):
     return KronerField(label, description=description, validators=[
         InputRequired(message=_l("Skriv beløpet i hele kroner.")) if required else Optional(),
-        NumberRange(min=0, max=_KRONER_MAX,
-                    message=_l("Beløpet må være mellom 0 og 100 000 000 kroner."))])
+        _within_bounds])
 
 
 class CostToDateForm(Form):

@@ -406,3 +406,21 @@ def test_the_final_payment_released_by_the_final_report_is_recorded_as_paid(
     mail = mails(member.email)[-1]
     assert "kr 150 000" in text(mail) and "sluttutbetalingen" in text(mail)
     assert "sluttutbetaling" in html_of(alfa.get(f"/mine-tilskudd/{grant.id}"))
+
+
+def test_the_payment_pages_have_accessible_structure(app, accepted, alfa):
+    from tests.test_pages import audit as page_problems
+    grant = accepted.grants["A"]
+    problems = page_problems(alfa.get(f"/mine-tilskudd/{grant.id}/utbetalinger/ny").text)
+    problems += page_problems(html_of(ask(alfa, grant, amount="abc")))
+    ask(alfa, grant)
+    [payment] = payments(grant)
+    sara = as_user(app, accepted.sara)
+    path = f"/tilskudd/utbetalinger/{payment.id}"
+    problems += page_problems(sara.get(path).text)
+    problems += page_problems(html_of(decide(sara, payment, "reduce", amount="x")))
+    decide(sara, payment, "approve")
+    problems += page_problems(sara.get(path).text)
+    problems += page_problems(alfa.get(f"/mine-tilskudd/{grant.id}").text)
+    problems += page_problems(sara.get(f"/tilskudd/{grant.id}").text)
+    assert problems == []
