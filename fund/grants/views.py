@@ -10,7 +10,7 @@ from stdnum.no import kontonr
 from fund.applications.labels import COST_CATEGORY_LABELS
 from fund.applications.uploads import download_name
 from fund.auth.models import format_bank_account
-from fund.core.http import commit, flash_errors, require, writes  # noqa: F401
+from fund.core.http import commit, require, writes  # noqa: F401
 from fund.core.types import utcnow
 from fund.decisions.deadlines import oslo_date
 from fund.extensions import db
