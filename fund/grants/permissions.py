@@ -32,6 +32,19 @@ def can_report_to_registers(user) -> bool:
 
 # --- Payments ---
 
+
+def may_request_payment(user, application) -> bool:
+    """Payment requests are made by members of the recipient organisation."""
+    return is_recipient(user, application)
+
+
+def may_handle_payment(user, inhabil: bool) -> bool:
+    """Approving, reducing, returning and recording payments: case handlers (caseworkers
+    and managers) not inhabil in the application. Who approved may not record it paid
+    (the operation checks that)."""
+    return is_case_handler(user) and not inhabil
+
+
 # --- Final report ---
 
 # --- Recovery ---

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 
-from fund.applications.models import Application
+from fund.applications.models import Application, CostLine
 from fund.decisions.deadlines import add_working_days
 from fund.decisions.labels import KDD_CATEGORIES
 from fund.decisions.models import Decision, DecisionKind, StateAidBasis
@@ -101,6 +101,42 @@ def open_grants_due(before: date) -> list[Grant]:
 # --- Acceptance ---
 
 # --- Payments ---
+
+
+def open_payment(grant: Grant) -> PaymentRequest | None:
+    """The request still open: waiting for the caseworker, or approved and not paid."""
+    return db.session.execute(
+        select(PaymentRequest).where(
+            PaymentRequest.grant_id == grant.id,
+            PaymentRequest.state.in_((PaymentState.SUBMITTED, PaymentState.APPROVED)))
+        .order_by(PaymentRequest.number).limit(1)).scalar_one_or_none()
+
+
+def payment_of(grant: Grant, payment_id: int) -> PaymentRequest | None:
+    return next((p for p in grant.payments if p.id == payment_id), None)
+
+
+@dataclass
+class BudgetLine:
+    """One approved cost line with the costs to date a request states, and the costs
+    stated in the request before it."""
+
+    cost_line: CostLine
+    approved: int
+    to_date: int | None
+    before: int | None
+
+
+def budget_lines(grant: Grant, payment: PaymentRequest | None = None) -> list[BudgetLine]:
+    """The approved budget line by line, with ``payment``'s costs to date next to it."""
+    earlier = [p for p in grant.payments if payment is None or p.number < payment.number]
+    previous = next((p for p in reversed(earlier) if p.state != PaymentState.RETURNED
+                     and p.cost_lines), None)
+    stated = {c.cost_line_id: c.amount for c in payment.cost_lines} if payment else {}
+    before = {c.cost_line_id: c.amount for c in previous.cost_lines} if previous else {}
+    return [BudgetLine(line, line.amount, stated.get(line.id), before.get(line.id))
+            for line in grant.application.cost_lines]
+
 
 # --- Final report ---
 

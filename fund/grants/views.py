@@ -9,20 +9,39 @@ from flask import (
     current_app,
     redirect,
     render_template,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from stdnum.no import kontonr
 
+from fund.applications.labels import COST_CATEGORY_LABELS
+from fund.applications.uploads import download_name
+from fund.auth.models import format_bank_account
 from fund.core.http import commit, flash_errors, int_arg, require, writes
 from fund.core.signals import template_hook
 from fund.core.types import utcnow
 from fund.decisions.deadlines import oslo_date
 from fund.extensions import db
 from fund.grants import operations, queries
-from fund.grants.forms import RegisterExportForm, RegisterReferenceForm
-from fund.grants.labels import GRANT_STATE_LABELS
-from fund.grants.models import Grant, RegisterExport, RegisterKind
+from fund.grants.forms import (
+    PaidForm,
+    PaymentDecisionForm,
+    PaymentRequestForm,
+    RegisterExportForm,
+    RegisterReferenceForm,
+)
+from fund.grants.labels import GRANT_STATE_LABELS, PAYMENT_STATE_LABELS
+from fund.grants.models import Grant, GrantDocument, PaymentRequest, RegisterExport, RegisterKind
+from fund.grants.operations import (
+    decide_payment,
+    payment_account_problem,
+    payment_request_refusal,
+    read_grant_document,
+    record_paid,
+    request_payment,
+)
 from fund.grants.permissions import (
     can_report_to_registers,
     is_recipient,
@@ -110,6 +129,136 @@ def staff_page(grant_id):
 # --- Acceptance ---
 
 # --- Payments ---
+
+
+@recipient_section
+def recipient_payments(grant: Grant) -> dict:
+    return {"payment_list": grant.payments, "payment_refusal": payment_request_refusal(grant),
+            "PAYMENT_STATE_LABELS": PAYMENT_STATE_LABELS}
+
+
+@staff_section
+def staff_payments(grant: Grant) -> dict:
+    return {"payment_list": grant.payments, "PAYMENT_STATE_LABELS": PAYMENT_STATE_LABELS}
+
+
+@recipient_bp.route("/<int:grant_id>/utbetalinger/ny", methods=["GET", "POST"])
+@login_required
+def payment_request(grant_id):
+    """The recipient asks for a payment: costs to date per approved line, the amount, a
+    status report and the documentation."""
+    grant = own_grant(grant_id)
+    money = queries.money_of(grant)
+    form = PaymentRequestForm()
+    lines = {line.id: line for line in grant.application.cost_lines}
+    if not form.is_submitted():
+        for line in lines.values():
+            form.costs.append_entry({"cost_line_id": line.id})
+    refusal = payment_request_refusal(grant)
+    if form.validate_on_submit():
+        done = commit(request_payment, grant, _actor(), form.costs_to_date(), form.amount.data,
+                      form.status_report.data, form.files.data, into=form,
+                      success=_("Anmodningen om utbetaling er sendt. Alle medlemmene har fått "
+                                "beskjed på e-post."))
+        if done:
+            return redirect(url_for("grants_recipient.recipient_page", grant_id=grant.id,
+                                    _anchor="payments"))
+    rows = [(entry, lines.get(entry.form.cost_line_id.data)) for entry in form.costs]
+    return render_template("grants/payments_request.html", grant=grant,
+                           application=grant.application, money=money, form=form,
+                           rows=[(e, line) for e, line in rows if line is not None],
+                           refusal=refusal, COST_CATEGORY_LABELS=COST_CATEGORY_LABELS)
+
+
+def _staff_payment(payment_id: int) -> PaymentRequest:
+    payment = db.session.get(PaymentRequest, payment_id)
+    if payment is None:
+        abort(404)
+    staff_grant(payment.grant_id)
+    return payment
+
+
+@bp.route("/utbetalinger/<int:payment_id>")
+@login_required
+def payment_page(payment_id):
+    payment = _staff_payment(payment_id)
+    return _render_payment(payment, PaymentDecisionForm(formdata=None), _paid_form())
+
+
+def _paid_form() -> PaidForm:
+    return PaidForm(formdata=None, paid_on=oslo_date(utcnow()))
+
+
+def _render_payment(payment: PaymentRequest, decision_form, paid_form):
+    grant = payment.grant
+    organisation = grant.application.organisation
+    return render_template(
+        "grants/payments_staff.html", payment=payment, grant=grant,
+        application=grant.application, organisation=organisation,
+        money=queries.money_of(grant), lines=queries.budget_lines(grant, payment),
+        account_valid=kontonr.is_valid(organisation.bank_account or ""),
+        payment_account=format_bank_account(payment.bank_account),
+        pending_valid=kontonr.is_valid(organisation.pending_bank_account or ""),
+        account_problem=payment_account_problem(organisation),
+        decision_form=decision_form, paid_form=paid_form,
+        PAYMENT_STATE_LABELS=PAYMENT_STATE_LABELS, COST_CATEGORY_LABELS=COST_CATEGORY_LABELS)
+
+
+@bp.route("/utbetalinger/<int:payment_id>/avgjor", methods=["POST"])
+@login_required
+def payment_decide(payment_id):
+    payment = _staff_payment(payment_id)
+    form = PaymentDecisionForm()
+    if form.validate_on_submit():
+        done = commit(decide_payment, payment, _actor(), form.action.data, form.amount.data,
+                      form.reasons.data or "", into=form,
+                      success=_("Anmodningen er behandlet, og mottakeren har fått beskjed."))
+        if done:
+            return redirect(url_for("grants.payment_page", payment_id=payment.id))
+    return _render_payment(payment, form, _paid_form())
+
+
+@bp.route("/utbetalinger/<int:payment_id>/utbetalt", methods=["POST"])
+@login_required
+def payment_paid(payment_id):
+    payment = _staff_payment(payment_id)
+    form = PaidForm()
+    if form.validate_on_submit():
+        done = commit(record_paid, payment, _actor(), form.paid_on.data, into=form,
+                      success=_("Utbetalingen er registrert, og mottakeren har fått beskjed."))
+        if done:
+            return redirect(url_for("grants.payment_page", payment_id=payment.id))
+    return _render_payment(payment, PaymentDecisionForm(formdata=None), form)
+
+
+def _send_document(payment: PaymentRequest, document_id: int):
+    document = db.session.get(GrantDocument, document_id)
+    if document is None or document.payment_id != payment.id:
+        abort(404)
+    try:
+        path = read_grant_document(document, _actor())
+    except FileNotFoundError:
+        abort(404)
+    db.session.commit()
+    return send_file(path, mimetype=document.content_type, as_attachment=True,
+                     download_name=download_name(document.filename, document.content_type),
+                     max_age=0)
+
+
+@bp.route("/utbetalinger/<int:payment_id>/dokumenter/<int:document_id>")
+@writes  # the download is logged
+@login_required
+def payment_document(payment_id, document_id):
+    return _send_document(_staff_payment(payment_id), document_id)
+
+
+@recipient_bp.route("/<int:grant_id>/utbetalinger/<int:payment_id>/dokumenter/<int:document_id>")
+@writes  # the download is logged
+@login_required
+def own_payment_document(grant_id, payment_id, document_id):
+    grant = own_grant(grant_id)
+    payment = queries.payment_of(grant, payment_id) or abort(404)
+    return _send_document(payment, document_id)
 
 # --- Final report ---
 
