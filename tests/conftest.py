@@ -34,6 +34,28 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def same_html_same_pdf():
+    """WeasyPrint renders the same HTML to the same PDF; the suite renders the same
+    receipts and letters for its fixtures in hundreds of tests, so each distinct HTML
+    document is rendered once per run (a real PDF/A-2a all the same)."""
+    import hashlib
+
+    import fund.core.pdf
+    import fund.review.innstilling
+    real, rendered = fund.core.pdf.write_pdf, {}
+
+    def write_pdf(html: str) -> bytes:
+        key = hashlib.sha256(html.encode()).hexdigest()
+        if key not in rendered:
+            rendered[key] = real(html)
+        return rendered[key]
+
+    fund.core.pdf.write_pdf = fund.review.innstilling.write_pdf = write_pdf
+    yield
+    fund.core.pdf.write_pdf = fund.review.innstilling.write_pdf = real
+
+
 class FreshContextClient(FlaskClient):
     """Each request in its own app context, so ``g`` and the session are per request,
     as in production, even though the test itself holds an app context. Responses are
