@@ -34,6 +34,17 @@ def can_report_to_registers(user) -> bool:
 
 # --- Final report ---
 
+
+def may_write_final_report(user, application) -> bool:
+    """The final report is written and sent in by a member of the recipient."""
+    return is_recipient(user, application)
+
+
+def may_decide_final_report(user, inhabil: bool) -> bool:
+    """A caseworker or manager who is not inhabil approves or returns the report."""
+    return is_case_handler(user) and not inhabil
+
+
 # --- Recovery ---
 
 # --- Registers ---
