@@ -159,6 +159,10 @@ REPORT_FIELDS = ("results", "accounts_comment", "knowledge_jobs", "other_jobs",
                  "funding_other")
 
 
+_REPORT_TEXTS = ("results", "accounts_comment", "co2e_method", "education_partners",
+                 "international")
+
+
 def save_final_report(grant: Grant, actor: User, *, costs: dict[int, int | None] | None = None,
                       measures: dict[int, str] | None = None, auditor_files=(),
                       other_files=(), now: datetime | None = None,
@@ -176,8 +180,10 @@ def save_final_report(grant: Grant, actor: User, *, costs: dict[int, int | None]
         if isinstance(value, int) and not isinstance(value, bool) and not (
                 0 <= value <= (REPORT_MAX_JOBS if name.endswith("jobs") else REPORT_MAX_KRONER)):
             raise GrantError(_("Et tall i rapporten er utenfor det som kan tas imot."))
-        if isinstance(value, str):
-            value = value.strip()[:REPORT_TEXT_MAX]
+        if name in _REPORT_TEXTS:
+            value = (value or "").strip()[:REPORT_TEXT_MAX]
+        elif name.startswith("has_"):
+            value = bool(value)
         setattr(report, name, value)
     lines = {line.id: line for line in grant.application.cost_lines}
     existing = {line.cost_line_id: line for line in report.cost_lines}

@@ -146,6 +146,16 @@ def test_junk_and_huge_numbers_get_norwegian_messages_and_the_rest_is_kept(repor
     assert report.funding_innovasjon_norge == 200_000
 
 
+def test_a_nearly_empty_post_is_saved_as_an_empty_draft(reporting, client, db):
+    grant = reporting.grants["B"]
+    login(client, reporting.applicants["B"])
+    response = client.post(form_url(grant), data={
+        "csrf_token": csrf_token(client, form_url(grant))})
+    assert response.status_code == 302
+    report = report_of(db, grant)
+    assert report.results == "" and report.cost_lines == [] and report.knowledge_jobs is None
+
+
 def test_submit_is_refused_without_the_auditors_confirmation_above_the_threshold(
         reporting, client, db):
     grant = reporting.grants["A"]  # kr 150 000 ≥ kr 100 000
