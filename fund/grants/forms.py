@@ -22,14 +22,15 @@ from fund.grants.operations import (
 
 
 class WholeNumberField(IntegerField):
-    """A whole number as people write it: «300 000», «300000» or «300.000»; junk and
-    negative numbers are refused with a message, never an error page."""
+    """A whole number as people write it: «300 000» or «300000» (a point or comma is
+    refused rather than guessed at); junk and negative numbers are refused with a
+    message, never an error page."""
 
     def process_formdata(self, valuelist):
         if not valuelist:
             return
         raw = (valuelist[0] or "").strip()
-        for mark in (" ", "\u00a0", "\u202f", "."):
+        for mark in (" ", "\u00a0", "\u202f"):
             raw = raw.replace(mark, "")
         raw = raw.removesuffix(",-").removeprefix("kr").strip()
         if not raw:

@@ -133,7 +133,8 @@ def test_junk_and_huge_numbers_get_norwegian_messages_and_the_rest_is_kept(repor
     line = reporting.apps["B"].cost_lines[0]
     response = post_report(client, reporting, "B", **{
         f"cost_{line.id}": "tre hundre", "knowledge_jobs": "99999999999999999999",
-        "other_jobs": "-3", "funding_eu": "5000000000", "co2e_tonnes": "1e400"})
+        "other_jobs": "-3", "funding_eu": "5000000000", "co2e_tonnes": "1e400",
+        "funding_other": "1.5"})
     assert response.status_code == 422
     text = plain(response.text)
     assert "Skriv et helt tall uten desimaler" in text
@@ -250,6 +251,8 @@ def test_only_an_accepted_grant_takes_a_report(reporting, client, db):
 
 def test_non_members_and_inhabil_staff_get_404(reporting, app, client, db):
     grant = reporting.grants["B"]
+    anonymous = client.get(form_url(grant))
+    assert anonymous.status_code == 302 and "/logg-inn" in anonymous.headers["Location"]
     login(client, reporting.applicants["B"])
     assert post_report(client, reporting, "B", action="send").status_code == 302
     report = report_of(db, grant)
