@@ -5,6 +5,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     FormField,
@@ -13,10 +14,27 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 from wtforms.widgets import HiddenInput
 
-from fund.core.forms import Form  # noqa: F401
+from fund.core.forms import (
+    MAX_DECIMAL,
+    Form,  # noqa: F401
+)
+from fund.decisions.forms import CommaDecimalField
+from fund.grants.operations import (
+    REPORT_FIELDS,
+    REPORT_MAX_JOBS,
+    REPORT_MAX_KRONER,
+    REPORT_TEXT_MAX,
+)
 
 # --- Acceptance ---
 
@@ -99,6 +117,119 @@ class PaidForm(Form):
         InputRequired(message=_l("Oppgi datoen beløpet ble utbetalt."))])
 
 # --- Final report ---
+
+
+class WholeNumberField(IntegerField):
+    """A whole number as people write it: «300 000» or «300000» (a point or comma is
+    refused rather than guessed at); junk and negative numbers are refused with a
+    message, never an error page."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = (valuelist[0] or "").strip()
+        for mark in (" ", "\u00a0", "\u202f"):
+            raw = raw.replace(mark, "")
+        raw = raw.removesuffix(",-").removeprefix("kr").strip()
+        if not raw:
+            self.data = None
+            return
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 15:
+            self.data = None
+            raise ValueError(_l("Skriv et helt tall uten desimaler, for eksempel 120 000."))
+        self.data = int(raw)
+
+
+def _bounded(maximum: int, message):
+    return [Optional(), NumberRange(min=0, max=maximum, message=message)]
+
+
+_KRONER = _l("Skriv et beløp i hele kroner mellom 0 og 1 000 000 000.")
+_JOBS = _l("Skriv et antall mellom 0 og 100 000.")
+
+
+class FinalReportForm(Form):
+    """The final report. The real cost of each approved cost line and the text for each
+    confirmed measure are fields made per report (``for_report``)."""
+
+    results = TextAreaField(_l("Resultater opp mot målene"), validators=[
+        Optional(), Length(max=REPORT_TEXT_MAX)],
+        description=_l("Hva prosjektet har oppnådd, sett opp mot målene i søknaden."))
+    accounts_comment = TextAreaField(_l("Kommentar til regnskapet"), validators=[
+        Optional(), Length(max=REPORT_TEXT_MAX)],
+        description=_l("Forklar store avvik fra det godkjente budsjettet."))
+    knowledge_jobs = WholeNumberField(_l("Nye kunnskapsintensive arbeidsplasser"),
+                                      validators=_bounded(REPORT_MAX_JOBS, _JOBS))
+    other_jobs = WholeNumberField(_l("Andre nye arbeidsplasser"),
+                                  validators=_bounded(REPORT_MAX_JOBS, _JOBS))
+    co2e_tonnes = CommaDecimalField(_l("Kutt i klimagassutslipp (tonn CO2e per år)"),
+                                    places=2, validators=[Optional(), NumberRange(
+                                        min=0, max=MAX_DECIMAL,
+                                        message=_l("Skriv et tall mellom 0 og 9 999 999 999."))])
+    co2e_method = TextAreaField(_l("Hvordan kuttet er beregnet"), validators=[
+        Optional(), Length(max=REPORT_TEXT_MAX)])
+    has_education_partners = BooleanField(_l("Prosjektet har samarbeidet med skoler, "
+                                             "høyskoler eller universiteter"))
+    education_partners = TextAreaField(_l("Hvilke utdanningsinstitusjoner"), validators=[
+        Optional(), Length(max=REPORT_TEXT_MAX)])
+    has_international_cooperation = BooleanField(_l("Prosjektet har hatt internasjonalt "
+                                                    "samarbeid"))
+    international = TextAreaField(_l("Hvem prosjektet samarbeidet med internasjonalt"),
+                                  validators=[Optional(), Length(max=REPORT_TEXT_MAX)])
+    funding_innovasjon_norge = WholeNumberField(_l("Videre finansiering fra Innovasjon Norge "
+                                                   "(kr)"),
+                                                validators=_bounded(REPORT_MAX_KRONER, _KRONER))
+    funding_forskningsradet = WholeNumberField(_l("Fra Forskningsrådet (kr)"),
+                                               validators=_bounded(REPORT_MAX_KRONER, _KRONER))
+    funding_eu = WholeNumberField(_l("Fra EU (kr)"),
+                                  validators=_bounded(REPORT_MAX_KRONER, _KRONER))
+    funding_other = WholeNumberField(_l("Fra andre (kr)"),
+                                     validators=_bounded(REPORT_MAX_KRONER, _KRONER))
+    auditor_files = MultipleFileField(_l("Bekreftelse fra revisor eller autorisert "
+                                         "regnskapsfører"))
+    other_files = MultipleFileField(_l("Andre vedlegg"))
+
+    @classmethod
+    def for_report(cls, cost_lines, measures, **kwargs) -> "FinalReportForm":
+        """The form with a real-cost field per approved cost line (``cost_<id>``) and a
+        text per confirmed measure (``measure_<id>``)."""
+        fields = {f"cost_{line.id}": WholeNumberField(
+            line.description or _l("Kostnad"), validators=_bounded(REPORT_MAX_KRONER, _KRONER))
+            for line in cost_lines}
+        fields |= {f"measure_{measure.id}": TextAreaField(
+            measure.code, validators=[Optional(), Length(max=REPORT_TEXT_MAX)])
+            for measure in measures}
+        form_class = type("FinalReportFormFor", (cls,), fields)
+        form = form_class(**kwargs)
+        form.cost_ids = [line.id for line in cost_lines]
+        form.measure_ids = [measure.id for measure in measures]
+        return form
+
+    def cost_field(self, cost_line_id: int):
+        return self[f"cost_{cost_line_id}"]
+
+    def measure_field(self, measure_id: int):
+        return self[f"measure_{measure_id}"]
+
+    def field_values(self) -> dict:
+        """The report's own fields, from what validated (a field with an error is left
+        as it was)."""
+        return {name: self[name].data for name in REPORT_FIELDS
+                if not self[name].errors}
+
+    def costs(self) -> dict[int, int | None]:
+        return {i: self.cost_field(i).data for i in self.cost_ids
+                if not self.cost_field(i).errors}
+
+    def measure_texts(self) -> dict[int, str]:
+        return {i: self.measure_field(i).data or "" for i in self.measure_ids
+                if not self.measure_field(i).errors}
+
+
+class FinalReportDecisionForm(Form):
+    reasons = TextAreaField(_l("Begrunnelse (når rapporten sendes tilbake) eller merknad"),
+                            validators=[Optional(), Length(max=REPORT_TEXT_MAX)])
+
 
 # --- Recovery ---
 

@@ -47,6 +47,17 @@ def may_handle_payment(user, inhabil: bool) -> bool:
 
 # --- Final report ---
 
+
+def may_write_final_report(user, application) -> bool:
+    """The final report is written and sent in by a member of the recipient."""
+    return is_recipient(user, application)
+
+
+def may_decide_final_report(user, inhabil: bool) -> bool:
+    """A caseworker or manager who is not inhabil approves or returns the report."""
+    return is_case_handler(user) and not inhabil
+
+
 # --- Recovery ---
 
 # --- Registers ---

@@ -7,8 +7,10 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -18,34 +20,62 @@ from stdnum.no import kontonr
 
 from fund.applications.labels import COST_CATEGORY_LABELS
 from fund.applications.uploads import download_name
-from fund.auth.models import format_bank_account
-from fund.core.http import commit, flash_errors, int_arg, require, writes
+from fund.auth.models import User, format_bank_account
+from fund.core.http import (
+    commit,  # noqa: F401
+    flash_errors,  # noqa: F401
+    int_arg,
+    require,  # noqa: F401
+    writes,
+)
 from fund.core.signals import template_hook
 from fund.core.types import utcnow
 from fund.decisions.deadlines import oslo_date
 from fund.extensions import db
 from fund.grants import operations, queries
 from fund.grants.forms import (
+    FinalReportDecisionForm,
+    FinalReportForm,
     PaidForm,
     PaymentDecisionForm,
     PaymentRequestForm,
     RegisterExportForm,
     RegisterReferenceForm,
 )
-from fund.grants.labels import GRANT_STATE_LABELS, PAYMENT_STATE_LABELS
-from fund.grants.models import Grant, GrantDocument, PaymentRequest, RegisterExport, RegisterKind
+from fund.grants.labels import FINAL_REPORT_STATE_LABELS, GRANT_STATE_LABELS, PAYMENT_STATE_LABELS
+from fund.grants.models import (
+    FinalReport,
+    FinalReportState,
+    Grant,
+    GrantDocument,
+    GrantState,
+    PaymentRequest,
+    RegisterExport,
+    RegisterKind,
+)
 from fund.grants.operations import (
+    REPORT_FIELDS,
+    approve_final_report,
+    auditor_required,
     decide_payment,
+    final_report_problems,
     payment_account_problem,
     payment_request_refusal,
     read_grant_document,
+    read_report_document,
     record_paid,
     request_payment,
+    return_final_report,
+    save_final_report,
+    settlement_of,
+    submit_final_report,
 )
 from fund.grants.permissions import (
     can_report_to_registers,
     is_recipient,
+    may_decide_final_report,
     may_follow_grant,
+    may_write_final_report,
 )
 from fund.review.queries import hidden_application_ids
 
@@ -261,6 +291,171 @@ def own_payment_document(grant_id, payment_id, document_id):
     return _send_document(payment, document_id)
 
 # --- Final report ---
+
+
+@recipient_section
+def _final_report_recipient(grant: Grant) -> dict:
+    return {"final_report": queries.final_report_of(grant),
+            "FINAL_REPORT_STATE_LABELS": FINAL_REPORT_STATE_LABELS,
+            "final_report_open": grant.state == GrantState.ACCEPTED}
+
+
+@staff_section
+def _final_report_staff(grant: Grant) -> dict:
+    return {"final_report": queries.final_report_of(grant),
+            "FINAL_REPORT_STATE_LABELS": FINAL_REPORT_STATE_LABELS}
+
+
+def _report_form(grant: Grant, report: FinalReport | None, posted: bool) -> FinalReportForm:
+    application = grant.application
+    measures = queries.confirmed_measures_of(application)
+    if posted:
+        return FinalReportForm.for_report(application.cost_lines, measures)
+    data = {}
+    if report is not None:
+        data = {name: getattr(report, name) for name in REPORT_FIELDS}
+        data |= {f"cost_{line.cost_line_id}": line.amount for line in report.cost_lines}
+        data |= {f"measure_{item.measure_id}": item.how for item in report.measures}
+    return FinalReportForm.for_report(application.cost_lines, measures, formdata=None,
+                                      data=data)
+
+
+def _render_report_form(grant, report, form, file_errors=(), status=200):
+    editable = grant.state == GrantState.ACCEPTED and (
+        report is None or report.state in (FinalReportState.DRAFT, FinalReportState.RETURNED))
+    return render_template(
+        "grants/final_report_form.html", grant=grant, application=grant.application,
+        report=report, form=form, editable=editable, file_errors=list(file_errors),
+        lines=queries.report_lines(grant, report),
+        measures=queries.report_measures(grant, report),
+        auditor_required=auditor_required(grant),
+        threshold=grant.application.call.auditor_threshold,
+        problems=final_report_problems(report) if report is not None and editable else [],
+        FINAL_REPORT_STATE_LABELS=FINAL_REPORT_STATE_LABELS), status
+
+
+@recipient_bp.route("/<int:grant_id>/sluttrapport", methods=["GET", "POST"])
+@login_required
+def final_report_form(grant_id):
+    """The recipient writes the final report: saved as a draft, then sent in."""
+    grant = own_grant(grant_id)
+    require(may_write_final_report(current_user, grant.application))
+    report = queries.final_report_of(grant)
+    if request.method == "GET":
+        return _render_report_form(grant, report, _report_form(grant, report, False))[0]
+    form = _report_form(grant, report, True)
+    form.validate()
+    if form.csrf_token.errors:
+        return _render_report_form(grant, report, form, status=400)
+    saved = commit(save_final_report, grant, _actor(), costs=form.costs(),
+                   measures=form.measure_texts(), auditor_files=form.auditor_files.data,
+                   other_files=form.other_files.data, **form.field_values(), into=form)
+    report = queries.final_report_of(grant)
+    if not saved:
+        return _render_report_form(grant, report, form, status=422)
+    file_errors = saved.value[1]
+    field_errors = any(field.errors for field in form)
+    if field_errors or file_errors:
+        flash(_("Det du skrev er lagret, bortsett fra feltene som er merket."), "warning")
+        return _render_report_form(grant, report, form, file_errors, status=422)
+    if request.form.get("action") == "send":
+        sent = commit(submit_final_report, grant, _actor(), into=form,
+                      success=_("Sluttrapporten er sendt inn. Du får en bekreftelse på "
+                                "e-post."))
+        if not sent:
+            report = queries.final_report_of(grant)
+            return _render_report_form(grant, report, form, status=422)
+        return redirect(url_for("grants_recipient.recipient_page", grant_id=grant.id,
+                                _anchor="sluttrapport"))
+    flash(_("Utkastet til sluttrapport er lagret."), "success")
+    return redirect(url_for("grants_recipient.final_report_form", grant_id=grant.id))
+
+
+def _report_document(report: FinalReport, document_id: int) -> GrantDocument:
+    document = db.session.get(GrantDocument, document_id)
+    if document is None or document.final_report_id != report.id:
+        abort(404)
+    return document
+
+
+def _send_document(document: GrantDocument):
+    try:
+        path = read_report_document(document, _actor())
+    except FileNotFoundError:
+        abort(404)
+    db.session.commit()
+    return send_file(path, mimetype=document.content_type, as_attachment=True,
+                     download_name=download_name(document.filename, document.content_type),
+                     max_age=0)
+
+
+@recipient_bp.route("/<int:grant_id>/sluttrapport/dokumenter/<int:document_id>")
+@login_required
+def final_report_document(grant_id, document_id):
+    grant = own_grant(grant_id)
+    report = queries.final_report_of(grant) or abort(404)
+    return _send_document(_report_document(report, document_id))
+
+
+def _staff_report(report_id: int) -> FinalReport:
+    """A final report for staff who may follow its grant (404 when inhabil)."""
+    report = queries.final_report_by_id(report_id) or abort(404)
+    staff_grant(report.grant_id)
+    return report
+
+
+@bp.route("/sluttrapporter/<int:report_id>")
+@login_required
+def final_report_view(report_id):
+    """The report beside the application: budget and accounts, expected and realised
+    effects, the confirmed measures; and the approval's figures before it is made."""
+    report = _staff_report(report_id)
+    grant = report.grant
+    approved = report.state == FinalReportState.APPROVED
+    figures = settlement_of(report)
+    return render_template(
+        "grants/final_report_staff.html", grant=grant, application=grant.application,
+        report=report, lines=queries.report_lines(grant, report),
+        measures=queries.report_measures(grant, report), figures=figures,
+        recovery_needed=queries.overpaid(grant) if approved else figures.recovery_needed,
+        submitted_by=db.session.get(User, report.submitted_by_id)
+        if report.submitted_by_id else None,
+        auditor_required=auditor_required(grant), form=FinalReportDecisionForm(),
+        may_decide=report.state == FinalReportState.SUBMITTED,
+        FINAL_REPORT_STATE_LABELS=FINAL_REPORT_STATE_LABELS)
+
+
+def _decide_report(report_id: int, operation, success: str):
+    report = _staff_report(report_id)
+    require(may_decide_final_report(current_user, False))
+    form = FinalReportDecisionForm()
+    if form.validate_on_submit():
+        commit(operation, report, _actor(), form.reasons.data or "", success=success)
+    else:
+        flash_errors(form)
+    return redirect(url_for("grants.final_report_view", report_id=report.id))
+
+
+@bp.route("/sluttrapporter/<int:report_id>/godkjenn", methods=["POST"])
+@login_required
+def final_report_approve(report_id):
+    return _decide_report(report_id, approve_final_report,
+                          _("Sluttrapporten er godkjent, og tilskuddet er avsluttet."))
+
+
+@bp.route("/sluttrapporter/<int:report_id>/send-tilbake", methods=["POST"])
+@login_required
+def final_report_return(report_id):
+    return _decide_report(report_id, return_final_report,
+                          _("Sluttrapporten er sendt tilbake til mottakeren."))
+
+
+@bp.route("/sluttrapporter/<int:report_id>/dokumenter/<int:document_id>")
+@login_required
+def final_report_staff_document(report_id, document_id):
+    report = _staff_report(report_id)
+    return _send_document(_report_document(report, document_id))
+
 
 # --- Recovery ---
 
