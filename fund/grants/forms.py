@@ -144,7 +144,7 @@ def _bounded(maximum: int, message):
     return [Optional(), NumberRange(min=0, max=maximum, message=message)]
 
 
-_KRONER = _l("Skriv et beløp i hele kroner mellom 0 og 1 000 000 000.")
+_KR_MSG = _l("Skriv et beløp i hele kroner mellom 0 og 1 000 000 000.")
 _JOBS = _l("Skriv et antall mellom 0 og 100 000.")
 
 
@@ -178,13 +178,13 @@ class FinalReportForm(Form):
                                   validators=[Optional(), Length(max=REPORT_TEXT_MAX)])
     funding_innovasjon_norge = WholeNumberField(_l("Videre finansiering fra Innovasjon Norge "
                                                    "(kr)"),
-                                                validators=_bounded(REPORT_MAX_KRONER, _KRONER))
+                                                validators=_bounded(REPORT_MAX_KRONER, _KR_MSG))
     funding_forskningsradet = WholeNumberField(_l("Fra Forskningsrådet (kr)"),
-                                               validators=_bounded(REPORT_MAX_KRONER, _KRONER))
+                                               validators=_bounded(REPORT_MAX_KRONER, _KR_MSG))
     funding_eu = WholeNumberField(_l("Fra EU (kr)"),
-                                  validators=_bounded(REPORT_MAX_KRONER, _KRONER))
+                                  validators=_bounded(REPORT_MAX_KRONER, _KR_MSG))
     funding_other = WholeNumberField(_l("Fra andre (kr)"),
-                                     validators=_bounded(REPORT_MAX_KRONER, _KRONER))
+                                     validators=_bounded(REPORT_MAX_KRONER, _KR_MSG))
     auditor_files = MultipleFileField(_l("Bekreftelse fra revisor eller autorisert "
                                          "regnskapsfører"))
     other_files = MultipleFileField(_l("Andre vedlegg"))
@@ -194,7 +194,7 @@ class FinalReportForm(Form):
         """The form with a real-cost field per approved cost line (``cost_<id>``) and a
         text per confirmed measure (``measure_<id>``)."""
         fields = {f"cost_{line.id}": WholeNumberField(
-            line.description or _l("Kostnad"), validators=_bounded(REPORT_MAX_KRONER, _KRONER))
+            line.description or _l("Kostnad"), validators=_bounded(REPORT_MAX_KRONER, _KR_MSG))
             for line in cost_lines}
         fields |= {f"measure_{measure.id}": TextAreaField(
             measure.code, validators=[Optional(), Length(max=REPORT_TEXT_MAX)])

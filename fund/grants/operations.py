@@ -712,15 +712,6 @@ def approve_final_report(report: FinalReport, actor: User, remark: str = "",
     return figures
 
 
-def read_report_document(document: GrantDocument, actor: User) -> Path:
-    """The stored file of a final report's document, for the caller to send; the reading
-    is logged. Raises ``FileNotFoundError`` if the file is gone."""
-    path = open_stored(grant_document_folder(), document.stored_name)
-    record("final_report.document_read", document.final_report.grant, actor=actor,
-           document=document.id)
-    return path
-
-
 def _reminder_days(due: date) -> list[tuple[date, bool]]:
     """The days reminders go out, in order: (day, after the deadline)."""
     config = current_app.config

@@ -62,7 +62,6 @@ from fund.grants.operations import (
     payment_account_problem,
     payment_request_refusal,
     read_grant_document,
-    read_report_document,
     record_paid,
     request_payment,
     return_final_report,
@@ -261,10 +260,15 @@ def payment_paid(payment_id):
     return _render_payment(payment, PaymentDecisionForm(formdata=None), form)
 
 
-def _send_document(payment: PaymentRequest, document_id: int):
+def _payment_document(payment: PaymentRequest, document_id: int) -> GrantDocument:
     document = db.session.get(GrantDocument, document_id)
     if document is None or document.payment_id != payment.id:
         abort(404)
+    return document
+
+
+def _send_document(document: GrantDocument):
+    """A recipient's file, sent as an attachment; the reading is logged."""
     try:
         path = read_grant_document(document, _actor())
     except FileNotFoundError:
@@ -279,7 +283,7 @@ def _send_document(payment: PaymentRequest, document_id: int):
 @writes  # the download is logged
 @login_required
 def payment_document(payment_id, document_id):
-    return _send_document(_staff_payment(payment_id), document_id)
+    return _send_document(_payment_document(_staff_payment(payment_id), document_id))
 
 
 @recipient_bp.route("/<int:grant_id>/utbetalinger/<int:payment_id>/dokumenter/<int:document_id>")
@@ -288,7 +292,7 @@ def payment_document(payment_id, document_id):
 def own_payment_document(grant_id, payment_id, document_id):
     grant = own_grant(grant_id)
     payment = queries.payment_of(grant, payment_id) or abort(404)
-    return _send_document(payment, document_id)
+    return _send_document(_payment_document(payment, document_id))
 
 # --- Final report ---
 
@@ -376,17 +380,6 @@ def _report_document(report: FinalReport, document_id: int) -> GrantDocument:
     if document is None or document.final_report_id != report.id:
         abort(404)
     return document
-
-
-def _send_document(document: GrantDocument):
-    try:
-        path = read_report_document(document, _actor())
-    except FileNotFoundError:
-        abort(404)
-    db.session.commit()
-    return send_file(path, mimetype=document.content_type, as_attachment=True,
-                     download_name=download_name(document.filename, document.content_type),
-                     max_age=0)
 
 
 @recipient_bp.route("/<int:grant_id>/sluttrapport/dokumenter/<int:document_id>")
