@@ -404,6 +404,9 @@ def test_junk_in_the_notice_form_gives_400_and_sends_nothing(paid, app):
     assert "lavere enn tilskuddet på kr 150 000" in html_of(response)
     assert _db.session.execute(select(Recovery)).first() is None
     recovery = notify(paid)
+    second = post_form(client, path, notice_fields(**{"notice-confirmed": "1"}),
+                       form_page=staff_path(grant))
+    assert second.status_code == 400 and "allerede sendt et forhåndsvarsel" in html_of(second)
     answer = f"{own_path(grant)}/tilbakekreving/{recovery.id}/svar"
     recipient = app.test_client()
     login(recipient, paid.applicants["A"])
@@ -411,6 +414,13 @@ def test_junk_in_the_notice_form_gives_400_and_sends_nothing(paid, app):
                      form_page=own_path(grant)).status_code == 400
     assert post_form(recipient, answer, {"answer-text": "a\x00b"},
                      form_page=own_path(grant)).status_code == 400
+    assert post_form(recipient, answer, {"answer-text": "Vi er uenige."},
+                     form_page=own_path(grant)).status_code == 302
+    again = post_form(recipient, answer, {"answer-text": "Og en ting til."},
+                      form_page=own_path(grant))
+    assert again.status_code == 400 and "allerede besvart" in html_of(again)
+    _db.session.expire_all()
+    assert recovery.answer == "Vi er uenige."
     decision_path = f"{staff_path(grant)}/tilbakekreving/{recovery.id}/vedtak"
     with time_machine.travel(AFTER_DEADLINE, tick=True):
         login(client, paid.lene)
