@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from fund.decisions.models import AppealState, DecisionBody, StateAidBasis
+from fund.decisions.models import AppealState, Decision, DecisionBody, DecisionKind, StateAidBasis
 from fund.review.models import Outcome
 
 OUTCOME_LABELS = {
@@ -12,6 +12,21 @@ OUTCOME_LABELS = {
     Outcome.DISMISSED: _l("Avvist"),
     Outcome.WITHDRAWN: _l("Trukket"),
 }
+
+#: A recovery vedtak (tilbakekreving) reads as what it did to the grant.
+RECOVERY_OUTCOME_LABELS = {
+    Outcome.PARTLY_GRANTED: _l("Tilskuddet er redusert"),
+    Outcome.REJECTED: _l("Tilskuddet er trukket tilbake"),
+}
+
+
+def outcome_label(decision: Decision) -> str:
+    """What a decision's outcome reads as: «Innvilget» …, or for a recovery vedtak
+    «Tilskuddet er redusert» / «Tilskuddet er trukket tilbake»."""
+    if decision.kind == DecisionKind.RECOVERY and decision.outcome in RECOVERY_OUTCOME_LABELS:
+        return str(RECOVERY_OUTCOME_LABELS[decision.outcome])
+    return str(OUTCOME_LABELS[decision.outcome])
+
 
 #: The innstilling's words: what the administration proposes.
 PROPOSAL_LABELS = {

@@ -1,22 +1,35 @@
 """The letters to an applicant as PDF documents: the vedtaksbrev (for a grant also the
 tilsagnsbrev) and the foreløpig svar. A letter is about one application only: it reads
 that application, its own row of the frozen ranking and the call, never another
-applicant's information (fvl § 24 tredje ledd, § 19)."""
+applicant's information (fvl § 24 tredje ledd, § 19).
+
+A recovery vedtak (tilbakekreving, ``DecisionKind.RECOVERY``) has its own letter; the facts
+of its forhåndsvarsel belong to the grants domain, which answers ``recovery_letter_facts``."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import func, select
 
 from fund.applications.models import Application
 from fund.calls.labels import FUND_LABELS
 from fund.core.pdf import render_pdf
-from fund.decisions.labels import BODY_LABELS, OUTCOME_LABELS
-from fund.decisions.models import Decision, StateAidBasis
+from fund.decisions.deadlines import next_working_day
+from fund.decisions.labels import BODY_LABELS, OUTCOME_LABELS, outcome_label
+from fund.decisions.models import Decision, DecisionKind, StateAidBasis
 from fund.extensions import db
 from fund.review.models import FrozenRanking, FrozenRankingRow, Outcome
+
+#: Asked with a recovery Decision (the sender); the grants domain (which decisions may not
+#: import) answers with a dict of the letter's facts: ``ground`` (its label), ``notice_sent_on``,
+#: ``answer_by``, ``answer``, ``answered_on``, ``new_amount``, ``reclaim_amount``.
+recovery_letter_facts = Namespace().signal("recovery-letter-facts")
+
+#: Days the recipient has to repay what a recovery vedtak reclaims, from the letter's date.
+RECOVERY_REPAY_DAYS = 30
 
 
 @dataclass
@@ -78,6 +91,8 @@ def decision_letter_pdf(decision: Decision, letter_date: date,
                         appeal_deadline: date | None = None) -> bytes:
     """The vedtaksbrev for ``decision``, dated ``letter_date``. The appeal deadline is
     known once the letter is sent; a letter read before that says how it is counted."""
+    if decision.kind == DecisionKind.RECOVERY:
+        return recovery_letter_pdf(decision, letter_date, appeal_deadline)
     application = decision.application
     snapshot = application.submissions[-1].snapshot if application.submissions else {}
     budget = snapshot.get("budget", {})
@@ -93,6 +108,28 @@ def decision_letter_pdf(decision: Decision, letter_date: date,
         scores=frozen_scores(application) if decision.outcome != Outcome.DISMISSED else None,
         rules=_lines("LETTER_RULES"), grant_terms=_lines("LETTER_GRANT_TERMS"),
         de_minimis=decision.state_aid_basis == StateAidBasis.DE_MINIMIS,
+        appeal_body=current_app.config["APPEAL_BODY"], letter_date=letter_date,
+        appeal_deadline=appeal_deadline, reference=archive_reference(application),
+        replaces=_replaced(decision))
+
+
+def recovery_letter_pdf(decision: Decision, letter_date: date,
+                        appeal_deadline: date | None = None) -> bytes:
+    """The vedtaksbrev of a recovery: the grant reduced or revoked after a forhåndsvarsel
+    (fvl § 16), with the reasons (§§ 24–25), the amount to repay and by when, and the
+    appeal right (§ 28) with its deadline as in any vedtaksbrev."""
+    application = decision.application
+    facts: dict = {}
+    for _receiver, answer in recovery_letter_facts.send(decision):
+        facts.update(answer or {})
+    days = current_app.config.get("RECOVERY_REPAY_DAYS", RECOVERY_REPAY_DAYS)
+    return render_pdf(
+        "pdf/recovery_letter.html", decision=decision, application=application,
+        call=application.call, organisation=application.organisation,
+        meeting=decision.meeting, outcome_label=outcome_label(decision),
+        body_label=BODY_LABELS[decision.meeting.body] if decision.meeting else "",
+        fund_label=FUND_LABELS[application.call.fund], facts=facts,
+        repay_by=next_working_day(letter_date + timedelta(days=days)),
         appeal_body=current_app.config["APPEAL_BODY"], letter_date=letter_date,
         appeal_deadline=appeal_deadline, reference=archive_reference(application),
         replaces=_replaced(decision))

@@ -47,6 +47,7 @@ from fund.decisions.labels import (
     PROPOSAL_LABELS,
     SECTOR_LABELS,
     STATE_AID_LABELS,
+    outcome_label,
 )
 from fund.decisions.models import (
     Appeal,
@@ -106,6 +107,8 @@ from fund.review.queries import hidden_application_ids, innstilling_of
 bp = Blueprint("decisions", __name__, url_prefix="/vedtak")
 #: The applicant's pages: their decision, letter and appeal.
 applicant_bp = Blueprint("decisions_applicant", __name__, url_prefix="/mine-vedtak")
+#: ``outcome_label(decision)`` in templates: a recovery vedtak reads «Tilskuddet er redusert».
+bp.add_app_template_global(outcome_label, "outcome_label")
 
 
 # --- Recording decisions and the rate table ------------------------------------
@@ -561,7 +564,7 @@ def applicant_status(_name, application, **_context):
     if decision is None:
         return None
     return Markup('<span class="ds-tag" data-color="{}">{}</span>').format(
-        "success" if decision.is_grant else "neutral", OUTCOME_LABELS[decision.outcome])
+        "success" if decision.is_grant else "neutral", outcome_label(decision))
 
 
 @template_hook.connect_via("application_dashboard_row")

@@ -60,4 +60,15 @@ def may_decide_final_report(user, inhabil: bool) -> bool:
 
 # --- Recovery ---
 
+
+def may_record_repayment(user, inhabil: bool) -> bool:
+    """A repayment is recorded by a caseworker or manager who is not inhabil."""
+    return is_case_handler(user) and not inhabil
+
+
+def may_answer_recovery(user, application) -> bool:
+    """A forhåndsvarsel is answered by a member of the recipient organisation."""
+    return user.is_authenticated and is_recipient(user, application)
+
+
 # --- Registers ---

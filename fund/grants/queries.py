@@ -22,6 +22,8 @@ from fund.grants.models import (
     GrantState,
     PaymentRequest,
     PaymentState,
+    Recovery,
+    RecoveryState,
     RegisterExport,
     RegisterExportItem,
     RegisterKind,
@@ -223,6 +225,45 @@ def submitted_final_reports() -> list[FinalReport]:
 
 
 # --- Recovery ---
+
+
+def in_force(money: Money) -> int:
+    """The grant as it stands: the current vedtak's amount less what went back."""
+    return money.granted - money.returned
+
+
+def open_recovery(grant: Grant) -> Recovery | None:
+    """The recovery in progress: notified, with no vedtak yet (one at a time)."""
+    return db.session.execute(
+        select(Recovery).where(Recovery.grant_id == grant.id,
+                               Recovery.state == RecoveryState.NOTIFIED)
+        .order_by(Recovery.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def recovery_to_repay(grant: Grant) -> Recovery | None:
+    """The latest decided recovery that reclaims money: repayments are linked to it."""
+    return db.session.execute(
+        select(Recovery).where(Recovery.grant_id == grant.id,
+                               Recovery.state == RecoveryState.DECIDED,
+                               Recovery.reclaim_amount > 0)
+        .order_by(Recovery.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def recovery_of_decision(decision: Decision) -> Recovery | None:
+    return db.session.execute(
+        select(Recovery).where(Recovery.decision_id == decision.id)).scalar_one_or_none()
+
+
+def recovery_by_id(recovery_id: int) -> Recovery | None:
+    return db.session.get(Recovery, recovery_id)
+
+
+def repaid_on(recovery: Recovery) -> int:
+    """Kroner repaid against ``recovery``."""
+    return int(db.session.execute(
+        select(func.coalesce(func.sum(Repayment.amount), 0))
+        .where(Repayment.recovery_id == recovery.id)).scalar_one())
+
 
 # --- Registers ---
 
