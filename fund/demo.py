@@ -17,6 +17,7 @@ from fund.auth.demo import (
 from fund.calls.demo import demo_open_call
 from fund.decisions.demo import demo_decisions
 from fund.extensions import db
+from fund.grants.demo import demo_grants
 from fund.plan.demo import demo_plan
 from fund.review.demo import demo_decided_call, demo_reviews
 
@@ -35,6 +36,7 @@ def load_demo() -> list[str]:
     created += demo_reviews(users)
     created += demo_decided_call(plan, users)
     created += demo_decisions(users)
+    created += demo_grants(users)
     return created
 
 

@@ -24,6 +24,8 @@ DEMO_OUTCOMES = [
     ("dismissed", None,
      "Prosjektet var startet før søknaden kom inn. Etter retningslinjene gis det ikke "
      "tilskudd til prosjekter som er startet, og søknaden avvises."),
+    ("granted", 80_000, ""),
+    ("granted", 60_000, ""),
 ]
 
 
@@ -64,8 +66,10 @@ def demo_decisions(users) -> list[str]:
         for application, (outcome, amount, reason) in zip(apps, DEMO_OUTCOMES, strict=True)})
     propose_innstilling(call, lene)
 
+    # The formannskap met seven weeks ago; the letters went out two days later, so the
+    # acceptance deadline of four weeks has passed (the grants demo follows them up).
     now = utcnow()
-    meeting_day = to_local(now - timedelta(days=14)).date()
+    meeting_day = to_local(now - timedelta(days=50)).date()
     set_rate(meeting_day - timedelta(days=1), Decimal("11.7125"), "Norges Bank (demo)", lene)
     meeting = record_meeting(call, lene, body=DecisionBody.FORMANNSKAPET,
                              meeting_date=meeting_day,
@@ -80,14 +84,14 @@ def demo_decisions(users) -> list[str]:
             state_aid_basis=StateAidBasis.DE_MINIMIS if grant else None,
             kdd_category="1110" if grant else None, sector_confirmed=True)
     stage_letters(call, lene)
-    send_letters(call, lene, now=now - timedelta(days=12))
+    send_letters(call, lene, now=now - timedelta(days=48))
     rejected = apps[2]
     appeal = register_appeal(
         rejected, rejected.created_by,
         "Vi klager på avslaget. Varmegjenvinningen kutter utslippene mer enn vurderingen "
         "legger til grunn: målingene i vedlegget viser 40 prosent lavere energibruk. Vi ber "
-        "om at søknaden innvilges.", now=now - timedelta(days=5))
+        "om at søknaden innvilges.", now=now - timedelta(days=40))
     forward_appeal(appeal, lene, "Klagen gir ingen nye opplysninger som endrer rangeringen; "
                    "kommunen opprettholder vedtaket og sender klagen til klagenemnda.",
-                   now=now - timedelta(days=3))
+                   now=now - timedelta(days=33))
     return [f"{call.title}: vedtak, sendte brev og én klage"]

@@ -10,6 +10,7 @@ from fund.applications.demo import new_application
 from fund.calls.demo import oslo_day
 from fund.calls.models import Fund
 from fund.calls.operations import create_call
+from fund.core.formatting import to_local
 from fund.core.types import utcnow
 from fund.extensions import db
 
@@ -68,14 +69,19 @@ def demo_decided_call(plan, users) -> list[str]:
     call = create_call(
         fund=Fund.KLIMAFOND, year=year, title=f"Klimafondet {year}",
         description="Tilskudd til klimatiltak i bedrifter og organisasjoner i Lillestrøm.",
-        opens_at=now - timedelta(days=120), closes_at=now + timedelta(hours=1),
-        budget=340_000, max_grant=200_000, max_share_percent=50, plan=plan)
+        opens_at=now - timedelta(days=150), closes_at=now + timedelta(hours=1),
+        budget=500_000, max_grant=200_000, max_share_percent=50, plan=plan)
     call.appeal_reserve = 40_000
     applications = []
-    for email, title, score, amount in DEMO_DECIDED:
+    # The projects began after the decision (the grants demo follows them up); one ran
+    # only six weeks and has reported.
+    starts_on = to_local(now - timedelta(days=60)).date()
+    for email, title, score, amount, weeks in DEMO_DECIDED:
         user = users[email]
         application = new_application(call, user, title, ["2C-1"], True, 2 * amount, amount,
                                        amount)
+        application.starts_on = starts_on
+        application.ends_on = starts_on + timedelta(weeks=weeks)
         if score <= 1:  # begun before it applied: a rule broken, so the case is dismissed
             application.not_started = False
         application.climate_category = ClimateCategory.EMISSION_CUT
@@ -86,7 +92,7 @@ def demo_decided_call(plan, users) -> list[str]:
         submit(application, user)
         applications.append((application, score))
     # The deadline passed weeks ago; the applications came in well before it.
-    deadline = oslo_day(now - timedelta(days=40), 23, 59)
+    deadline = oslo_day(now - timedelta(days=90), 23, 59)
     call.closes_at = deadline
     for number, (application, _score) in enumerate(applications, start=1):
         moment = deadline - timedelta(days=10 - number)
@@ -102,14 +108,17 @@ def demo_decided_call(plan, users) -> list[str]:
     return [f"{call.title} (vurderingen er avsluttet og rangeringen låst)"]
 
 
-#: applicant, title, score (0–5 on every criterion), amount applied. The decisions demo
-#: (``fund.decisions.demo``) grants the first, grants the second in part, rejects the
-#: third and dismisses the fourth.
+#: applicant, title, score (0–5 on every criterion), amount applied, project weeks. The
+#: decisions demo (``fund.decisions.demo``) grants the first, grants the second in part,
+#: rejects the third, dismisses the fourth, and grants the fifth and sixth; the grants
+#: demo (``fund.grants.demo``) follows the four grants up.
 DEMO_DECIDED = [
-    ("soker@demo.no", "Elektrisk varebil og ladepunkt", 5, 200_000),
-    ("soker@demo.no", "Solceller på lagerhallen", 4, 150_000),
-    ("soker2@demo.no", "Varmegjenvinning i bakeriet", 2, 150_000),
-    ("soker2@demo.no", "Ny kjøledisk i butikken", 1, 100_000),
+    ("soker@demo.no", "Elektrisk varebil og ladepunkt", 5, 200_000, 40),
+    ("soker@demo.no", "Solceller på lagerhallen", 4, 150_000, 6),
+    ("soker2@demo.no", "Varmegjenvinning i bakeriet", 2, 150_000, 40),
+    ("soker2@demo.no", "Ny kjøledisk i butikken", 1, 100_000, 40),
+    ("soker@demo.no", "LED-belysning i produksjonshallen", 4, 80_000, 30),
+    ("soker2@demo.no", "Kurs i klimaregnskap for de ansatte", 3, 60_000, 20),
 ]
 
 
