@@ -100,6 +100,10 @@ def _call_fields(form: CallForm, plans: dict) -> dict:
         "plan": plans[form.plan.data],
         "expected_decision_on": form.expected_decision_on.data,
         "appeal_reserve": form.appeal_reserve.data or 0,
+        "acceptance_weeks": form.acceptance_weeks.data,
+        "advance_max_percent": form.advance_max_percent.data,
+        "auditor_threshold": form.auditor_threshold.data,
+        "final_report_days": form.final_report_days.data,
     }
 
 
