@@ -14,6 +14,7 @@ from fund.calls.forms import (
 )
 from fund.calls.models import Call, CallState, Fund
 from fund.calls.operations import (
+    TERM_BOUNDS,
     archive_call,
     create_call,
     create_joint_call,
@@ -100,11 +101,8 @@ def _call_fields(form: CallForm, plans: dict) -> dict:
         "plan": plans[form.plan.data],
         "expected_decision_on": form.expected_decision_on.data,
         "appeal_reserve": form.appeal_reserve.data or 0,
-        "acceptance_weeks": form.acceptance_weeks.data,
-        "advance_max_percent": form.advance_max_percent.data,
-        "auditor_threshold": form.auditor_threshold.data,
-        "final_report_days": form.final_report_days.data,
-    }
+    } | {name: getattr(form, name).data for name in TERM_BOUNDS
+         if getattr(form, name).data is not None}
 
 
 @bp.route("/forvaltning/utlysninger/ny", methods=["GET", "POST"])

@@ -34,6 +34,7 @@ from fund.grants.operations import (
     verify_authority,
 )
 from fund.grants.permissions import (
+    can_list_call_grants,
     is_recipient,
     may_accept_grant,
     may_follow_grant,
@@ -130,7 +131,8 @@ def lapse_when_opened():
     """A grant page shows an overdue tilsagn as lapsed without waiting for the nightly
     ``flask grants lapse``: the lapse is made (by the system) before the page is read."""
     grant_id = (request.view_args or {}).get("grant_id")
-    if request.endpoint not in _PAGES or grant_id is None:
+    if request.endpoint not in _PAGES or grant_id is None \
+            or not current_user.is_authenticated:
         return
     now = utcnow()
     grant = db.session.get(Grant, grant_id)
@@ -218,7 +220,7 @@ def verify(grant_id):
 @login_required
 def call_grants(call_id):
     """A call's grants for staff: state, amount, paid, next deadline, and what waits."""
-    require(is_case_handler(current_user))
+    require(can_list_call_grants(current_user))
     call = db.session.get(Call, call_id) or abort(404)
     rows = queries.call_grant_rows(call.id, hidden_application_ids(current_user, call))
     return render_template("grants/acceptance_call.html", call=call, rows=rows,
@@ -227,7 +229,7 @@ def call_grants(call_id):
 
 @template_hook.connect_via("call_manage_panels")
 def grants_call_panel(_name, call, **_context):
-    if not is_case_handler(current_user) or not queries.call_has_grants(call.id):
+    if not can_list_call_grants(current_user) or not queries.call_has_grants(call.id):
         return None
     return render_template("grants/acceptance_call_panel.html", call=call)
 

@@ -40,6 +40,10 @@ def test_a_manager_sets_the_tilsagn_terms_of_a_new_call(client, manager):
     call = _db.session.scalars(select(Call).where(Call.title == "Næringsfondet 2027")).one()
     assert (call.acceptance_weeks, call.advance_max_percent, call.auditor_threshold,
             call.final_report_days) == (3, 40, 200_000, 90)
+    public = html_of(client.get(f"/utlysninger/{call.id}"))
+    assert "Frist for å akseptere tilsagn" in public and "3 uker" in public
+    assert "høyst 40 %" in public and "for tilskudd fra kr 200 000" in public
+    assert "90 dager etter prosjektslutt" in public
     edit = f"/forvaltning/utlysninger/{call.id}/rediger"
     assert 'value="200000"' in html_of(client.get(edit))
     response = post_form(client, edit, {**BASE, "plan": str(plan_id), "budget": "2000000",
@@ -59,7 +63,6 @@ def test_a_manager_sets_the_tilsagn_terms_of_a_new_call(client, manager):
     ("auditor_threshold", "99999999999999999999", "Tallet er for stort."),
     ("auditor_threshold", "100000001", "Beløpet må være mellom kr 0 og kr 100 000 000."),
     ("final_report_days", "1e9", "Not a valid integer value"),
-    ("final_report_days", "", "Oppgi fristen i hele dager."),
 ])
 def test_junk_or_huge_terms_get_a_norwegian_message_not_a_500(client, manager, field, value,
                                                              message):
@@ -74,6 +77,15 @@ def test_junk_or_huge_terms_get_a_norwegian_message_not_a_500(client, manager, f
         assert message in html
     assert _db.session.scalars(select(Call).where(Call.title == "Næringsfondet 2027")).first() \
         is None
+
+
+def test_blank_terms_keep_the_usual_values(client, manager):
+    plan_id = make_call().plan_id
+    login(client, manager)
+    response = new_call(client, plan_id, acceptance_weeks="", final_report_days="")
+    assert response.status_code == 302
+    call = _db.session.scalars(select(Call).where(Call.title == "Næringsfondet 2027")).one()
+    assert (call.acceptance_weeks, call.final_report_days) == (4, 60)
 
 
 def test_the_operation_refuses_terms_out_of_bounds(db):
