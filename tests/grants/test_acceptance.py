@@ -380,3 +380,21 @@ def test_the_application_and_case_pages_link_to_the_grant(banked, app, client):
     login(client, banked.sara)
     html = html_of(client.get(f"/saksbehandling/soknader/{grant.application_id}"))
     assert f"/tilskudd/{grant.id}" in html
+
+
+def test_the_acceptance_pages_are_accessible(banked, app, client):
+    from tests.test_pages import audit
+    grant = banked.grants["A"]
+    login(client, banked.applicants["A"])
+    for path in (f"/mine-tilskudd/{grant.id}", f"/soknader/{grant.application_id}"):
+        assert audit(html_of(client.get(path))) == [], path
+    refused = accept(client, grant, confirm=False)
+    assert audit(html_of(refused)) == [] and 'href="#confirm"' in html_of(refused)
+    _accepted_stated(banked)
+    client = app.test_client()
+    login(client, banked.lene)
+    call_id = grant.application.call_id
+    for path in (f"/tilskudd/{grant.id}", f"/tilskudd/utlysninger/{call_id}",
+                 f"/forvaltning/utlysninger/{call_id}"):
+        assert audit(html_of(client.get(path))) == [], path
+    assert audit(html_of(verify(client, grant, ""))) == []
