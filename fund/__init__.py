@@ -186,6 +186,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.decisions.views import bp as decisions_bp
     from fund.demo import demo_command
     from fund.grants import receivers as _grant_receivers  # noqa: F401  (answers signals)
+    from fund.grants.cli import grants_cli
     from fund.grants.views import bp as grants_bp
     from fund.grants.views import recipient_bp as grants_recipient_bp
     from fund.mail.cli import mail_cli
@@ -199,7 +200,7 @@ def _register_blueprints(app: Flask) -> None:
                review_manage_bp, decisions_bp, decisions_applicant_bp, grants_bp,
                grants_recipient_bp):
         app.register_blueprint(bp)
-    for group in (mail_cli, call_cli, plan_cli, applications_cli, decisions_cli):
+    for group in (mail_cli, call_cli, plan_cli, applications_cli, decisions_cli, grants_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
     app.cli.add_command(grant_app_role_command)

@@ -26,6 +26,7 @@ ADMINS = row(LOGIN, 403, 403, 403, 403, 200)
 ANON_ONLY = row(200, 302, 302, 302, 302, 302)
 CASE_HANDLERS = row(LOGIN, 403, 403, 200, 200, 403)
 CASE_HANDLERS_302 = row(LOGIN, 403, 403, 302, 302, 403)
+NO_SUCH_GRANT = row(LOGIN, 404, 404, 404, 404, 404)
 
 # (rule, method) -> expected answer per role. {org}: applicant A's organisation,
 # {member}: applicant A, {user}: applicant B, {call}: an open call.
@@ -208,8 +209,55 @@ MATRIX = {
         row(LOGIN, 403, 403, 403, 302, 403),
     ("/vedtak/valutakurser", "GET"): row(LOGIN, 403, 403, 403, 200, 200),
     ("/vedtak/valutakurser", "POST"): row(LOGIN, 403, 403, 403, 422, 422),
+    # Grants: the test world has none, so every signed-in reader gets 404 (the grant tests
+    # check members, other parties and inhabil staff on real grants).
     ("/tilskudd/<int:grant_id>", "GET"): row(LOGIN, 404, 404, 404, 404, 404),
+    ("/tilskudd/utbetalinger/<int:payment_id>", "GET"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/utbetalinger/<int:payment_id>/avgjor", "POST"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/utbetalinger/<int:payment_id>/utbetalt", "POST"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/utbetalinger/<int:payment_id>/dokumenter/<int:document_id>", "GET"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/sluttrapporter/<int:report_id>", "GET"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/sluttrapporter/<int:report_id>/godkjenn", "POST"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/sluttrapporter/<int:report_id>/send-tilbake", "POST"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/sluttrapporter/<int:report_id>/dokumenter/<int:document_id>", "GET"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/<int:grant_id>/tilbakekreving", "POST"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/<int:grant_id>/tilbakekreving/<int:recovery_id>/vedtak", "POST"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/<int:grant_id>/tilbakekreving/<int:recovery_id>/avslutt", "POST"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/<int:grant_id>/tilbakebetalinger", "POST"):
+        NO_SUCH_GRANT,
+    ("/tilskudd/<int:grant_id>/tilbakekreving/<int:recovery_id>/varsel.pdf", "GET"):
+        NO_SUCH_GRANT,
+    ("/mine-tilskudd/<int:grant_id>/utbetalinger/ny", "GET"):
+        NO_SUCH_GRANT,
+    ("/mine-tilskudd/<int:grant_id>/utbetalinger/ny", "POST"):
+        NO_SUCH_GRANT,
+    ("/mine-tilskudd/<int:grant_id>/utbetalinger/<int:payment_id>/dokumenter/<int:document_id>", "GET"):
+        NO_SUCH_GRANT,
+    ("/mine-tilskudd/<int:grant_id>/sluttrapport", "GET"):
+        NO_SUCH_GRANT,
+    ("/mine-tilskudd/<int:grant_id>/sluttrapport", "POST"):
+        NO_SUCH_GRANT,
+    ("/mine-tilskudd/<int:grant_id>/sluttrapport/dokumenter/<int:document_id>", "GET"):
+        NO_SUCH_GRANT,
+    ("/mine-tilskudd/<int:grant_id>/tilbakekreving/<int:recovery_id>/varsel.pdf", "GET"):
+        NO_SUCH_GRANT,
+    ("/mine-tilskudd/<int:grant_id>/tilbakekreving/<int:recovery_id>/svar", "POST"):
+        NO_SUCH_GRANT,
     ("/mine-tilskudd/<int:grant_id>", "GET"): row(LOGIN, 404, 404, 404, 404, 404),
+    ("/mine-tilskudd/<int:grant_id>/aksept", "POST"): row(LOGIN, 404, 404, 404, 404, 404),
+    ("/tilskudd/<int:grant_id>/fullmakt", "POST"): row(LOGIN, 404, 404, 404, 404, 404),
+    ("/tilskudd/utlysninger/<int:call_id>", "GET"): CASE_HANDLERS,
     # Registers and reporting: managers only (not administrators).
     ("/tilskudd/registre/stotteregisteret", "GET"): row(LOGIN, 403, 403, 403, 200, 403),
     ("/tilskudd/registre/stotteregisteret/eksport", "GET"):

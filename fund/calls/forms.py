@@ -73,6 +73,33 @@ class CallForm(Form):
     appeal_reserve = _kroner(_l("Klagereserve (kr)"), _l(
         "Holdes av budsjettet til klager som fører fram. Fordelingsvedtaket kan innvilge "
         "budsjettet minus reserven."), required=False)
+    # The rules of the tilsagn, stated in the grant letter (LAW.md §4 E, G, H). Left
+    # blank: the usual value for a new call, unchanged for an existing one.
+    acceptance_weeks = IntegerField(
+        _l("Frist for å akseptere tilsagnet (uker)"), default=4, description=_l(
+            "Uker fra tilsagnsbrevet er mottatt. Aksepteres ikke tilsagnet innen fristen, "
+            "faller det bort og pengene går tilbake til utlysningen. Vanlig er 3–4 uker."),
+        validators=[Optional(),
+                    NumberRange(min=1, max=26, message=_l(
+                        "Fristen for aksept må være mellom 1 og 26 uker."))])
+    advance_max_percent = IntegerField(
+        _l("Største andel utbetalt før sluttrapporten (%)"), default=50, description=_l(
+            "Resten utbetales når sluttrapporten er godkjent. Vanlig er 50 %."),
+        validators=[Optional(),
+                    NumberRange(min=0, max=90, message=_l(
+                        "Andelen før sluttrapporten må være mellom 0 og 90 prosent."))])
+    auditor_threshold = IntegerField(
+        _l("Revisorbekreftelse fra (kr)"), default=100_000, description=_l(
+            "Tilskudd på dette beløpet eller mer krever at revisor eller autorisert "
+            "regnskapsfører bekrefter prosjektregnskapet i sluttrapporten."),
+        validators=[Optional(),
+                    NumberRange(min=0, max=100_000_000, message=_l(
+                        "Beløpet må være mellom kr 0 og kr 100 000 000."))])
+    final_report_days = IntegerField(
+        _l("Frist for sluttrapport (dager etter prosjektslutt)"), default=60,
+        validators=[Optional(),
+                    NumberRange(min=1, max=365, message=_l(
+                        "Fristen for sluttrapporten må være mellom 1 og 365 dager."))])
     submit = SubmitField(_l("Lagre"))
 
     def validate_appeal_reserve(self, field):

@@ -46,20 +46,44 @@ def create_call(*, fund: Fund, year: int, title: str, opens_at: datetime, closes
                 budget: int, max_grant: int, max_share_percent: int, plan: PlanVersion,
                 description: str = "", joint_key: str | None = None,
                 expected_decision_on: date | None = None, appeal_reserve: int = 0,
+                acceptance_weeks: int = 4, advance_max_percent: int = 50,
+                auditor_threshold: int = 100_000, final_report_days: int = 60,
                 actor=None) -> Call:
     _check_window(opens_at, closes_at)
     _check_reserve(budget, appeal_reserve)
+    terms = dict(acceptance_weeks=acceptance_weeks, advance_max_percent=advance_max_percent,
+                 auditor_threshold=auditor_threshold, final_report_days=final_report_days)
+    _check_terms(**terms)
     call = Call(fund=fund, year=year, title=title, description=description, opens_at=opens_at,
                 closes_at=closes_at, budget=budget, max_grant=max_grant,
                 max_share_percent=max_share_percent, plan=plan, joint_key=joint_key,
                 expected_decision_on=expected_decision_on, appeal_reserve=appeal_reserve,
-                criteria=default_criteria(fund, plan))
+                criteria=default_criteria(fund, plan), **terms)
     db.session.add(call)
     record("call.created", call, actor=actor, fund=fund.value, year=year, title=title,
            opens_at=opens_at.isoformat(), closes_at=closes_at.isoformat(), budget=budget,
            expected_decision_on=expected_decision_on.isoformat() if expected_decision_on
-           else None, appeal_reserve=appeal_reserve)
+           else None, appeal_reserve=appeal_reserve, **terms)
     return call
+
+
+#: The bounds of the tilsagn's terms (the call form states the same).
+TERM_BOUNDS = {"acceptance_weeks": (1, 26), "advance_max_percent": (0, 90),
+               "auditor_threshold": (0, 100_000_000), "final_report_days": (1, 365)}
+
+
+def _check_terms(**terms) -> None:
+    messages = {
+        "acceptance_weeks": _("Fristen for aksept må være mellom 1 og 26 uker."),
+        "advance_max_percent": _("Andelen før sluttrapporten må være mellom 0 og 90 prosent."),
+        "auditor_threshold": _("Grensen for revisorbekreftelse må være mellom kr 0 og "
+                               "kr 100 000 000."),
+        "final_report_days": _("Fristen for sluttrapporten må være mellom 1 og 365 dager."),
+    }
+    for name, value in terms.items():
+        low, high = TERM_BOUNDS[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise CallError(messages[name])
 
 
 def create_joint_call(*, title: str, budgets: dict[Fund, int], **fields) -> list[Call]:
@@ -89,6 +113,7 @@ def update_call(call: Call, actor=None, **fields) -> None:
     _check_window(fields.get("opens_at", call.opens_at), fields.get("closes_at", call.closes_at))
     _check_reserve(fields.get("budget", call.budget),
                    fields.get("appeal_reserve", call.appeal_reserve))
+    _check_terms(**{name: value for name, value in fields.items() if name in TERM_BOUNDS})
     changes = {}
     for name, value in fields.items():
         old = getattr(call, name)

@@ -14,6 +14,7 @@ from fund.calls.forms import (
 )
 from fund.calls.models import Call, CallState, Fund
 from fund.calls.operations import (
+    TERM_BOUNDS,
     archive_call,
     create_call,
     create_joint_call,
@@ -100,7 +101,8 @@ def _call_fields(form: CallForm, plans: dict) -> dict:
         "plan": plans[form.plan.data],
         "expected_decision_on": form.expected_decision_on.data,
         "appeal_reserve": form.appeal_reserve.data or 0,
-    }
+    } | {name: getattr(form, name).data for name in TERM_BOUNDS
+         if getattr(form, name).data is not None}
 
 
 @bp.route("/forvaltning/utlysninger/ny", methods=["GET", "POST"])

@@ -14,10 +14,11 @@ from blinker import Namespace
 from flask import current_app
 from sqlalchemy import func, select
 
+from fund.applications.labels import COST_CATEGORY_LABELS, FINANCING_KIND_LABELS
 from fund.applications.models import Application
 from fund.calls.labels import FUND_LABELS
 from fund.core.pdf import render_pdf
-from fund.decisions.deadlines import next_working_day
+from fund.decisions.deadlines import acceptance_deadline, next_working_day
 from fund.decisions.labels import BODY_LABELS, OUTCOME_LABELS, outcome_label
 from fund.decisions.models import Decision, DecisionKind, StateAidBasis
 from fund.extensions import db
@@ -110,7 +111,25 @@ def decision_letter_pdf(decision: Decision, letter_date: date,
         de_minimis=decision.state_aid_basis == StateAidBasis.DE_MINIMIS,
         appeal_body=current_app.config["APPEAL_BODY"], letter_date=letter_date,
         appeal_deadline=appeal_deadline, reference=archive_reference(application),
-        replaces=_replaced(decision))
+        replaces=_replaced(decision), **_tilsagn(decision, letter_date, appeal_deadline))
+
+
+def _tilsagn(decision: Decision, letter_date: date, appeal_deadline: date | None) -> dict:
+    """What the tilsagnsbrev states beyond the vedtak (LAW.md §4.E item 12): the approved
+    cost and financing plan, the acceptance deadline (a date once the letter is sent, the
+    notification date being the letter's), and the final report's deadline."""
+    if not decision.is_grant:
+        return {}
+    application, call = decision.application, decision.application.call
+    return dict(
+        cost_lines=[(COST_CATEGORY_LABELS[line.category], line.description, line.amount)
+                    for line in application.cost_lines],
+        financing_lines=[(FINANCING_KIND_LABELS[line.kind], line.description, line.amount)
+                         for line in application.financing_lines],
+        accept_by=acceptance_deadline(letter_date, call.acceptance_weeks)
+        if appeal_deadline is not None else None,
+        report_due=application.ends_on + timedelta(days=call.final_report_days)
+        if application.ends_on else None)
 
 
 def recovery_letter_pdf(decision: Decision, letter_date: date,

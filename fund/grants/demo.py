@@ -73,7 +73,8 @@ def demo_grants(users) -> list[str]:
     led = grants["LED-belysning i produksjonshallen"]
     course = grants["Kurs i klimaregnskap for de ansatte"]
 
-    # Siri, daglig leder of Kjeller Grønn Energi AS, accepts three; Sara checks her role.
+    # Siri, daglig leder of Kjeller Grønn Energi AS, accepts three of its four grants in
+    # time; Sara checks her role.
     for grant in (van, solar, led):
         accept_grant(grant, siri, siri.name, "daglig leder", now=at(44))
         verify_authority(grant, sara, True, "Kontrollert mot Enhetsregisteret: daglig leder.",
@@ -124,7 +125,7 @@ def demo_grants(users) -> list[str]:
     record_repayment(led, sara, 40_000, to_local(at(3)).date(),
                      "Innbetalt til kommunens konto.", now=at(3))
 
-    # The course: Sørumsand Smak SA never accepted; the deadline passed.
+    # The course: Kjeller Grønn Energi AS never accepted it (the course was postponed).
     lapse_overdue(now)
     assert course.state == GrantState.LAPSED
     return [f"{van.application.call.title}: fire tilskudd fulgt opp (akseptert og delvis "

@@ -30,6 +30,23 @@ def can_report_to_registers(user) -> bool:
 
 # --- Acceptance ---
 
+
+def may_accept_grant(user, application) -> bool:
+    """A member of the recipient organisation accepts the tilsagn (the operation checks
+    the member's authority to bind it)."""
+    return is_recipient(user, application)
+
+
+def can_list_call_grants(user) -> bool:
+    """A call's grants (those the reader is not inhabil in): caseworkers and managers."""
+    return is_case_handler(user)
+
+
+def may_verify_authority(user, inhabil: bool) -> bool:
+    """Verifying an acceptor's stated authority: a case handler who is not inhabil."""
+    return is_case_handler(user) and not inhabil
+
+
 # --- Payments ---
 
 

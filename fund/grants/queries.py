@@ -8,14 +8,16 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from fund.applications.models import Application, CostLine
 from fund.decisions.deadlines import add_working_days
 from fund.decisions.labels import KDD_CATEGORIES
-from fund.decisions.models import Decision, DecisionKind, StateAidBasis
+from fund.decisions.models import Decision, DecisionKind, Letter, StateAidBasis
 from fund.extensions import db
 from fund.grants import rules
 from fund.grants.models import (
+    AuthorityCheck,
     FinalReport,
     FinalReportState,
     Grant,
@@ -105,6 +107,85 @@ def open_grants_due(before: date) -> list[Grant]:
                             Grant.acceptance_deadline < before).order_by(Grant.id)).scalars())
 
 # --- Acceptance ---
+
+
+def authority_confirmed(grant: Grant) -> bool:
+    """Accepted by someone whose authority to bind the organisation is established: named
+    in Enhetsregisteret or verified by a caseworker (not merely stated)."""
+    return grant.state in (GrantState.ACCEPTED, GrantState.COMPLETED) and \
+        grant.authority in (AuthorityCheck.REGISTER, AuthorityCheck.VERIFIED)
+
+
+def awaits_authority_check(grant: Grant) -> bool:
+    """Accepted on a stated authority that no caseworker has verified yet."""
+    return grant.state == GrantState.ACCEPTED and grant.authority == AuthorityCheck.STATED
+
+
+@dataclass
+class Deadline:
+    what: str  #: "acceptance" or "final_report"
+    on: date
+
+
+def next_deadline(grant: Grant) -> Deadline | None:
+    """The acceptance deadline while the tilsagn is offered; the final report's once it
+    is accepted (until the report is approved and the grant closed)."""
+    if grant.state == GrantState.OFFERED:
+        return Deadline("acceptance", grant.acceptance_deadline)
+    if grant.state == GrantState.ACCEPTED and grant.final_report_due is not None:
+        return Deadline("final_report", grant.final_report_due)
+    return None
+
+
+def tilsagn_letter(grant: Grant) -> Letter | None:
+    """The sent letter of the vedtak that made the tilsagn."""
+    decision = allocation_decision_of(grant)
+    letter = decision.letter if decision is not None else None
+    return letter if letter is not None and letter.is_sent else None
+
+
+@dataclass
+class GrantRow:
+    """A grant in the staff list of a call."""
+
+    grant: Grant
+    granted: int  #: the amount in force less what went back to the call
+    paid: int
+    deadline: Deadline | None
+    authority_to_verify: bool
+
+
+def call_grant_rows(call_id: int, hidden: set[int]) -> list[GrantRow]:
+    """The call's grants for staff, leaving out the applications in ``hidden`` (where the
+    reader is inhabil): state, amount, paid, next deadline, and what waits for staff."""
+    grants = [g for g in db.session.execute(
+        select(Grant).join(Application, Application.id == Grant.application_id)
+        .where(Application.call_id == call_id)
+        .options(selectinload(Grant.application).selectinload(Application.organisation))
+        .order_by(Application.case_number)).scalars() if g.application_id not in hidden]
+    ids = [g.id for g in grants]
+    paid = dict(db.session.execute(
+        select(PaymentRequest.grant_id, func.coalesce(func.sum(PaymentRequest.amount_paid), 0))
+        .where(PaymentRequest.grant_id.in_(ids)).group_by(PaymentRequest.grant_id)).all()) \
+        if ids else {}
+    decisions = {d.application_id: d for d in db.session.execute(
+        select(Decision).where(Decision.application_id.in_([g.application_id for g in grants]),
+                               Decision.replaced_at.is_(None))).scalars()} if ids else {}
+    rows = []
+    for grant in grants:
+        decision = decisions.get(grant.application_id)
+        granted = (decision.amount or 0) - decision.returned_amount if decision else 0
+        rows.append(GrantRow(grant=grant, granted=granted, paid=int(paid.get(grant.id, 0)),
+                             deadline=next_deadline(grant),
+                             authority_to_verify=awaits_authority_check(grant)))
+    return rows
+
+
+def call_has_grants(call_id: int) -> bool:
+    return db.session.execute(
+        select(Grant.id).join(Application, Application.id == Grant.application_id)
+        .where(Application.call_id == call_id).limit(1)).first() is not None
+
 
 # --- Payments ---
 

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -21,6 +22,7 @@ from stdnum.no import kontonr
 from fund.applications.labels import COST_CATEGORY_LABELS
 from fund.applications.uploads import download_name
 from fund.auth.models import User, format_bank_account
+from fund.calls.models import Call
 from fund.core.http import (
     commit,  # noqa: F401
     flash_errors,  # noqa: F401
@@ -37,6 +39,7 @@ from fund.decisions.models import DecisionBody
 from fund.extensions import db
 from fund.grants import operations, queries
 from fund.grants.forms import (
+    AcceptGrantForm,
     FinalReportDecisionForm,
     FinalReportForm,
     PaidForm,
@@ -49,8 +52,10 @@ from fund.grants.forms import (
     RegisterExportForm,
     RegisterReferenceForm,
     RepaymentForm,
+    VerifyAuthorityForm,
 )
 from fund.grants.labels import (
+    AUTHORITY_LABELS,
     FINAL_REPORT_STATE_LABELS,
     GRANT_STATE_LABELS,
     PAYMENT_STATE_LABELS,
@@ -58,6 +63,7 @@ from fund.grants.labels import (
     RECOVERY_STATE_LABELS,
 )
 from fund.grants.models import (
+    AuthorityCheck,
     FinalReport,
     FinalReportState,
     Grant,
@@ -70,6 +76,9 @@ from fund.grants.models import (
 )
 from fund.grants.operations import (
     REPORT_FIELDS,
+    AuthorityRefused,
+    GrantLapsed,
+    accept_grant,
     answer_recovery,
     approve_final_report,
     auditor_required,
@@ -77,6 +86,8 @@ from fund.grants.operations import (
     decide_recovery,
     drop_recovery,
     final_report_problems,
+    lapse_due,
+    lapse_if_due,
     notify_recovery,
     payment_account_problem,
     payment_request_refusal,
@@ -88,16 +99,21 @@ from fund.grants.operations import (
     save_final_report,
     settlement_of,
     submit_final_report,
+    verify_authority,
 )
 from fund.grants.permissions import (
+    can_list_call_grants,
     can_report_to_registers,
     is_recipient,
+    may_accept_grant,
     may_decide_final_report,
     may_follow_grant,
     may_make_recovery,
     may_record_repayment,
+    may_verify_authority,
     may_write_final_report,
 )
+from fund.review.permissions import is_case_handler
 from fund.review.queries import hidden_application_ids
 
 #: Staff pages.
@@ -178,6 +194,147 @@ def staff_page(grant_id):
 # --- The recipient's grant page ---
 
 # --- Acceptance ---
+
+_PAGES = ("grants.staff_page", "grants_recipient.recipient_page")
+
+
+@bp.before_request
+@recipient_bp.before_request
+def lapse_when_opened():
+    """A grant page shows an overdue tilsagn as lapsed without waiting for the nightly
+    ``flask grants lapse``: the lapse is made (by the system) before the page is read."""
+    grant_id = (request.view_args or {}).get("grant_id")
+    if request.endpoint not in _PAGES or grant_id is None \
+            or not current_user.is_authenticated:
+        return
+    now = utcnow()
+    grant = db.session.get(Grant, grant_id)
+    if grant is None or not lapse_due(grant, now):
+        return
+    db.session.rollback()  # begin again as a writer (SQLite takes the write lock first)
+    g.writes = True
+    grant = db.session.get(Grant, grant_id)
+    if lapse_if_due(grant, now):
+        db.session.commit()
+
+
+@recipient_section
+def acceptance_section(grant: Grant) -> dict:
+    form = g.get("accept_form")
+    if form is None:
+        form = AcceptGrantForm(formdata=None, acceptor_name=current_user.name)
+    return {"acceptance_form": form, "acceptance_letter": queries.tilsagn_letter(grant),
+            "acceptance_deadline": queries.next_deadline(grant),
+            "acceptance_register_on": bool(current_app.config.get("BRREG_ENABLED")),
+            "acceptance_account": format_bank_account(grant.bank_account),
+            "AUTHORITY_LABELS": AUTHORITY_LABELS, "AuthorityCheck": AuthorityCheck}
+
+
+@staff_section
+def acceptance_staff_section(grant: Grant) -> dict:
+    inhabil = grant.application_id in hidden_application_ids(current_user,
+                                                              grant.application.call)
+    return {"verify_form": g.get("verify_form") or VerifyAuthorityForm(formdata=None),
+            "may_verify": may_verify_authority(current_user, inhabil)
+            and queries.awaits_authority_check(grant),
+            "acceptance_deadline": queries.next_deadline(grant),
+            "acceptance_account": format_bank_account(grant.bank_account),
+            "AUTHORITY_LABELS": AUTHORITY_LABELS, "AuthorityCheck": AuthorityCheck}
+
+
+def _accepted_message(acceptance) -> str:
+    if acceptance.grant.authority == AuthorityCheck.REGISTER:
+        return _("Tilsagnet er akseptert. Rollen din er kontrollert mot Enhetsregisteret.")
+    return _("Tilsagnet er akseptert. Saksbehandleren kontrollerer at du kan forplikte "
+             "organisasjonen.") + (" " + acceptance.register_note
+                                   if acceptance.register_note else "")
+
+
+@recipient_bp.route("/<int:grant_id>/aksept", methods=["POST"])
+@login_required
+def accept(grant_id):
+    """The recipient accepts the tilsagn."""
+    grant = own_grant(grant_id)
+    require(may_accept_grant(current_user, grant.application))
+    form = AcceptGrantForm()
+    if form.validate_on_submit():
+        outcome = commit(accept_grant, grant, _actor(), form.acceptor_name.data,
+                         form.acceptor_role.data, keep=(GrantLapsed, AuthorityRefused),
+                         into=lambda exc: None if isinstance(exc, GrantLapsed) else form,
+                         success=_accepted_message)
+        if outcome or isinstance(outcome.error, GrantLapsed):
+            return redirect(url_for("grants_recipient.recipient_page", grant_id=grant.id))
+    g.accept_form = form
+    grant = db.session.get(Grant, grant_id)
+    return render_template("grants/recipient.html",
+                           **_page_context(grant, _recipient_sections)), 422
+
+
+@bp.route("/<int:grant_id>/fullmakt", methods=["POST"])
+@login_required
+def verify(grant_id):
+    """A caseworker verifies (or rejects) the acceptor's stated authority."""
+    grant = staff_grant(grant_id)
+    require(may_verify_authority(current_user, False))
+    form = VerifyAuthorityForm()
+    if form.validate_on_submit():
+        verified = form.verdict.data == "verified"
+        if commit(verify_authority, grant, _actor(), verified, form.note.data or "",
+                  into=form, success=_("Fullmakten er kontrollert.") if verified
+                  else _("Aksepten er opphevet, og organisasjonen har fått beskjed.")):
+            return redirect(url_for("grants.staff_page", grant_id=grant.id))
+    g.verify_form = form
+    grant = db.session.get(Grant, grant_id)
+    return render_template("grants/staff.html",
+                           **_page_context(grant, _staff_sections)), 422
+
+
+@bp.route("/utlysninger/<int:call_id>")
+@login_required
+def call_grants(call_id):
+    """A call's grants for staff: state, amount, paid, next deadline, and what waits."""
+    require(can_list_call_grants(current_user))
+    call = db.session.get(Call, call_id) or abort(404)
+    rows = queries.call_grant_rows(call.id, hidden_application_ids(current_user, call))
+    return render_template("grants/acceptance_call.html", call=call, rows=rows,
+                           GRANT_STATE_LABELS=GRANT_STATE_LABELS)
+
+
+@template_hook.connect_via("call_manage_panels")
+def grants_call_panel(_name, call, **_context):
+    if not can_list_call_grants(current_user) or not queries.call_has_grants(call.id):
+        return None
+    return render_template("grants/acceptance_call_panel.html", call=call)
+
+
+@template_hook.connect_via("application_page_panels")
+def grants_applicant_panel(_name, application, **_context):
+    if not is_recipient(current_user, application):
+        return None
+    grant = queries.grant_of(application)
+    if grant is None:
+        return None
+    return render_template("grants/acceptance_panel.html", grant=grant,
+                           deadline=queries.next_deadline(grant),
+                           url=url_for("grants_recipient.recipient_page", grant_id=grant.id),
+                           GRANT_STATE_LABELS=GRANT_STATE_LABELS)
+
+
+@template_hook.connect_via("case_page_panels")
+def grants_case_panel(_name, application, **_context):
+    if not is_case_handler(current_user):
+        return None
+    grant = queries.grant_of(application)
+    if grant is None or not may_follow_grant(
+            current_user, application.id in hidden_application_ids(current_user,
+                                                                    application.call)):
+        return None
+    return render_template("grants/acceptance_panel.html", grant=grant,
+                           deadline=queries.next_deadline(grant),
+                           url=url_for("grants.staff_page", grant_id=grant.id),
+                           staff=True, to_verify=queries.awaits_authority_check(grant),
+                           GRANT_STATE_LABELS=GRANT_STATE_LABELS)
+
 
 # --- Payments ---
 

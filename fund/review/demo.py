@@ -70,7 +70,7 @@ def demo_decided_call(plan, users) -> list[str]:
         fund=Fund.KLIMAFOND, year=year, title=f"Klimafondet {year}",
         description="Tilskudd til klimatiltak i bedrifter og organisasjoner i Lillestrøm.",
         opens_at=now - timedelta(days=150), closes_at=now + timedelta(hours=1),
-        budget=500_000, max_grant=200_000, max_share_percent=50, plan=plan)
+        budget=480_000, max_grant=200_000, max_share_percent=50, plan=plan)
     call.appeal_reserve = 40_000
     applications = []
     # The projects began after the decision (the grants demo follows them up); one ran
@@ -118,7 +118,7 @@ DEMO_DECIDED = [
     ("soker2@demo.no", "Varmegjenvinning i bakeriet", 2, 150_000, 40),
     ("soker2@demo.no", "Ny kjøledisk i butikken", 1, 100_000, 40),
     ("soker@demo.no", "LED-belysning i produksjonshallen", 4, 80_000, 30),
-    ("soker2@demo.no", "Kurs i klimaregnskap for de ansatte", 3, 60_000, 20),
+    ("soker@demo.no", "Kurs i klimaregnskap for de ansatte", 3, 60_000, 20),
 ]
 
 

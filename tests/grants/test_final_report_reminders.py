@@ -11,7 +11,6 @@ from sqlalchemy import select
 from fund.audit.models import AuditEvent
 from fund.core.types import utcnow
 from fund.decisions.deadlines import oslo_date
-from fund.grants.cli_reports import remind_reports_command
 from fund.grants.models import FinalReport, FinalReportState, GrantState
 from fund.grants.operations import remind_final_reports
 from tests.decisions.conftest import outbox
@@ -94,9 +93,9 @@ def test_the_command_reminds_from_today(accepted, runner, db):
     grant = accepted.grants["B"]
     grant.final_report_due = oslo_date(utcnow()) + timedelta(days=14)
     db.session.commit()
-    result = runner.invoke(remind_reports_command)
+    result = runner.invoke(args=["grants", "remind-reports"])
     assert result.exit_code == 0, result.output
     assert "1 påminnelser om sluttrapport sendt." in result.output
     assert len(reminders(accepted, "B")) == 1 and reminders(accepted, "A") == []
-    result = runner.invoke(remind_reports_command)
+    result = runner.invoke(args=["grants", "remind-reports"])
     assert "0 påminnelser" in result.output
