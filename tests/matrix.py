@@ -242,8 +242,8 @@ MATRIX = {
         NO_SUCH_GRANT,
     ("/mine-tilskudd/<int:grant_id>/utbetalinger/ny", "POST"):
         NO_SUCH_GRANT,
-    ("/mine-tilskudd/<int:grant_id>/utbetalinger/<int:payment_id>/dokumenter/<int:document_id>", "GET"):
-        NO_SUCH_GRANT,
+    ("/mine-tilskudd/<int:grant_id>/utbetalinger/<int:payment_id>/dokumenter/"
+     "<int:document_id>", "GET"): NO_SUCH_GRANT,
     ("/mine-tilskudd/<int:grant_id>/sluttrapport", "GET"):
         NO_SUCH_GRANT,
     ("/mine-tilskudd/<int:grant_id>/sluttrapport", "POST"):

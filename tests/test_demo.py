@@ -33,12 +33,14 @@ def test_demo_creates_six_users_two_organisations_and_an_open_call(runner, clien
         ("soker2@demo.no", "submitted", True), ("soker2@demo.no", "draft", False),
         ("soker2@demo.no", "submitted", True), ("soker2@demo.no", "submitted", True),
         ("soker@demo.no", "submitted", True), ("soker@demo.no", "draft", False),
+        ("soker@demo.no", "submitted", True), ("soker@demo.no", "submitted", True),
         ("soker@demo.no", "submitted", True), ("soker@demo.no", "submitted", True)]
     # Last round's review is closed: its ranking is frozen, one application above the line.
     from fund.review.models import FrozenRanking
     [frozen] = _db.session.scalars(select(FrozenRanking)).all()
     assert frozen.call_id == calls[1].id
     assert [(row.organisation, row.within_budget) for row in frozen.rows] == [
+        ("Kjeller Grønn Energi AS", True), ("Kjeller Grønn Energi AS", True),
         ("Kjeller Grønn Energi AS", True), ("Kjeller Grønn Energi AS", False),
         ("Sørumsand Smak SA", False), ("Sørumsand Smak SA", False)]
     # ... and decided: the innstilling laid forward, one vedtak of each kind within the
@@ -47,14 +49,35 @@ def test_demo_creates_six_users_two_organisations_and_an_open_call(runner, clien
     from fund.decisions.models import Appeal, AppealState, Decision, Letter
     from fund.review.models import Innstilling
     assert _db.session.scalars(select(Innstilling)).one().call_id == calls[1].id
-    decisions = _db.session.scalars(select(Decision).order_by(Decision.application_id)).all()
-    assert [(d.outcome.value, d.amount) for d in decisions] == [
-        ("granted", 200_000), ("partly_granted", 100_000), ("rejected", None),
-        ("dismissed", None)]
-    assert sum(d.amount or 0 for d in decisions) <= calls[1].budget - calls[1].appeal_reserve
+    decisions = _db.session.scalars(
+        select(Decision).order_by(Decision.application_id, Decision.id)).all()
+    assert [(d.outcome.value, d.kind.value, d.amount) for d in decisions] == [
+        ("granted", "allocation", 200_000), ("partly_granted", "allocation", 100_000),
+        ("rejected", "allocation", None), ("dismissed", "allocation", None),
+        ("granted", "allocation", 80_000), ("rejected", "recovery", None),
+        ("granted", "allocation", 60_000)]
+    allocated = [d for d in decisions if d.kind.value == "allocation"]
+    assert sum(d.amount or 0 for d in allocated) <= \
+        calls[1].budget - calls[1].appeal_reserve
     letters = _db.session.scalars(select(Letter)).all()
-    assert len(letters) == 4 and all(letter.sent_at and letter.appeal_deadline
+    assert len(letters) == 7 and all(letter.sent_at and letter.appeal_deadline
                                      for letter in letters)
+    # ... and followed up: the four grants at four stages of a grant's life.
+    from fund.grants.models import Grant, GrantState, PaymentState
+    from fund.grants.queries import money_of
+    grants = {g.application.title: g for g in _db.session.scalars(select(Grant))}
+    stages = {title: (g.state, money_of(g).granted, money_of(g).paid, money_of(g).repaid,
+                      money_of(g).returned) for title, g in grants.items()}
+    assert stages == {
+        "Elektrisk varebil og ladepunkt": (GrantState.ACCEPTED, 200_000, 100_000, 0, 0),
+        "Solceller på lagerhallen": (GrantState.COMPLETED, 100_000, 90_000, 0, 10_000),
+        "LED-belysning i produksjonshallen": (GrantState.REVOKED, 0, 40_000, 40_000, 0),
+        "Kurs i klimaregnskap for de ansatte": (GrantState.LAPSED, 60_000, 0, 0, 60_000)}
+    solar = grants["Solceller på lagerhallen"]
+    assert solar.final_report.eligible_amount == 90_000
+    assert [p.state for p in solar.payments] == [PaymentState.PAID, PaymentState.PAID]
+    [recovery] = grants["LED-belysning i produksjonshallen"].recoveries
+    assert recovery.answer and recovery.decision.letter.sent_at
     [appeal] = _db.session.scalars(select(Appeal)).all()
     assert appeal.decision.outcome.value == "rejected" and appeal.in_time
     assert appeal.state == AppealState.FORWARDED
