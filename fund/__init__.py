@@ -360,6 +360,7 @@ def _permission_predicates() -> _Can:
     from fund.auth.permissions import can_administer, can_verify_organisation
     from fund.calls.permissions import can_manage_calls
     from fund.core.roles import is_admin
+    from fund.grants.permissions import can_report_to_registers
     from fund.plan.permissions import can_manage_plans
     from fund.review.permissions import is_case_handler, may_close_review
 
@@ -372,4 +373,5 @@ def _permission_predicates() -> _Can:
         "administer_users": can_administer,
         "manage_plans": can_manage_plans,
         "read_audit_log": is_admin,
+        "report_to_registers": can_report_to_registers,
     })

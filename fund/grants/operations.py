@@ -78,7 +78,8 @@ def offer_grant(letter: Letter, notified_on: date, actor: User | None = None) ->
     """The tilsagn of a granting allocation vedtak, made when its letter is sent: the
     acceptance deadline runs from the notification (the letter states the same date).
     A later granting vedtak on the same application (a reversal on appeal) keeps the
-    grant and its deadline; a grant that had lapsed or been revoked is offered anew."""
+    grant and its deadline. A grant revoked by a recovery vedtak that is reversed on
+    appeal is accepted again (its acceptance stands); a lapsed grant is offered anew."""
     decision: Decision | None = letter.decision
     if decision is None or decision.kind != DecisionKind.ALLOCATION or not decision.is_grant:
         return None
@@ -87,6 +88,12 @@ def offer_grant(letter: Letter, notified_on: date, actor: User | None = None) ->
         Grant.application_id == application.id)).scalar_one_or_none()
     deadline = acceptance_deadline(notified_on, application.call.acceptance_weeks)
     if grant is not None and grant.state.is_open:
+        return grant
+    if grant is not None and grant.state == GrantState.REVOKED and grant.accepted_at:
+        # The recovery vedtak was reversed on appeal: the accepted tilsagn stands again.
+        grant.state = GrantState.ACCEPTED
+        record("grant.restored", application, actor=actor, grant=grant.id,
+               amount=decision.amount)
         return grant
     offered_at = letter.sent_at or utcnow()
     if grant is None:

@@ -493,3 +493,26 @@ def test_people_outside_the_recipient_organisation_get_404(paid, app):
         operations.answer_recovery(recovery, paid.applicants["A"], "Vi svarer.", NOTICE_AT)
     _db.session.rollback()
     assert recovery.answered_at is None
+
+
+def test_a_revocation_reversed_on_appeal_restores_the_accepted_grant(paid, app):
+    from fund.decisions.operations import register_appeal, reverse_decision, send_letters
+    grant, application = paid.grants["A"], paid.apps["A"]
+    decide(notify(paid, new_amount=0), paid.lene)
+    assert grant.state == GrantState.REVOKED and money_of(grant).granted == 0
+    with app.test_request_context():
+        send_letters(application.call, paid.lene, now=datetime(2027, 6, 30, 8, 0, tzinfo=UTC))
+        appeal = register_appeal(application, paid.applicants["A"],
+                                 "Prosjektet ble gjennomført; se regnskapet.",
+                                 now=datetime(2027, 7, 2, 8, 0, tzinfo=UTC))
+        reverse_decision(appeal, paid.lene, body=DecisionBody.KOMMUNEDIREKTOR,
+                         meeting_date=date(2027, 7, 5), outcome=Outcome.GRANTED,
+                         amount=150_000, reasons="Regnskapet viser at prosjektet er gjennomført.",
+                         delegation_reference="Delegeringsreglementet pkt. 4.2",
+                         state_aid_basis=current_decision(application).state_aid_basis,
+                         kdd_category="1110")
+        send_letters(application.call, paid.lene, now=datetime(2027, 7, 6, 8, 0, tzinfo=UTC))
+    _db.session.commit()
+    assert grant.state == GrantState.ACCEPTED
+    assert money_of(grant).granted == 150_000 and money_of(grant).paid == 75_000
+    assert "grant.restored" in set(_db.session.execute(select(AuditEvent.action)).scalars())
