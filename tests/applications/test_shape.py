@@ -197,10 +197,11 @@ def test_a_deleted_drafts_files_go_only_when_the_deletion_commits(app, setting):
         assert not any(path.exists() for path in paths)
 
 
-def test_files_over_the_quota_are_refused_with_a_message_and_not_kept(app, setting):
+def test_files_over_the_quota_are_refused_with_a_message_and_not_kept(app, setting,
+                                                                    monkeypatch):
     user, org, call = setting
     application = make_application(call, org, user, complete=False)
-    app.config["UPLOAD_MAX_TOTAL"] = len(PDF) + 10
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_TOTAL", len(PDF) + 10)
     with app.test_request_context():
         added, refused = add_attachments(application, files(("a.pdf", PDF), ("b.pdf", PDF)),
                                          user)
