@@ -190,6 +190,14 @@ def call_has_grants(call_id: int) -> bool:
 # --- Payments ---
 
 
+def payments_of(grant: Grant) -> list[PaymentRequest]:
+    """The grant's payment requests in order, with their documents (one query each)."""
+    return list(db.session.execute(
+        select(PaymentRequest).where(PaymentRequest.grant_id == grant.id)
+        .options(selectinload(PaymentRequest.documents))
+        .order_by(PaymentRequest.number)).scalars())
+
+
 def open_payment(grant: Grant) -> PaymentRequest | None:
     """The request still open: waiting for the caseworker, or approved and not paid."""
     return db.session.execute(

@@ -341,13 +341,15 @@ def grants_case_panel(_name, application, **_context):
 
 @recipient_section
 def recipient_payments(grant: Grant) -> dict:
-    return {"payment_list": grant.payments, "payment_refusal": payment_request_refusal(grant),
+    return {"payment_list": queries.payments_of(grant),
+            "payment_refusal": payment_request_refusal(grant),
             "PAYMENT_STATE_LABELS": PAYMENT_STATE_LABELS}
 
 
 @staff_section
 def staff_payments(grant: Grant) -> dict:
-    return {"payment_list": grant.payments, "PAYMENT_STATE_LABELS": PAYMENT_STATE_LABELS}
+    return {"payment_list": queries.payments_of(grant),
+            "PAYMENT_STATE_LABELS": PAYMENT_STATE_LABELS}
 
 
 @recipient_bp.route("/<int:grant_id>/utbetalinger/ny", methods=["GET", "POST"])
