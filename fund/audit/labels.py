@@ -18,6 +18,11 @@ OBJECT_LABELS = {
     "appeals": _l("Klage"),
     "exchange_rates": _l("Valutakurs"),
     "outbox_messages": _l("E-post"),
+    "grants": _l("Tilskudd"),
+    "payment_requests": _l("Utbetalingsanmodning"),
+    "final_reports": _l("Sluttrapport"),
+    "recoveries": _l("Tilbakekreving"),
+    "register_exports": _l("Registereksport"),
 }
 
 
