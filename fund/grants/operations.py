@@ -116,8 +116,12 @@ def tell_members(grant: Grant, subject: str, template: str, **context) -> list:
 
 
 def lock(grant: Grant) -> Grant:
-    """One change to a grant at a time (payments, reports and recovery read its money)."""
+    """One change to a grant at a time (payments, reports and recovery read its money).
+    Everything the session read before the lock is expired, so that what the caller
+    checks after it (the payment's, the report's or the recovery's state) is as the
+    transaction that held the lock left it, not as it was read before waiting."""
     db.session.flush()
+    db.session.expire_all()
     db.session.refresh(grant, with_for_update=True)
     return grant
 
