@@ -614,6 +614,9 @@ def record_paid(payment: PaymentRequest, user: User, paid_on: date,
                            "(%(date)s).", date=format_date(oslo_date(payment.decided_at))))
     if not payment.amount_approved or payment.amount_approved <= 0:
         raise GrantError(_("Utbetalingen har ikke noe godkjent beløp."))
+    if grant.state not in (GrantState.ACCEPTED, GrantState.COMPLETED):
+        raise GrantError(_("Tilskuddet er trukket tilbake eller har falt bort og er ikke "
+                           "lenger i kraft. Utbetalingen kan ikke registreres som utbetalt."))
     payment.state, payment.amount_paid, payment.paid_on = \
         PaymentState.PAID, payment.amount_approved, paid_on
     payment.paid_recorded_by_id = user.id
@@ -1102,6 +1105,14 @@ def decide_recovery(recovery: Recovery | None, manager: User, reasons: str,
         raise GrantError(_("Tilskuddet er allerede på %(amount)s eller lavere. Avslutt "
                            "forhåndsvarselet uten vedtak.",
                            amount=format_nok(recovery.new_amount)))
+    unpaid = [p for p in grant.payments if p.state == PaymentState.APPROVED]
+    if unpaid and money.paid - money.repaid + money.pending > recovery.new_amount:
+        # Paid later, it would go out beyond the new amount and outside the reclaim.
+        raise GrantError(_(
+            "Utbetaling %(number)s på %(amount)s er godkjent, men ikke registrert som "
+            "utbetalt. Registrer den som utbetalt før vedtaket fattes, så kommer den med i "
+            "det som kreves tilbake.", number=unpaid[0].number,
+            amount=format_nok(unpaid[0].amount_approved)))
     application = grant.application
     meeting = DecisionMeeting(call=application.call, body=body, meeting_date=meeting_date,
                               delegation_reference=delegation_reference,

@@ -562,6 +562,7 @@ def _report_document(report: FinalReport, document_id: int) -> GrantDocument:
 
 
 @recipient_bp.route("/<int:grant_id>/sluttrapport/dokumenter/<int:document_id>")
+@writes  # the download is logged
 @login_required
 def final_report_document(grant_id, document_id):
     grant = own_grant(grant_id)
@@ -623,6 +624,7 @@ def final_report_return(report_id):
 
 
 @bp.route("/sluttrapporter/<int:report_id>/dokumenter/<int:document_id>")
+@writes  # the download is logged
 @login_required
 def final_report_staff_document(report_id, document_id):
     report = _staff_report(report_id)

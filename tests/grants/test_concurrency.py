@@ -288,3 +288,53 @@ def test_a_recovery_vedtak_and_dropping_it_at_once_do_not_both_happen(served):
         audited(served, "grant.recovery_dropped", managers)
     assert [e.action for e in entries] == \
         ["grant.recovery_decided" if decided else "grant.recovery_dropped"]
+
+
+# --- Documents ---
+
+
+def test_many_reading_a_final_report_document_at_once_all_get_it_and_each_read_is_logged(
+        served):
+    """A download is logged (an audit entry), so the request writes: on SQLite it must
+    take the write lock from the start, as the payment documents do, or a reader whose
+    snapshot is older than another reader's log entry cannot write (a server error)."""
+    import secrets
+
+    from fund.grants.models import DocumentKind, FinalReport, FinalReportState, GrantDocument
+    from fund.grants.operations import grant_document_folder
+
+    seeded = seed_grant(served)
+    with served.database() as session:
+        readers = [make_user(unique("saksbehandler") + "@example.no", Role.CASEWORKER)
+                   for _ in range(6)]
+        report = FinalReport(grant_id=seeded.grant_id, state=FinalReportState.SUBMITTED,
+                             results="Ferdig.", submitted_at=utcnow())
+        session.add(report)
+        session.flush()
+        stored_name = secrets.token_hex(16)
+        with served.app.test_request_context():
+            folder = grant_document_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / stored_name).write_bytes(PDF)
+        document = GrantDocument(grant_id=seeded.grant_id, final_report_id=report.id,
+                                 kind=DocumentKind.AUDITOR, filename="revisor.pdf",
+                                 stored_name=stored_name, content_type="application/pdf",
+                                 size=len(PDF), sha256="0" * 64,
+                                 uploaded_by_id=seeded.member_ids[0])
+        session.add(document)
+        session.flush()
+        report_id, document_id = report.id, document.id
+        reader_ids = [r.id for r in readers]
+        staff_emails = [r.email for r in readers]
+    staff_path = f"/tilskudd/sluttrapporter/{report_id}/dokumenter/{document_id}"
+    own_path = f"/mine-tilskudd/{seeded.grant_id}/sluttrapport/dokumenter/{document_id}"
+    browsers = [(served.browser().login(e), staff_path) for e in staff_emails] + \
+        [(served.browser().login(e), own_path) for e in seeded.members]
+
+    responses = at_once([lambda b=b, p=p: b.get(p) for b, p in browsers])
+
+    no_server_errors(responses)
+    assert [r.status_code for r in responses] == [200] * len(browsers)
+    assert all(r.content == PDF for r in responses)
+    assert len(audited(served, "grant.document_read",
+                       reader_ids + seeded.member_ids)) == len(browsers)
