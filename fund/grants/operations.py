@@ -1224,10 +1224,12 @@ def record_repayment(grant: Grant, staff: User, amount: int, received_on: date,
 def export_to_stotteregisteret(actor: User, today: date, threshold_eur, deadline_days: int,
                                grantor: str) -> RegisterExport:
     """An export to Registeret for offentlig støtte of every de minimis grant listed and
-    not yet reported (due or overdue). The file is made from the export's items and its
-    sha256 kept, so the download later is the same file."""
-    rows = [row for row in queries.stotteregister_rows(today, threshold_eur, deadline_days)
-            if row.export is None]
+    not yet reported (due or overdue), but those the actor is inhabil in: another manager
+    reports them. The file is made from the export's items and its sha256 kept, so the
+    download later is the same file."""
+    rows = [row for row in queries.stotteregister_rows(
+        today, threshold_eur, deadline_days, hidden_application_ids(actor))
+        if row.export is None]
     if not rows:
         raise GrantError(_("Ingen tilskudd venter på å bli rapportert til registeret."))
     decisions = [row.decision for row in rows]

@@ -811,10 +811,10 @@ def _today():
     return oslo_date(utcnow())
 
 
-def _stotteregister_rows():
+def _stotteregister_rows(hidden=frozenset()):
     settings = _register_settings()
     return queries.stotteregister_rows(_today(), settings["threshold"],
-                                       settings["deadline_days"])
+                                       settings["deadline_days"], hidden)
 
 
 def _csv_response(data: bytes, filename: str) -> Response:
@@ -829,9 +829,11 @@ def stotteregister():
     """The de minimis grants Registeret for offentlig støtte is to have: overdue first,
     then due, then reported, and the exports made."""
     require(can_report_to_registers(current_user))
-    rows = _stotteregister_rows()
+    hidden = hidden_application_ids(current_user)
+    rows = _stotteregister_rows(hidden)
     return render_template(
         "grants/registers_stotteregister.html", rows=rows, settings=_register_settings(),
+        hidden_count=len(_stotteregister_rows()) - len(rows) if hidden else 0,
         exports=queries.register_exports(RegisterKind.STOTTEREGISTERET),
         unreported=[r for r in rows if r.export is None],
         GRANT_STATE_LABELS=GRANT_STATE_LABELS)
@@ -855,7 +857,8 @@ def stotteregister_export():
             return redirect(url_for("grants.stotteregister", _anchor="exports"))
         return redirect(url_for("grants.stotteregister"))
     flash_errors(form)
-    unreported = [r for r in _stotteregister_rows() if r.export is None]
+    unreported = [r for r in _stotteregister_rows(hidden_application_ids(current_user))
+                  if r.export is None]
     return render_template("grants/registers_export.html", form=form, unreported=unreported,
                            settings=_register_settings())
 
@@ -870,7 +873,9 @@ def export_file(export_id):
     """A Støtteregisteret export's file, made again from its items."""
     require(can_report_to_registers(current_user))
     export = _export(export_id)
-    if export.kind != RegisterKind.STOTTEREGISTERET:
+    hidden = hidden_application_ids(current_user)
+    if export.kind != RegisterKind.STOTTEREGISTERET or any(
+            item.decision.application_id in hidden for item in export.items):
         abort(404)
     data = queries.export_csv(export, _register_settings()["grantor"])
     return _csv_response(data, f"stotteregisteret-{export.id}.csv")
@@ -929,6 +934,7 @@ def registers_panel(_name, call, **_context):
         return None
     settings = _register_settings()
     counts = queries.register_counts(_today(), settings["threshold"],
-                                     settings["deadline_days"])
+                                     settings["deadline_days"],
+                                     hidden_application_ids(current_user))
     return render_template("grants/registers_panel.html", counts=counts, call=call,
                            kdd_year=call.year)
