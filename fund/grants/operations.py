@@ -976,6 +976,15 @@ def _text(text: str | None, missing: str) -> str:
     return text
 
 
+def _recovers(money: "queries.Money", new_amount: int) -> bool:
+    """Whether a recovery to ``new_amount`` changes anything: it lowers the grant, or it
+    keeps it and reclaims what was paid above it (after a final report that lowered the
+    grant below what was already paid)."""
+    in_force = queries.in_force(money)
+    return new_amount < in_force or (
+        new_amount == in_force and money.paid - money.repaid > in_force)
+
+
 def _must_be_notified(recovery: Recovery | None) -> Recovery:
     if recovery is None or recovery.state != RecoveryState.NOTIFIED:
         raise GrantError(_("Et tilskudd kan bare reduseres eller kreves tilbake etter et "
@@ -1016,7 +1025,7 @@ def notify_recovery(grant: Grant, manager: User, ground: RecoveryGround, new_amo
         raise GrantError(_("Velg grunnlaget for tilbakekrevingen."))
     money = queries.money_of(grant)
     in_force = queries.in_force(money)
-    if new_amount is None or new_amount < 0 or new_amount >= in_force:
+    if new_amount is None or new_amount < 0 or not _recovers(money, new_amount):
         raise GrantError(_("Det nye beløpet må være lavere enn tilskuddet på %(amount)s og "
                            "ikke under null (0 trekker tilbake hele tilskuddet).",
                            amount=format_nok(in_force)))
@@ -1101,7 +1110,7 @@ def decide_recovery(recovery: Recovery | None, manager: User, reasons: str,
     current = queries.current_decision_of(grant)
     money = queries.money_of(grant)
     if current is None or not current.is_grant \
-            or recovery.new_amount >= queries.in_force(money):
+            or not _recovers(money, recovery.new_amount):
         raise GrantError(_("Tilskuddet er allerede på %(amount)s eller lavere. Avslutt "
                            "forhåndsvarselet uten vedtak.",
                            amount=format_nok(recovery.new_amount)))

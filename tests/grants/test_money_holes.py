@@ -118,3 +118,51 @@ def test_nothing_is_recorded_paid_on_a_grant_no_longer_in_force(half_paid, state
     assert approved_payment(grant).amount_paid is None
     assert not _db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "grant.payment_paid")).all()
+
+
+def test_what_was_paid_above_the_final_grant_can_be_reclaimed_to_the_krone(accepted, db):
+    """B (kr 90 000) was paid in full, and the final report brought the grant down to
+    kr 72 000: kr 18 000 is to be reclaimed. The recovery keeps the grant at kr 72 000
+    and reclaims exactly the kr 18 000 (not «lower the grant below kr 72 000»)."""
+    from fund.decisions.queries import current_decision
+    from fund.grants.models import FinalReport, FinalReportState
+    from fund.grants.queries import overpaid
+
+    grant, world = accepted.grants["B"], accepted
+    db.session.add(PaymentRequest(
+        grant=grant, number=1, state=PaymentState.PAID, amount_requested=90_000,
+        amount_approved=90_000, amount_paid=90_000, paid_on=date(2027, 6, 1),
+        submitted_by_id=world.applicants["B"].id, bank_account=grant.bank_account,
+        decided_by_id=world.sara.id, paid_recorded_by_id=world.lene.id))
+    db.session.add(FinalReport(grant=grant, state=FinalReportState.APPROVED,
+                               eligible_amount=72_000, results="Ferdig."))
+    current_decision(world.apps["B"]).returned_amount = 18_000
+    grant.state = GrantState.COMPLETED
+    db.session.commit()
+    assert overpaid(grant) == 18_000
+
+    recovery = operations.notify_recovery(
+        grant, world.lene, RecoveryGround.LOWER_COSTS, 72_000,
+        "Kostnadene ble lavere enn budsjettert; kr 18 000 er utbetalt for mye.",
+        now=NOTICE_AT)
+    db.session.commit()
+    assert recovery.reclaim_amount == 18_000
+    decision = operations.decide_recovery(
+        recovery, world.lene, "Sluttrapporten viser lavere kostnader.",
+        DecisionBody.KOMMUNEDIREKTOR, AFTER_DEADLINE.date(),
+        delegation_reference="Delegeringsreglementet pkt. 4.2", now=AFTER_DEADLINE)
+    db.session.commit()
+    assert decision.amount == 72_000 and recovery.reclaim_amount == 18_000
+    assert grant.state == GrantState.COMPLETED and money_of(grant).granted == 72_000
+    operations.record_repayment(grant, world.sara, 18_000, date(2027, 7, 1),
+                                now=datetime(2027, 7, 2, 10, 0, tzinfo=UTC))
+    db.session.commit()
+    assert overpaid(grant) == 0
+
+
+def test_a_recovery_that_changes_nothing_is_still_refused(accepted, db):
+    """Keeping the grant as it is when nothing is paid above it is no recovery."""
+    with pytest.raises(GrantError, match="lavere enn tilskuddet"):
+        operations.notify_recovery(accepted.grants["A"], accepted.lene,
+                                   RecoveryGround.LOWER_COSTS, 150_000, "Ingenting.",
+                                   now=NOTICE_AT)
