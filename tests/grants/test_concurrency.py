@@ -338,3 +338,52 @@ def test_many_reading_a_final_report_document_at_once_all_get_it_and_each_read_i
     assert all(r.content == PDF for r in responses)
     assert len(audited(served, "grant.document_read",
                        reader_ids + seeded.member_ids)) == len(browsers)
+
+
+# --- The final report ---
+
+
+def test_approving_the_final_report_twice_while_a_payment_is_asked_for_pays_the_grant_once(
+        served):
+    """Two caseworkers approve the same final report while a member asks for an advance,
+    all at once. The report is approved once (one final payment), and whichever of the
+    approval and the request comes second is refused: never more than the grant."""
+    from fund.grants.models import FinalReport, FinalReportCostLine, FinalReportState
+
+    seeded = seed_grant(served)
+    with served.database() as session:
+        report = FinalReport(grant_id=seeded.grant_id, state=FinalReportState.SUBMITTED,
+                             results="Ferdig.", submitted_at=utcnow(), knowledge_jobs=1,
+                             other_jobs=0,
+                             cost_lines=[FinalReportCostLine(cost_line_id=seeded.cost_line_id,
+                                                             amount=300_000)])
+        session.add(report)
+        session.flush()
+        report_id = report.id
+    calls = []
+    for email in seeded.staff[:2]:
+        browser = served.browser().login(email)
+        page = f"/tilskudd/sluttrapporter/{report_id}"
+        token = browser.csrf_token(page)
+        calls.append(lambda b=browser, p=page, t=token: b.post(
+            f"{p}/godkjenn", data={"csrf_token": t, "reasons": ""}))
+    member = served.browser().login(seeded.members[0])
+    path = f"/mine-tilskudd/{seeded.grant_id}/utbetalinger/ny"
+    token = member.csrf_token(path)
+    calls.append(lambda: member.post(path, data={
+        "csrf_token": token, "amount": "50000", "status_report": "Ferdig.",
+        "costs-0-cost_line_id": str(seeded.cost_line_id), "costs-0-amount": "300000"},
+        files={"files": ("faktura.pdf", PDF, "application/pdf")}))
+
+    responses = at_once(calls)
+
+    no_server_errors(responses)
+    approvals = audited(served, "final_report.approved", seeded.staff_ids)
+    requests = audited(served, "grant.payment_requested", seeded.member_ids)
+    assert len(approvals) + len(requests) == 1, (approvals, requests)
+    payments = payments_of(served, seeded.grant_id)
+    assert sum(p.amount_approved or p.amount_requested for p in payments) == \
+        (150_000 if approvals else 50_000)
+    with served.database() as session:
+        grant = session.get(Grant, seeded.grant_id)
+        assert grant.state == (GrantState.COMPLETED if approvals else GrantState.ACCEPTED)
