@@ -864,7 +864,14 @@ def stotteregister_export():
 
 
 def _export(export_id: int) -> RegisterExport:
-    return db.session.get(RegisterExport, export_id) or abort(404)
+    """An export; 404 for a Støtteregisteret export holding a grant the reader is
+    inhabil in (its file names the grant)."""
+    export = db.session.get(RegisterExport, export_id) or abort(404)
+    if export.kind == RegisterKind.STOTTEREGISTERET:
+        hidden = hidden_application_ids(current_user)
+        if any(item.decision.application_id in hidden for item in export.items):
+            abort(404)
+    return export
 
 
 @bp.route("/registre/eksporter/<int:export_id>.csv")
@@ -873,9 +880,7 @@ def export_file(export_id):
     """A Støtteregisteret export's file, made again from its items."""
     require(can_report_to_registers(current_user))
     export = _export(export_id)
-    hidden = hidden_application_ids(current_user)
-    if export.kind != RegisterKind.STOTTEREGISTERET or any(
-            item.decision.application_id in hidden for item in export.items):
+    if export.kind != RegisterKind.STOTTEREGISTERET:
         abort(404)
     data = queries.export_csv(export, _register_settings()["grantor"])
     return _csv_response(data, f"stotteregisteret-{export.id}.csv")

@@ -40,6 +40,10 @@ def test_an_inhabil_manager_neither_sees_nor_exports_the_grant(registers, clock,
     assert [i.decision.application_id for i in later.items] == [registers.apps["B"].id]
     assert lene.get(f"/tilskudd/registre/eksporter/{later.id}.csv").status_code == 200
     assert client.get(f"/tilskudd/registre/eksporter/{later.id}.csv").status_code == 404
+    assert post_form(client, f"/tilskudd/registre/eksporter/{later.id}/referanse",
+                     {"reference": "Mona sin"}, form_page=PAGE).status_code == 404
+    db.session.expire_all()
+    assert later.reference == ""
     assert "Beta AS" not in client.get(PAGE).text
 
 
