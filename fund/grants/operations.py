@@ -890,12 +890,18 @@ def approve_final_report(report: FinalReport, actor: User, remark: str = "",
     now = now or utcnow()
     payment = None
     if figures.final_payment > 0:
+        # The last payment is approved here: checked as decide_payment checks any other.
+        organisation = grant.application.organisation
+        problem = payment_account_problem(organisation)
+        if problem:
+            raise GrantError(problem)
+        checked_at = _recheck_bankruptcy(organisation, now)
         number = max((p.number for p in grant.payments), default=0) + 1
         payment = PaymentRequest(
             grant=grant, number=number, is_final=True, state=PaymentState.APPROVED,
             submitted_at=now, amount_requested=figures.final_payment,
             amount_approved=figures.final_payment, decided_by_id=actor.id, decided_at=now,
-            bank_account=grant.application.organisation.bank_account,
+            bank_account=organisation.bank_account, register_checked_at=checked_at,
             status_report=_("Sluttutbetaling etter godkjent sluttrapport."))
         db.session.add(payment)
     decision.returned_amount = (decision.returned_amount or 0) + figures.returned

@@ -166,3 +166,32 @@ def test_a_recovery_that_changes_nothing_is_still_refused(accepted, db):
         operations.notify_recovery(accepted.grants["A"], accepted.lene,
                                    RecoveryGround.LOWER_COSTS, 150_000, "Ingenting.",
                                    now=NOTICE_AT)
+
+
+@pytest.mark.parametrize("problem", ["bankrupt", "account"])
+def test_the_final_payment_is_checked_as_any_payment_before_it_is_released(
+        accepted, db, problem):
+    """Approving the final report approves the last payment: like any approval it checks
+    the account (MOD11) and bankruptcy first, and is refused when either fails."""
+    from fund.grants.models import FinalReport, FinalReportCostLine, FinalReportState
+
+    grant = accepted.grants["B"]
+    organisation = grant.application.organisation
+    report = FinalReport(grant_id=grant.id, state=FinalReportState.SUBMITTED,
+                         results="Ferdig.", knowledge_jobs=0, other_jobs=0,
+                         cost_lines=[FinalReportCostLine(
+                             cost_line_id=grant.application.cost_lines[0].id,
+                             amount=240_000)])
+    db.session.add(report)
+    if problem == "bankrupt":
+        organisation.bankrupt = True
+    else:
+        organisation.bank_account = "12345678900"  # the check digit is wrong
+    db.session.commit()
+    with pytest.raises(GrantError, match="konkurs" if problem == "bankrupt"
+                       else "kontrollsifferet stemmer ikke"):
+        operations.approve_final_report(report, accepted.sara)
+    db.session.rollback()
+    db.session.expire_all()
+    assert grant.state == GrantState.ACCEPTED and report.state == FinalReportState.SUBMITTED
+    assert grant.payments == []
