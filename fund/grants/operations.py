@@ -123,8 +123,12 @@ def tell_members(grant: Grant, subject: str, template: str, **context) -> list:
 
 
 def lock(grant: Grant) -> Grant:
-    """One change to a grant at a time (payments, reports and recovery read its money)."""
+    """One change to a grant at a time (payments, reports and recovery read its money).
+    Everything the session read before the lock is expired, so that what the caller
+    checks after it (the payment's, the report's or the recovery's state) is as the
+    transaction that held the lock left it, not as it was read before waiting."""
     db.session.flush()
+    db.session.expire_all()
     db.session.refresh(grant, with_for_update=True)
     return grant
 
@@ -617,6 +621,9 @@ def record_paid(payment: PaymentRequest, user: User, paid_on: date,
                            "(%(date)s).", date=format_date(oslo_date(payment.decided_at))))
     if not payment.amount_approved or payment.amount_approved <= 0:
         raise GrantError(_("Utbetalingen har ikke noe godkjent beløp."))
+    if grant.state not in (GrantState.ACCEPTED, GrantState.COMPLETED):
+        raise GrantError(_("Tilskuddet er trukket tilbake eller har falt bort og er ikke "
+                           "lenger i kraft. Utbetalingen kan ikke registreres som utbetalt."))
     payment.state, payment.amount_paid, payment.paid_on = \
         PaymentState.PAID, payment.amount_approved, paid_on
     payment.paid_recorded_by_id = user.id
@@ -890,12 +897,18 @@ def approve_final_report(report: FinalReport, actor: User, remark: str = "",
     now = now or utcnow()
     payment = None
     if figures.final_payment > 0:
+        # The last payment is approved here: checked as decide_payment checks any other.
+        organisation = grant.application.organisation
+        problem = payment_account_problem(organisation)
+        if problem:
+            raise GrantError(problem)
+        checked_at = _recheck_bankruptcy(organisation, now)
         number = max((p.number for p in grant.payments), default=0) + 1
         payment = PaymentRequest(
             grant=grant, number=number, is_final=True, state=PaymentState.APPROVED,
             submitted_at=now, amount_requested=figures.final_payment,
             amount_approved=figures.final_payment, decided_by_id=actor.id, decided_at=now,
-            bank_account=grant.application.organisation.bank_account,
+            bank_account=organisation.bank_account, register_checked_at=checked_at,
             status_report=_("Sluttutbetaling etter godkjent sluttrapport."))
         db.session.add(payment)
     decision.returned_amount = (decision.returned_amount or 0) + figures.returned
@@ -976,6 +989,15 @@ def _text(text: str | None, missing: str) -> str:
     return text
 
 
+def _recovers(money: "queries.Money", new_amount: int) -> bool:
+    """Whether a recovery to ``new_amount`` changes anything: it lowers the grant, or it
+    keeps it and reclaims what was paid above it (after a final report that lowered the
+    grant below what was already paid)."""
+    in_force = queries.in_force(money)
+    return new_amount < in_force or (
+        new_amount == in_force and money.paid - money.repaid > in_force)
+
+
 def _must_be_notified(recovery: Recovery | None) -> Recovery:
     if recovery is None or recovery.state != RecoveryState.NOTIFIED:
         raise GrantError(_("Et tilskudd kan bare reduseres eller kreves tilbake etter et "
@@ -1016,7 +1038,7 @@ def notify_recovery(grant: Grant, manager: User, ground: RecoveryGround, new_amo
         raise GrantError(_("Velg grunnlaget for tilbakekrevingen."))
     money = queries.money_of(grant)
     in_force = queries.in_force(money)
-    if new_amount is None or new_amount < 0 or new_amount >= in_force:
+    if new_amount is None or new_amount < 0 or not _recovers(money, new_amount):
         raise GrantError(_("Det nye beløpet må være lavere enn tilskuddet på %(amount)s og "
                            "ikke under null (0 trekker tilbake hele tilskuddet).",
                            amount=format_nok(in_force)))
@@ -1101,10 +1123,18 @@ def decide_recovery(recovery: Recovery | None, manager: User, reasons: str,
     current = queries.current_decision_of(grant)
     money = queries.money_of(grant)
     if current is None or not current.is_grant \
-            or recovery.new_amount >= queries.in_force(money):
+            or not _recovers(money, recovery.new_amount):
         raise GrantError(_("Tilskuddet er allerede på %(amount)s eller lavere. Avslutt "
                            "forhåndsvarselet uten vedtak.",
                            amount=format_nok(recovery.new_amount)))
+    unpaid = [p for p in grant.payments if p.state == PaymentState.APPROVED]
+    if unpaid and money.paid - money.repaid + money.pending > recovery.new_amount:
+        # Paid later, it would go out beyond the new amount and outside the reclaim.
+        raise GrantError(_(
+            "Utbetaling %(number)s på %(amount)s er godkjent, men ikke registrert som "
+            "utbetalt. Registrer den som utbetalt før vedtaket fattes, så kommer den med i "
+            "det som kreves tilbake.", number=unpaid[0].number,
+            amount=format_nok(unpaid[0].amount_approved)))
     application = grant.application
     meeting = DecisionMeeting(call=application.call, body=body, meeting_date=meeting_date,
                               delegation_reference=delegation_reference,
@@ -1216,10 +1246,12 @@ def record_repayment(grant: Grant, staff: User, amount: int, received_on: date,
 def export_to_stotteregisteret(actor: User, today: date, threshold_eur, deadline_days: int,
                                grantor: str) -> RegisterExport:
     """An export to Registeret for offentlig støtte of every de minimis grant listed and
-    not yet reported (due or overdue). The file is made from the export's items and its
-    sha256 kept, so the download later is the same file."""
-    rows = [row for row in queries.stotteregister_rows(today, threshold_eur, deadline_days)
-            if row.export is None]
+    not yet reported (due or overdue), but those the actor is inhabil in: another manager
+    reports them. The file is made from the export's items and its sha256 kept, so the
+    download later is the same file."""
+    rows = [row for row in queries.stotteregister_rows(
+        today, threshold_eur, deadline_days, hidden_application_ids(actor))
+        if row.export is None]
     if not rows:
         raise GrantError(_("Ingen tilskudd venter på å bli rapportert til registeret."))
     decisions = [row.decision for row in rows]

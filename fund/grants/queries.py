@@ -441,12 +441,14 @@ def _first_exports(kind: RegisterKind, decision_ids) -> dict[int, RegisterExport
     return first
 
 
-def stotteregister_rows(today: date, threshold_eur, deadline_days: int) -> list[RegisterRow]:
+def stotteregister_rows(today: date, threshold_eur, deadline_days: int,
+                        hidden: set[int] | frozenset = frozenset()) -> list[RegisterRow]:
     """Every current de minimis grant at or above the threshold (0: every one), with its
     due date (``deadline_days`` working days after the vedtak) and the export that
     reported it: the overdue first (the longest overdue first), then the due, then the
     reported (newest export first). A grant without a euro amount is listed whatever the
-    threshold: it cannot be shown to be below it."""
+    threshold: it cannot be shown to be below it. The applications in ``hidden`` (where
+    the reader is inhabil) are left out."""
     query = select(Decision).where(Decision.replaced_at.is_(None),
                                    Decision.state_aid_basis == StateAidBasis.DE_MINIMIS,
                                    Decision.amount > 0)
@@ -454,8 +456,9 @@ def stotteregister_rows(today: date, threshold_eur, deadline_days: int) -> list[
     if threshold > 0:
         query = query.where(or_(Decision.amount_eur >= threshold,
                                 Decision.amount_eur.is_(None)))
-    decisions = list(db.session.execute(query.order_by(Decision.decided_on,
-                                                       Decision.id)).scalars())
+    decisions = [d for d in db.session.execute(query.order_by(Decision.decided_on,
+                                                              Decision.id)).scalars()
+                 if d.application_id not in hidden]
     application_ids = [d.application_id for d in decisions]
     granted_on = _allocation_dates(application_ids)
     exports = _first_exports(RegisterKind.STOTTEREGISTERET, [d.id for d in decisions])
@@ -624,9 +627,11 @@ def kdd_report(year: int, no_category: str = "") -> KddReport:
     return KddReport(year=year, lines=list(lines.values()))
 
 
-def register_counts(today: date, threshold_eur, deadline_days: int) -> dict[str, int]:
-    """How many de minimis grants are overdue and due for the register."""
+def register_counts(today: date, threshold_eur, deadline_days: int,
+                    hidden: set[int] | frozenset = frozenset()) -> dict[str, int]:
+    """How many de minimis grants are overdue and due for the register (leaving out the
+    applications in ``hidden``)."""
     counts = {RegisterStatus.OVERDUE: 0, RegisterStatus.DUE: 0, RegisterStatus.REPORTED: 0}
-    for row in stotteregister_rows(today, threshold_eur, deadline_days):
+    for row in stotteregister_rows(today, threshold_eur, deadline_days, hidden):
         counts[row.status] += 1
     return counts

@@ -564,6 +564,7 @@ def _report_document(report: FinalReport, document_id: int) -> GrantDocument:
 
 
 @recipient_bp.route("/<int:grant_id>/sluttrapport/dokumenter/<int:document_id>")
+@writes  # the download is logged
 @login_required
 def final_report_document(grant_id, document_id):
     grant = own_grant(grant_id)
@@ -625,6 +626,7 @@ def final_report_return(report_id):
 
 
 @bp.route("/sluttrapporter/<int:report_id>/dokumenter/<int:document_id>")
+@writes  # the download is logged
 @login_required
 def final_report_staff_document(report_id, document_id):
     report = _staff_report(report_id)
@@ -811,10 +813,10 @@ def _today():
     return oslo_date(utcnow())
 
 
-def _stotteregister_rows():
+def _stotteregister_rows(hidden=frozenset()):
     settings = _register_settings()
     return queries.stotteregister_rows(_today(), settings["threshold"],
-                                       settings["deadline_days"])
+                                       settings["deadline_days"], hidden)
 
 
 def _csv_response(data: bytes, filename: str) -> Response:
@@ -829,9 +831,11 @@ def stotteregister():
     """The de minimis grants Registeret for offentlig støtte is to have: overdue first,
     then due, then reported, and the exports made."""
     require(can_report_to_registers(current_user))
-    rows = _stotteregister_rows()
+    hidden = hidden_application_ids(current_user)
+    rows = _stotteregister_rows(hidden)
     return render_template(
         "grants/registers_stotteregister.html", rows=rows, settings=_register_settings(),
+        hidden_count=len(_stotteregister_rows()) - len(rows) if hidden else 0,
         exports=queries.register_exports(RegisterKind.STOTTEREGISTERET),
         unreported=[r for r in rows if r.export is None],
         GRANT_STATE_LABELS=GRANT_STATE_LABELS)
@@ -855,13 +859,21 @@ def stotteregister_export():
             return redirect(url_for("grants.stotteregister", _anchor="exports"))
         return redirect(url_for("grants.stotteregister"))
     flash_errors(form)
-    unreported = [r for r in _stotteregister_rows() if r.export is None]
+    unreported = [r for r in _stotteregister_rows(hidden_application_ids(current_user))
+                  if r.export is None]
     return render_template("grants/registers_export.html", form=form, unreported=unreported,
                            settings=_register_settings())
 
 
 def _export(export_id: int) -> RegisterExport:
-    return db.session.get(RegisterExport, export_id) or abort(404)
+    """An export; 404 for a Støtteregisteret export holding a grant the reader is
+    inhabil in (its file names the grant)."""
+    export = db.session.get(RegisterExport, export_id) or abort(404)
+    if export.kind == RegisterKind.STOTTEREGISTERET:
+        hidden = hidden_application_ids(current_user)
+        if any(item.decision.application_id in hidden for item in export.items):
+            abort(404)
+    return export
 
 
 @bp.route("/registre/eksporter/<int:export_id>.csv")
@@ -929,6 +941,7 @@ def registers_panel(_name, call, **_context):
         return None
     settings = _register_settings()
     counts = queries.register_counts(_today(), settings["threshold"],
-                                     settings["deadline_days"])
+                                     settings["deadline_days"],
+                                     hidden_application_ids(current_user))
     return render_template("grants/registers_panel.html", counts=counts, call=call,
                            kdd_year=call.year)
