@@ -20,7 +20,10 @@ def test_the_advance_is_the_share_of_the_grant_rounded_down(granted, percent, ce
     (100_000, 300_000, 100_001, 33_333),  # rounded down to whole kroner
     (90_000, 0, 10_000, 90_000),  # no approved budget to compare with
     (90_000, 300_000, -5, 0),  # a negative cost counts as none
-    (90_000, 300_000, 299_999, 89_999)])
+    (90_000, 300_000, 299_999, 89_999),
+    (90_000, 0, -1, 90_000),  # no budget: never a division by nothing
+    (90_000, 1, 0, 0),  # a budget of one krone, nothing spent
+    (90_000, 100, 0, 0)])  # nothing spent is nothing, not a krone's share
 def test_the_grant_is_reduced_in_proportion_to_lower_real_costs(granted, approved, real,
                                                                  eligible):
     assert rules.eligible_amount(granted, approved, real) == eligible
