@@ -394,13 +394,13 @@ def _clear_pending_bank_account(organisation: Organisation) -> None:
 
 def change_bank_account(organisation: Organisation, account: str | None, actor) -> BankChange:
     """A member's new bank account takes effect at once, unless the organisation holds a
-    grant: then it waits for staff approval (the money would follow it). Staff need no
-    approval. Every member is told either way."""
+    grant: then it waits for staff approval (the money would follow it), whoever asks,
+    staff too. Every member is told either way."""
     account = account or None
     db.session.refresh(organisation, with_for_update=True)  # not while staff decide on it
     if account == organisation.bank_account:
         return BankChange.NONE
-    held = not actor.is_staff and answered_yes(organisation_has_grant, organisation)
+    held = answered_yes(organisation_has_grant, organisation)
     if held and account is None:
         raise AccountError(_("Kontonummeret kan ikke fjernes når organisasjonen har fått "
                              "tilskudd. Skriv inn det nye kontonummeret, så godkjenner "
@@ -436,12 +436,18 @@ def change_bank_account(organisation: Organisation, account: str | None, actor) 
 
 
 def decide_bank_account(organisation: Organisation, approve: bool, actor, note: str = "") -> None:
-    """Staff approve or reject the bank account waiting for approval."""
+    """Staff approve or reject the bank account waiting for approval: never the person who
+    asked for it, nor a member of the organisation (the money would follow the account)."""
     db.session.refresh(organisation, with_for_update=True)  # as it is now, and held
     pending = organisation.pending_bank_account
     if not pending:
         raise AccountError(_("Ingen endring av kontonummeret venter på godkjenning."))
     requested_by = organisation.pending_bank_account_by
+    if (requested_by is not None and requested_by.id == actor.id) or any(
+            m.user_id == actor.id for m in organisation.memberships):
+        raise AccountError(_("Du har bedt om endringen eller er medlem av organisasjonen, og "
+                             "kan ikke godkjenne kontonummeret selv. En annen i kommunen må "
+                             "gjøre det."))
     old = organisation.bank_account
     details = {"requested_by": requested_by.email if requested_by else None, "note": note}
     if approve:

@@ -163,16 +163,20 @@ def test_with_a_grant_the_account_cannot_be_removed(client, applicant):
     assert organisations()[0].bank_account == OLD
 
 
-def test_an_administrator_needs_no_approval(client, applicant):
+def test_an_administrators_change_waits_for_approval_like_anyones(client, applicant):
+    """The money follows the account: no one changes a grant holder's alone."""
     admin = make_user("admin@example.no", Role.ADMIN, name="Ada Admin")
     organisation = make_organisation(applicant, bank_account=OLD)
     grant_to(organisation, applicant)
     login(client, admin)
     change_account(client, organisation, NEW)
     [stored] = organisations()
-    assert stored.bank_account == NEW and stored.pending_bank_account is None
-    assert audit("organisation.bank_account_changed")[0].actor_id == admin.id
-    assert mails_to(applicant.email)[0].subject == "Kontonummeret er endret"
+    assert stored.bank_account == OLD and stored.pending_bank_account == NEW
+    assert audit("organisation.bank_account_change_requested")[0].actor_id == admin.id
+    assert mails_to(applicant.email)[0].subject == "Nytt kontonummer venter på godkjenning"
+    refused = decide(client, organisation, approve="1", confirm="y", note="Selv.")
+    assert "kan ikke godkjenne kontonummeret selv" in html_of(refused)
+    assert organisations()[0].bank_account == OLD
 
 
 def test_changes_are_limited_so_members_are_not_flooded(client, applicant):
@@ -196,3 +200,24 @@ def test_members_cannot_approve_their_own_change(client, applicant):
                                                           "bank-confirm": "y"}, form_page=base)
     assert response.status_code == 403
     assert organisations()[0].bank_account == OLD
+
+
+def test_staff_who_are_members_cannot_move_a_grant_holders_money(app, client, members,
+                                                                 caseworker):
+    """A caseworker who is also a member of a grant holder: their own change waits like
+    anyone's, and neither they nor the one who asked may approve it."""
+    other, _unconfirmed = members
+    organisation = make_organisation(caseworker, other, bank_account=OLD)
+    grant_to(organisation, other)
+    login(client, caseworker)
+    change_account(client, organisation, NEW)
+    [stored] = organisations()
+    assert stored.bank_account == OLD and stored.pending_bank_account == NEW
+    refused = decide(client, organisation, approve="1", confirm="y", note="Egen konto.")
+    assert "kan ikke godkjenne kontonummeret selv" in html_of(refused)
+    assert organisations()[0].bank_account == OLD
+    manager = app.test_client()
+    login(manager, make_user("leder@example.no", Role.MANAGER, name="Lene Leder"))
+    approved = decide(manager, organisation, approve="1", confirm="y", note="Kontrollert.")
+    assert "Det nye kontonummeret er godkjent." in html_of(approved)
+    assert organisations()[0].bank_account == NEW
