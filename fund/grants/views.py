@@ -573,9 +573,12 @@ def final_report_document(grant_id, document_id):
 
 
 def _staff_report(report_id: int) -> FinalReport:
-    """A final report for staff who may follow its grant (404 when inhabil)."""
+    """A final report for staff who may follow its grant (404 when inhabil), once it has
+    been sent in: a draft is the recipient's own until then."""
     report = queries.final_report_by_id(report_id) or abort(404)
     staff_grant(report.grant_id)
+    if report.state == FinalReportState.DRAFT:
+        abort(404)
     return report
 
 

@@ -96,7 +96,7 @@ def actions(db, grant) -> list[str]:
 
 
 def test_the_form_shows_goals_budget_and_expected_effects_and_a_draft_comes_back_intact(
-        reporting, client, db):
+        reporting, client, db, app):
     grant = reporting.grants["B"]
     login(client, reporting.applicants["B"])
     page = client.get(form_url(grant))
@@ -124,6 +124,10 @@ def test_the_form_shows_goals_budget_and_expected_effects_and_a_draft_comes_back
     page = plain(client.get(f"/mine-tilskudd/{grant.id}").text)
     assert "Sluttrapport" in page and "Utkast" in page and "29.02.2028" in page \
         or "29. februar 2028" in page
+    # A draft is the recipient's own: staff do not see it before it is sent in.
+    staff = app.test_client()
+    login(staff, reporting.sara)
+    assert staff.get(f"/tilskudd/sluttrapporter/{report.id}").status_code == 404
 
 
 def test_junk_and_huge_numbers_get_norwegian_messages_and_the_rest_is_kept(reporting, client,
