@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask import g
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from fund.applications.models import Application, CostLine
+from fund.auth.models import Membership
 from fund.decisions.deadlines import add_working_days
 from fund.decisions.labels import KDD_CATEGORIES
 from fund.decisions.models import Decision, DecisionKind, Letter, StateAidBasis
@@ -40,6 +42,19 @@ from fund.review.models import ConfirmedMeasure
 def grant_of(application: Application) -> Grant | None:
     return db.session.execute(
         select(Grant).where(Grant.application_id == application.id)).scalar_one_or_none()
+
+
+def own_grants(user) -> dict[int, Grant]:
+    """The grants of the user's organisations by application id: one query for a whole
+    list (kept for the request)."""
+    cache = g.setdefault("own_grants", {})
+    if user.id not in cache:
+        rows = db.session.execute(
+            select(Grant).join(Application, Application.id == Grant.application_id)
+            .join(Membership, Membership.organisation_id == Application.organisation_id)
+            .where(Membership.user_id == user.id)).scalars()
+        cache[user.id] = {grant.application_id: grant for grant in rows}
+    return cache[user.id]
 
 
 def current_decision_of(grant: Grant) -> Decision | None:

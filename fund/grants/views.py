@@ -320,6 +320,19 @@ def grants_applicant_panel(_name, application, **_context):
                            GRANT_STATE_LABELS=GRANT_STATE_LABELS)
 
 
+@template_hook.connect_via("application_dashboard_row")
+def grants_dashboard_row(_name, application, **_context):
+    """«Mine søknader»: the way on from a granted application to its grant page."""
+    if not current_user.is_authenticated:
+        return None
+    grant = queries.own_grants(current_user).get(application.id)
+    if grant is None:
+        return None
+    return render_template("grants/dashboard_row.html", grant=grant,
+                           deadline=queries.next_deadline(grant),
+                           GRANT_STATE_LABELS=GRANT_STATE_LABELS)
+
+
 @template_hook.connect_via("case_page_panels")
 def grants_case_panel(_name, application, **_context):
     if not is_case_handler(current_user):
