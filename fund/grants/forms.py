@@ -274,6 +274,9 @@ class FinalReportForm(Form):
 class FinalReportDecisionForm(Form):
     reasons = TextAreaField(_l("Begrunnelse (når rapporten sendes tilbake) eller merknad"),
                             validators=[Optional(), Length(max=REPORT_TEXT_MAX)])
+    #: Approving closes the grant and releases the last payment: it cannot be undone.
+    confirm = BooleanField(_l("Jeg har kontrollert regnskapet og tallene over. Godkjenningen "
+                              "avslutter tilskuddet og kan ikke angres."))
 
 
 # --- Recovery ---

@@ -616,14 +616,17 @@ def final_report_view(report_id):
         FINAL_REPORT_STATE_LABELS=FINAL_REPORT_STATE_LABELS)
 
 
-def _decide_report(report_id: int, operation, success: str):
+def _decide_report(report_id: int, operation, success: str, confirmed: bool = False):
     report = _staff_report(report_id)
     require(may_decide_final_report(current_user, False))
     form = FinalReportDecisionForm()
-    if form.validate_on_submit():
-        commit(operation, report, _actor(), form.reasons.data or "", success=success)
-    else:
+    if not form.validate_on_submit():
         flash_errors(form)
+    elif operation is approve_final_report and not (confirmed or form.confirm.data):
+        flash(_("Bekreft at du har kontrollert regnskapet før du godkjenner sluttrapporten. "
+                "Godkjenningen avslutter tilskuddet og kan ikke angres."), "danger")
+    else:
+        commit(operation, report, _actor(), form.reasons.data or "", success=success)
     return redirect(url_for("grants.final_report_view", report_id=report.id))
 
 

@@ -366,7 +366,7 @@ def test_approving_the_final_report_twice_while_a_payment_is_asked_for_pays_the_
         page = f"/tilskudd/sluttrapporter/{report_id}"
         token = browser.csrf_token(page)
         calls.append(lambda b=browser, p=page, t=token: b.post(
-            f"{p}/godkjenn", data={"csrf_token": t, "reasons": ""}))
+            f"{p}/godkjenn", data={"csrf_token": t, "reasons": "", "confirm": "y"}))
     member = served.browser().login(seeded.members[0])
     path = f"/mine-tilskudd/{seeded.grant_id}/utbetalinger/ny"
     token = member.csrf_token(path)

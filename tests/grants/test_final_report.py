@@ -350,8 +350,8 @@ def approve(app, world, report, remark=""):
     sara = app.test_client()
     login(sara, world.sara)
     return post_form(sara, f"/tilskudd/sluttrapporter/{report.id}/godkjenn",
-                     {"reasons": remark}, form_page=f"/tilskudd/sluttrapporter/{report.id}",
-                     follow_redirects=True)
+                     {"reasons": remark, "confirm": "y"},
+                     form_page=f"/tilskudd/sluttrapporter/{report.id}", follow_redirects=True)
 
 
 def test_approval_with_lower_real_costs_reduces_the_grant_in_proportion(reporting, app,
@@ -373,6 +373,13 @@ def test_approval_with_lower_real_costs_reduces_the_grant_in_proportion(reportin
     assert "Tilbake til utlysningen kr 18 000" in before
     assert "Tekst for goals." in before and "Varmepumpen er installert" in before
     assert "Konsulent kr 300 000 kr 240 000 kr -60 000" in before  # the line's difference
+
+    # Approving closes the grant for good: not without the confirmation.
+    unconfirmed = post_form(sara, f"/tilskudd/sluttrapporter/{report.id}/godkjenn",
+                            {"reasons": ""}, form_page=f"/tilskudd/sluttrapporter/{report.id}",
+                            follow_redirects=True)
+    assert "Bekreft at du har kontrollert regnskapet" in plain(unconfirmed.text)
+    assert report_of(db, grant).state == FinalReportState.SUBMITTED
 
     page = plain(approve(app, reporting, report, "Takk for god rapport.").text)
     assert "Sluttrapporten er godkjent" in page
