@@ -80,7 +80,7 @@ def demo_decisions(users) -> list[str]:
             application, meeting, lene, outcome=Outcome(outcome), amount=amount,
             reasons=reason or "Prosjektet er godt begrunnet og scorer høyt på alle kriteriene.",
             conditions="Prosjektet skal være gjennomført innen ett år fra vedtaket. "
-                       "Tilskuddet utbetales etter sluttrapport." if grant else "",
+                       "Bilag for alle kostnader oppbevares i fem år." if grant else "",
             state_aid_basis=StateAidBasis.DE_MINIMIS if grant else None,
             kdd_category="1110" if grant else None, sector_confirmed=True)
     stage_letters(call, lene)
