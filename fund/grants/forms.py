@@ -233,6 +233,9 @@ class FinalReportForm(Form):
     auditor_files = MultipleFileField(_l("Bekreftelse fra revisor eller autorisert "
                                          "regnskapsfører"))
     other_files = MultipleFileField(_l("Andre vedlegg"))
+    #: Asked when the report is sent in (it cannot be changed after, unless returned).
+    confirm_correct = BooleanField(_l("Jeg bekrefter at opplysningene i rapporten er riktige "
+                                      "og fullstendige."))
 
     @classmethod
     def for_report(cls, cost_lines, measures, **kwargs) -> "FinalReportForm":

@@ -557,6 +557,12 @@ def final_report_form(grant_id):
         flash(_("Det du skrev er lagret, bortsett fra feltene som er merket."), "warning")
         return _render_report_form(grant, report, form, file_errors, status=422)
     if request.form.get("action") == "send":
+        if not form.confirm_correct.data:
+            form.confirm_correct.errors = [_(
+                "Bekreft at opplysningene er riktige før du sender inn. Utkastet er lagret; "
+                "etter innsending kan du ikke endre rapporten uten at kommunen sender den "
+                "tilbake.")]
+            return _render_report_form(grant, report, form, status=422)
         sent = commit(submit_final_report, grant, _actor(), into=form,
                       success=_("Sluttrapporten er sendt inn. Du får en bekreftelse på "
                                 "e-post."))

@@ -68,6 +68,7 @@ def report_data(world, key, action="save", **overrides) -> dict:
         f"cost_{application.cost_lines[0].id}": "240 000",
         f"measure_{world.measure.id}": "Vi har vist fram anlegget for andre bedrifter.",
         "action": action,
+        **({"confirm_correct": "y"} if action == "send" else {}),
     }
     data.update(overrides)
     return data
@@ -459,3 +460,14 @@ def test_approval_waits_for_a_payment_request_being_handled(reporting, app, clie
     page = plain(approve(app, reporting, report_of(db, grant)).text)
     assert "En anmodning om utbetaling venter på behandling" in page
     assert report_of(db, grant).state == FinalReportState.SUBMITTED
+
+
+def test_sending_in_asks_the_recipient_to_confirm_and_keeps_the_draft(reporting, client,
+                                                                      db):
+    grant = reporting.grants["B"]
+    login(client, reporting.applicants["B"])
+    response = post_report(client, reporting, "B", action="send", confirm_correct="")
+    assert response.status_code == 422
+    assert "Bekreft at opplysningene er riktige før du sender inn" in plain(response.text)
+    report = report_of(db, grant)
+    assert report.state == FinalReportState.DRAFT and report.results.startswith("Varmepumpen")
