@@ -551,6 +551,10 @@ def decide_payment(payment: PaymentRequest, caseworker: User, action: str,
     if grant.state != GrantState.ACCEPTED:
         raise GrantError(_("Tilskuddet er ikke lenger aktivt, og utbetalingen kan ikke "
                            "godkjennes."))
+    if queries.open_recovery(grant) is not None:
+        raise GrantError(_("Mottakeren har fått forhåndsvarsel om at tilskuddet kan bli "
+                           "redusert eller krevd tilbake. Utbetalinger venter til den saken er "
+                           "avgjort eller avsluttet; send anmodningen tilbake om det haster."))
     if action == "approve":
         amount = payment.amount_requested
     else:

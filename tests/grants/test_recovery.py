@@ -516,3 +516,23 @@ def test_a_revocation_reversed_on_appeal_restores_the_accepted_grant(paid, app):
     assert grant.state == GrantState.ACCEPTED
     assert money_of(grant).granted == 150_000 and money_of(grant).paid == 75_000
     assert "grant.restored" in set(_db.session.execute(select(AuditEvent.action)).scalars())
+
+
+def test_no_payment_is_approved_while_a_forhandsvarsel_is_open(paid, app):
+    """Money does not go out while the municipality considers reclaiming it; once the
+    case is dropped, the request can be approved."""
+    grant = paid.grants["A"]
+    grant.application.call.advance_max_percent = 80  # kr 45 000 more may be paid now
+    request = PaymentRequest(grant=grant, number=2, state=PaymentState.SUBMITTED,
+                             amount_requested=10_000, submitted_by_id=paid.applicants["A"].id,
+                             bank_account=grant.bank_account, status_report="Som planlagt.")
+    _db.session.add(request)
+    _db.session.commit()
+    recovery = notify(paid)
+    with app.test_request_context():
+        with pytest.raises(GrantError, match="forhåndsvarsel"):
+            operations.decide_payment(request, paid.sara, "approve", now=NOTICE_AT)
+        _db.session.rollback()
+        operations.drop_recovery(recovery, paid.lene, "Dokumentasjonen kom.")
+        operations.decide_payment(request, paid.sara, "approve", now=NOTICE_AT)
+    assert request.state == PaymentState.APPROVED and request.amount_approved == 10_000
