@@ -84,7 +84,7 @@ def test_the_cli_adds_lists_and_corrects_rates(runner):
         assert result.exit_code != 0, bad
     assert rates() == {date(2027, 6, 14): Decimal("11.6300")}
     assert _db.session.scalars(select(AuditEvent.action).where(
-        AuditEvent.action.like("decision.rate_%"))).all() == \
+        AuditEvent.action.like("decision.rate_%")).order_by(AuditEvent.id)).all() == \
         ["decision.rate_added", "decision.rate_corrected"]
 
 
