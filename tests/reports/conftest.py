@@ -4,7 +4,8 @@ tests/decisions build theirs), so that every figure can be worked out by hand.
 Calls of plan 2022-2024:
 - N27: næringsfond 2027, budget 1 000 000;
 - K27: klimafond 2027, budget 500 000 (opens 1A-1 to applicants, closes 3A-1);
-- N28: næringsfond 2028, budget 2 000 000.
+- N28: næringsfond 2028, budget 2 000 000;
+- N29: næringsfond 2029, budget 100 000.
 
 Applications (applied, confirmed measures → outcome):
 - P, N27, 250 000, 1B-2 + 1C-6 + 2C-1 (three measures in two areas) → rejected, then
@@ -21,7 +22,9 @@ Applications (applied, confirmed measures → outcome):
 - a draft in N27 with 1B-2 confirmed by mistake: never counted.
 - K, K27, 120 000, 2C-1 → granted 100 000, offered; expects 1 knowledge job and
   40.5 tCO2e («Målt forbruk.»); its final report is only submitted (not approved).
-- Y, N28,  70 000, 1B-2 → granted 70 000, the letter not yet sent (no tilsagn)."""
+- Y, N28,  70 000, 1B-2 → granted 70 000, the letter not yet sent (no tilsagn).
+- V, N29,  90 000, 4B-3 → granted 90 000, paid 30 000, then revoked in full by a recovery
+  vedtak (avslått, kind recovery) and the 30 000 repaid: neither a grant nor a rejection."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +37,7 @@ from fund.applications.models import Application, ApplicationMeasure, Applicatio
 from fund.auth.models import User
 from fund.calls.models import Call, CallMeasure, Fund
 from fund.core.roles import Role
-from fund.decisions.models import Decision
+from fund.decisions.models import Decision, DecisionKind
 from fund.extensions import db as _db
 from fund.grants.models import (
     FinalReport,
@@ -63,8 +66,8 @@ def confirm(application: Application, codes, by: User) -> None:
 
 
 def decision(application: Application, outcome: Outcome, by: User, amount=None,
-             returned=0, replaced=False) -> Decision:
-    row = Decision(application_id=application.id, outcome=outcome, amount=amount,
+             returned=0, replaced=False, kind=DecisionKind.ALLOCATION) -> Decision:
+    row = Decision(application_id=application.id, outcome=outcome, amount=amount, kind=kind,
                    returned_amount=returned, decided_on=DECIDED_ON, decided_by_id=by.id,
                    replaced_at=datetime(2027, 6, 20, tzinfo=UTC) if replaced else None)
     _db.session.add(row)
@@ -124,6 +127,8 @@ def world(db):
                          title="Klimafondet 2027"),
         "N28": make_call(Fund.NAERINGSFOND, opens_in=opens, year=2028, budget=2_000_000,
                          title="Næringsfondet 2028"),
+        "N29": make_call(Fund.NAERINGSFOND, opens_in=opens, year=2029, budget=100_000,
+                         title="Næringsfondet 2029"),
     }
     _db.session.add_all([
         CallMeasure(call_id=calls["K27"].id, measure_id=measure("1A-1").id, open=True),
@@ -141,6 +146,7 @@ def world(db):
         "K": application(calls["K27"], "Kappa AS", 120_000, knowledge_jobs=1, other_jobs=0,
                          co2e_cut_tonnes=Decimal("40.5"), co2e_method="Målt forbruk."),
         "Y": application(calls["N28"], "Ypsilon AS", 70_000),
+        "V": application(calls["N29"], "Vau AS", 90_000, knowledge_jobs=5),
     }
     confirm(apps["P"], ["1B-2", "1C-6", "2C-1"], sara)
     confirm(apps["W"], ["1B-2"], sara)
@@ -152,6 +158,7 @@ def world(db):
     confirm(apps["draft"], ["1B-2"], sara)
     confirm(apps["K"], ["2C-1"], sara)
     confirm(apps["Y"], ["1B-2"], sara)
+    confirm(apps["V"], ["4B-3"], sara)
 
     old = decision(apps["P"], Outcome.REJECTED, sara, replaced=True)
     old.replaced_by_id = decision(apps["P"], Outcome.GRANTED, sara, amount=200_000).id
@@ -176,5 +183,12 @@ def world(db):
                                 knowledge_jobs=7, co2e_tonnes=Decimal("30"),
                                 co2e_method="Gjettet", has_international_cooperation=True,
                                 funding_eu=1_000_000))
+    old = decision(apps["V"], Outcome.GRANTED, sara, amount=90_000, replaced=True)
+    old.replaced_by_id = decision(apps["V"], Outcome.REJECTED, sara,
+                                  kind=DecisionKind.RECOVERY).id
+    grant_v = grant(apps["V"], GrantState.REVOKED)
+    paid(grant_v, 1, 30_000)
+    _db.session.add(Repayment(grant_id=grant_v.id, amount=30_000, received_on=date(2029, 12, 1),
+                              recorded_by_id=sara.id))
     _db.session.flush()
     return World(calls=calls, apps=apps, sara=sara)

@@ -148,7 +148,16 @@ def test_filters_by_year_and_fund(world):
 
     one_call = coverage_for(world.plan.id, call_id=world.calls["K27"].id)
     assert one_call.total == klima.total
-    assert coverage(world.plan).total.received == 6
+    assert coverage(world.plan).total.received == 7
+
+
+def test_a_grant_revoked_by_a_recovery_vedtak_is_neither_a_grant_nor_a_rejection(world):
+    report = coverage(world.plan, CoverageFilter(years=(2029,)))
+    assert node(report, "4B-3").figures == node(report, "4").figures == report.total == \
+        Figures(received=1, applied=90_000, budget=100_000)
+    assert report.projects == []
+    assert report.total_effects.expected.projects == 0
+    assert "4B-3" in {m.code for m in report.gap_measures}
 
 
 def test_the_query_count_does_not_grow_with_the_applications(world, db):
