@@ -483,11 +483,9 @@ def coverage(plan: PlanVersion, flt: CoverageFilter | None = None) -> CoverageRe
             effects=effects_of((_MEASURE, measure_id)),
             projects=by_measure.get(measure_id, []))
         strategy.measures.append(measure)
-        for project in measure.projects:
-            if project not in strategy.projects:
-                strategy.projects.append(project)
     for strategy in strategies.values():
-        strategy.projects.sort(key=lambda p: p.case_number)
+        once = {p.application_id: p for m in strategy.measures for p in m.projects}
+        strategy.projects = sorted(once.values(), key=lambda p: p.case_number)
 
     return CoverageReport(
         plan_id=plan.id, plan_period=plan.period, plan_title=plan.title, filter=flt,

@@ -81,6 +81,10 @@ def test_withdrawn_rejected_and_lapsed_each_count_where_they_belong_and_nowhere_
 
 def test_gaps_are_open_measures_and_strategies_no_funded_project_advances(world):
     report = coverage(world.plan, Y2027)
+    # the whole tree of the plan, in plan order, with or without projects
+    assert [a.code for a in report.areas] == ["1", "2", "3", "4", "5"]
+    assert [m.code for m in node(report, "1B").measures] == ["1B-1", "1B-2", "1B-3", "1B-4"]
+    assert node(report, "1B-3").is_fund and not node(report, "1B-3").open
     gaps = [m.code for m in report.gap_measures]
     # 3A-1 has no project (R's own claim of it is not confirmed); 2C-2's only project
     # lapsed; 1A-1 is opened by K27; 1B-2, 1C-6 and 2C-1 are advanced
