@@ -3,8 +3,13 @@
 From ``granted`` (tests/grants/conftest.py): the decided call's letters were sent on
 11 May 2027. A, Alfa AS, was granted kr 150 000 in full; B, Beta AS, kr 90 000 of
 150 000 (delvis innvilget); C, Gamma AS, was rejected; D, Delta AS, dismissed; E,
-Epsilon AS, withdrawn. The caseworkers confirmed for A the measures 1B-2 (area 1) and
-5C-2 (area 5), and for B 1C-6 (area 1)."""
+Epsilon AS, withdrawn. The caseworkers confirmed for A three measures in two areas,
+1B-2 and 1C-6 (area 1) and 5C-2 (area 5), and for B 1C-6 (area 1); for the rejected C
+1B-2, which counts nowhere.
+
+Per area: 1 has A and B, 2 grants, kr 240 000 (A once, though two of its measures are
+there); 5 has A, 1 grant, kr 150 000; 2, 3 and 4 none. The total is 2 grants,
+kr 240 000, not the kr 390 000 the areas add up to."""
 
 import secrets
 from datetime import UTC, date, datetime
@@ -67,7 +72,7 @@ def _prepare(db, granted):  # noqa: F811
     granted.apps["A"].description = SECRET
     db.session.add(ExemptionRequest(application_id=granted.apps["A"].id, field="description",
                                     reason="Leverandør og pris er forretningshemmeligheter."))
-    _confirm(db, granted.apps["A"], granted.sara, "1B-2", "5C-2")
+    _confirm(db, granted.apps["A"], granted.sara, "1B-2", "1C-6", "5C-2")
     _confirm(db, granted.apps["B"], granted.sara, "1C-6")
     _confirm(db, granted.apps["C"], granted.sara, "1B-2")  # rejected: never counted
     db.session.commit()
@@ -126,7 +131,7 @@ def test_a_reduction_not_yet_notified_and_a_lapsed_grant_are_not_listed(
     assert data["totals"] == {"grants": 0, "amount": 0}
 
 
-def test_a_grant_is_not_listed_before_its_letter_is_sent(client, db, decided):
+def test_a_grant_is_not_listed_before_its_letter_is_sent(client, db, decided):  # noqa: F811
     assert client.get("/api/tilskudd").get_json()["grants"] == []
 
 
@@ -161,8 +166,10 @@ def test_the_json_tells_the_same_as_the_page(client, db, granted):  # noqa: F811
         {"recipient": "Alfa AS", "orgnr": "912345602", "fund": "naeringsfond", "year": year,
          "amount": 150_000, "title": "Alfa varmepumpe", "summary": SUMMARY["A"],
          "strategies": [{"code": "1B", "title": _measure(db, "1B-2").strategy.title},
+                        {"code": "1C", "title": _measure(db, "1C-6").strategy.title},
                         {"code": "5C", "title": _measure(db, "5C-2").strategy.title}],
          "measures": [{"code": "1B-2", "text": _measure(db, "1B-2").text},
+                      {"code": "1C-6", "text": _measure(db, "1C-6").text},
                       {"code": "5C-2", "text": _measure(db, "5C-2").text}]},
         {"recipient": "Beta AS", "orgnr": "912345610", "fund": "naeringsfond", "year": year,
          "amount": 90_000, "title": "Beta bakeri", "summary": SUMMARY["B"],
@@ -262,3 +269,9 @@ def test_the_query_count_does_not_grow_with_the_grants(client, db, granted):  # 
     _more_grants(db, granted, 4)
     assert len(client.get("/api/tilskudd").get_json()["grants"]) == 6
     assert _count(client) == two
+
+
+def test_the_call_list_and_the_footer_link_to_the_public_list(client, db):
+    html = html_of(client.get("/"))
+    assert html.count('href="/tilskudd-tildelt"') == 2  # the call list and the footer
+    assert client.get("/tilskudd-tildelt").status_code == 200  # an empty list, still a page
