@@ -24,6 +24,7 @@ from fund.review.models import ConfirmedMeasure, Outcome
 from tests.decisions.conftest import decided, sent  # noqa: F401 (fixtures)
 from tests.grants.conftest import granted  # noqa: F401 (a fixture)
 from tests.helpers import count_queries, html_of, make_application, make_organisation, make_user
+from tests.test_pages import audit
 
 SUMMARY = {"A": "Alfa bytter oljefyren med en varmepumpe og kutter 40 tonn CO2 i året.",
            "B": "Beta baker med kortreist mel fra Sørum."}
@@ -104,6 +105,7 @@ def test_only_the_granted_and_partly_granted_are_listed(client, db, granted):  #
     assert ">0<" in row2 and "kr 0" in row2
     assert 'id="total-grants">2<' in areas and 'id="total-amount">kr 240 000<' in areas
     assert "kan derfor ikke legges sammen" in html
+    assert audit(html) == []  # accessible markup, as tests/test_pages.py checks
 
 
 def test_a_revoked_grant_goes_and_a_reduced_one_shows_its_new_amount(client, db,
