@@ -37,6 +37,8 @@ MATRIX = {
     ("/plan/", "GET"): EVERYONE_200,
     ("/plan/<period>", "GET"): EVERYONE_200,
     ("/utlysninger/<int:call_id>", "GET"): EVERYONE_200,
+    ("/tilskudd-tildelt", "GET"): EVERYONE_200,
+    ("/api/tilskudd", "GET"): EVERYONE_200,
     ("/sprak", "POST"): EVERYONE_302,
     ("/registrer", "GET"): ANON_ONLY,
     ("/registrer", "POST"): ANON_ONLY,
