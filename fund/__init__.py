@@ -363,6 +363,7 @@ def _permission_predicates() -> _Can:
     from fund.core.roles import is_admin
     from fund.grants.permissions import can_report_to_registers
     from fund.plan.permissions import can_manage_plans
+    from fund.reports.permissions import can_read_reports
     from fund.review.permissions import is_case_handler, may_close_review
 
     return _Can({
@@ -375,4 +376,5 @@ def _permission_predicates() -> _Can:
         "manage_plans": can_manage_plans,
         "read_audit_log": is_admin,
         "report_to_registers": can_report_to_registers,
+        "read_reports": can_read_reports,
     })

@@ -1,0 +1,64 @@
+"""Charts as server-side SVG (issue 11): no script, no external library. Each chart has
+a ``<title>`` and ``<desc>`` (role="img", aria-labelledby) and scales with its container
+(a viewBox, width 100%), so it reads at 320 px; the page puts the same numbers in a
+table next to it. Colours have at least 4.5:1 contrast against white."""
+
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+#: The drawing's own units; at 320 px a 16-unit font is about 13 px.
+WIDTH = 400
+FONT = 16
+ROW = 48  # label line + bar
+BAR = 18
+LABEL_WIDTH_CHARS = 44
+INK = "#1a1a1a"  # text, 17:1 on white
+BAR_COLOUR = "#1e5b8c"  # 7:1 on white
+TRACK = "#ffffff"
+TRACK_LINE = "#595959"  # the track's outline, 7:1 on white
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float  #: in the chart's unit (money, a share); only its size is drawn
+    text: str  #: the value as the page writes it (Norwegian format)
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_WIDTH_CHARS else label[:LABEL_WIDTH_CHARS - 1] + "…"
+
+
+def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar],
+              maximum: float | None = None, track: bool = False) -> Markup:
+    """Horizontal bars, one per row: the label on a line of its own, the bar below it
+    with its value written after it. ``maximum`` is the full bar (default: the largest
+    value); ``track`` draws the full bar's outline (for shares)."""
+    top = max([maximum or 0] + [b.value for b in bars]) or 1
+    value_room = 110
+    span = WIDTH - value_room
+    height = max(ROW * len(bars), ROW) + 4
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+        f'font-family="inherit" font-size="{FONT}">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
+    ]
+    for i, bar in enumerate(bars):
+        y = i * ROW
+        length = round(span * (bar.value / top), 1) if bar.value > 0 else 0
+        parts.append(f'<text x="0" y="{y + FONT}" fill="{INK}">{escape(_short(bar.label))}</text>')
+        if track:
+            parts.append(f'<rect x="0.5" y="{y + 22.5}" width="{span - 1}" height="{BAR - 1}" '
+                         f'fill="{TRACK}" stroke="{TRACK_LINE}"/>')
+        if length:
+            parts.append(f'<rect x="0" y="{y + 22}" width="{length}" height="{BAR}" '
+                         f'fill="{BAR_COLOUR}"/>')
+        x = (span if track else length) + 6
+        parts.append(f'<text x="{x}" y="{y + 22 + FONT - 2}" fill="{INK}">'
+                     f'{escape(bar.text)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,9 @@
+"""Who may read the staff reports: the case handlers (caseworkers and managers), as for
+the cases themselves. Figures over applications someone is inhabil in are refused to them
+in the view (``fund.review.queries.hidden_application_ids``), not here."""
+
+from fund.review.permissions import is_case_handler
+
+
+def can_read_reports(user) -> bool:
+    return is_case_handler(user)
