@@ -6,8 +6,11 @@ P, W, R, L, U, K with P once, though it advances three measures in two areas."""
 
 from html.parser import HTMLParser
 
+from sqlalchemy import select
+
 from fund.core.roles import Role
-from fund.grants.models import GrantState
+from fund.grants.labels import GRANT_STATE_LABELS
+from fund.grants.models import Grant, GrantState
 from fund.review.models import ConfirmedMeasure, ConflictDeclaration, ConflictGround, Outcome
 from tests.helpers import count_queries, login, make_user
 from tests.test_pages import audit
@@ -96,20 +99,27 @@ def test_a_caseworker_sees_the_hand_computed_figures_with_each_project_once(clie
     assert "blandes aldri" in html
 
 
-def test_the_funded_projects_are_listed_under_each_strategy_once_and_linked(client, world):
+def test_the_funded_projects_are_listed_under_each_strategy_once_and_linked(client, world,
+                                                                           db):
+    grants = dict(db.session.execute(select(Grant.application_id, Grant.id)).all())
     login(client, world.sara)
     _, html = page(client, "?aar=2027")
-    rows = rows_of(html)
-    titles_2c = [cells[0] for key, cells in rows.items() if cells and "Prosjekt " in cells[0]
-                 and key.startswith("row-")]
-    # under 2C: P, L (lapsed) and K; P is once although it has 2C-1 in 2C
-    assert html.count("Prosjekt Pi AS</a>") == 3  # once under 1B, 1C and 2C
-    assert any("Prosjekt Lambda AS" in t for t in titles_2c)
-    grant_p = world.apps["P"].grant if hasattr(world.apps["P"], "grant") else None
-    if grant_p is not None:
-        assert f'/tilskudd/{grant_p.id}"' in html or f"{grant_p.id}" in html
+    under_2c = html[html.index('id="projects-2C"'):]
+    under_2c = [cells for cells in rows_of(under_2c[:under_2c.index("</table>")]).values()
+                if cells][1:]
+    # P once, though it has 2C-1 and L twice its measures there; L lapsed, K offered
+    assert [(c[0].split(" (")[0], c[1], c[2]) for c in under_2c] == [
+        ("Prosjekt Pi AS", "Pi AS", kr("200 000")),
+        ("Prosjekt Lambda AS", "Lambda AS", kr("50 000")),
+        ("Prosjekt Kappa AS", "Kappa AS", kr("100 000"))]
+    assert [c[3] for c in under_2c][1] == str(GRANT_STATE_LABELS[GrantState.LAPSED])
+    p_link = f'href="/tilskudd/{grants[world.apps["P"].id]}">Prosjekt Pi AS</a>'
+    assert html.count(p_link) == 3  # under 1B, 1C and 2C
     # the rejected and the withdrawn are not projects
     assert "Prosjekt Rho AS" not in html and "Prosjekt Wolfram AS" not in html
+    # Y's letter is not sent, so there is no tilsagn to link to
+    _, html = page(client, "?aar=2028")
+    assert "Prosjekt Ypsilon AS <small>" in html and "Vedtak ikke sendt" in html
 
 
 def test_the_gaps_have_their_own_section(client, world):
