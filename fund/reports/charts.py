@@ -36,7 +36,7 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar],
     with its value written after it. ``maximum`` is the full bar (default: the largest
     value); ``track`` draws the full bar's outline (for shares)."""
     top = max([maximum or 0] + [b.value for b in bars]) or 1
-    value_room = 110
+    value_room = 130
     span = WIDTH - value_room
     height = max(ROW * len(bars), ROW) + 4
     parts = [
