@@ -18,6 +18,7 @@ from fund.grants.models import Grant
 from fund.plan.models import PlanVersion
 from fund.reports.charts import Bar, bar_chart
 from fund.reports.coverage import CoverageFilter, coverage_for
+from fund.reports.coverage import _calls as calls_in_filter
 from fund.reports.permissions import can_read_reports
 from fund.reports.public import (
     filter_choices,
@@ -174,16 +175,10 @@ def _hidden_in_filter(plan_id: int, flt: CoverageFilter) -> int:
     hidden = hidden_application_ids(current_user)
     if not hidden:
         return 0
-    calls = select(Call.id).where(Call.plan_id == plan_id)
-    if flt.years:
-        calls = calls.where(Call.year.in_(flt.years))
-    if flt.fund:
-        calls = calls.where(Call.fund == flt.fund)
-    if flt.call_id:
-        calls = calls.where(Call.id == flt.call_id)
     return db.session.execute(
         select(func.count(Application.id))
-        .where(Application.id.in_(hidden), Application.call_id.in_(calls))).scalar_one()
+        .where(Application.id.in_(hidden), Application.call_id.in_(calls_in_filter(plan_id, flt)))
+    ).scalar_one()
 
 
 def _grant_ids(report) -> dict[int, int]:

@@ -276,3 +276,16 @@ def test_the_query_count_does_not_grow_with_the_applications(client, world, db):
     assert html.count("Prosjekt Mer ") == 8 * 2
     assert few.count == many.count
     assert db.session.query(ConfirmedMeasure).count() > 0
+
+
+def test_a_chart_escapes_its_text_and_draws_nothing_for_zero():
+    from fund.reports.charts import Bar, bar_chart
+
+    svg = str(bar_chart("c", "Tittel <b>", "Beskrivelse & mer",
+                        [Bar("A & B", 0, "kr 0"), Bar("C", 50, "kr 50"), Bar("D", 100, "kr 100")]))
+    assert '<title id="c-title">Tittel &lt;b&gt;</title>' in svg
+    assert '<desc id="c-desc">Beskrivelse &amp; mer</desc>' in svg
+    assert ">A &amp; B</text>" in svg
+    # one bar each for C and D, none for A; D is the full width, C half of it
+    assert svg.count("<rect") == 2
+    assert 'width="270.0"' in svg and 'width="135.0"' in svg
