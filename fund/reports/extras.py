@@ -9,12 +9,12 @@ figure is SQL aggregation; the whole of ``extras`` is six queries, whatever the 
 applications."""
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from fund.applications.models import Application, FinancingKind, FinancingLine
@@ -28,7 +28,9 @@ from fund.reports.coverage import CoverageFilter, _applications, _calls, _int
 POSTCODE_FILE = Path(__file__).parent / "data" / "postnummer.csv"
 
 #: The place of a postcode outside the table (outside the municipality, or none given).
-UNKNOWN_PLACE = _l("Utenfor kommunen eller ukjent")
+#: Data like the place names, not marked for translation (no .po edits in this piece); a
+#: page that translates it marks it there.
+UNKNOWN_PLACE = "Utenfor kommunen eller ukjent"
 
 #: KDD's primærkategorier for new and for established firms.
 KDD_NEW, KDD_ESTABLISHED = "1310", "1110"
@@ -64,7 +66,7 @@ class PlaceFigures:
 
     @property
     def label(self) -> str:
-        return self.place if self.place is not None else str(UNKNOWN_PLACE)
+        return self.place if self.place is not None else UNKNOWN_PLACE
 
 
 @dataclass(frozen=True)
@@ -257,3 +259,14 @@ def extras(plan: PlanVersion, flt: CoverageFilter | None = None) -> Extras:
     flt = flt or CoverageFilter()
     return Extras(filter=flt, places=place_figures(plan, flt), leverage=leverage(plan, flt),
                   fund_years=fund_years(plan, flt))
+
+
+def extras_for(plan_id: int, years: Sequence[int] | None = None, fund: Fund | None = None,
+               call_id: int | None = None) -> Extras | None:
+    """The extras by ids and plain filter values (as a view gets them); None for an
+    unknown plan."""
+    plan = db.session.get(PlanVersion, plan_id)
+    if plan is None:
+        return None
+    return extras(plan, CoverageFilter(years=tuple(years) if years is not None else None,
+                                       fund=fund, call_id=call_id))

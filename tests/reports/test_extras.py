@@ -37,6 +37,7 @@ from fund.reports.extras import (
     PlaceFigures,
     YearSize,
     extras,
+    extras_for,
     fund_years,
     leverage,
     place_figures,
@@ -220,3 +221,11 @@ def test_the_query_count_does_not_grow_with_the_applications(world, db):
     assert report.leverage.cooperation == 7 and report.leverage.new_firms.grants == 7
     assert report.leverage.other_financing == 230_000
     assert two.count == six.count <= 6
+
+
+def test_extras_by_plain_filter_values(world):
+    report = extras_for(the_plan().id, years=[2029])
+    assert by_place(report.places) == {"Sørumsand": (1, 1, 90_000)}
+    assert report.leverage.per_krone == Decimal(30_000) / Decimal(90_000)
+    assert report.sizes == [YearSize(2029, 300_000)]
+    assert extras_for(999_999) is None
