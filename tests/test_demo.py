@@ -78,6 +78,33 @@ def test_demo_creates_six_users_two_organisations_and_an_open_call(runner, clien
     assert [p.state for p in solar.payments] == [PaymentState.PAID, PaymentState.PAID]
     [recovery] = grants["LED-belysning i produksjonshallen"].recoveries
     assert recovery.answer and recovery.decision.letter.sent_at
+    # The caseworker confirmed the measures (the reports use these): the funded projects
+    # cover two innsatsområder, and the van several measures.
+    from fund.plan.models import Measure
+    from fund.review.models import ConfirmedMeasure
+    confirmed = _db.session.execute(
+        select(Application.title, Measure.code, User.email)
+        .join(ConfirmedMeasure, ConfirmedMeasure.application_id == Application.id)
+        .join(Measure, Measure.id == ConfirmedMeasure.measure_id)
+        .join(User, User.id == ConfirmedMeasure.confirmed_by_id)
+        .order_by(Application.id, Measure.code)).all()
+    assert {email for _, _, email in confirmed} == {"saksbehandler@demo.no"}
+    assert [(title, code) for title, code, _ in confirmed] == [
+        ("Elektrisk varebil og ladepunkt", "2C-1"), ("Elektrisk varebil og ladepunkt", "4B-3"),
+        ("Solceller på lagerhallen", "2C-1"), ("Varmegjenvinning i bakeriet", "2C-1"),
+        ("LED-belysning i produksjonshallen", "2C-1"),
+        ("Kurs i klimaregnskap for de ansatte", "1C-6"),
+        ("Kurs i klimaregnskap for de ansatte", "2C-2")]
+    # ... so every part of the report beyond the plan tree shows something
+    from fund.reports.extras import extras
+    from tests.helpers import the_plan
+    report = extras(the_plan())
+    shown = {row.label: (row.received, row.grants) for row in report.places if row.received}
+    assert shown == {"Kjeller": (5, 3), "Sørumsand": (3, 0)}  # the LED revoked
+    assert report.leverage.cooperation == 1 and report.leverage.per_krone > 0
+    assert report.leverage.established_firms.grants == 3  # the revoked LED is not a grant
+    assert {(row.year, row.fund, row.budget) for row in report.fund_years if row.held} == {
+        (call.year, call.fund, call.budget) for call in calls}
     [appeal] = _db.session.scalars(select(Appeal)).all()
     assert appeal.decision.outcome.value == "rejected" and appeal.in_time
     assert appeal.state == AppealState.FORWARDED

@@ -88,6 +88,7 @@ def demo_decided_call(plan, users) -> list[str]:
         application.climate_baseline = "Oljefyring og dieselbiler i dag."
         application.co2e_cut_tonnes = Decimal("35.5")
         application.co2e_method = "Målt forbruk siste år, omregnet med SSBs faktorer."
+        application.partners = DEMO_PARTNERS.get(title, "")
         db.session.flush()
         submit(application, user)
         applications.append((application, score))
@@ -122,8 +123,31 @@ DEMO_DECIDED = [
 ]
 
 
+#: The partners named in the application (a cooperation project), by title.
+DEMO_PARTNERS = {
+    "Elektrisk varebil og ladepunkt": "Kjeller Taxi AS deler ladepunktet og måledataene.",
+}
+
+#: The measures the caseworker confirms, by title: the applicants all claimed 2C-1; the
+#: van also advances 4B-3 (a test of new mobility), so the funded projects cover two
+#: innsatsområder and one project several measures. The dismissed case gets none.
+DEMO_CONFIRMED = {
+    "Elektrisk varebil og ladepunkt": ["2C-1", "4B-3"],
+    "Solceller på lagerhallen": ["2C-1"],
+    "Varmegjenvinning i bakeriet": ["2C-1"],
+    "LED-belysning i produksjonshallen": ["2C-1"],
+    "Kurs i klimaregnskap for de ansatte": ["1C-6", "2C-2"],
+}
+
+
 def _assess(applications, users) -> None:
-    from fund.review.operations import assessment_for, declare, save_assessment
+    from fund.plan.models import Area, Measure, Strategy
+    from fund.review.operations import (
+        assessment_for,
+        confirm_measures,
+        declare,
+        save_assessment,
+    )
     from fund.review.scoring import Recommendation
     sara = users["saksbehandler@demo.no"]
     for application, score in applications:
@@ -137,3 +161,9 @@ def _assess(applications, users) -> None:
                         recommendation=Recommendation.APPROVE if score >= 4
                         else Recommendation.APPROVE_REDUCED if score >= 3
                         else Recommendation.REJECT, complete=True)
+        codes = DEMO_CONFIRMED.get(application.title, [])
+        if codes:
+            confirm_measures(application, sara, set(db.session.scalars(
+                select(Measure.id).join(Strategy, Strategy.id == Measure.strategy_id)
+                .join(Area, Area.id == Strategy.area_id)
+                .where(Area.plan_id == application.call.plan_id, Measure.code.in_(codes)))))
