@@ -39,6 +39,10 @@ MATRIX = {
     ("/utlysninger/<int:call_id>", "GET"): EVERYONE_200,
     ("/tilskudd-tildelt", "GET"): EVERYONE_200,
     ("/api/tilskudd", "GET"): EVERYONE_200,
+    # The plan-coverage report's files: case handlers; refused to one inhabil in the filter.
+    ("/rapporter/dekning/eksport.csv", "GET"): row(LOGIN, 403, 403, 200, 200, 403, 403),
+    ("/rapporter/dekning/eksport.xlsx", "GET"): row(LOGIN, 403, 403, 200, 200, 403, 403),
+    ("/rapporter/dekning/eksport.pdf", "GET"): row(LOGIN, 403, 403, 200, 200, 403, 403),
     ("/sprak", "POST"): EVERYONE_302,
     ("/registrer", "GET"): ANON_ONLY,
     ("/registrer", "POST"): ANON_ONLY,
