@@ -8,16 +8,16 @@ file: the totals would reveal that case."""
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from fund.applications.models import Application
 from fund.calls.models import Fund
+from fund.core.formatting import to_local
 from fund.core.http import require
 from fund.core.pdf import pdf_response
-from fund.core.formatting import to_local
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import PlanVersion
@@ -80,16 +80,16 @@ def _report() -> CoverageReport:
     plan_id = flt.plan_id or _newest_plan_id()
     report = coverage_for(plan_id, flt.years, flt.fund, flt.call_id) if plan_id else None
     if report is None:
-        abort(404, description=_("Fant ikke planversjonen."))
+        abort(404)
     hidden = hidden_application_ids(current_user)
     call_ids = [call.id for call in report.calls]
     if hidden and call_ids and db.session.execute(
             select(Application.id).where(Application.id.in_(hidden),
                                          Application.call_id.in_(call_ids)).limit(1)
     ).first() is not None:
-        abort(403, description=_(
+        abort(make_response(render_template("errors/error.html", code=403, message=_(
             "Du er inhabil i en søknad i utvalget, og tallene ville vise den. Velg et "
-            "utvalg uten den søknaden, eller be en annen saksbehandler om rapporten."))
+            "utvalg uten den søknaden, eller be en annen saksbehandler om rapporten.")), 403))
     return report
 
 
