@@ -79,6 +79,11 @@ def rows(report: CoverageReport) -> list[tuple[str, str, str, Figures]]:
 # --- CSV ---
 
 
+def _text(value: str) -> str:
+    """Text a spreadsheet would take for a formula gets a leading apostrophe."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def coverage_csv(report: CoverageReport) -> bytes:
     """One row per node; UTF-8 with a BOM and semicolons (as Excel in Norway reads it);
     kroner as whole numbers, the share with a decimal comma (empty without a budget)."""
@@ -88,7 +93,7 @@ def coverage_csv(report: CoverageReport) -> bytes:
     for level, code, title, figures in rows(report):
         values = _values(figures)
         share = values[-1]
-        writer.writerow([level, code, title, *(int(v) for v in values[:-1]),
+        writer.writerow([level, _text(code), _text(title), *(int(v) for v in values[:-1]),
                          "" if share is None else str(share).replace(".", ",")])
     return out.getvalue().encode("utf-8-sig")
 
@@ -106,6 +111,8 @@ def _sheet(book: Workbook, title: str, headers: list[str], body: list[list],
         sheet.append(values)
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
+            if cell.data_type == "f":  # text from an applicant, never a formula
+                cell.data_type = "s"
             if cell.column - 1 in money:
                 cell.number_format = NOK_FORMAT
             elif cell.column - 1 in percent:

@@ -221,3 +221,12 @@ def test_a_caseworker_inhabil_in_an_application_of_the_filter_gets_no_file(
     response = client.get(f"{URL}.csv?aar=2028")
     assert response.status_code == 200
     assert csv_rows(response.data)[("totalt", "")][3] == "1"  # Y alone
+
+
+def test_a_title_that_looks_like_a_formula_stays_text(app, world, db):
+    world.apps["K"].title = '=HYPERLINK("http://example.com","Klikk")'
+    db.session.flush()
+    with app.test_request_context():
+        data = coverage_xlsx(coverage(world.plan, Y2027))
+    cell = load_workbook(io.BytesIO(data))["Prosjekter"]["B4"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
