@@ -41,6 +41,10 @@ MATRIX = {
     ("/api/tilskudd", "GET"): EVERYONE_200,
     # cw_inhabil is inhabil in a case of the report's default filter: refused (403)
     ("/rapporter/dekning", "GET"): row(LOGIN, 403, 403, 200, 200, 403, cw_inhabil=403),
+    # The plan-coverage report's files: case handlers; refused to one inhabil in the filter.
+    ("/rapporter/dekning/eksport.csv", "GET"): row(LOGIN, 403, 403, 200, 200, 403, 403),
+    ("/rapporter/dekning/eksport.xlsx", "GET"): row(LOGIN, 403, 403, 200, 200, 403, 403),
+    ("/rapporter/dekning/eksport.pdf", "GET"): row(LOGIN, 403, 403, 200, 200, 403, 403),
     ("/sprak", "POST"): EVERYONE_302,
     ("/registrer", "GET"): ANON_ONLY,
     ("/registrer", "POST"): ANON_ONLY,

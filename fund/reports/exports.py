@@ -1,0 +1,213 @@
+"""The plan-coverage report as files (issue 11): CSV, XLSX and the yearly PDF.
+
+Pure functions of one ``CoverageReport`` (fund/reports/coverage.py): every figure is taken
+from the report's dataclasses, so the page and the three files cannot disagree."""
+
+import csv
+import io
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from fund.calls.labels import FUND_LABELS
+from fund.core.pdf import render_pdf
+from fund.grants.labels import GRANT_STATE_LABELS
+from fund.reports.coverage import CoverageReport, Figures
+
+#: The Figures fields, in the order of the columns; money fields are NOK.
+FIGURE_FIELDS = ("received", "withdrawn", "grants", "rejections", "applied", "granted",
+                 "paid", "lapsed", "budget", "budget_share")
+MONEY_FIELDS = frozenset({"applied", "granted", "paid", "lapsed", "budget"})
+#: Excel's number formats: whole kroner with a space between thousands, and percent.
+NOK_FORMAT = '# ##0 "kr"'
+PERCENT_FORMAT = "0.0 %"
+
+
+def figure_headers() -> list[str]:
+    return [_("Mottatt"), _("Trukket"), _("Tilsagn"), _("Avslag"), _("Omsøkt (kr)"),
+            _("Innvilget (kr)"), _("Utbetalt (kr)"), _("Bortfalt (kr)"), _("Budsjett (kr)"),
+            _("Andel av budsjett")]
+
+
+def counting_rule() -> list[str]:
+    """How the figures are counted, in the words of the files (and the PDF's summary)."""
+    return [
+        _("Tallene bygger på tiltakene saksbehandler har bekreftet, ikke på det søkeren "
+          "har oppgitt."),
+        _("Et prosjekt som treffer flere tiltak, telles én gang på hvert nivå: én gang i "
+          "hvert tiltak, hver strategi, hvert innsatsområde og i totalen. Tallene for "
+          "nivåene kan derfor ikke summeres."),
+        _("Mottatt er søknader som ikke er trukket; trukne søknader telles bare som "
+          "trukket."),
+        _("Tilsagn er gjeldende vedtak om tilskudd; et bortfalt tilsagn er fortsatt et "
+          "tilsagn, og beløpet står også under bortfalt. Avslag er gjeldende avslag og "
+          "avvisninger."),
+        _("Utbetalt er utbetalt minus tilbakebetalt. Budsjett er summen av budsjettene "
+          "til utlysningene i utvalget, og andel av budsjett er innvilget delt på "
+          "budsjettet."),
+        _("Forventede effekter er fra søknadene i prosjektene som har fått tilskudd "
+          "(ikke bortfalt); realiserte effekter er fra godkjente sluttrapporter. De to "
+          "legges aldri sammen."),
+    ]
+
+
+def share_of(figures: Figures) -> Decimal | None:
+    """The budget share (0–1) to four decimals; None without a budget."""
+    share = figures.budget_share
+    return None if share is None else share.quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+def _values(figures: Figures) -> list:
+    return [getattr(figures, name) for name in FIGURE_FIELDS[:-1]] + [share_of(figures)]
+
+
+def rows(report: CoverageReport) -> list[tuple[str, str, str, Figures]]:
+    """(level, code, title, figures) per node: the total, then the tree in plan order."""
+    result = [(_("totalt"), "", _("Alle prosjekter med bekreftet tiltak"), report.total)]
+    for area in report.areas:
+        result.append((_("innsatsområde"), area.code, area.title, area.figures))
+        for strategy in area.strategies:
+            result.append((_("strategi"), strategy.code, strategy.title, strategy.figures))
+            for measure in strategy.measures:
+                result.append((_("tiltak"), measure.code, measure.text, measure.figures))
+    return result
+
+
+# --- CSV ---
+
+
+def _text(value: str) -> str:
+    """Text a spreadsheet would take for a formula gets a leading apostrophe."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def coverage_csv(report: CoverageReport) -> bytes:
+    """One row per node; UTF-8 with a BOM and semicolons (as Excel in Norway reads it);
+    kroner as whole numbers, the share with a decimal comma (empty without a budget)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Nivå"), _("Kode"), _("Tittel"), *figure_headers()])
+    for level, code, title, figures in rows(report):
+        values = _values(figures)
+        share = values[-1]
+        writer.writerow([level, _text(code), _text(title), *(int(v) for v in values[:-1]),
+                         "" if share is None else str(share).replace(".", ",")])
+    return out.getvalue().encode("utf-8-sig")
+
+
+# --- XLSX ---
+
+
+def _sheet(book: Workbook, title: str, headers: list[str], body: list[list],
+           money: set[int], percent: set[int]) -> None:
+    sheet = book.create_sheet(title)
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for values in body:
+        sheet.append(values)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.data_type == "f":  # text from an applicant, never a formula
+                cell.data_type = "s"
+            if cell.column - 1 in money:
+                cell.number_format = NOK_FORMAT
+            elif cell.column - 1 in percent:
+                cell.number_format = PERCENT_FORMAT
+    sheet.freeze_panes = "A2"
+    for index, header in enumerate(headers):
+        letter = sheet.cell(row=1, column=index + 1).column_letter
+        sheet.column_dimensions[letter].width = max(10, min(60, len(header) + 4))
+
+
+def _figure_columns(offset: int) -> tuple[set[int], set[int]]:
+    money = {offset + i for i, name in enumerate(FIGURE_FIELDS) if name in MONEY_FIELDS}
+    return money, {offset + FIGURE_FIELDS.index("budget_share")}
+
+
+def _numbers(figures: Figures) -> list:
+    values = _values(figures)
+    share = values[-1]
+    return [*values[:-1], None if share is None else float(share)]
+
+
+def coverage_xlsx(report: CoverageReport) -> bytes:
+    """One sheet per level and one with the counting rule; kroner and shares are numbers
+    (with number formats), headers bold, the header row frozen."""
+    book = Workbook()
+    book.remove(book.active)
+    headers = figure_headers()
+    money, percent = _figure_columns(2)
+    _sheet(book, _("Innsatsområder"), [_("Kode"), _("Tittel"), *headers],
+           [[a.code, a.title, *_numbers(a.figures)] for a in report.areas]
+           + [["", _("Totalt (hvert prosjekt én gang)"), *_numbers(report.total)]],
+           money, percent)
+    money, percent = _figure_columns(3)
+    _sheet(book, _("Strategier"), [_("Innsatsområde"), _("Kode"), _("Tittel"), *headers],
+           [[a.code, s.code, s.title, *_numbers(s.figures)]
+            for a in report.areas for s in a.strategies], money, percent)
+    money, percent = _figure_columns(5)
+    _sheet(book, _("Tiltak"), [_("Strategi"), _("Kode"), _("Tiltak"), _("Åpent for søkere"),
+                               _("Udekket"), *headers],
+           [[s.code, m.code, m.text, _("Ja") if m.open else _("Nei"),
+             _("Ja") if m.is_gap else _("Nei"), *_numbers(m.figures)]
+            for s in report.strategies for m in s.measures], money, percent)
+    codes = measure_codes(report)
+    _sheet(book, _("Prosjekter"), [_("Saksnummer"), _("Prosjekt"), _("Mottaker"),
+                                   _("Org.nr."), _("Innvilget (kr)"), _("Status"),
+                                   _("Tiltak")],
+           [[p.case_number, p.title, p.recipient, p.orgnr, p.amount, grant_state(p),
+             ", ".join(codes.get(p.application_id, []))] for p in report.projects],
+           {4}, set())
+    rule = book.create_sheet(_("Slik er tallene telt"))
+    rule.append([_("Slik er tallene telt")])
+    rule["A1"].font = Font(bold=True)
+    for line in counting_rule():
+        rule.append([line])
+    rule.column_dimensions["A"].width = 120
+    rule.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def measure_codes(report: CoverageReport) -> dict[int, list[str]]:
+    """The codes of the measures each project advances, in plan order."""
+    codes: dict[int, list[str]] = {}
+    for measure in report.measures:
+        for project in measure.projects:
+            codes.setdefault(project.application_id, []).append(measure.code)
+    return codes
+
+
+def grant_state(project) -> str:
+    if project.grant_state is None:
+        return _("Vedtatt, tilsagnsbrev ikke sendt")
+    return str(GRANT_STATE_LABELS[project.grant_state])
+
+
+# --- PDF ---
+
+
+def filter_text(report: CoverageReport) -> str:
+    """The filter in words, for the cover."""
+    flt = report.filter
+    parts = []
+    if flt.years:
+        parts.append(_("År: %(years)s", years=", ".join(str(y) for y in sorted(flt.years))))
+    if flt.fund is not None:
+        parts.append(str(FUND_LABELS[flt.fund]))
+    if flt.call_id is not None:
+        parts.extend(call.title for call in report.calls if call.id == flt.call_id)
+    return " · ".join(parts) or _("Alle utlysninger under planen")
+
+
+def coverage_pdf(report: CoverageReport, generated_on: date) -> bytes:
+    """The report as an archivable, tagged PDF/A-2a."""
+    return render_pdf("pdf/coverage_report.html", report=report, generated_on=generated_on,
+                      filter_text=filter_text(report), counting_rule=counting_rule(),
+                      share_of=share_of, measure_codes=measure_codes(report),
+                      grant_state=grant_state, FUND_LABELS=FUND_LABELS)
