@@ -289,3 +289,25 @@ def test_a_chart_escapes_its_text_and_draws_nothing_for_zero():
     # one bar each for C and D, none for A; D is the full width, C half of it
     assert svg.count("<rect") == 2
     assert 'width="270.0"' in svg and 'width="135.0"' in svg
+
+
+
+def test_the_page_links_its_files_with_the_same_selection(client, world):
+    """The PDF, XLSX and CSV links carry the page's plan and filters, and the CSV they
+    give has the page's total for that selection."""
+    import csv
+    import io
+    import re
+    login(client, world.sara)
+    response, html = page(client, "?aar=2027&fond=klimafond")
+    assert response.status_code == 200
+    links = [link.replace("&amp;", "&") for link in re.findall(
+        r'href="(/rapporter/dekning/eksport\.(?:pdf|xlsx|csv)[^"]*)"', html)]
+    assert len(links) == 3
+    for link in links:
+        assert "aar=2027" in link and "fond=klimafond" in link and "plan=" in link
+        assert client.get(link).status_code == 200
+    [csv_link] = [link for link in links if ".csv" in link]
+    text = client.get(csv_link).get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert "120000" in rows[1] and "100000" in rows[1], rows[:2]
