@@ -17,9 +17,9 @@ def menu(client) -> list[str]:
 
 @pytest.mark.parametrize("role, expected", [
     (Role.APPLICANT, ["Mine søknader", "Min side"]),
-    (Role.CASEWORKER, ["Min side", "Innkomne søknader", "Organisasjoner"]),
+    (Role.CASEWORKER, ["Min side", "Innkomne søknader", "Organisasjoner", "Rapporter"]),
     (Role.MANAGER, ["Min side", "Innkomne søknader", "Organisasjoner", "Forvaltning",
-                    "Registre"]),
+                    "Registre", "Rapporter"]),
     (Role.ADMIN, ["Min side", "Organisasjoner", "Forvaltning", "Brukere", "Planer", "Logg"]),
 ])
 def test_each_role_sees_the_pages_it_may_open(client, db, role, expected):
