@@ -62,3 +62,54 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar],
                      f'{escape(bar.text)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+SECOND_COLOUR = "#8a4b08"  # the second bar of a pair, 6:1 on white
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two values of one label side by side (e.g. expected and realised), never added."""
+
+    label: str
+    first: float
+    first_text: str
+    second: float
+    second_text: str
+
+
+PAIR_ROW = 70  # label line + two bars
+
+
+def paired_bar_chart(chart_id: str, title: str, desc: str, names: tuple[str, str],
+                     pairs: list[Pair]) -> Markup:
+    """Horizontal bars in pairs: per row the label, then the first and the second bar,
+    each with its name and value written after it. Each row has its own scale (the
+    larger of its two values is the full bar), since the rows' units differ."""
+    value_room = 190
+    span = WIDTH - value_room
+    height = max(PAIR_ROW * len(pairs), PAIR_ROW) + 4
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+        f'font-family="inherit" font-size="{FONT}">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
+    ]
+    for i, pair in enumerate(pairs):
+        y = i * PAIR_ROW
+        top = max(pair.first, pair.second) or 1
+        parts.append(f'<text x="0" y="{y + FONT}" fill="{INK}">{escape(_short(pair.label))}</text>')
+        for j, (value, text, name, colour) in enumerate((
+                (pair.first, pair.first_text, names[0], BAR_COLOUR),
+                (pair.second, pair.second_text, names[1], SECOND_COLOUR))):
+            bar_y = y + 22 + j * (BAR + 4)
+            length = round(span * (value / top), 1) if value > 0 else 0
+            if length:
+                parts.append(f'<rect x="0" y="{bar_y}" width="{length}" height="{BAR}" '
+                             f'fill="{colour}"/>')
+            parts.append(f'<text x="{length + 6}" y="{bar_y + FONT - 2}" fill="{INK}">'
+                         f'{escape(name)}: {escape(text)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -16,9 +16,10 @@ from fund.extensions import db
 from fund.grants.labels import GRANT_STATE_LABELS
 from fund.grants.models import Grant
 from fund.plan.models import PlanVersion
-from fund.reports.charts import Bar, bar_chart
+from fund.reports.charts import Bar, Pair, bar_chart, paired_bar_chart
 from fund.reports.coverage import CoverageFilter, coverage_for
 from fund.reports.coverage import _calls as calls_in_filter
+from fund.reports.extras import UNKNOWN_PLACE, extras_for
 from fund.reports.permissions import can_read_reports
 from fund.reports.public import (
     filter_choices,
@@ -219,6 +220,27 @@ def coverage_charts(report) -> dict:
     }
 
 
+def effects_chart(effects) -> dict:
+    """The third chart: expected against realised per effect (knowledge jobs, other jobs,
+    tCO2e), and the rows of its data table (the same numbers)."""
+    e, r = effects.expected, effects.realised
+    rows = [(_("Kunnskapsintensive arbeidsplasser"), e.knowledge_jobs, r.knowledge_jobs),
+            (_("Andre arbeidsplasser"), e.other_jobs, r.other_jobs),
+            (_("Kutt i tonn CO2e per år"), e.co2e_tonnes, r.co2e_tonnes)]
+    pairs = [Pair(label=label, first=float(expected), first_text=format_number(expected),
+                  second=float(realised), second_text=format_number(realised))
+             for label, expected, realised in rows]
+    return {
+        "effects_svg": paired_bar_chart(
+            "chart-effects", _("Effekter: forventet og realisert"),
+            _("Liggende stolper i par: for hver effekt det søknadene forventer og det de "
+              "godkjente sluttrapportene har realisert. Hver effekt har sin egen skala. "
+              "Tallene står også i tabellen ved siden av."),
+            (_("Forventet"), _("Realisert")), pairs),
+        "effects_rows": rows,
+    }
+
+
 @bp.route("/rapporter/dekning")
 @login_required
 def coverage_page():
@@ -235,5 +257,8 @@ def coverage_page():
         context["hidden"] = hidden
         return render_template("reports/coverage.html", **context), 403
     report = coverage_for(plan_id, flt.years, flt.fund, flt.call_id)
-    context.update(report=report, grant_ids=_grant_ids(report), **coverage_charts(report))
+    extras = extras_for(plan_id, flt.years, flt.fund, flt.call_id)
+    context.update(report=report, grant_ids=_grant_ids(report), extras=extras,
+                   unknown_place=_(UNKNOWN_PLACE), **coverage_charts(report),
+                   **effects_chart(report.total_effects))
     return render_template("reports/coverage.html", **context)
