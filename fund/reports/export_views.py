@@ -23,6 +23,7 @@ from fund.extensions import db
 from fund.plan.models import PlanVersion
 from fund.reports.coverage import CoverageReport, coverage_for
 from fund.reports.exports import coverage_csv, coverage_pdf, coverage_xlsx
+from fund.reports.extras import Extras, extras_for
 from fund.review.permissions import is_case_handler
 from fund.review.queries import hidden_application_ids
 
@@ -93,6 +94,12 @@ def _report() -> CoverageReport:
     return report
 
 
+def _extras(report: CoverageReport) -> Extras | None:
+    """The extras with the report's own plan and filter (after ``_report``'s checks)."""
+    flt = report.filter
+    return extras_for(report.plan_id, flt.years, flt.fund, flt.call_id)
+
+
 def _filename(report: CoverageReport, extension: str) -> str:
     """An ASCII file name: ``dekning-2022-2024-2027.csv``."""
     parts = ["dekning", report.plan_period]
@@ -118,7 +125,7 @@ def _download(data: bytes, mimetype: str, filename: str):
 @login_required
 def csv_file():
     report = _report()
-    return _download(coverage_csv(report), "text/csv; charset=utf-8",
+    return _download(coverage_csv(report, _extras(report)), "text/csv; charset=utf-8",
                      _filename(report, "csv"))
 
 
@@ -126,14 +133,16 @@ def csv_file():
 @login_required
 def xlsx_file():
     report = _report()
-    return _download(coverage_xlsx(report), XLSX_MIMETYPE, _filename(report, "xlsx"))
+    return _download(coverage_xlsx(report, _extras(report)), XLSX_MIMETYPE,
+                     _filename(report, "xlsx"))
 
 
 @bp.route("/eksport.pdf")
 @login_required
 def pdf_file():
     report = _report()
-    response = pdf_response(coverage_pdf(report, to_local(utcnow()).date()),
+    response = pdf_response(coverage_pdf(report, to_local(utcnow()).date(),
+                                         _extras(report)),
                             _filename(report, "pdf"), inline=False)
     response.headers["Cache-Control"] = "private, no-store"
     return response

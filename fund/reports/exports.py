@@ -12,10 +12,13 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from fund.applications.labels import FINANCING_KIND_LABELS
+from fund.applications.models import FinancingKind
 from fund.calls.labels import FUND_LABELS
 from fund.core.pdf import render_pdf
 from fund.grants.labels import GRANT_STATE_LABELS
 from fund.reports.coverage import CoverageReport, Figures
+from fund.reports.extras import Extras
 
 #: The Figures fields, in the order of the columns; money fields are NOK.
 FIGURE_FIELDS = ("received", "withdrawn", "grants", "rejections", "applied", "granted",
@@ -84,7 +87,34 @@ def _text(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def coverage_csv(report: CoverageReport) -> bytes:
+def extra_csv_rows(extras: Extras) -> list[list]:
+    """The extras as rows in the figure columns: «sted» (place: received, grants, granted)
+    and «fond_år» (code the year, title the fund: received and budget); the rest blank."""
+    width = len(FIGURE_FIELDS)
+    result = []
+    for place in extras.places:
+        values = [""] * width
+        values[FIGURE_FIELDS.index("received")] = place.received
+        values[FIGURE_FIELDS.index("grants")] = place.grants
+        values[FIGURE_FIELDS.index("granted")] = place.granted
+        result.append([_("sted"), "", _text(place.label), *values])
+    for row in extras.fund_years:
+        values = [""] * width
+        values[FIGURE_FIELDS.index("received")] = row.received
+        values[FIGURE_FIELDS.index("budget")] = row.budget
+        result.append([_("fond_år"), str(row.year), fund_year_title(row), *values])
+    return result
+
+
+def fund_year_title(row) -> str:
+    """The fund of a FundYear row in words, with whether a call was held and joint."""
+    title = str(FUND_LABELS[row.fund])
+    if not row.held:
+        return title + " (" + _("ingen utlysning") + ")"
+    return title + (" (" + _("felles utlysning") + ")" if row.joint else "")
+
+
+def coverage_csv(report: CoverageReport, extras: Extras | None = None) -> bytes:
     """One row per node; UTF-8 with a BOM and semicolons (as Excel in Norway reads it);
     kroner as whole numbers, the share with a decimal comma (empty without a budget)."""
     out = io.StringIO()
@@ -95,6 +125,8 @@ def coverage_csv(report: CoverageReport) -> bytes:
         share = values[-1]
         writer.writerow([level, _text(code), _text(title), *(int(v) for v in values[:-1]),
                          "" if share is None else str(share).replace(".", ",")])
+    if extras is not None:
+        writer.writerows(extra_csv_rows(extras))
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -134,7 +166,46 @@ def _numbers(figures: Figures) -> list:
     return [*values[:-1], None if share is None else float(share)]
 
 
-def coverage_xlsx(report: CoverageReport) -> bytes:
+def per_krone(extras: Extras) -> Decimal | None:
+    """Other financing per krone granted, to four decimals; None when nothing is granted."""
+    ratio = extras.leverage.per_krone
+    return None if ratio is None else ratio.quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+def _extras_sheets(book: Workbook, extras: Extras) -> None:
+    _sheet(book, _("Steder"), [_("Sted"), _("Mottatt"), _("Tilsagn"), _("Innvilget (kr)")],
+           [[p.label, p.received, p.grants, p.granted] for p in extras.places], {3}, set())
+    lev = extras.leverage
+    ratio = per_krone(extras)
+    _sheet(book, _("Utløst kapital"), [_("Tall"), _("Verdi")],
+           [[_("Prosjekter som har fått tilskudd (ikke bortfalt)"), lev.projects],
+            [_("Innvilget til dem (kr)"), lev.granted],
+            *[[str(FINANCING_KIND_LABELS[kind]) + " (kr)", lev.financing.get(kind, 0)]
+              for kind in FinancingKind],
+            [_("Annen finansiering i alt (kr)"), lev.other_financing],
+            [_("Annen finansiering per innvilget krone"),
+             None if ratio is None else float(ratio)],
+            [_("Samarbeidsprosjekter"), lev.cooperation],
+            [_("Tilsagn til nye foretak (KDD 1310)"), lev.new_firms.grants],
+            [_("Innvilget til nye foretak (kr)"), lev.new_firms.granted],
+            [_("Tilsagn til etablerte foretak (KDD 1110)"), lev.established_firms.grants],
+            [_("Innvilget til etablerte foretak (kr)"), lev.established_firms.granted],
+            [_("Tilsagn til andre"), lev.other_firms.grants],
+            [_("Innvilget til andre (kr)"), lev.other_firms.granted]],
+           set(), set())
+    sheet = book[_("Utløst kapital")]
+    for row in sheet.iter_rows(min_row=2):
+        if str(row[0].value).endswith("(kr)"):
+            row[1].number_format = NOK_FORMAT
+    _sheet(book, _("Fondet per år"), [_("År"), _("Fond"), _("Utlysning holdt"),
+                                      _("Felles utlysning"), _("Budsjett (kr)"),
+                                      _("Søknader")],
+           [[r.year, str(FUND_LABELS[r.fund]), _("Ja") if r.held else _("Nei"),
+             _("Ja") if r.joint else _("Nei"), r.budget, r.received]
+            for r in extras.fund_years], {4}, set())
+
+
+def coverage_xlsx(report: CoverageReport, extras: Extras | None = None) -> bytes:
     """One sheet per level and one with the counting rule; kroner and shares are numbers
     (with number formats), headers bold, the header row frozen."""
     book = Workbook()
@@ -162,6 +233,8 @@ def coverage_xlsx(report: CoverageReport) -> bytes:
            [[p.case_number, p.title, p.recipient, p.orgnr, p.amount, grant_state(p),
              ", ".join(codes.get(p.application_id, []))] for p in report.projects],
            {4}, set())
+    if extras is not None:
+        _extras_sheets(book, extras)
     rule = book.create_sheet(_("Slik er tallene telt"))
     rule.append([_("Slik er tallene telt")])
     rule["A1"].font = Font(bold=True)
@@ -205,9 +278,13 @@ def filter_text(report: CoverageReport) -> str:
     return " · ".join(parts) or _("Alle utlysninger under planen")
 
 
-def coverage_pdf(report: CoverageReport, generated_on: date) -> bytes:
+def coverage_pdf(report: CoverageReport, generated_on: date,
+                 extras: Extras | None = None) -> bytes:
     """The report as an archivable, tagged PDF/A-2a."""
     return render_pdf("pdf/coverage_report.html", report=report, generated_on=generated_on,
+                      extras=extras, per_krone=per_krone(extras) if extras else None,
+                      FINANCING_KIND_LABELS=FINANCING_KIND_LABELS,
+                      FinancingKind=FinancingKind, fund_year_title=fund_year_title,
                       filter_text=filter_text(report), counting_rule=counting_rule(),
                       share_of=share_of, measure_codes=measure_codes(report),
                       grant_state=grant_state, FUND_LABELS=FUND_LABELS)
