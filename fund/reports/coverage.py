@@ -503,3 +503,15 @@ def coverage_for(plan_id: int, years: Sequence[int] | None = None, fund: Fund | 
         return None
     return coverage(plan, CoverageFilter(years=tuple(years) if years is not None else None,
                                          fund=fund, call_id=call_id))
+
+
+def inhabil_in_filter(hidden: set[int], plan_id: int, flt: CoverageFilter) -> int:
+    """How many of ``hidden`` (the applications a reader is inhabil in) belong to the calls
+    the filter covers. The report's totals would include them, so the reader is refused
+    the figures for that selection when this is not 0."""
+    if not hidden:
+        return 0
+    return db.session.execute(
+        select(func.count(Application.id)).where(
+            Application.id.in_(hidden), Application.call_id.in_(_calls(plan_id, flt)))
+    ).scalar_one()

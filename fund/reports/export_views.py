@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from fund.applications.models import Application
 from fund.calls.models import Fund
 from fund.core.formatting import to_local
 from fund.core.http import require
@@ -21,7 +20,12 @@ from fund.core.pdf import pdf_response
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import PlanVersion
-from fund.reports.coverage import CoverageReport, coverage_for
+from fund.reports.coverage import (
+    CoverageFilter,
+    CoverageReport,
+    coverage_for,
+    inhabil_in_filter,
+)
 from fund.reports.exports import coverage_csv, coverage_pdf, coverage_xlsx
 from fund.reports.extras import Extras, extras_for
 from fund.review.permissions import is_case_handler
@@ -79,19 +83,14 @@ def _report() -> CoverageReport:
     require(is_case_handler(current_user))
     flt = parse_filter(request.args)
     plan_id = flt.plan_id or _newest_plan_id()
-    report = coverage_for(plan_id, flt.years, flt.fund, flt.call_id) if plan_id else None
-    if report is None:
+    if plan_id is None or db.session.get(PlanVersion, plan_id) is None:
         abort(404)
-    hidden = hidden_application_ids(current_user)
-    call_ids = [call.id for call in report.calls]
-    if hidden and call_ids and db.session.execute(
-            select(Application.id).where(Application.id.in_(hidden),
-                                         Application.call_id.in_(call_ids)).limit(1)
-    ).first() is not None:
+    if inhabil_in_filter(hidden_application_ids(current_user), plan_id, CoverageFilter(
+            years=flt.years, fund=flt.fund, call_id=flt.call_id)):
         abort(make_response(render_template("errors/error.html", code=403, message=_(
             "Du er inhabil i en søknad i utvalget, og tallene ville vise den. Velg et "
             "utvalg uten den søknaden, eller be en annen saksbehandler om rapporten.")), 403))
-    return report
+    return coverage_for(plan_id, flt.years, flt.fund, flt.call_id)
 
 
 def _extras(report: CoverageReport) -> Extras | None:

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from fund.applications.models import Application
 from fund.calls.models import Call, Fund
 from fund.core.formatting import format_nok, format_number
 from fund.core.types import utcnow
@@ -17,8 +16,7 @@ from fund.grants.labels import GRANT_STATE_LABELS
 from fund.grants.models import Grant
 from fund.plan.models import PlanVersion
 from fund.reports.charts import Bar, Pair, bar_chart, paired_bar_chart
-from fund.reports.coverage import CoverageFilter, coverage_for
-from fund.reports.coverage import _calls as calls_in_filter
+from fund.reports.coverage import CoverageFilter, coverage_for, inhabil_in_filter
 from fund.reports.extras import UNKNOWN_PLACE, extras_for
 from fund.reports.permissions import can_read_reports
 from fund.reports.public import (
@@ -171,17 +169,6 @@ def _coverage_filters():
     return plan_id, flt, choices, messages
 
 
-def _hidden_in_filter(plan_id: int, flt: CoverageFilter) -> int:
-    """How many received applications of the filtered calls the reader is inhabil in."""
-    hidden = hidden_application_ids(current_user)
-    if not hidden:
-        return 0
-    return db.session.execute(
-        select(func.count(Application.id))
-        .where(Application.id.in_(hidden), Application.call_id.in_(calls_in_filter(plan_id, flt)))
-    ).scalar_one()
-
-
 def _grant_ids(report) -> dict[int, int]:
     """The tilsagn of each listed project, for the link to its staff page."""
     ids = [p.application_id for p in report.projects]
@@ -251,7 +238,7 @@ def coverage_page():
                    report=None, hidden=0, GRANT_STATE_LABELS=GRANT_STATE_LABELS)
     if plan_id is None:
         return render_template("reports/coverage.html", **context)
-    hidden = _hidden_in_filter(plan_id, flt)
+    hidden = inhabil_in_filter(hidden_application_ids(current_user), plan_id, flt)
     if hidden:
         # Totals over cases one is inhabil in would let one work their figures out.
         context["hidden"] = hidden
