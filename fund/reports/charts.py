@@ -5,7 +5,10 @@ table next to it. Colours have at least 4.5:1 contrast against white."""
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
+
+from fund.core.formatting import format_nok, format_number
 
 #: The drawing's own units; at 320 px a 16-unit font is about 13 px.
 WIDTH = 400
@@ -113,3 +116,56 @@ def paired_bar_chart(chart_id: str, title: str, desc: str, names: tuple[str, str
                          f'{escape(name)}: {escape(text)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+# --- The coverage report's three charts (the page and the PDF draw the same) ---
+
+
+def coverage_charts(report, prefix: str = "") -> dict:
+    """The two charts and the rows of their data tables (the same numbers)."""
+    money = [Bar(label=f"{a.code}. {a.title}", value=a.figures.granted,
+                 text=format_nok(a.figures.granted)) for a in report.areas]
+    coverage_rows = []
+    for strategy in report.strategies:
+        measures = [m for m in strategy.measures if not m.is_fund]
+        funded = sum(1 for m in measures if any(p.funded for p in m.projects))
+        coverage_rows.append((strategy, funded, len(measures)))
+    strategy_bars = [
+        Bar(label=f"{s.code} {s.title}", value=(funded / total) if total else 0,
+            text=_("%(funded)s av %(total)s", funded=format_number(funded),
+                   total=format_number(total)))
+        for s, funded, total in coverage_rows]
+    return {
+        "money_svg": bar_chart(
+            prefix + "chart-money", _("Innvilget beløp per innsatsområde"),
+            _("Liggende stolper: innvilget beløp per innsatsområde. Et prosjekt som bidrar "
+              "til flere innsatsområder, er med i hvert av dem. Tallene står også i "
+              "tabellen ved siden av."), money),
+        "coverage_svg": bar_chart(
+            prefix + "chart-coverage", _("Dekning per strategi"),
+            _("Liggende stolper: andelen av strategiens tiltak som minst ett innvilget "
+              "prosjekt bidrar til. Tallene står også i tabellen ved siden av."),
+            strategy_bars, maximum=1, track=True),
+        "coverage_rows": coverage_rows,
+    }
+
+
+def effects_chart(effects, prefix: str = "") -> dict:
+    """The third chart: expected against realised per effect (knowledge jobs, other jobs,
+    tCO2e), and the rows of its data table (the same numbers)."""
+    e, r = effects.expected, effects.realised
+    rows = [(_("Kunnskapsintensive arbeidsplasser"), e.knowledge_jobs, r.knowledge_jobs),
+            (_("Andre arbeidsplasser"), e.other_jobs, r.other_jobs),
+            (_("Kutt i tonn CO2e per år"), e.co2e_tonnes, r.co2e_tonnes)]
+    pairs = [Pair(label=label, first=float(expected), first_text=format_number(expected),
+                  second=float(realised), second_text=format_number(realised))
+             for label, expected, realised in rows]
+    return {
+        "effects_svg": paired_bar_chart(
+            prefix + "chart-effects", _("Effekter: forventet og realisert"),
+            _("Liggende stolper i par: for hver effekt det søknadene forventer og det de "
+              "godkjente sluttrapportene har realisert. Hver effekt har sin egen skala. "
+              "Tallene står også i tabellen ved siden av."),
+            (_("Forventet"), _("Realisert")), pairs),
+        "effects_rows": rows,
+    }

@@ -5,6 +5,7 @@ from the report's dataclasses, so the page and the three files cannot disagree."
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -17,8 +18,10 @@ from fund.applications.models import FinancingKind
 from fund.calls.labels import FUND_LABELS
 from fund.core.pdf import render_pdf
 from fund.grants.labels import GRANT_STATE_LABELS
-from fund.reports.coverage import CoverageReport, Figures
+from fund.reports.charts import coverage_charts, effects_chart
+from fund.reports.coverage import CallInfo, CoverageFilter, CoverageReport, Figures
 from fund.reports.extras import Extras
+from fund.reports.selection import ReportPart
 
 #: The Figures fields, in the order of the columns; money fields are NOK.
 FIGURE_FIELDS = ("received", "withdrawn", "grants", "rejections", "applied", "granted",
@@ -114,19 +117,22 @@ def fund_year_title(row) -> str:
     return title + (" (" + _("felles utlysning") + ")" if row.joint else "")
 
 
-def coverage_csv(report: CoverageReport, extras: Extras | None = None) -> bytes:
-    """One row per node; UTF-8 with a BOM and semicolons (as Excel in Norway reads it);
-    kroner as whole numbers, the share with a decimal comma (empty without a budget)."""
+def coverage_csv(parts: Sequence[ReportPart]) -> bytes:
+    """One row per node of each plan version (its period in the last column); UTF-8 with a
+    BOM and semicolons (as Excel in Norway reads it); kroner as whole numbers, the share
+    with a decimal comma (empty without a budget)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Nivå"), _("Kode"), _("Tittel"), *figure_headers()])
-    for level, code, title, figures in rows(report):
-        values = _values(figures)
-        share = values[-1]
-        writer.writerow([level, _text(code), _text(title), *(int(v) for v in values[:-1]),
-                         "" if share is None else str(share).replace(".", ",")])
-    if extras is not None:
-        writer.writerows(extra_csv_rows(extras))
+    writer.writerow([_("Nivå"), _("Kode"), _("Tittel"), *figure_headers(), _("Planversjon")])
+    for part in parts:
+        period = part.report.plan_period
+        for level, code, title, figures in rows(part.report):
+            values = _values(figures)
+            share = values[-1]
+            writer.writerow([level, _text(code), _text(title), *(int(v) for v in values[:-1]),
+                             "" if share is None else str(share).replace(".", ","), period])
+        if part.extras is not None:
+            writer.writerows([*row, period] for row in extra_csv_rows(part.extras))
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -172,69 +178,90 @@ def per_krone(extras: Extras) -> Decimal | None:
     return None if ratio is None else ratio.quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
-def _extras_sheets(book: Workbook, extras: Extras) -> None:
-    _sheet(book, _("Steder"), [_("Sted"), _("Mottatt"), _("Tilsagn"), _("Innvilget (kr)")],
-           [[p.label, p.received, p.grants, p.granted] for p in extras.places], {3}, set())
-    lev = extras.leverage
-    ratio = per_krone(extras)
-    _sheet(book, _("Utløst kapital"), [_("Tall"), _("Verdi")],
-           [[_("Prosjekter som har fått tilskudd (ikke bortfalt)"), lev.projects],
-            [_("Innvilget til dem (kr)"), lev.granted],
-            *[[str(FINANCING_KIND_LABELS[kind]) + " (kr)", lev.financing.get(kind, 0)]
+def _extras_sheets(book: Workbook, parts: Sequence[ReportPart]) -> None:
+    plan = _("Planversjon")
+    _sheet(book, _("Steder"), [_("Sted"), _("Mottatt"), _("Tilsagn"), _("Innvilget (kr)"), plan],
+           [[p.label, p.received, p.grants, p.granted, part.report.plan_period]
+            for part in parts for p in part.extras.places], {3}, set())
+    levers = [(part.extras.leverage, per_krone(part.extras)) for part in parts]
+
+    def across(value) -> list:
+        return [value(lev, ratio) for lev, ratio in levers]
+
+    columns = ([_("Verdi")] if len(parts) == 1 else
+               [_("Planversjon %(period)s", period=part.report.plan_period) for part in parts])
+    _sheet(book, _("Utløst kapital"), [_("Tall"), *columns],
+           [[_("Prosjekter som har fått tilskudd (ikke bortfalt)"),
+             *across(lambda lev, _r: lev.projects)],
+            [_("Innvilget til dem (kr)"), *across(lambda lev, _r: lev.granted)],
+            *[[str(FINANCING_KIND_LABELS[kind]) + " (kr)",
+               *across(lambda lev, _r, kind=kind: lev.financing.get(kind, 0))]
               for kind in FinancingKind],
-            [_("Annen finansiering i alt (kr)"), lev.other_financing],
+            [_("Annen finansiering i alt (kr)"), *across(lambda lev, _r: lev.other_financing)],
             [_("Annen finansiering per innvilget krone"),
-             None if ratio is None else float(ratio)],
-            [_("Samarbeidsprosjekter"), lev.cooperation],
-            [_("Tilsagn til nye foretak (KDD 1310)"), lev.new_firms.grants],
-            [_("Innvilget til nye foretak (kr)"), lev.new_firms.granted],
-            [_("Tilsagn til etablerte foretak (KDD 1110)"), lev.established_firms.grants],
-            [_("Innvilget til etablerte foretak (kr)"), lev.established_firms.granted],
-            [_("Tilsagn til andre"), lev.other_firms.grants],
-            [_("Innvilget til andre (kr)"), lev.other_firms.granted]],
+             *across(lambda _lev, ratio: None if ratio is None else float(ratio))],
+            [_("Samarbeidsprosjekter"), *across(lambda lev, _r: lev.cooperation)],
+            [_("Tilsagn til nye foretak (KDD 1310)"),
+             *across(lambda lev, _r: lev.new_firms.grants)],
+            [_("Innvilget til nye foretak (kr)"), *across(lambda lev, _r: lev.new_firms.granted)],
+            [_("Tilsagn til etablerte foretak (KDD 1110)"),
+             *across(lambda lev, _r: lev.established_firms.grants)],
+            [_("Innvilget til etablerte foretak (kr)"),
+             *across(lambda lev, _r: lev.established_firms.granted)],
+            [_("Tilsagn til andre"), *across(lambda lev, _r: lev.other_firms.grants)],
+            [_("Innvilget til andre (kr)"), *across(lambda lev, _r: lev.other_firms.granted)]],
            set(), set())
     sheet = book[_("Utløst kapital")]
     for row in sheet.iter_rows(min_row=2):
         if str(row[0].value).endswith("(kr)"):
-            row[1].number_format = NOK_FORMAT
+            for cell in row[1:]:
+                cell.number_format = NOK_FORMAT
     _sheet(book, _("Fondet per år"), [_("År"), _("Fond"), _("Utlysning holdt"),
                                       _("Felles utlysning"), _("Budsjett (kr)"),
-                                      _("Søknader")],
+                                      _("Søknader"), plan],
            [[r.year, str(FUND_LABELS[r.fund]), _("Ja") if r.held else _("Nei"),
-             _("Ja") if r.joint else _("Nei"), r.budget, r.received]
-            for r in extras.fund_years], {4}, set())
+             _("Ja") if r.joint else _("Nei"), r.budget, r.received, part.report.plan_period]
+            for part in parts for r in part.extras.fund_years], {4}, set())
 
 
-def coverage_xlsx(report: CoverageReport, extras: Extras | None = None) -> bytes:
-    """One sheet per level and one with the counting rule; kroner and shares are numbers
-    (with number formats), headers bold, the header row frozen."""
+def coverage_xlsx(parts: Sequence[ReportPart]) -> bytes:
+    """One sheet per level and one with the counting rule, each plan version's rows with
+    its period in the last column; kroner and shares are numbers (with number formats),
+    headers bold, the header row frozen."""
     book = Workbook()
     book.remove(book.active)
-    headers = figure_headers()
+    headers, plan = figure_headers(), _("Planversjon")
     money, percent = _figure_columns(2)
-    _sheet(book, _("Innsatsområder"), [_("Kode"), _("Tittel"), *headers],
-           [[a.code, a.title, *_numbers(a.figures)] for a in report.areas]
-           + [["", _("Totalt (hvert prosjekt én gang)"), *_numbers(report.total)]],
+    _sheet(book, _("Innsatsområder"), [_("Kode"), _("Tittel"), *headers, plan],
+           [row for part in parts for row in
+            [[a.code, a.title, *_numbers(a.figures), part.report.plan_period]
+             for a in part.report.areas]
+            + [["", _("Totalt (hvert prosjekt én gang)"), *_numbers(part.report.total),
+                part.report.plan_period]]],
            money, percent)
     money, percent = _figure_columns(3)
-    _sheet(book, _("Strategier"), [_("Innsatsområde"), _("Kode"), _("Tittel"), *headers],
-           [[a.code, s.code, s.title, *_numbers(s.figures)]
-            for a in report.areas for s in a.strategies], money, percent)
+    _sheet(book, _("Strategier"), [_("Innsatsområde"), _("Kode"), _("Tittel"), *headers, plan],
+           [[a.code, s.code, s.title, *_numbers(s.figures), part.report.plan_period]
+            for part in parts for a in part.report.areas for s in a.strategies],
+           money, percent)
     money, percent = _figure_columns(5)
     _sheet(book, _("Tiltak"), [_("Strategi"), _("Kode"), _("Tiltak"), _("Åpent for søkere"),
-                               _("Udekket"), *headers],
+                               _("Udekket"), *headers, plan],
            [[s.code, m.code, m.text, _("Ja") if m.open else _("Nei"),
-             _("Ja") if m.is_gap else _("Nei"), *_numbers(m.figures)]
-            for s in report.strategies for m in s.measures], money, percent)
-    codes = measure_codes(report)
+             _("Ja") if m.is_gap else _("Nei"), *_numbers(m.figures), part.report.plan_period]
+            for part in parts for s in part.report.strategies for m in s.measures],
+           money, percent)
     _sheet(book, _("Prosjekter"), [_("Saksnummer"), _("Prosjekt"), _("Mottaker"),
                                    _("Org.nr."), _("Innvilget (kr)"), _("Status"),
-                                   _("Tiltak")],
+                                   _("Tiltak"), plan],
            [[p.case_number, p.title, p.recipient, p.orgnr, p.amount, grant_state(p),
-             ", ".join(codes.get(p.application_id, []))] for p in report.projects],
+             ", ".join(measure_codes(part.report).get(p.application_id, [])),
+             part.report.plan_period]
+            for part in parts for p in part.report.projects],
            {4}, set())
-    if extras is not None:
-        _extras_sheets(book, extras)
+    with_extras = [part for part in parts if part.extras is not None]
+    if with_extras:
+        _extras_sheets(book, with_extras)
     rule = book.create_sheet(_("Slik er tallene telt"))
     rule.append([_("Slik er tallene telt")])
     rule["A1"].font = Font(bold=True)
@@ -265,26 +292,31 @@ def grant_state(project) -> str:
 # --- PDF ---
 
 
-def filter_text(report: CoverageReport) -> str:
+def filter_text(selection_filter: CoverageFilter, calls: Sequence[CallInfo]) -> str:
     """The filter in words, for the cover."""
-    flt = report.filter
+    flt = selection_filter
     parts = []
     if flt.years:
         parts.append(_("År: %(years)s", years=", ".join(str(y) for y in sorted(flt.years))))
     if flt.fund is not None:
         parts.append(str(FUND_LABELS[flt.fund]))
     if flt.call_id is not None:
-        parts.extend(call.title for call in report.calls if call.id == flt.call_id)
+        parts.extend(call.title for call in calls if call.id == flt.call_id)
     return " · ".join(parts) or _("Alle utlysninger under planen")
 
 
-def coverage_pdf(report: CoverageReport, generated_on: date,
-                 extras: Extras | None = None) -> bytes:
-    """The report as an archivable, tagged PDF/A-2a."""
-    return render_pdf("pdf/coverage_report.html", report=report, generated_on=generated_on,
-                      extras=extras, per_krone=per_krone(extras) if extras else None,
+def coverage_pdf(parts: Sequence[ReportPart], generated_on: date,
+                 flt: CoverageFilter | None = None) -> bytes:
+    """The report as an archivable, tagged PDF/A-2a: a cover, then each plan version's
+    summary, charts, tables and appendix of funded projects."""
+    flt = flt if flt is not None else (parts[0].report.filter if parts else CoverageFilter())
+    periods = [part.report.plan_period for part in parts]
+    return render_pdf("pdf/coverage_report.html", parts=parts, periods=periods,
+                      generated_on=generated_on, per_krone=per_krone,
                       FINANCING_KIND_LABELS=FINANCING_KIND_LABELS,
                       FinancingKind=FinancingKind, fund_year_title=fund_year_title,
-                      filter_text=filter_text(report), counting_rule=counting_rule(),
-                      share_of=share_of, measure_codes=measure_codes(report),
-                      grant_state=grant_state, FUND_LABELS=FUND_LABELS)
+                      filter_text=filter_text(flt, [c for p in parts for c in p.report.calls]),
+                      counting_rule=counting_rule(), share_of=share_of,
+                      measure_codes=measure_codes, grant_state=grant_state,
+                      coverage_charts=coverage_charts, effects_chart=effects_chart,
+                      FUND_LABELS=FUND_LABELS)

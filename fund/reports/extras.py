@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 
 from fund.applications.models import Application, FinancingKind, FinancingLine
@@ -27,9 +28,8 @@ from fund.reports.coverage import CoverageFilter, _applications, _calls, _int
 
 POSTCODE_FILE = Path(__file__).parent / "data" / "postnummer.csv"
 
-#: The place of a postcode outside the table (outside the municipality, or none given).
-#: Data like the place names, not marked for translation (no .po edits in this piece); a
-#: page that translates it marks it there.
+#: The place of a postcode outside the table (outside the municipality, or none given),
+#: as the data says it; ``PlaceFigures.label`` gives it in the reader's language.
 UNKNOWN_PLACE = "Utenfor kommunen eller ukjent"
 
 #: KDD's primærkategorier for new and for established firms.
@@ -66,7 +66,9 @@ class PlaceFigures:
 
     @property
     def label(self) -> str:
-        return self.place if self.place is not None else UNKNOWN_PLACE
+        """The place's name, or «Utenfor kommunen eller ukjent» in the reader's language
+        (on the page and in every file)."""
+        return self.place if self.place is not None else _("Utenfor kommunen eller ukjent")
 
 
 @dataclass(frozen=True)

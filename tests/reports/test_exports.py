@@ -15,7 +15,6 @@ from pypdf import PdfReader
 from fund.calls.models import Fund
 from fund.core.roles import Role
 from fund.reports.coverage import CoverageFilter, coverage
-from fund.reports.export_views import parse_filter
 from fund.reports.exports import (
     FIGURE_FIELDS,
     NOK_FORMAT,
@@ -24,6 +23,7 @@ from fund.reports.exports import (
     coverage_pdf,
     coverage_xlsx,
 )
+from fund.reports.selection import ReportPart, parse_selection
 from fund.review.models import ConflictDeclaration, ConflictGround
 from tests.decisions.conftest import pdf_text
 from tests.helpers import count_queries, login, make_user
@@ -50,16 +50,17 @@ def csv_rows(data: bytes) -> dict[tuple[str, str], list[str]]:
 def test_the_csv_has_a_header_and_one_row_per_node_with_whole_kroner(app, world):
     with app.test_request_context():
         report = coverage(world.plan, Y2027)
-        data = coverage_csv(report)
+        data = coverage_csv(one(report))
     header, *body = read_csv(data)
     assert header == ["Nivå", "Kode", "Tittel", "Mottatt", "Trukket", "Tilsagn", "Avslag",
                       "Omsøkt (kr)", "Innvilget (kr)", "Utbetalt (kr)", "Bortfalt (kr)",
-                      "Budsjett (kr)", "Andel av budsjett"]
+                      "Budsjett (kr)", "Andel av budsjett", "Planversjon"]
     assert len(body) == 1 + len(report.areas) + len(report.strategies) + len(report.measures)
+    assert {row[-1] for row in body} == {"2022-2024"}
     rows = csv_rows(data)
-    assert rows[("totalt", "")][3:] == [str(n) for n in TOTAL] + ["0,2333"]
-    assert rows[("innsatsområde", "1")][3:-1] == [str(n) for n in AREA_1]
-    assert rows[("tiltak", "2C-2")][3:-1] == [str(n) for n in MEASURE_2C_2]
+    assert rows[("totalt", "")][3:-1] == [str(n) for n in TOTAL] + ["0,2333"]
+    assert rows[("innsatsområde", "1")][3:-2] == [str(n) for n in AREA_1]
+    assert rows[("tiltak", "2C-2")][3:-2] == [str(n) for n in MEASURE_2C_2]
     assert rows[("strategi", "1B")][3:12] == rows[("tiltak", "1B-2")][3:12]  # P, W, R
     # a measure no one applied to: zeros, not blanks
     assert rows[("tiltak", "4B-3")][3:11] == ["0"] * 8
@@ -68,7 +69,7 @@ def test_the_csv_has_a_header_and_one_row_per_node_with_whole_kroner(app, world)
 def test_the_xlsx_has_a_sheet_per_level_with_numbers_formatted_as_kroner_and_percent(
         app, world):
     with app.test_request_context():
-        data = coverage_xlsx(coverage(world.plan, Y2027))
+        data = coverage_xlsx(one(coverage(world.plan, Y2027)))
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Innsatsområder", "Strategier", "Tiltak", "Prosjekter",
                                "Slik er tallene telt"]
@@ -100,7 +101,7 @@ def test_the_xlsx_has_a_sheet_per_level_with_numbers_formatted_as_kroner_and_per
 def test_the_pdf_is_a_tagged_pdf_a_with_cover_summary_tables_gaps_effects_and_projects(
         app, world):
     with app.test_request_context():
-        data = coverage_pdf(coverage(world.plan, Y2027), date(2027, 12, 31))
+        data = coverage_pdf(one(coverage(world.plan, Y2027)), date(2027, 12, 31))
     reader = PdfReader(io.BytesIO(data))
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])
@@ -126,8 +127,8 @@ def test_the_same_figures_are_in_all_three_formats(app, world):
     """The three files come from one report; break a column in one and this fails."""
     with app.test_request_context():
         report = coverage(world.plan, Y2027)
-        csv_data, xlsx_data = coverage_csv(report), coverage_xlsx(report)
-        pdf = pdf_text(coverage_pdf(report, date(2027, 12, 31)))
+        csv_data, xlsx_data = coverage_csv(one(report)), coverage_xlsx(one(report))
+        pdf = pdf_text(coverage_pdf(one(report), date(2027, 12, 31)))
     rows = csv_rows(csv_data)
     areas = {row[0].value: [cell.value for cell in row]
              for row in load_workbook(io.BytesIO(xlsx_data))["Innsatsområder"]
@@ -148,8 +149,8 @@ def test_the_files_run_no_queries_of_their_own(app, world):
     with app.test_request_context():
         report = coverage(world.plan, Y2027)
         with count_queries() as counted:
-            coverage_csv(report)
-            coverage_xlsx(report)
+            coverage_csv(one(report))
+            coverage_xlsx(one(report))
     assert counted.count == 0
 
 
@@ -177,24 +178,35 @@ def test_a_caseworker_downloads_the_three_files(client, world):
 def test_without_a_plan_the_newest_plan_is_used_and_junk_is_ignored(client, world):
     login(client, world.sara)
     for query in ("", "?aar=abc&aar=99999&aar=%00&fond=x&utlysning=-1&plan=",
-                  "?aar=" + "9" * 5000, "?plan=1e9&fond=" + "k" * 500):
+                  "?aar=" + "9" * 5000, "?fond=" + "k" * 500):
         response = client.get(URL + ".csv" + query)
         assert response.status_code == 200, query
         # no valid year: every call of the plan (budget 3 600 000)
         assert csv_rows(response.data)[("totalt", "")][11] == "3600000"
-    assert client.get(URL + ".csv?plan=999999").status_code == 404
-    assert client.get(URL + ".pdf?plan=2147483648").status_code == 200  # too big: ignored
+    for plan in ("999999", "1e9", "x" * 500):  # a plan version no call uses
+        assert client.get(URL + ".csv?plan=" + plan).status_code == 404
+    assert client.get(URL + ".pdf?plan=2147483648").status_code == 404  # too big: unknown
 
 
-def test_the_filter_is_parsed_bounded(app):
+def test_the_filter_is_parsed_bounded(app, world):
     from werkzeug.datastructures import MultiDict
-    flt = parse_filter(MultiDict([("aar", "2028"), ("aar", "2027"), ("aar", "2027"),
-                                  ("aar", "1999"), ("fond", "klimafond"),
-                                  ("utlysning", "٣"), ("plan", "7")]))
-    assert flt.years == (2027, 2028) and flt.fund == Fund.KLIMAFOND
-    assert flt.call_id is None and flt.plan_id == 7
-    many = MultiDict([("aar", str(2000 + n)) for n in range(100)])
-    assert len(parse_filter(many).years) == 20
+    with app.test_request_context():
+        selection = parse_selection(MultiDict([
+            ("aar", "2028"), ("aar", "2027"), ("aar", "2027"), ("aar", "1999"),
+            ("fond", "klimafond"), ("utlysning", "٣"), ("plan", str(world.plan.id))]))
+        flt = selection.filter
+        assert flt.years == (2027, 2028) and flt.fund == Fund.KLIMAFOND
+        assert flt.call_id is None and selection.plan_id == world.plan.id
+        assert not selection.unknown_plan and len(selection.messages) == 2  # 1999, ٣
+        many = parse_selection(MultiDict([("aar", str(2000 + n)) for n in range(100)]))
+        assert many.filter.years is None and many.messages == ["Filteret har for mange år. "
+                                                               "Alle år vises."]
+        assert parse_selection(MultiDict([("plan", "7x")])).unknown_plan
+
+
+def one(report, extras=None) -> list[ReportPart]:
+    """The files of one plan version's report."""
+    return [ReportPart(report, extras)]
 
 
 def test_an_applicant_gets_no_file(client, world):
@@ -227,6 +239,6 @@ def test_a_title_that_looks_like_a_formula_stays_text(app, world, db):
     world.apps["K"].title = '=HYPERLINK("http://example.com","Klikk")'
     db.session.flush()
     with app.test_request_context():
-        data = coverage_xlsx(coverage(world.plan, Y2027))
+        data = coverage_xlsx(one(coverage(world.plan, Y2027)))
     cell = load_workbook(io.BytesIO(data))["Prosjekter"]["B4"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")

@@ -25,7 +25,7 @@ from fund.reports.exports import NOK_FORMAT, coverage_csv, coverage_pdf, coverag
 from fund.reports.extras import UNKNOWN_PLACE, extras
 from tests.decisions.conftest import pdf_text
 from tests.helpers import count_queries, login
-from tests.reports.test_exports import URL, read_csv
+from tests.reports.test_exports import URL, one, read_csv
 
 Y2027 = CoverageFilter(years=(2027,))
 
@@ -45,8 +45,8 @@ def world2(world):
 def files(app, world):
     with app.test_request_context():
         report, more = coverage(world.plan, Y2027), extras(world.plan, Y2027)
-        return (coverage_csv(report, more), coverage_xlsx(report, more),
-                pdf_text(coverage_pdf(report, date(2027, 12, 31), more)))
+        return (coverage_csv(one(report, more)), coverage_xlsx(one(report, more)),
+                pdf_text(coverage_pdf(one(report, more), date(2027, 12, 31))))
 
 
 def test_the_xlsx_has_places_leverage_and_the_fund_per_year_as_numbers(app, world2):
@@ -55,8 +55,9 @@ def test_the_xlsx_has_places_leverage_and_the_fund_per_year_as_numbers(app, worl
     assert book.sheetnames[-4:] == ["Steder", "Utløst kapital", "Fondet per år",
                                     "Slik er tallene telt"]
     places = {row[0].value: row for row in book["Steder"].iter_rows(min_row=2)}
-    assert [c.value for c in places["Lillestrøm"]] == ["Lillestrøm", 1, 1, 200_000]
-    assert [c.value for c in places[UNKNOWN_PLACE]] == [UNKNOWN_PLACE, 5, 2, 150_000]
+    assert [c.value for c in places["Lillestrøm"]] == ["Lillestrøm", 1, 1, 200_000, "2022-2024"]
+    assert [c.value for c in places[UNKNOWN_PLACE]] == [UNKNOWN_PLACE, 5, 2, 150_000,
+                                                        "2022-2024"]
     assert places["Strømmen"][1].value == 0  # a place without applications: zeros
     assert places["Lillestrøm"][3].number_format == NOK_FORMAT
     leverage = {row[0].value: row[1] for row in book["Utløst kapital"].iter_rows(min_row=2)}
@@ -72,18 +73,19 @@ def test_the_xlsx_has_places_leverage_and_the_fund_per_year_as_numbers(app, worl
     assert leverage["Tilsagn til andre"].value == 3
     assert leverage["Innvilget til andre (kr)"].value == 350_000
     years = [[c.value for c in row] for row in book["Fondet per år"].iter_rows(min_row=2)]
-    assert years == [[2027, "Næringsfond", "Ja", "Nei", 1_000_000, 5],
-                     [2027, "Klimafond", "Ja", "Nei", 500_000, 1]]
+    assert years == [[2027, "Næringsfond", "Ja", "Nei", 1_000_000, 5, "2022-2024"],
+                     [2027, "Klimafond", "Ja", "Nei", 500_000, 1, "2022-2024"]]
     assert book["Fondet per år"]["E2"].number_format == NOK_FORMAT
 
 
 def test_the_csv_has_rows_per_place_and_per_fund_and_year(app, world2):
     data, _, _ = files(app, world2)
     header, *body = read_csv(data)
-    assert len(header) == 13
+    assert len(header) == 14 and header[-1] == "Planversjon"
     places = {row[2]: row for row in body if row[0] == "sted"}
-    # Mottatt, Trukket, Tilsagn, Avslag, Omsøkt, Innvilget; the rest blank
-    assert places["Lillestrøm"][3:] == ["1", "", "1", "", "", "200000", "", "", "", ""]
+    # Mottatt, Trukket, Tilsagn, Avslag, Omsøkt, Innvilget; the rest blank; the plan version
+    assert places["Lillestrøm"][3:] == ["1", "", "1", "", "", "200000", "", "", "", "",
+                                        "2022-2024"]
     assert places[UNKNOWN_PLACE][3:9] == ["5", "", "2", "", "", "150000"]
     years = [row for row in body if row[0] == "fond_år"]
     assert [(r[1], r[2], r[3], r[11]) for r in years] == [
@@ -107,16 +109,16 @@ def test_the_pdf_has_the_three_sections_before_the_appendix(app, world2):
 def test_without_extras_the_files_are_as_before(app, world2):
     with app.test_request_context():
         report = coverage(world2.plan, Y2027)
-        assert "Steder" not in load_workbook(io.BytesIO(coverage_xlsx(report))).sheetnames
-        assert all(row[0] not in ("sted", "fond_år") for row in read_csv(coverage_csv(report)))
+        assert "Steder" not in load_workbook(io.BytesIO(coverage_xlsx(one(report)))).sheetnames
+        assert all(row[0] not in ("sted", "fond_år") for row in read_csv(coverage_csv(one(report))))
 
 
 def test_the_files_with_extras_run_no_queries_of_their_own(app, world2):
     with app.test_request_context():
         report, more = coverage(world2.plan, Y2027), extras(world2.plan, Y2027)
         with count_queries() as counted:
-            coverage_csv(report, more)
-            coverage_xlsx(report, more)
+            coverage_csv(one(report, more))
+            coverage_xlsx(one(report, more))
     assert counted.count == 0
 
 
