@@ -72,7 +72,7 @@ def _download(data: bytes, mimetype: str, filename: str):
 @login_required
 def csv_file():
     selection, parts = _parts()
-    return _download(coverage_csv(parts), "text/csv; charset=utf-8",
+    return _download(coverage_csv(parts), "text/csv",
                      _filename(selection, parts, "csv"))
 
 

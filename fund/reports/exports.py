@@ -27,15 +27,17 @@ from fund.reports.selection import ReportPart
 FIGURE_FIELDS = ("received", "withdrawn", "grants", "rejections", "applied", "granted",
                  "paid", "lapsed", "budget", "budget_share")
 MONEY_FIELDS = frozenset({"applied", "granted", "paid", "lapsed", "budget"})
-#: Excel's number formats: whole kroner with a space between thousands, and percent.
-NOK_FORMAT = '# ##0 "kr"'
+#: Excel's number formats: whole kroner with a thousands separator (``,`` in the code; a
+#: Norwegian Excel shows its own space), and percent.
+NOK_FORMAT = '"kr" #,##0'
 PERCENT_FORMAT = "0.0 %"
 
 
 def figure_headers() -> list[str]:
-    return [_("Mottatt"), _("Trukket"), _("Tilsagn"), _("Avslag"), _("Omsøkt (kr)"),
+    """The page's words (reports/coverage_macros.html), with the unit of the money."""
+    return [_("Søknader mottatt"), _("Trukket"), _("Tilskudd"), _("Avslag"), _("Søkt (kr)"),
             _("Innvilget (kr)"), _("Utbetalt (kr)"), _("Bortfalt (kr)"), _("Budsjett (kr)"),
-            _("Andel av budsjett")]
+            _("Andel av budsjettet")]
 
 
 def counting_rule() -> list[str]:

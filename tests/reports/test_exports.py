@@ -52,9 +52,9 @@ def test_the_csv_has_a_header_and_one_row_per_node_with_whole_kroner(app, world)
         report = coverage(world.plan, Y2027)
         data = coverage_csv(one(report))
     header, *body = read_csv(data)
-    assert header == ["Nivå", "Kode", "Tittel", "Mottatt", "Trukket", "Tilsagn", "Avslag",
-                      "Omsøkt (kr)", "Innvilget (kr)", "Utbetalt (kr)", "Bortfalt (kr)",
-                      "Budsjett (kr)", "Andel av budsjett", "Planversjon"]
+    assert header == ["Nivå", "Kode", "Tittel", "Søknader mottatt", "Trukket", "Tilskudd",
+                      "Avslag", "Søkt (kr)", "Innvilget (kr)", "Utbetalt (kr)", "Bortfalt (kr)",
+                      "Budsjett (kr)", "Andel av budsjettet", "Planversjon"]
     assert len(body) == 1 + len(report.areas) + len(report.strategies) + len(report.measures)
     assert {row[-1] for row in body} == {"2022-2024"}
     rows = csv_rows(data)
@@ -116,8 +116,8 @@ def test_the_pdf_is_a_tagged_pdf_a_with_cover_summary_tables_gaps_effects_and_pr
     assert "Udekkede strategier og tiltak" in text and "1A-1" in text
     # effects side by side: P expects 3 knowledge jobs and realised 2; K expects 40,5 t
     assert "Forventet Realisert" in text
-    assert "Kunnskapsarbeidsplasser 4 2" in text  # P 3 + K 1 expected; P's report 2
-    assert "Kutt i klimagassutslipp (tonn CO2e) 40,5 5,25" in text
+    assert "Kunnskapsintensive arbeidsplasser 4 2" in text  # P 3 + K 1 expected; P's report 2
+    assert "Kutt i tonn CO2e per år 40,5 5,25" in text
     assert "Innovasjon Norge kr 500 000" in text
     assert "Vedlegg: prosjekter som har fått tilskudd" in text
     assert "Prosjekt Lambda AS" in text and "Bortfalt" in text

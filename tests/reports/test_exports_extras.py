@@ -83,7 +83,7 @@ def test_the_csv_has_rows_per_place_and_per_fund_and_year(app, world2):
     header, *body = read_csv(data)
     assert len(header) == 14 and header[-1] == "Planversjon"
     places = {row[2]: row for row in body if row[0] == "sted"}
-    # Mottatt, Trukket, Tilsagn, Avslag, Omsøkt, Innvilget; the rest blank; the plan version
+    # Søknader mottatt, Trukket, Tilskudd, Avslag, Søkt, Innvilget; the rest blank; the plan version
     assert places["Lillestrøm"][3:] == ["1", "", "1", "", "", "200000", "", "", "", "",
                                         "2022-2024"]
     assert places[UNKNOWN_PLACE][3:9] == ["5", "", "2", "", "", "150000"]
