@@ -181,9 +181,7 @@ def _xlsx_value(line: Line, row: YearRow):
     value = line.value(row)
     if line.kind == "yes_no":
         return _("Ja") if value else _("Nei")
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+    return value  # a Decimal is written as a number
 
 
 def evaluation_sheets(book: Workbook, evaluation: Evaluation) -> None:

@@ -109,14 +109,24 @@ def test_expected_and_realised_effects_per_year_are_kept_apart(world):
     assert not y29.target_5c1_met
 
 
-def test_a_lapsed_grant_with_education_partners_does_not_meet_5c1(world):
+def test_only_funded_projects_count_towards_5c1(world):
+    from fund.grants.models import FinalReport, FinalReportState, Grant
     world.apps["L"].has_education_partners = True
     world.apps["P"].has_education_partners = False
+    # V's final report was approved before its grant was revoked by the recovery vedtak
+    v_grant = _db.session.query(Grant).filter_by(application_id=world.apps["V"].id).one()
+    _db.session.add(FinalReport(grant_id=v_grant.id, state=FinalReportState.APPROVED,
+                                has_education_partners=True))
     _db.session.flush()
-    y27 = year(evaluation(world.plan), 2027)
+    result = evaluation(world.plan)
+    y27 = year(result, 2027)
     # L lapsed: not funded. P still counts through its approved final report.
     assert y27.effects.expected.education_partners == 0
     assert y27.education_cooperations == 1 and y27.target_5c1_met
+    # V's report is realised, but V is no longer funded: 5C-1 is not met in 2029
+    y29 = year(result, 2029)
+    assert y29.effects.realised.education_partners == 1
+    assert (y29.education_cooperations, y29.target_5c1_met) == (0, False)
 
 
 def test_the_share_per_area_is_set_against_the_political_priority(world):
@@ -170,14 +180,14 @@ def test_without_priorities_every_difference_is_blank(world):
 
 
 def test_funded_firms_by_industry_follow_the_first_two_digits_of_the_code(world):
-    codes = {"P": "62.010", "L": "62.090", "K": "35.113", "R": "10.710", "U": " 04.000",
+    codes = {"P": "62.010", "L": "62.090", "K": "35.113", "R": " 10.710\t", "U": "04.000",
              "X": "abc", "W": "35.111"}
     for name, code in codes.items():
         world.apps[name].organisation.industry_code = code
     _db.session.flush()
     result = evaluation(world.plan, CoverageFilter(years=(2027, 2028)))
     assert result.industries == [
-        # R (industri) was rejected: received, no grant
+        # R (industri, the code typed with blanks around it) was rejected: received only
         IndustryRow("C", "Industri", received=1),
         # K granted 100 000; W (35.111) was withdrawn, so not received
         IndustryRow("D", "Elektrisitets-, gass-, damp- og varmtvannsforsyning", received=1,

@@ -14,6 +14,7 @@ from fund.core.pdf import write_pdf
 from fund.extensions import db as _db
 from fund.reports.evaluation import evaluation
 from fund.reports.evaluation_exports import (
+    POINTS_FORMAT,
     effect_lines,
     evaluation_csv_rows,
     evaluation_sheets,
@@ -119,8 +120,9 @@ def test_the_xlsx_sheets_have_numbers_with_formats(result):
         "2027", "1", result.area_shares[0].title, 200_000, 350_000,
         pytest.approx(0.5714), pytest.approx(0.40), pytest.approx(17.1))
     sheet = book["Andel per innsatsområde"]
-    assert (sheet["D2"].number_format, sheet["F2"].number_format) == (NOK_FORMAT,
-                                                                       PERCENT_FORMAT)
+    assert [sheet[c].number_format for c in ("D2", "E2", "F2", "G2")] == [
+        NOK_FORMAT, NOK_FORMAT, PERCENT_FORMAT, PERCENT_FORMAT]
+    assert sheet["H2"].number_format == POINTS_FORMAT
     assert [row[3] for row in shares if row[0] == "alle år"][:2] == [270_000, 350_000]
 
     industries = list(book["Næringer (SN2007)"].iter_rows(min_row=2, values_only=True))
