@@ -363,7 +363,7 @@ def _permission_predicates() -> _Can:
     from fund.calls.permissions import can_manage_calls
     from fund.core.roles import is_admin
     from fund.grants.permissions import can_report_to_registers
-    from fund.plan.permissions import can_manage_plans
+    from fund.plan.permissions import can_manage_plans, can_set_priorities
     from fund.reports.permissions import can_read_reports
     from fund.review.permissions import is_case_handler, may_close_review
 
@@ -375,6 +375,7 @@ def _permission_predicates() -> _Can:
         "close_review": may_close_review,
         "administer_users": can_administer,
         "manage_plans": can_manage_plans,
+        "set_priorities": can_set_priorities,
         "read_audit_log": is_admin,
         "report_to_registers": can_report_to_registers,
         "read_reports": can_read_reports,

@@ -102,6 +102,10 @@ MATRIX = {
     ("/admin/logg/", "GET"): ADMINS,
     ("/plan/admin", "GET"): ADMINS,
     ("/plan/admin", "POST"): ADMINS,
+    # The political priority of the innsatsområder: managers only (a POST with only the
+    # CSRF token leaves every field blank: «ikke satt», saved, back to the page).
+    ("/plan/<period>/prioritering", "GET"): row(LOGIN, 403, 403, 403, 200, 403),
+    ("/plan/<period>/prioritering", "POST"): row(LOGIN, 403, 403, 403, 302, 403),
     ("/soknader", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
     ("/utlysninger/<int:call_id>/soknad", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
     ("/utlysninger/<int:call_id>/soknad", "POST"): row(LOGIN, 200, 200, 403, 403, 403),

@@ -66,7 +66,10 @@ class Area(db.Model):
     """An innsatsområde (focus area), coded ``1``–``5``."""
 
     __tablename__ = "plan_areas"
-    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("plan_id", "code"),
+        CheckConstraint("priority_percent BETWEEN 0 AND 100", name="priority_is_percent"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id", ondelete="CASCADE"),
@@ -74,6 +77,9 @@ class Area(db.Model):
     code: Mapped[str] = mapped_column(String(10))
     title: Mapped[str] = mapped_column(String(300))
     position: Mapped[int]
+    #: The political priority: the share of the fund (percent, 0–100) the politicians want
+    #: to go to this area; None while not set. Not part of the plan file.
+    priority_percent: Mapped[int | None]
 
     plan: Mapped[PlanVersion] = relationship(back_populates="areas")
     strategies: Mapped[list["Strategy"]] = relationship(

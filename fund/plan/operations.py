@@ -1,14 +1,15 @@
-"""State changes of the plan: loading a plan file. Each writes the audit log; the caller
-commits."""
+"""State changes of the plan: loading a plan file, and the political priority of each
+innsatsområde. Each writes the audit log; the caller commits."""
 
 from pathlib import Path
 
 from flask_babel import gettext as _
 
 from fund.audit.operations import record
+from fund.core.errors import DomainError
 from fund.core.forms import clean_text
 from fund.plan.loader import PlanFileError, PlanInUse, load_plan, parse_plan, read_plan_file
-from fund.plan.models import PlanVersion
+from fund.plan.models import Area, PlanVersion
 
 
 def load(data: dict, file: str, **details) -> tuple[PlanVersion, bool]:
@@ -38,3 +39,34 @@ def load_upload(raw: bytes, filename: str | None) -> tuple[PlanVersion, bool]:
 def load_path(path: Path) -> tuple[PlanVersion, bool]:
     """Load a plan file from disk (``flask plan load``)."""
     return load(read_plan_file(path), file=path.name, source="cli")
+
+
+def set_priorities(plan: PlanVersion, priorities: dict[int, int | None]) -> list[Area]:
+    """Set the political priority (percent of the fund, None: not set) of the plan's
+    innsatsområder, by area id; areas not named keep theirs. Each must be a whole number
+    from 0 to 100, and together at most 100. One audit entry per area that changes;
+    returns those areas."""
+    areas = {area.id: area for area in plan.areas}
+    unknown = set(priorities) - set(areas)
+    if unknown:
+        raise DomainError(_("Innsatsområdet hører ikke til handlingsplan %(period)s.",
+                            period=plan.period))
+    for area_id, percent in priorities.items():
+        if percent is not None and (isinstance(percent, bool) or not isinstance(percent, int)
+                                    or not 0 <= percent <= 100):
+            raise DomainError(_("Prioriteringen for innsatsområde %(code)s må være et helt "
+                                "tall fra 0 til 100.", code=areas[area_id].code))
+    after = {area_id: priorities.get(area_id, area.priority_percent)
+             for area_id, area in areas.items()}
+    total = sum(percent for percent in after.values() if percent is not None)
+    if total > 100:
+        raise DomainError(_("Prioriteringene er til sammen %(total)s prosent. De kan ikke "
+                            "være mer enn 100 prosent til sammen.", total=total))
+    changed = []
+    for area in plan.areas:
+        if after[area.id] != area.priority_percent:
+            record("plan.priority_set", area, plan=plan.period, area=area.code,
+                   old=area.priority_percent, new=after[area.id])
+            area.priority_percent = after[area.id]
+            changed.append(area)
+    return changed

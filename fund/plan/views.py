@@ -3,11 +3,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from fund.core.http import commit, require
-from fund.plan.forms import MAX_PLAN_FILE, PlanUploadForm
+from fund.plan.forms import MAX_PLAN_FILE, PlanUploadForm, build_priorities_form
 from fund.plan.loader import find_plan
 from fund.plan.models import GoalKind
-from fund.plan.operations import load_upload
-from fund.plan.permissions import can_manage_plans
+from fund.plan.operations import load_upload, set_priorities
+from fund.plan.permissions import can_manage_plans, can_set_priorities
 from fund.plan.queries import periods, versions_with_measure_counts
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
@@ -40,3 +40,25 @@ def manage():
             into=form.file, success=_loaded):
         return redirect(url_for("plan.manage"))
     return render_template("plan/manage.html", form=form, plans=versions_with_measure_counts())
+
+
+def _priorities_saved(changed) -> str:
+    return _("Den politiske prioriteringen er lagret.") if changed \
+        else _("Den politiske prioriteringen er uendret.")
+
+
+@bp.route("/<period>/prioritering", methods=["GET", "POST"])
+@login_required
+def priorities(period):
+    """The political priority of each innsatsområde: the share of the fund (percent) the
+    politicians want to go to it, for the yearly evaluation (LAW.md §5.2)."""
+    require(can_set_priorities(current_user))
+    plan = find_plan(period, with_tree=False)
+    if plan is None:
+        abort(404)
+    form = build_priorities_form(plan.areas)
+    if form.validate_on_submit() and commit(set_priorities, plan, form.priorities(),
+                                            into=form, success=_priorities_saved):
+        return redirect(url_for("plan.priorities", period=plan.period))
+    return render_template("plan/priorities.html", plan=plan, form=form,
+                           fields=[(area, form[f"area-{area.id}"]) for area in plan.areas])
