@@ -2,7 +2,7 @@
 for the CSV in the shape of ``exports.extra_csv_rows``, and sheets for the XLSX. Pure
 functions of one ``Evaluation``, so the files cannot disagree with the page."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 
 from fund.calls.labels import FUND_LABELS
 from fund.reports.evaluation import AreaShare, Evaluation, IndustryRow, YearRow, method_text
-from fund.reports.exports import FIGURE_FIELDS, _sheet, _text, share_of
+from fund.reports.sheets import FIGURE_FIELDS, add_sheet, share_of, text_cell
 
 #: Excel's format for a difference in percentage points, with its sign.
 POINTS_FORMAT = '+0.0;-0.0;0.0'
@@ -35,15 +35,15 @@ def year_lines() -> list[Line]:
         Line(_("Utlysninger holdt"), lambda row: row.calls),
         Line(_("Fond"), lambda row: ", ".join(str(FUND_LABELS[f]) for f in row.funds), "text"),
         Line(_("Budsjett (kr)"), lambda row: row.figures.budget, "nok"),
-        Line(_("Mottatt"), lambda row: row.figures.received),
+        Line(_("Søknader mottatt"), lambda row: row.figures.received),
         Line(_("Trukket"), lambda row: row.figures.withdrawn),
-        Line(_("Tilsagn"), lambda row: row.figures.grants),
+        Line(_("Tilskudd"), lambda row: row.figures.grants),
         Line(_("Avslag"), lambda row: row.figures.rejections),
-        Line(_("Omsøkt (kr)"), lambda row: row.figures.applied, "nok"),
+        Line(_("Søkt (kr)"), lambda row: row.figures.applied, "nok"),
         Line(_("Innvilget (kr)"), lambda row: row.figures.granted, "nok"),
         Line(_("Utbetalt (kr)"), lambda row: row.figures.paid, "nok"),
         Line(_("Bortfalt (kr)"), lambda row: row.figures.lapsed, "nok"),
-        Line(_("Andel av budsjett"), lambda row: share_of(row.figures), "share"),
+        Line(_("Andel av budsjettet"), lambda row: share_of(row.figures), "share"),
         *effect_lines(),
     ]
 
@@ -155,14 +155,14 @@ def evaluation_csv_rows(evaluation: Evaluation) -> list[list]:
         name = f"{share.code}. {share.title}"
         code = year_label(share.year)
         result += [
-            [_("andel_område"), code, _text(name) + " – " + _("innvilget (kr)"),
+            [_("andel_område"), code, text_cell(name) + " – " + _("innvilget (kr)"),
              *_in_column("granted", share.granted)],
-            [_("andel_område"), code, _text(name) + " – " + _("andel av innvilget"),
+            [_("andel_område"), code, text_cell(name) + " – " + _("andel av innvilget"),
              *_in_column(None, share_percent_fraction(share))],
-            [_("andel_område"), code, _text(name) + " – " + _("politisk prioritering (%)"),
+            [_("andel_område"), code, text_cell(name) + " – " + _("politisk prioritering (%)"),
              *_in_column(None, share.priority_percent)],
             [_("andel_område"), code,
-             _text(name) + " – " + _("differanse (prosentpoeng)"),
+             text_cell(name) + " – " + _("differanse (prosentpoeng)"),
              *_in_column(None, share.difference_points)],
         ]
     for row in evaluation.industries:
@@ -184,38 +184,42 @@ def _xlsx_value(line: Line, row: YearRow):
     return value  # a Decimal is written as a number
 
 
-def evaluation_sheets(book: Workbook, evaluation: Evaluation) -> None:
+def evaluation_sheets(book: Workbook, evaluations: Sequence[Evaluation]) -> None:
     """Four sheets: the table per year (a row per year, a column per figure), the share
-    per innsatsområde against the priority, the industries, and the method. Numbers are
-    numbers, kroner and shares with their formats."""
-    lines = year_lines()
-    _sheet(book, _("Evaluering per år"), [_("År"), *(line.label for line in lines)],
-           [[row.year, *(_xlsx_value(line, row) for line in lines)]
-            for row in evaluation.years],
-           {i + 1 for i, line in enumerate(lines) if line.kind == "nok"},
-           {i + 1 for i, line in enumerate(lines) if line.kind == "share"})
+    per innsatsområde against the priority, the industries, and the method; each plan
+    version's rows with its period in the last column. Numbers are numbers, kroner and
+    shares with their formats."""
+    lines, plan = year_lines(), _("Planversjon")
+    add_sheet(book, _("Evaluering per år"), [_("År"), *(line.label for line in lines), plan],
+              [[row.year, *(_xlsx_value(line, row) for line in lines), evaluation.plan_period]
+               for evaluation in evaluations for row in evaluation.years],
+              {i + 1 for i, line in enumerate(lines) if line.kind == "nok"},
+              {i + 1 for i, line in enumerate(lines) if line.kind == "share"})
 
     def fraction(value):
         return None if value is None else float(value)
 
-    _sheet(book, _("Andel per innsatsområde"),
-           [_("År"), _("Kode"), _("Innsatsområde"), _("Innvilget (kr)"),
-            _("Innvilget i alt (kr)"), _("Andel av innvilget"), _("Politisk prioritering"),
-            _("Differanse (prosentpoeng)")],
-           [[year_label(s.year), s.code, s.title, s.granted, s.total_granted,
-             fraction(share_percent_fraction(s)),
-             None if s.priority_percent is None else s.priority_percent / 100,
-             fraction(s.difference_points)]
-            for s in evaluation.area_shares],
-           {3, 4}, {5, 6})
+    add_sheet(book, _("Andel per innsatsområde"),
+              [_("År"), _("Kode"), _("Innsatsområde"), _("Innvilget (kr)"),
+               _("Innvilget i alt (kr)"), _("Andel av innvilget"), _("Politisk prioritering"),
+               _("Differanse (prosentpoeng)"), plan],
+              [[year_label(s.year), s.code, s.title, s.granted, s.total_granted,
+                fraction(share_percent_fraction(s)),
+                None if s.priority_percent is None else s.priority_percent / 100,
+                fraction(s.difference_points), evaluation.plan_period]
+               for evaluation in evaluations for s in evaluation.area_shares],
+              {3, 4}, {5, 6})
     sheet = book[_("Andel per innsatsområde")]
     for cells in sheet.iter_rows(min_row=2):
         cells[7].number_format = POINTS_FORMAT
 
-    _sheet(book, _("Næringer (SN2007)"),
-           [_("Hovedområde"), _("Næring"), _("Mottatt"), _("Tilsagn"), _("Innvilget (kr)")],
-           [[row.section or "", industry_label(row), row.received, row.grants, row.granted]
-            for row in evaluation.industries], {4}, set())
+    add_sheet(book, _("Næringer (SN2007)"),
+              [_("Hovedområde"), _("Næring"), _("Søknader mottatt"), _("Tilskudd"),
+               _("Innvilget (kr)"),
+               plan],
+              [[row.section or "", industry_label(row), row.received, row.grants, row.granted,
+                evaluation.plan_period]
+               for evaluation in evaluations for row in evaluation.industries], {4}, set())
 
     method = book.create_sheet(_("Metode for evalueringen"))
     method.append([_("Metode for evalueringen")])

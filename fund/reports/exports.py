@@ -20,17 +20,17 @@ from fund.core.pdf import render_pdf
 from fund.grants.labels import GRANT_STATE_LABELS
 from fund.reports.charts import coverage_charts, effects_chart
 from fund.reports.coverage import CallInfo, CoverageFilter, CoverageReport, Figures
+from fund.reports.evaluation_exports import evaluation_csv_rows, evaluation_sheets
 from fund.reports.extras import Extras
 from fund.reports.selection import ReportPart
-
-#: The Figures fields, in the order of the columns; money fields are NOK.
-FIGURE_FIELDS = ("received", "withdrawn", "grants", "rejections", "applied", "granted",
-                 "paid", "lapsed", "budget", "budget_share")
-MONEY_FIELDS = frozenset({"applied", "granted", "paid", "lapsed", "budget"})
-#: Excel's number formats: whole kroner with a thousands separator (``,`` in the code; a
-#: Norwegian Excel shows its own space), and percent.
-NOK_FORMAT = '"kr" #,##0'
-PERCENT_FORMAT = "0.0 %"
+from fund.reports.sheets import (
+    FIGURE_FIELDS,
+    MONEY_FIELDS,
+    NOK_FORMAT,
+    add_sheet,
+    share_of,
+    text_cell,
+)
 
 
 def figure_headers() -> list[str]:
@@ -62,12 +62,6 @@ def counting_rule() -> list[str]:
     ]
 
 
-def share_of(figures: Figures) -> Decimal | None:
-    """The budget share (0–1) to four decimals; None without a budget."""
-    share = figures.budget_share
-    return None if share is None else share.quantize(Decimal("0.0001"), ROUND_HALF_UP)
-
-
 def _values(figures: Figures) -> list:
     return [getattr(figures, name) for name in FIGURE_FIELDS[:-1]] + [share_of(figures)]
 
@@ -87,11 +81,6 @@ def rows(report: CoverageReport) -> list[tuple[str, str, str, Figures]]:
 # --- CSV ---
 
 
-def _text(value: str) -> str:
-    """Text a spreadsheet would take for a formula gets a leading apostrophe."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def extra_csv_rows(extras: Extras) -> list[list]:
     """The extras as rows in the figure columns: «sted» (place: received, grants, granted)
     and «fond_år» (code the year, title the fund: received and budget); the rest blank."""
@@ -102,7 +91,7 @@ def extra_csv_rows(extras: Extras) -> list[list]:
         values[FIGURE_FIELDS.index("received")] = place.received
         values[FIGURE_FIELDS.index("grants")] = place.grants
         values[FIGURE_FIELDS.index("granted")] = place.granted
-        result.append([_("sted"), "", _text(place.label), *values])
+        result.append([_("sted"), "", text_cell(place.label), *values])
     for row in extras.fund_years:
         values = [""] * width
         values[FIGURE_FIELDS.index("received")] = row.received
@@ -131,36 +120,17 @@ def coverage_csv(parts: Sequence[ReportPart]) -> bytes:
         for level, code, title, figures in rows(part.report):
             values = _values(figures)
             share = values[-1]
-            writer.writerow([level, _text(code), _text(title), *(int(v) for v in values[:-1]),
+            writer.writerow([level, text_cell(code), text_cell(title),
+                             *(int(v) for v in values[:-1]),
                              "" if share is None else str(share).replace(".", ","), period])
         if part.extras is not None:
             writer.writerows([*row, period] for row in extra_csv_rows(part.extras))
+        if part.evaluation is not None:
+            writer.writerows([*row, period] for row in evaluation_csv_rows(part.evaluation))
     return out.getvalue().encode("utf-8-sig")
 
 
 # --- XLSX ---
-
-
-def _sheet(book: Workbook, title: str, headers: list[str], body: list[list],
-           money: set[int], percent: set[int]) -> None:
-    sheet = book.create_sheet(title)
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for values in body:
-        sheet.append(values)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if cell.data_type == "f":  # text from an applicant, never a formula
-                cell.data_type = "s"
-            if cell.column - 1 in money:
-                cell.number_format = NOK_FORMAT
-            elif cell.column - 1 in percent:
-                cell.number_format = PERCENT_FORMAT
-    sheet.freeze_panes = "A2"
-    for index, header in enumerate(headers):
-        letter = sheet.cell(row=1, column=index + 1).column_letter
-        sheet.column_dimensions[letter].width = max(10, min(60, len(header) + 4))
 
 
 def _figure_columns(offset: int) -> tuple[set[int], set[int]]:
@@ -182,9 +152,10 @@ def per_krone(extras: Extras) -> Decimal | None:
 
 def _extras_sheets(book: Workbook, parts: Sequence[ReportPart]) -> None:
     plan = _("Planversjon")
-    _sheet(book, _("Steder"), [_("Sted"), _("Mottatt"), _("Tilsagn"), _("Innvilget (kr)"), plan],
-           [[p.label, p.received, p.grants, p.granted, part.report.plan_period]
-            for part in parts for p in part.extras.places], {3}, set())
+    add_sheet(book, _("Steder"),
+              [_("Sted"), _("Søknader mottatt"), _("Tilskudd"), _("Innvilget (kr)"), plan],
+              [[p.label, p.received, p.grants, p.granted, part.report.plan_period]
+               for part in parts for p in part.extras.places], {3}, set())
     levers = [(part.extras.leverage, per_krone(part.extras)) for part in parts]
 
     def across(value) -> list:
@@ -192,38 +163,39 @@ def _extras_sheets(book: Workbook, parts: Sequence[ReportPart]) -> None:
 
     columns = ([_("Verdi")] if len(parts) == 1 else
                [_("Planversjon %(period)s", period=part.report.plan_period) for part in parts])
-    _sheet(book, _("Utløst kapital"), [_("Tall"), *columns],
-           [[_("Prosjekter som har fått tilskudd (ikke bortfalt)"),
-             *across(lambda lev, _r: lev.projects)],
-            [_("Innvilget til dem (kr)"), *across(lambda lev, _r: lev.granted)],
-            *[[str(FINANCING_KIND_LABELS[kind]) + " (kr)",
-               *across(lambda lev, _r, kind=kind: lev.financing.get(kind, 0))]
-              for kind in FinancingKind],
-            [_("Annen finansiering i alt (kr)"), *across(lambda lev, _r: lev.other_financing)],
-            [_("Annen finansiering per innvilget krone"),
-             *across(lambda _lev, ratio: None if ratio is None else float(ratio))],
-            [_("Samarbeidsprosjekter"), *across(lambda lev, _r: lev.cooperation)],
-            [_("Tilsagn til nye foretak (KDD 1310)"),
-             *across(lambda lev, _r: lev.new_firms.grants)],
-            [_("Innvilget til nye foretak (kr)"), *across(lambda lev, _r: lev.new_firms.granted)],
-            [_("Tilsagn til etablerte foretak (KDD 1110)"),
-             *across(lambda lev, _r: lev.established_firms.grants)],
-            [_("Innvilget til etablerte foretak (kr)"),
-             *across(lambda lev, _r: lev.established_firms.granted)],
-            [_("Tilsagn til andre"), *across(lambda lev, _r: lev.other_firms.grants)],
-            [_("Innvilget til andre (kr)"), *across(lambda lev, _r: lev.other_firms.granted)]],
-           set(), set())
+    add_sheet(book, _("Utløst kapital"), [_("Tall"), *columns],
+              [[_("Prosjekter som har fått tilskudd (ikke bortfalt)"),
+                *across(lambda lev, _r: lev.projects)],
+               [_("Innvilget til dem (kr)"), *across(lambda lev, _r: lev.granted)],
+               *[[str(FINANCING_KIND_LABELS[kind]) + " (kr)",
+                  *across(lambda lev, _r, kind=kind: lev.financing.get(kind, 0))]
+                 for kind in FinancingKind],
+               [_("Annen finansiering i alt (kr)"), *across(lambda lev, _r: lev.other_financing)],
+               [_("Annen finansiering per innvilget krone"),
+                *across(lambda _lev, ratio: None if ratio is None else float(ratio))],
+               [_("Samarbeidsprosjekter"), *across(lambda lev, _r: lev.cooperation)],
+               [_("Tilsagn til nye foretak (KDD 1310)"),
+                *across(lambda lev, _r: lev.new_firms.grants)],
+               [_("Innvilget til nye foretak (kr)"),
+                *across(lambda lev, _r: lev.new_firms.granted)],
+               [_("Tilsagn til etablerte foretak (KDD 1110)"),
+                *across(lambda lev, _r: lev.established_firms.grants)],
+               [_("Innvilget til etablerte foretak (kr)"),
+                *across(lambda lev, _r: lev.established_firms.granted)],
+               [_("Tilsagn til andre"), *across(lambda lev, _r: lev.other_firms.grants)],
+               [_("Innvilget til andre (kr)"), *across(lambda lev, _r: lev.other_firms.granted)]],
+              set(), set())
     sheet = book[_("Utløst kapital")]
     for row in sheet.iter_rows(min_row=2):
         if str(row[0].value).endswith("(kr)"):
             for cell in row[1:]:
                 cell.number_format = NOK_FORMAT
-    _sheet(book, _("Fondet per år"), [_("År"), _("Fond"), _("Utlysning holdt"),
-                                      _("Felles utlysning"), _("Budsjett (kr)"),
-                                      _("Søknader"), plan],
-           [[r.year, str(FUND_LABELS[r.fund]), _("Ja") if r.held else _("Nei"),
-             _("Ja") if r.joint else _("Nei"), r.budget, r.received, part.report.plan_period]
-            for part in parts for r in part.extras.fund_years], {4}, set())
+    add_sheet(book, _("Fondet per år"), [_("År"), _("Fond"), _("Utlysning holdt"),
+                                         _("Felles utlysning"), _("Budsjett (kr)"),
+                                         _("Søknader"), plan],
+              [[r.year, str(FUND_LABELS[r.fund]), _("Ja") if r.held else _("Nei"),
+                _("Ja") if r.joint else _("Nei"), r.budget, r.received, part.report.plan_period]
+               for part in parts for r in part.extras.fund_years], {4}, set())
 
 
 def coverage_xlsx(parts: Sequence[ReportPart]) -> bytes:
@@ -234,36 +206,39 @@ def coverage_xlsx(parts: Sequence[ReportPart]) -> bytes:
     book.remove(book.active)
     headers, plan = figure_headers(), _("Planversjon")
     money, percent = _figure_columns(2)
-    _sheet(book, _("Innsatsområder"), [_("Kode"), _("Tittel"), *headers, plan],
-           [row for part in parts for row in
-            [[a.code, a.title, *_numbers(a.figures), part.report.plan_period]
-             for a in part.report.areas]
-            + [["", _("Totalt (hvert prosjekt én gang)"), *_numbers(part.report.total),
-                part.report.plan_period]]],
-           money, percent)
+    add_sheet(book, _("Innsatsområder"), [_("Kode"), _("Tittel"), *headers, plan],
+              [row for part in parts for row in
+               [[a.code, a.title, *_numbers(a.figures), part.report.plan_period]
+                for a in part.report.areas]
+               + [["", _("Totalt (hvert prosjekt én gang)"), *_numbers(part.report.total),
+                   part.report.plan_period]]],
+              money, percent)
     money, percent = _figure_columns(3)
-    _sheet(book, _("Strategier"), [_("Innsatsområde"), _("Kode"), _("Tittel"), *headers, plan],
-           [[a.code, s.code, s.title, *_numbers(s.figures), part.report.plan_period]
-            for part in parts for a in part.report.areas for s in a.strategies],
-           money, percent)
+    add_sheet(book, _("Strategier"), [_("Innsatsområde"), _("Kode"), _("Tittel"), *headers, plan],
+              [[a.code, s.code, s.title, *_numbers(s.figures), part.report.plan_period]
+               for part in parts for a in part.report.areas for s in a.strategies],
+              money, percent)
     money, percent = _figure_columns(5)
-    _sheet(book, _("Tiltak"), [_("Strategi"), _("Kode"), _("Tiltak"), _("Åpent for søkere"),
-                               _("Udekket"), *headers, plan],
-           [[s.code, m.code, m.text, _("Ja") if m.open else _("Nei"),
-             _("Ja") if m.is_gap else _("Nei"), *_numbers(m.figures), part.report.plan_period]
-            for part in parts for s in part.report.strategies for m in s.measures],
-           money, percent)
-    _sheet(book, _("Prosjekter"), [_("Saksnummer"), _("Prosjekt"), _("Mottaker"),
-                                   _("Org.nr."), _("Innvilget (kr)"), _("Status"),
-                                   _("Tiltak"), plan],
-           [[p.case_number, p.title, p.recipient, p.orgnr, p.amount, grant_state(p),
-             ", ".join(measure_codes(part.report).get(p.application_id, [])),
-             part.report.plan_period]
-            for part in parts for p in part.report.projects],
-           {4}, set())
+    add_sheet(book, _("Tiltak"), [_("Strategi"), _("Kode"), _("Tiltak"), _("Åpent for søkere"),
+                                  _("Udekket"), *headers, plan],
+              [[s.code, m.code, m.text, _("Ja") if m.open else _("Nei"),
+                _("Ja") if m.is_gap else _("Nei"), *_numbers(m.figures), part.report.plan_period]
+               for part in parts for s in part.report.strategies for m in s.measures],
+              money, percent)
+    add_sheet(book, _("Prosjekter"), [_("Saksnummer"), _("Prosjekt"), _("Mottaker"),
+                                      _("Org.nr."), _("Innvilget (kr)"), _("Status"),
+                                      _("Tiltak"), plan],
+              [[p.case_number, p.title, p.recipient, p.orgnr, p.amount, grant_state(p),
+                ", ".join(measure_codes(part.report).get(p.application_id, [])),
+                part.report.plan_period]
+               for part in parts for p in part.report.projects],
+              {4}, set())
     with_extras = [part for part in parts if part.extras is not None]
     if with_extras:
         _extras_sheets(book, with_extras)
+    evaluations = [part.evaluation for part in parts if part.evaluation is not None]
+    if evaluations:
+        evaluation_sheets(book, evaluations)
     rule = book.create_sheet(_("Slik er tallene telt"))
     rule.append([_("Slik er tallene telt")])
     rule["A1"].font = Font(bold=True)

@@ -7,7 +7,6 @@ first ("Reports over several plan versions show each version's tree separately")
 ``plan`` parameter narrows it to one version. Junk in any parameter is left out with a
 message in Norwegian, never an error."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from fund.calls.models import Call, Fund
 from fund.extensions import db
 from fund.plan.models import PlanVersion
 from fund.reports.coverage import CoverageFilter, CoverageReport, coverage, inhabil_in_filter
+from fund.reports.evaluation import Evaluation, evaluation
 from fund.reports.extras import Extras, extras
 
 #: Query parameters: plan version, year (repeatable), fund, call.
@@ -173,23 +173,20 @@ def inhabil_count(hidden: set[int], selection: Selection) -> int:
 
 @dataclass(frozen=True)
 class ReportPart:
-    """One plan version's report and its extras: a part of the page and of each file."""
+    """One plan version's report, its extras and its yearly evaluation: a part of the page
+    and of each file."""
 
     report: CoverageReport
     extras: Extras | None = None
+    evaluation: Evaluation | None = None
 
 
-def report_parts(selection: Selection, with_extras: bool = True) -> list[ReportPart]:
-    """Each covered plan version's report (and extras), newest version first."""
+def report_parts(selection: Selection) -> list[ReportPart]:
+    """Each covered plan version's report, extras and evaluation, newest version first."""
     parts = []
     for plan_id in selection.plan_ids:
         plan = db.session.get(PlanVersion, plan_id)
-        parts.append(ReportPart(
-            report=coverage(plan, selection.filter),
-            extras=extras(plan, selection.filter) if with_extras else None))
+        parts.append(ReportPart(report=coverage(plan, selection.filter),
+                                extras=extras(plan, selection.filter),
+                                evaluation=evaluation(plan, selection.filter)))
     return parts
-
-
-def parts_of(reports: Sequence[CoverageReport]) -> list[ReportPart]:
-    """Parts without extras (for callers that have reports only)."""
-    return [ReportPart(report=report) for report in reports]

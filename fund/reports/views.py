@@ -96,11 +96,12 @@ def _grant_ids(projects) -> dict[int, int]:
 
 @dataclass(frozen=True)
 class PagePart:
-    """One plan version's part of the page: its report and extras, the charts, and the
-    prefix that keeps its element ids apart from the other versions'."""
+    """One plan version's part of the page: its report, extras and evaluation, the charts,
+    and the prefix that keeps its element ids apart from the other versions'."""
 
     report: object
     extras: object
+    evaluation: object
     prefix: str
     charts: dict
 
@@ -120,7 +121,7 @@ def coverage_page():
         return render_template("reports/coverage.html", **context), 403
     found = report_parts(selection)
     several = len(found) > 1
-    parts = [PagePart(report=part.report, extras=part.extras,
+    parts = [PagePart(report=part.report, extras=part.extras, evaluation=part.evaluation,
                       prefix=f"p{part.report.plan_id}-" if several else "",
                       charts={**coverage_charts(part.report,
                                                 f"p{part.report.plan_id}-" if several else ""),

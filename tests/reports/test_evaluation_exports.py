@@ -20,7 +20,7 @@ from fund.reports.evaluation_exports import (
     evaluation_sheets,
     year_lines,
 )
-from fund.reports.exports import FIGURE_FIELDS, NOK_FORMAT, PERCENT_FORMAT
+from fund.reports.sheets import FIGURE_FIELDS, NOK_FORMAT, PERCENT_FORMAT
 from tests.decisions.conftest import pdf_text
 from tests.test_pages import audit
 
@@ -92,20 +92,21 @@ def test_the_csv_rows_have_each_area_share_against_the_priority(result):
 def test_the_xlsx_sheets_have_numbers_with_formats(result):
     book = Workbook()
     book.remove(book.active)
-    evaluation_sheets(book, result)
+    evaluation_sheets(book, [result])
     book = load_workbook(io.BytesIO(_saved(book)))
     assert book.sheetnames == ["Evaluering per år", "Andel per innsatsområde",
                                "Næringer (SN2007)", "Metode for evalueringen"]
 
     years = book["Evaluering per år"]
     headers = [cell.value for cell in years[1]]
-    assert headers == ["År", *(line.label for line in year_lines())]
+    assert headers == ["År", *(line.label for line in year_lines()), "Planversjon"]
     y27 = {header: cell for header, cell in zip(headers, years[2], strict=True)}
+    assert y27["Planversjon"].value == "2022-2024"
     assert y27["År"].value == 2027
-    assert (y27["Mottatt"].value, y27["Innvilget (kr)"].value) == (6, 350_000)
+    assert (y27["Søknader mottatt"].value, y27["Innvilget (kr)"].value) == (6, 350_000)
     assert y27["Innvilget (kr)"].number_format == NOK_FORMAT
-    assert y27["Andel av budsjett"].value == pytest.approx(0.2333)
-    assert y27["Andel av budsjett"].number_format == PERCENT_FORMAT
+    assert y27["Andel av budsjettet"].value == pytest.approx(0.2333)
+    assert y27["Andel av budsjettet"].number_format == PERCENT_FORMAT
     assert y27["Forventet: kutt i tonn CO2e per år"].value == 40.5
     assert y27["Realisert: kutt i tonn CO2e per år"].value == 5.25
     assert y27["5C-1: minst ett samarbeid med utdanningsinstitusjon"].value == "Ja"
@@ -118,7 +119,7 @@ def test_the_xlsx_sheets_have_numbers_with_formats(result):
     assert len(shares) == len(result.area_shares)
     assert shares[0] == (  # 2027, area 1
         "2027", "1", result.area_shares[0].title, 200_000, 350_000,
-        pytest.approx(0.5714), pytest.approx(0.40), pytest.approx(17.1))
+        pytest.approx(0.5714), pytest.approx(0.40), pytest.approx(17.1), "2022-2024")
     sheet = book["Andel per innsatsområde"]
     assert [sheet[c].number_format for c in ("D2", "E2", "F2", "G2")] == [
         NOK_FORMAT, NOK_FORMAT, PERCENT_FORMAT, PERCENT_FORMAT]
@@ -126,7 +127,8 @@ def test_the_xlsx_sheets_have_numbers_with_formats(result):
     assert [row[3] for row in shares if row[0] == "alle år"][:2] == [270_000, 350_000]
 
     industries = list(book["Næringer (SN2007)"].iter_rows(min_row=2, values_only=True))
-    assert industries[0] == ("J", "J Informasjon og kommunikasjon", 1, 1, 200_000)
+    assert industries[0] == ("J", "J Informasjon og kommunikasjon", 1, 1, 200_000,
+                             "2022-2024")
     method = [row[0] for row in book["Metode for evalueringen"].iter_rows(values_only=True)]
     assert method[1:] == result.method
 

@@ -15,15 +15,9 @@ from pypdf import PdfReader
 from fund.calls.models import Fund
 from fund.core.roles import Role
 from fund.reports.coverage import CoverageFilter, coverage
-from fund.reports.exports import (
-    FIGURE_FIELDS,
-    NOK_FORMAT,
-    PERCENT_FORMAT,
-    coverage_csv,
-    coverage_pdf,
-    coverage_xlsx,
-)
+from fund.reports.exports import coverage_csv, coverage_pdf, coverage_xlsx
 from fund.reports.selection import ReportPart, parse_selection
+from fund.reports.sheets import FIGURE_FIELDS, NOK_FORMAT, PERCENT_FORMAT
 from fund.review.models import ConflictDeclaration, ConflictGround
 from tests.decisions.conftest import pdf_text
 from tests.helpers import count_queries, login, make_user

@@ -21,8 +21,9 @@ from openpyxl import load_workbook
 from fund.applications.models import FinancingKind, FinancingLine
 from fund.extensions import db as _db
 from fund.reports.coverage import CoverageFilter, coverage
-from fund.reports.exports import NOK_FORMAT, coverage_csv, coverage_pdf, coverage_xlsx
+from fund.reports.exports import coverage_csv, coverage_pdf, coverage_xlsx
 from fund.reports.extras import UNKNOWN_PLACE, extras
+from fund.reports.sheets import NOK_FORMAT
 from tests.decisions.conftest import pdf_text
 from tests.helpers import count_queries, login
 from tests.reports.test_exports import URL, one, read_csv

@@ -167,3 +167,29 @@ def test_an_inhabil_caseworker_is_refused_when_any_version_holds_the_case(client
     assert client.get(URL + ".csv").status_code == 403
     response, html = page(client, f"?plan={world.plan.id}")
     assert response.status_code == 200 and "Prosjekt Zeta AS" not in html
+
+
+def test_the_yearly_evaluation_is_on_the_page_and_in_every_file(client, world):
+    """The before/after table per call year (LAW.md §5.2), for 2027: six received (P R L U
+    K X; W is withdrawn), kr 350 000 granted (P 200 000, L 50 000, K 100 000)."""
+    login(client, world.sara)
+    _, html = page(client, "?aar=2027")
+    rows = rows_of(html)
+    assert rows["evaluation-received"][1:] == ["6"]
+    assert rows["evaluation-granted"][1:] == [kr("350 000")]
+    assert 'id="evaluation-shares"' in html and 'id="evaluation-method"' in html
+
+    header, *body = read_csv(client.get(URL + ".csv?aar=2027").data)
+    year = next(row for row in body if row[0] == "evaluering_år")
+    assert year[1] == "2027" and year[header.index("Søknader mottatt")] == "6"
+    assert year[header.index("Innvilget (kr)")] == "350000" and year[-1] == OLD
+
+    book = load_workbook(io.BytesIO(client.get(URL + ".xlsx?aar=2027").data))
+    sheet = [[c.value for c in row] for row in book["Evaluering per år"].iter_rows()]
+    by_head = dict(zip(sheet[0], sheet[1], strict=True))
+    assert (by_head["År"], by_head["Søknader mottatt"], by_head["Innvilget (kr)"]) == \
+        (2027, 6, 350_000)
+
+    text = pdf_text(client.get(URL + ".pdf?aar=2027").data)
+    assert "Årlig evaluering av næringsstrategien" in text
+    assert "Før og etter: tall per utlysningsår" in text
