@@ -10,12 +10,13 @@ from markupsafe import Markup, escape
 
 from fund.core.formatting import format_nok, format_number
 
-#: The drawing's own units; at 320 px a 16-unit font is about 13 px.
-WIDTH = 400
+#: The drawing's own units: at 320 px (288 px of chart) a 16-unit font is about 13.5 px,
+#: at the page's widest chart (24rem) 18 px.
+WIDTH = 340
 FONT = 16
 ROW = 48  # label line + bar
 BAR = 18
-LABEL_WIDTH_CHARS = 44
+LABEL_WIDTH_CHARS = 37
 INK = "#1a1a1a"  # text, 17:1 on white
 BAR_COLOUR = "#1e5b8c"  # 7:1 on white
 TRACK = "#ffffff"
@@ -39,7 +40,7 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar],
     with its value written after it. ``maximum`` is the full bar (default: the largest
     value); ``track`` draws the full bar's outline (for shares)."""
     top = max([maximum or 0] + [b.value for b in bars]) or 1
-    value_room = 130
+    value_room = 110
     span = WIDTH - value_room
     height = max(ROW * len(bars), ROW) + 4
     parts = [
@@ -89,7 +90,7 @@ def paired_bar_chart(chart_id: str, title: str, desc: str, names: tuple[str, str
     """Horizontal bars in pairs: per row the label, then the first and the second bar,
     each with its name and value written after it. Each row has its own scale (the
     larger of its two values is the full bar), since the rows' units differ."""
-    value_room = 190
+    value_room = 160
     span = WIDTH - value_room
     height = max(PAIR_ROW * len(pairs), PAIR_ROW) + 4
     parts = [

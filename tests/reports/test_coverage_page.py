@@ -161,7 +161,7 @@ def test_the_charts_have_text_alternatives_and_the_same_numbers_in_a_table(clien
         svg = svg[:svg.index("</svg>")]
         assert 'role="img"' in svg and f'aria-labelledby="{chart}-title {chart}-desc"' in svg
         assert f'<title id="{chart}-title">' in svg and f'<desc id="{chart}-desc">' in svg
-        assert 'viewBox="0 0 400' in svg and 'width="100%"' in svg
+        assert 'viewBox="0 0 340' in svg and 'width="100%"' in svg
         assert "<script" not in svg
     money = html[html.index('id="chart-money"'):html.index('id="chart-money-data"')]
     data = rows_of(html[html.index('id="chart-money-data"'):])
@@ -288,7 +288,7 @@ def test_a_chart_escapes_its_text_and_draws_nothing_for_zero():
     assert ">A &amp; B</text>" in svg
     # one bar each for C and D, none for A; D is the full width, C half of it
     assert svg.count("<rect") == 2
-    assert 'width="270.0"' in svg and 'width="135.0"' in svg
+    assert 'width="230.0"' in svg and 'width="115.0"' in svg
 
 
 

@@ -151,7 +151,7 @@ def test_the_pdf_prints_the_three_charts_with_their_numbers(app, world):
     assert "Tallene i figuren: forventet (fra søknadene)" in text
     # the charts' own text: a label shortened to fit (the table has it whole), and the
     # paired bars' names with their values
-    assert "1. Fremtidsrettede virksomheter innenfor kl…" in text
+    assert "1. Fremtidsrettede virksomheter inne…" in text
     assert "Forventet: 4" in text and "Realisert: 2" in text
 
 
