@@ -313,51 +313,66 @@ def _applications(plan_id: int, flt: CoverageFilter):
         .subquery("report_applications"))
 
 
-def _pairs(plan_id: int):
-    """The distinct (level, node, application) pairs of every level: a project with three
-    measures in two areas is one pair per measure, one per area, and one in the total."""
+def _levels(plan_id: int, flt: CoverageFilter):
+    """The filtered applications and their confirmed measures with each measure's
+    strategy and area, as CTEs: the database computes each once per statement, and the
+    filter applies before any DISTINCT."""
+    apps = _applications(plan_id, flt).element.cte("report_applications")
     confirmed = (select(ConfirmedMeasure.application_id, ConfirmedMeasure.measure_id,
                         Measure.strategy_id, Strategy.area_id)
+                 .join(apps, apps.c.id == ConfirmedMeasure.application_id)
                  .join(Measure, Measure.id == ConfirmedMeasure.measure_id)
                  .join(Strategy, Strategy.id == Measure.strategy_id)
                  .join(Area, Area.id == Strategy.area_id)
-                 .where(Area.plan_id == plan_id).subquery("confirmed"))
-    c = confirmed.c
+                 .where(Area.plan_id == plan_id).cte("confirmed"))
+    return apps, confirmed
+
+
+def _figures_query(plan_id: int, flt: CoverageFilter):
+    """(level, node, sums…) per node of every level. Each level aggregates its own
+    distinct (node, application) pairs, so a project with three measures in two areas is
+    counted once per measure, once per area and once in the total; each GROUP BY sorts
+    only its own level's rows."""
+    apps, confirmed = _levels(plan_id, flt)
+    a, c = apps.c, confirmed.c
+    sums = (func.sum(a.received), func.sum(a.withdrawn), func.sum(a.is_grant),
+            func.sum(a.rejection), func.sum(a.applied), func.sum(a.granted), func.sum(a.paid),
+            func.sum(a.lapsed), func.sum(a.funded), func.sum(a.exp_knowledge_jobs),
+            func.sum(a.exp_other_jobs), func.sum(a.exp_co2e), func.sum(a.exp_education),
+            func.sum(a.exp_international), func.sum(a.has_report),
+            func.sum(a.real_knowledge_jobs), func.sum(a.real_other_jobs),
+            func.sum(a.real_co2e), func.sum(a.real_education), func.sum(a.real_international),
+            func.sum(a.real_in), func.sum(a.real_nfr), func.sum(a.real_eu),
+            func.sum(a.real_other))
 
     def level(tag, node):
-        return select(literal_column(str(tag)).label("level"), node.label("node"),
-                      c.application_id.label("application_id")).distinct()
+        pairs = select(node.label("node"), c.application_id)
+        # (application, measure) is the primary key: a measure's pairs are distinct
+        pairs = (pairs if tag == _MEASURE else pairs.distinct()).subquery()
+        return (select(literal_column(str(tag)).label("level"), pairs.c.node, *sums)
+                .join(apps, a.id == pairs.c.application_id).group_by(pairs.c.node))
 
     return union_all(
-        level(_MEASURE, c.measure_id),
-        level(_STRATEGY, c.strategy_id),
+        level(_MEASURE, c.measure_id), level(_STRATEGY, c.strategy_id),
         level(_AREA, c.area_id),
-        level(_TOTAL, literal_column("0")),
-        select(literal_column(str(_ALL)).label("level"), literal_column("0").label("node"),
-               Application.id.label("application_id")),
-    ).subquery("pairs")
+        select(literal_column(str(_TOTAL)), literal_column("0"), *sums)
+        .where(a.id.in_(select(c.application_id))),
+        select(literal_column(str(_ALL)), literal_column("0"), *sums).select_from(apps))
 
 
-def _figures_query(apps, pairs):
-    a = apps.c
-    return (select(
-        pairs.c.level, pairs.c.node,
-        func.sum(a.received), func.sum(a.withdrawn), func.sum(a.is_grant), func.sum(a.rejection),
-        func.sum(a.applied), func.sum(a.granted), func.sum(a.paid), func.sum(a.lapsed),
-        func.sum(a.funded), func.sum(a.exp_knowledge_jobs), func.sum(a.exp_other_jobs),
-        func.sum(a.exp_co2e), func.sum(a.exp_education), func.sum(a.exp_international),
-        func.sum(a.has_report), func.sum(a.real_knowledge_jobs), func.sum(a.real_other_jobs),
-        func.sum(a.real_co2e), func.sum(a.real_education), func.sum(a.real_international),
-        func.sum(a.real_in), func.sum(a.real_nfr), func.sum(a.real_eu), func.sum(a.real_other))
-        .join(apps, a.id == pairs.c.application_id)
-        .group_by(pairs.c.level, pairs.c.node))
+def _methods_query(plan_id: int, flt: CoverageFilter):
+    """(level, node, expected method, realised method), each combination once."""
+    apps, confirmed = _levels(plan_id, flt)
+    a, c = apps.c, confirmed.c
 
+    def level(tag, node):
+        return (select(literal_column(str(tag)).label("level"), node.label("node"),
+                       a.exp_method, a.real_method).distinct()
+                .select_from(confirmed).join(apps, a.id == c.application_id)
+                .where(or_(a.exp_method != "", a.real_method != "")))
 
-def _methods_query(apps, pairs):
-    a = apps.c
-    return (select(pairs.c.level, pairs.c.node, a.exp_method, a.real_method).distinct()
-            .join(apps, a.id == pairs.c.application_id)
-            .where(pairs.c.level != _ALL, or_(a.exp_method != "", a.real_method != "")))
+    return union_all(level(_MEASURE, c.measure_id), level(_STRATEGY, c.strategy_id),
+                     level(_AREA, c.area_id), level(_TOTAL, literal_column("0")))
 
 
 def _open_measures(plan_id: int, flt: CoverageFilter) -> set[int]:
@@ -393,16 +408,16 @@ def coverage(plan: PlanVersion, flt: CoverageFilter | None = None) -> CoverageRe
                  .order_by(Call.year, Call.fund, Call.id))]
     budget = sum(call.budget for call in calls)
 
-    apps, pairs = _applications(plan.id, flt), _pairs(plan.id)
+    apps = _applications(plan.id, flt)
     figures: dict[tuple[int, int], Figures] = {}
     counts: dict[tuple[int, int], tuple] = {}
-    for row in db.session.execute(_figures_query(apps, pairs)):
+    for row in db.session.execute(_figures_query(plan.id, flt)):
         level, node, *v = row
         key = (int(level), int(node))
         figures[key] = Figures(*(_int(x) for x in v[:8]), budget=budget)
         counts[key] = tuple(v[8:])
     methods: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
-    for level, node, expected, realised in db.session.execute(_methods_query(apps, pairs)):
+    for level, node, expected, realised in db.session.execute(_methods_query(plan.id, flt)):
         found = methods.setdefault((int(level), int(node)), (set(), set()))
         if expected:
             found[0].add(expected)

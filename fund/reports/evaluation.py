@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
 
 from fund.applications.models import Application
 from fund.auth.models import Organisation
@@ -37,7 +37,7 @@ from fund.reports.coverage import (
     _calls,
     _decimal,
     _int,
-    _pairs,
+    _levels,
 )
 
 SECTIONS_FILE = Path(__file__).parent / "data" / "sn2007.csv"
@@ -286,16 +286,23 @@ def area_shares(plan: PlanVersion, flt: CoverageFilter | None = None,
     areas = db.session.execute(
         select(Area.id, Area.code, Area.title, Area.priority_percent)
         .where(Area.plan_id == plan.id).order_by(Area.position)).all()
-    apps, pairs = _applications(plan.id, flt), _pairs(plan.id)
+    apps, confirmed = _levels(plan.id, flt)
+    c = confirmed.c
+    in_area = select(c.area_id.label("node"), c.application_id).distinct().subquery()
+    in_plan = select(c.application_id).distinct().subquery()
+    year_of = (select(apps.c.id, apps.c.granted, Call.year)
+               .join(Application, Application.id == apps.c.id)
+               .join(Call, Call.id == Application.call_id).subquery())
     granted: dict[tuple[int, int, int], int] = {}
-    for year, level, node, amount in db.session.execute(
-            select(Call.year, pairs.c.level, pairs.c.node, func.sum(apps.c.granted))
-            .select_from(pairs)
-            .join(apps, apps.c.id == pairs.c.application_id)
-            .join(Application, Application.id == apps.c.id)
-            .join(Call, Call.id == Application.call_id)
-            .where(pairs.c.level.in_([_AREA, _TOTAL]))
-            .group_by(Call.year, pairs.c.level, pairs.c.node)):
+    for year, level, node, amount in db.session.execute(union_all(
+            select(year_of.c.year, literal_column(str(_AREA)), in_area.c.node,
+                   func.sum(year_of.c.granted))
+            .select_from(in_area).join(year_of, year_of.c.id == in_area.c.application_id)
+            .group_by(year_of.c.year, in_area.c.node),
+            select(year_of.c.year, literal_column(str(_TOTAL)), literal_column("0"),
+                   func.sum(year_of.c.granted))
+            .select_from(in_plan).join(year_of, year_of.c.id == in_plan.c.application_id)
+            .group_by(year_of.c.year))):
         granted[(int(year), int(level), int(node))] = _int(amount)
     if years is None:
         years = _years(flt, set(db.session.execute(
