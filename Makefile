@@ -47,7 +47,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run.py
-	$(BIN)/python bench/coverage.py
+	$(BIN)/python bench/coverage_report.py
 
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

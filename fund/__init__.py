@@ -97,7 +97,7 @@ def _configure(app: Flask, overrides: dict) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # PostgreSQL's JIT compiling costs more than it saves on the app's queries: the
         # coverage report's aggregates at 100 000 applications ran a third faster without
-        # it (bench/coverage.py). Off for the app's own connections unless configured.
+        # it (bench/coverage_report.py). Off for the app's own connections unless configured.
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         connect_args = dict(options.get("connect_args") or {})
         connect_args.setdefault("options", "-c jit=off")
