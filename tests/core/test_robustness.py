@@ -146,7 +146,7 @@ def test_the_apps_own_database_account_cannot_rewrite_the_audit_log(db, runner):
 
 
 def test_the_apps_postgresql_connections_run_without_jit(db):
-    """JIT compiling made the coverage report's aggregates slower (bench/coverage.py), so
+    """JIT compiling made the coverage report's aggregates slower (bench/coverage_report.py), so
     the app's connections turn it off; SQLite has no such thing."""
     if _db.engine.dialect.name != "postgresql":
         pytest.skip("JIT is a PostgreSQL matter")
