@@ -1,4 +1,4 @@
-"""Benchmark: the plan-coverage report (``coverage`` and ``extras``) against its own bare
+"""Benchmark: the plan-coverage report (``coverage``, ``extras``, ``evaluation``) against its bare
 aggregate SQL, for N applications.
 
 Run with `make bench` (after bench/run.py). For each size in BENCH_COVERAGE_SIZES it builds
@@ -9,7 +9,7 @@ organisations, confirmed measures, current and replaced decisions, grants, payme
 repayments, final reports, financing lines) with SQLAlchemy Core, then times, for no
 filter, one year and one call:
 
-- ``coverage(plan, flt)`` and ``extras(plan, flt)``: median and p95 of
+- ``coverage(plan, flt)``, ``extras(plan, flt)`` and ``evaluation(plan, flt)``: median and p95 of
   BENCH_COVERAGE_REPEAT runs after one warm-up, and the SQL statements one run sends;
 - the bare aggregate SQL: one hand-written query for the per-area/strategy/measure and
   total counts and sums: the filtered applications with their current decision's amount,
@@ -65,6 +65,7 @@ from fund.grants.models import (  # noqa: E402
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file  # noqa: E402
 from fund.plan.models import Area, Measure, PlanVersion, Strategy  # noqa: E402
 from fund.reports.coverage import CoverageFilter, coverage  # noqa: E402
+from fund.reports.evaluation import evaluation  # noqa: E402
 from fund.reports.extras import extras, postcode_places  # noqa: E402
 from fund.review.models import ConfirmedMeasure, Outcome  # noqa: E402
 
@@ -375,10 +376,12 @@ def run_case(plan, name: str, flt: CoverageFilter, size: int) -> None:
     report, *cov = timed(lambda: coverage(plan, flt), REPEAT)
     check_equal(report, bare)
     _, *ext = timed(lambda: extras(plan, flt), REPEAT)
-    for what, (median, p95, stmts) in (("coverage", cov), ("extras", ext)):
-        print(f"{name:10} {size:>7} {what:9} {median:>10.1f} {p95:>8.1f} {bare_ms:>8.1f} "
+    _, *evl = timed(lambda: evaluation(plan, flt), REPEAT)
+    for what, (median, p95, stmts) in (("coverage", cov), ("extras", ext),
+                                       ("evaluation", evl)):
+        print(f"{name:10} {size:>7} {what:10} {median:>10.1f} {p95:>8.1f} {bare_ms:>8.1f} "
               f"{median / bare_ms:>6.1f} {stmts:>6.0f}", flush=True)
-    print(f"{name:10} {size:>7} {'bare SQL':9} {bare_ms:>10.1f} {'':>8} {bare_ms:>8.1f} "
+    print(f"{name:10} {size:>7} {'bare SQL':10} {bare_ms:>10.1f} {'':>8} {bare_ms:>8.1f} "
           f"{1:>6.1f} {bare_stmts:>6.0f}", flush=True)
 
 
