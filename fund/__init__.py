@@ -176,6 +176,7 @@ def _register_models() -> None:
     from fund.grants import models as _grants  # noqa: F401
     from fund.mail import models as _mail  # noqa: F401
     from fund.plan import models as _plan  # noqa: F401
+    from fund.reports import models as _reports  # noqa: F401
     from fund.review import models as _review  # noqa: F401
 
 
@@ -372,7 +373,7 @@ def _permission_predicates() -> _Can:
     from fund.core.roles import is_admin
     from fund.grants.permissions import can_report_to_registers
     from fund.plan.permissions import can_manage_plans, can_set_priorities
-    from fund.reports.permissions import can_read_reports
+    from fund.reports.permissions import can_enter_context, can_read_reports
     from fund.review.permissions import is_case_handler, may_close_review
 
     return _Can({
@@ -387,4 +388,5 @@ def _permission_predicates() -> _Can:
         "read_audit_log": is_admin,
         "report_to_registers": can_report_to_registers,
         "read_reports": can_read_reports,
+        "enter_context": can_enter_context,
     })

@@ -18,7 +18,8 @@ from fund.calls.demo import demo_open_call
 from fund.decisions.demo import demo_decisions
 from fund.extensions import db
 from fund.grants.demo import demo_grants
-from fund.plan.demo import demo_plan
+from fund.plan.demo import demo_plan, demo_priorities
+from fund.reports.demo import demo_context
 from fund.review.demo import demo_decided_call, demo_reviews
 
 __all__ = ["DEMO_PASSWORD", "DemoRefused", "demo_command", "load_demo"]
@@ -29,6 +30,7 @@ def load_demo() -> list[str]:
     refuse_real_users()
     created: list[str] = []
     plan = demo_plan(created)
+    demo_priorities(plan, created)
     users = demo_users(created)
     demo_organisations(users, created)
     call = demo_open_call(plan, created)
@@ -37,6 +39,7 @@ def load_demo() -> list[str]:
     created += demo_decided_call(plan, users)
     created += demo_decisions(users)
     created += demo_grants(users)
+    created += demo_context(users)
     return created
 
 

@@ -176,7 +176,8 @@ def world(db):
               "request_id": access_request.id,
               "letter_id": 2**31 - 1, "appeal_id": 2**31 - 1,
               "grant_id": 2**31 - 1, "export_id": 2**31 - 1, "payment_id": 2**31 - 1,
-              "document_id": 2**31 - 1, "report_id": 2**31 - 1, "recovery_id": 2**31 - 1}
+              "document_id": 2**31 - 1, "report_id": 2**31 - 1, "recovery_id": 2**31 - 1,
+              "figure_id": 2**31 - 1}
     members = "/organisasjoner/<int:organisation_id>/medlemmer/<int:user_id>"
     invitations = "/invitasjoner/<int:invitation_id>"
     return users, values, {

@@ -45,6 +45,12 @@ MATRIX = {
     ("/rapporter/dekning/eksport.csv", "GET"): row(LOGIN, 403, 403, 200, 200, 403, 403),
     ("/rapporter/dekning/eksport.xlsx", "GET"): row(LOGIN, 403, 403, 200, 200, 403, 403),
     ("/rapporter/dekning/eksport.pdf", "GET"): row(LOGIN, 403, 403, 200, 200, 403, 403),
+    # Figures from outside the system (NHO, SSB), entered by hand: managers only, as the
+    # political priority; {figure_id} is no figure (404 once allowed).
+    ("/rapporter/kontekst", "GET"): row(LOGIN, 403, 403, 403, 200, 403),
+    ("/rapporter/kontekst", "POST"): row(LOGIN, 403, 403, 403, 200, 403),
+    ("/rapporter/kontekst/<int:figure_id>/slett", "GET"): row(LOGIN, 403, 403, 403, 404, 403),
+    ("/rapporter/kontekst/<int:figure_id>/slett", "POST"): row(LOGIN, 403, 403, 403, 404, 403),
     ("/sprak", "POST"): EVERYONE_302,
     ("/registrer", "GET"): ANON_ONLY,
     ("/registrer", "POST"): ANON_ONLY,

@@ -1,5 +1,7 @@
 """`flask demo`: a newcomer can log in as every role and find an open call."""
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from fund.applications.models import Application, ApplicationState
@@ -127,6 +129,45 @@ def test_demo_creates_six_users_two_organisations_and_an_open_call(runner, clien
         login(client, email, "fond-demo-2026")
         assert email in client.get("/min-side").get_data(as_text=True)
         client.post("/logg-ut", data={"csrf_token": _token(client)})
+
+
+def test_demo_gives_every_part_of_the_yearly_evaluation_something_to_show(runner, app):
+    """The evaluation (LAW.md §5.2) in the demo: figures per call year, realised effects
+    and 5C-1, each area's share against a political priority, the funded firms by
+    industry, and the figures from outside the system for both years, with sources."""
+    from fund.reports.evaluation import evaluation
+    from fund.reports.models import ContextKind
+    from tests.helpers import the_plan
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    plan = the_plan()
+    assert {area.code: area.priority_percent for area in plan.areas} == {
+        "1": 30, "2": 30, "3": 15, "4": 10, "5": 15}
+    codes = {name: code for name, code in _db.session.execute(
+        select(Organisation.name, Organisation.industry_code))}
+    assert codes == {"Kjeller Grønn Energi AS": "35.113", "Sørumsand Smak SA": "10.710"}
+    with app.test_request_context():
+        result = evaluation(plan)
+    decided, open_call = result.years  # last round's klimafond, this round's næringsfond
+    assert decided.year + 1 == open_call.year
+    assert decided.figures.grants == 3 and open_call.figures.received == 2
+    assert decided.effects.realised.co2e_tonnes > 0 and decided.target_5c1_met
+    assert decided.effects.realised.funding_innovasjon_norge == 150_000
+    everything = [s for s in result.area_shares if s.year is None]
+    assert all(s.priority_percent is not None for s in everything)
+    assert {s.code for s in everything if s.granted} == {"1", "2", "4"}
+    assert [(row.section, row.grants) for row in result.industries] == [("C", 0), ("D", 3)]
+    assert [(row.kind, [v.value for v in row.values]) for row in result.context] == [
+        (ContextKind.NHO_KOMMUNE_NM_RANK, [112, 98]),
+        (ContextKind.SSB_KNOWLEDGE_JOBS, [9_850, 10_120]),
+        (ContextKind.SSB_HIGHER_EDUCATION_PERCENT, [Decimal("38.4"), Decimal("39.1")])]
+    assert all(v.source for row in result.context for v in row.values)
+    # entered by the demo manager, each with its audit entry
+    from fund.audit.models import AuditEvent
+    from fund.reports.models import ContextFigure
+    figures = _db.session.scalars(select(ContextFigure)).all()
+    assert {f.recorded_by.email for f in figures} == {"leder@demo.no"}
+    assert _db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "context_figure.added")) == 6
 
 
 def _token(client):

@@ -12,6 +12,7 @@ OBJECT_LABELS = {
     "calls": _l("Utlysning"),
     "assessments": _l("Vurdering"),
     "plan_versions": _l("Handlingsplan"),
+    "plan_areas": _l("Innsatsområde"),
     "decisions": _l("Vedtak"),
     "decision_meetings": _l("Møte i vedtaksorganet"),
     "letters": _l("Brev"),
@@ -23,6 +24,7 @@ OBJECT_LABELS = {
     "final_reports": _l("Sluttrapport"),
     "recoveries": _l("Tilbakekreving"),
     "register_exports": _l("Registereksport"),
+    "context_figures": _l("Tall utenfor systemet"),
 }
 
 

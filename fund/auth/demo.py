@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from fund.audit.operations import record
 from fund.auth.models import Membership, Organisation, User
-from fund.auth.operations import verify_organisation
+from fund.auth.operations import update_organisation, verify_organisation
 from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db
@@ -21,11 +21,11 @@ DEMO_USERS = [
 ]
 
 DEMO_ORGANISATIONS = [
-    # orgnr, name, form, members, address
+    # orgnr, name, form, members, address, næringskode (SN2007)
     ("912345688", "Kjeller Grønn Energi AS", "AS", ["soker@demo.no"],
-     ("Gunnar Randers vei 24", "2007", "Kjeller")),
+     ("Gunnar Randers vei 24", "2007", "Kjeller"), "35.113"),
     ("912345696", "Sørumsand Smak SA", "SA", ["soker2@demo.no"],
-     ("Fabrikkveien 3", "1920", "Sørumsand")),
+     ("Fabrikkveien 3", "1920", "Sørumsand"), "10.710"),
 ]
 
 
@@ -62,12 +62,17 @@ def demo_users(created: list[str]) -> dict[str, User]:
 
 
 def demo_organisations(users: dict[str, User], created: list[str]) -> None:
-    for orgnr, name, form, members, (address, postcode, city) in DEMO_ORGANISATIONS:
+    for orgnr, name, form, members, (address, postcode, city), code in DEMO_ORGANISATIONS:
         org = db.session.execute(
             select(Organisation).where(Organisation.orgnr == orgnr)).scalar_one_or_none()
+        if org is not None and not org.industry_code:
+            # demo data from before the organisations had a næringskode
+            update_organisation(org, None, industry_code=code)
+            created.append(f"næringskode for {name}")
         if org is None:
             org = Organisation(orgnr=orgnr, name=name, org_form=form, address=address,
                                postcode=postcode, city=city, municipality_number="3205",
+                               industry_code=code,
                                bank_account="12345678903", vat_registered=True,
                                memberships=[Membership(user=users[m], responsible=True)
                                             for m in members])

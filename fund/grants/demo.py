@@ -12,6 +12,7 @@ after the vedtak, each at another stage of a grant's life:
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -102,7 +103,12 @@ def demo_grants(users) -> list[str]:
         auditor_files=[_document("Revisorbekreftelse")], now=at(12),
         results="Anlegget på 60 kWp er i drift og produserte 9 MWh den første måneden.",
         accounts_comment="Montasjen ble billigere enn tilbudet.", knowledge_jobs=0,
-        other_jobs=1, co2e_method="Produksjon målt, omregnet med nordisk strømmiks.")
+        other_jobs=1, co2e_tonnes=Decimal("2.6"),
+        co2e_method="Produksjon målt, omregnet med nordisk strømmiks.",
+        # so the yearly evaluation's realised rows and strategy 5C-1 show something
+        has_education_partners=True,
+        education_partners="OsloMet: to masterstudenter målte produksjonen det første året.",
+        funding_innovasjon_norge=150_000)
     submit_final_report(solar, siri, now=at(12))
     approve_final_report(solar.final_report, sara, "Regnskapet er i orden.", now=at(8))
     final = solar.payments[-1]

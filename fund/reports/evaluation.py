@@ -8,7 +8,11 @@ applications, a grant is a current decision granting money (a lapsed grant is st
 grant), a funded project is a grant that has not lapsed; expected effects are from the
 funded projects' applications, realised effects from approved final reports, never added
 together. A call's year is the year of its applications. Every figure is SQL aggregation;
-``evaluation`` is six queries, whatever the number of applications."""
+``evaluation`` is seven queries, whatever the number of applications.
+
+Beside the figures from the system, the table per year shows the figures from outside it
+that a fondsforvalter entered by hand (``ContextFigure``: NHO Kommune-NM, SSB), with their
+sources; they are context for the kommune as a whole, never counted from applications."""
 
 import csv
 from collections.abc import Sequence
@@ -39,6 +43,8 @@ from fund.reports.coverage import (
     _int,
     _levels,
 )
+from fund.reports.labels import CONTEXT_KIND_LABELS
+from fund.reports.models import ContextFigure, ContextKind, as_number
 
 SECTIONS_FILE = Path(__file__).parent / "data" / "sn2007.csv"
 
@@ -152,6 +158,43 @@ class IndustryRow:
 
 
 @dataclass(frozen=True)
+class ContextValue:
+    """A figure from outside the system for one year, as entered, with its source."""
+
+    year: int
+    #: A whole number (a rank, a count) or a percent to one decimal.
+    value: int | Decimal
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ContextRow:
+    """One kind of figure from outside the system, per year of the table."""
+
+    kind: ContextKind
+    #: Per year of the evaluation's table, in its order: the figure, or None (not entered).
+    values: tuple[ContextValue | None, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return str(CONTEXT_KIND_LABELS[self.kind])
+
+    @property
+    def is_percent(self) -> bool:
+        return not self.kind.whole
+
+    @property
+    def entered(self) -> list[ContextValue]:
+        return [value for value in self.values if value is not None]
+
+    @property
+    def sources(self) -> list[str]:
+        """The different sources of the row, in year order."""
+        return list(dict.fromkeys(value.source for value in self.entered))
+
+
+@dataclass(frozen=True)
 class Evaluation:
     plan_id: int
     plan_period: str
@@ -163,6 +206,9 @@ class Evaluation:
     area_shares: list[AreaShare]
     #: Sections with applications, A–U, then unknown (if any).
     industries: list[IndustryRow]
+    #: The figures from outside the system, one row per kind (``ContextKind`` order) over
+    #: the years of ``years``; empty without years.
+    context: list[ContextRow] = field(default_factory=list)
 
     @property
     def shares_by_year(self) -> list[tuple[int | None, list[AreaShare]]]:
@@ -175,6 +221,15 @@ class Evaluation:
     @property
     def priorities_set(self) -> bool:
         return any(share.priority_percent is not None for share in self.area_shares)
+
+    @property
+    def context_entered(self) -> bool:
+        return any(row.entered for row in self.context)
+
+    @property
+    def context_notes(self) -> list[tuple[ContextRow, ContextValue]]:
+        """The figures from outside the system that have a note, by kind, then year."""
+        return [(row, value) for row in self.context for value in row.entered if value.note]
 
     @property
     def method(self) -> list[str]:
@@ -350,13 +405,30 @@ def industries(plan: PlanVersion, flt: CoverageFilter | None = None) -> list[Ind
             for letter in [*names, None] if (row := found.get(letter)) is not None]
 
 
+def context_rows(years: Sequence[int]) -> list[ContextRow]:
+    """The figures entered by hand for ``years``, one row per kind, a value (or None) per
+    year in the order given. One query (none without years)."""
+    if not years:
+        return []
+    found = {(row.year, row.kind): ContextValue(year=row.year,
+                                                value=as_number(row.kind, row.value),
+                                                source=row.source, note=row.note)
+             for row in db.session.execute(
+                 select(ContextFigure.year, ContextFigure.kind, ContextFigure.value,
+                        ContextFigure.source, ContextFigure.note)
+                 .where(ContextFigure.year.in_(list(years))))}
+    return [ContextRow(kind=kind, values=tuple(found.get((year, kind)) for year in years))
+            for kind in ContextKind]
+
+
 def evaluation(plan: PlanVersion, flt: CoverageFilter | None = None) -> Evaluation:
-    """The yearly evaluation of ``plan`` for the calls in ``flt``. Six queries."""
+    """The yearly evaluation of ``plan`` for the calls in ``flt``. Seven queries."""
     flt = flt or CoverageFilter()
     years = year_rows(plan, flt)
+    numbers = [row.year for row in years]
     return Evaluation(plan_id=plan.id, plan_period=plan.period, filter=flt, years=years,
-                      area_shares=area_shares(plan, flt, [row.year for row in years]),
-                      industries=industries(plan, flt))
+                      area_shares=area_shares(plan, flt, numbers),
+                      industries=industries(plan, flt), context=context_rows(numbers))
 
 
 def evaluation_for(plan_id: int, years: Sequence[int] | None = None, fund: Fund | None = None,
@@ -403,4 +475,8 @@ def method_text() -> list[str]:
         _("Næringen er organisasjonens næringshovedområde i Standard for "
           "næringsgruppering (SN2007), etter de to første sifrene i næringskoden fra "
           "Enhetsregisteret. Organisasjoner uten gyldig næringskode står som ukjent."),
+        _("Tallene «utenfor systemet» gjelder kommunen som helhet: plasseringen i NHO "
+          "Kommune-NM og SSBs tall for Lillestrøm (kommune 3205). Fondsforvalteren "
+          "registrerer dem for hånd med kilden; de er kontekst, ikke regnet ut fra "
+          "søknadene, og sier ikke hva fondet alene har ført til."),
     ]

@@ -11,7 +11,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from fund.calls.labels import FUND_LABELS
-from fund.reports.evaluation import AreaShare, Evaluation, IndustryRow, YearRow, method_text
+from fund.reports.evaluation import (
+    AreaShare,
+    ContextRow,
+    ContextValue,
+    Evaluation,
+    IndustryRow,
+    YearRow,
+    method_text,
+)
 from fund.reports.sheets import FIGURE_FIELDS, add_sheet, share_of, text_cell
 
 #: Excel's format for a difference in percentage points, with its sign.
@@ -99,6 +107,15 @@ def industry_label(row: IndustryRow) -> str:
     return f"{row.section} {row.name}"
 
 
+def context_title(row: ContextRow, value: ContextValue) -> str:
+    """A context figure's label with its source (and note), for a CSV row."""
+    words = [row.label + (", " + _("prosent") if row.is_percent else ""),
+             _("kilde: %(source)s", source=value.source)]
+    if value.note:
+        words.append(_("merknad: %(note)s", note=" ".join(value.note.split())))
+    return text_cell(" – ".join(words))
+
+
 def share_percent_fraction(share: AreaShare) -> Decimal | None:
     """The share (0–1) to four decimals; None when nothing was granted."""
     value = share.share
@@ -139,7 +156,10 @@ def evaluation_csv_rows(evaluation: Evaluation) -> list[list]:
       and what is counted (granted, share, priority, difference); one number per row, in
       the first figure column, except granted kroner, in the granted column;
     - «næring»: code the SN2007 section, title its name; received, grants and granted in
-      their columns."""
+      their columns;
+    - «kontekst»: the figures from outside the system entered by hand: code the year,
+      title what it is with its source (and note); the number in the first figure column
+      (a percent as the percent, e.g. 41,2)."""
     result = []
     for row in evaluation.years:
         values = [getattr(row.figures, name) for name in FIGURE_FIELDS[:-1]]
@@ -171,6 +191,10 @@ def evaluation_csv_rows(evaluation: Evaluation) -> list[list]:
         values[FIGURE_FIELDS.index("grants")] = row.grants
         values[FIGURE_FIELDS.index("granted")] = row.granted
         result.append([_("næring"), row.section or "", industry_label(row), *values])
+    for row in evaluation.context:
+        for value in row.entered:
+            result.append([_("kontekst"), str(value.year), context_title(row, value),
+                           *_in_column(None, value.value)])
     return result
 
 
@@ -184,17 +208,40 @@ def _xlsx_value(line: Line, row: YearRow):
     return value  # a Decimal is written as a number
 
 
+def _context_cells(evaluation: Evaluation, index: int) -> list:
+    """The figures from outside the system for the year at ``index`` of the table: per
+    kind its value (a percent as a fraction, formatted as percent), source and note."""
+    cells: list = []
+    for row in evaluation.context:
+        value = row.values[index]
+        if value is None:
+            cells += [None, None, None]
+        else:
+            number = value.value / 100 if row.is_percent else value.value
+            cells += [number, value.source, value.note or None]
+    return cells
+
+
 def evaluation_sheets(book: Workbook, evaluations: Sequence[Evaluation]) -> None:
-    """Four sheets: the table per year (a row per year, a column per figure), the share
+    """Four sheets: the table per year (a row per year, a column per figure, then the
+    figures from outside the system, each with its source and note), the share
     per innsatsområde against the priority, the industries, and the method; each plan
     version's rows with its period in the last column. Numbers are numbers, kroner and
     shares with their formats."""
     lines, plan = year_lines(), _("Planversjon")
-    add_sheet(book, _("Evaluering per år"), [_("År"), *(line.label for line in lines), plan],
-              [[row.year, *(_xlsx_value(line, row) for line in lines), evaluation.plan_period]
-               for evaluation in evaluations for row in evaluation.years],
+    kinds = next((evaluation.context for evaluation in evaluations if evaluation.context), [])
+    context_headers = [header for row in kinds for header in (
+        _("Utenfor systemet: %(label)s", label=row.label),
+        _("Kilde: %(label)s", label=row.label), _("Merknad: %(label)s", label=row.label))]
+    first = len(lines) + 1  # the context block's first column
+    add_sheet(book, _("Evaluering per år"),
+              [_("År"), *(line.label for line in lines), *context_headers, plan],
+              [[row.year, *(_xlsx_value(line, row) for line in lines),
+                *_context_cells(evaluation, index), evaluation.plan_period]
+               for evaluation in evaluations for index, row in enumerate(evaluation.years)],
               {i + 1 for i, line in enumerate(lines) if line.kind == "nok"},
-              {i + 1 for i, line in enumerate(lines) if line.kind == "share"})
+              {i + 1 for i, line in enumerate(lines) if line.kind == "share"}
+              | {first + 3 * i for i, row in enumerate(kinds) if row.is_percent})
 
     def fraction(value):
         return None if value is None else float(value)

@@ -1,19 +1,30 @@
 """The reports' pages. Public: the list of grants and its JSON (LAW.md §4.M). Staff: the
-plan-coverage report (issue 11, LAW.md §5)."""
+plan-coverage report (issue 11, LAW.md §5). Managers: the figures from outside the system
+entered by hand for the yearly evaluation (LAW.md §5.2)."""
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from fund.core.http import commit, require
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.grants.labels import GRANT_STATE_LABELS
 from fund.grants.models import Grant
 from fund.reports.charts import coverage_charts, effects_chart
-from fund.reports.permissions import can_read_reports
+from fund.reports.forms import ConfirmForm, ContextFigureForm
+from fund.reports.labels import CONTEXT_KIND_HINTS, CONTEXT_KIND_LABELS
+from fund.reports.models import ContextFigure, ContextKind
+from fund.reports.operations import (
+    ContextFigureError,
+    delete_context_figure,
+    find_context_figure,
+    set_context_figure,
+)
+from fund.reports.permissions import can_enter_context, can_read_reports
 from fund.reports.public import (
     filter_choices,
     parse_filters,
@@ -21,6 +32,7 @@ from fund.reports.public import (
     public_figures,
     public_grants,
 )
+from fund.reports.queries import context_figures_by_year
 from fund.reports.selection import inhabil_count, parse_selection, report_parts
 from fund.review.queries import hidden_application_ids
 
@@ -131,3 +143,66 @@ def coverage_page():
     grant_ids = _grant_ids([project for part in found for project in part.report.projects])
     context.update(parts=parts, grant_ids=grant_ids, several=several)
     return render_template("reports/coverage.html", **context)
+
+
+# --- Figures from outside the system, entered by hand (LAW.md §5.2) ---
+
+
+def _context_saved(result) -> str:
+    figure, changed = result
+    label = CONTEXT_KIND_LABELS[figure.kind]
+    if changed:
+        return _("«%(label)s» for %(year)s er lagret.", label=label, year=figure.year)
+    return _("«%(label)s» for %(year)s er uendret.", label=label, year=figure.year)
+
+
+def _context_form() -> ContextFigureForm:
+    """The form; on a GET with ``?aar=…&tall=…`` filled from that figure, to change it."""
+    if request.method != "GET":
+        return ContextFigureForm()
+    year, kind = request.args.get("aar", "")[:MAX_PARAM], request.args.get("tall", "")
+    figure = None
+    if year.isascii() and year.isdigit() and len(year) == 4 and \
+            kind in {k.value for k in ContextKind}:
+        figure = find_context_figure(int(year), ContextKind(kind))
+    if figure is None:
+        return ContextFigureForm()
+    return ContextFigureForm(formdata=None, year=figure.year, kind=figure.kind.value,
+                             value=figure.number, source=figure.source, note=figure.note)
+
+
+@bp.route("/rapporter/kontekst", methods=["GET", "POST"])
+@login_required
+def context_page():
+    """The context figures per year, and a form to enter one or change it."""
+    require(can_enter_context(current_user))
+    form = _context_form()
+    if form.validate_on_submit() and commit(
+            set_context_figure, form.year.data, form.kind.data, form.value.data,
+            form.source.data, form.note.data, current_user._get_current_object(),
+            into=lambda exc: form[exc.field] if isinstance(exc, ContextFigureError) else form,
+            success=_context_saved):
+        return redirect(url_for("reports.context_page"))
+    return render_template("reports/context.html", form=form,
+                           years=context_figures_by_year(), labels=CONTEXT_KIND_LABELS,
+                           hints=CONTEXT_KIND_HINTS)
+
+
+@bp.route("/rapporter/kontekst/<int:figure_id>/slett", methods=["GET", "POST"])
+@login_required
+def delete_context(figure_id):
+    """A confirmation page first; the audit log keeps what the figure was."""
+    require(can_enter_context(current_user))
+    figure = db.session.get(ContextFigure, figure_id)
+    if figure is None:
+        abort(404)
+    form = ConfirmForm()
+    if request.method == "GET":
+        return render_template("reports/context_delete.html", figure=figure, form=form,
+                               label=CONTEXT_KIND_LABELS[figure.kind])
+    if not form.validate_on_submit():
+        abort(400)
+    label, year = CONTEXT_KIND_LABELS[figure.kind], figure.year
+    commit(delete_context_figure, figure, current_user._get_current_object(),
+           success=_("«%(label)s» for %(year)s er slettet.", label=label, year=year))
+    return redirect(url_for("reports.context_page"))

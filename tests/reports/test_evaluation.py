@@ -26,6 +26,7 @@ from fund.reports.evaluation import (
     method_text,
     sections,
 )
+from fund.reports.models import ContextFigure, ContextKind
 from tests.helpers import count_queries
 
 
@@ -245,13 +246,19 @@ def test_the_query_count_does_not_grow_with_the_applications(world, db, more):
         confirm(app, ["3B-1", "4B-3"], world.sara)
         decision(app, Outcome.GRANTED, world.sara, amount=10_000)
         paid(grant(app, GrantState.ACCEPTED), 1, 5_000)
+    for number in range(2027, 2027 + more):  # figures from outside the system, too
+        for kind in ContextKind:
+            db.session.add(ContextFigure(year=number, kind=kind, value=Decimal(10 + number % 10),
+                                         source="SSB", recorded_by_id=world.sara.id))
     db.session.flush()
     plan = world.plan
     with count_queries() as counted:
         result = evaluation(plan)
     assert year(result, 2028).figures.grants == 1 + more
     assert share(result, 2028, "3").granted == 10_000 * more
-    assert counted.count == 6
+    assert result.context[0].values[1].value == 18
+    # six for the figures from the applications, one for the figures from outside
+    assert counted.count == 7
 
 
 def test_the_priorities_come_from_the_areas(world):

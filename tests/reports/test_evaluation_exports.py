@@ -99,7 +99,11 @@ def test_the_xlsx_sheets_have_numbers_with_formats(result):
 
     years = book["Evaluering per år"]
     headers = [cell.value for cell in years[1]]
-    assert headers == ["År", *(line.label for line in year_lines()), "Planversjon"]
+    context = [f"{what}{label}" for label in (
+        "Plassering i NHO Kommune-NM", "Sysselsatte i kunnskapsintensive næringer (SSB, 3205)",
+        "Andel innbyggere med høyere utdanning (SSB, 3205)")
+        for what in ("Utenfor systemet: ", "Kilde: ", "Merknad: ")]
+    assert headers == ["År", *(line.label for line in year_lines()), *context, "Planversjon"]
     y27 = {header: cell for header, cell in zip(headers, years[2], strict=True)}
     assert y27["Planversjon"].value == "2022-2024"
     assert y27["År"].value == 2027
