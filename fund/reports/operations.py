@@ -14,9 +14,9 @@ from fund.extensions import db
 from fund.reports.models import ContextFigure, ContextKind, as_number
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
-#: The number of kommuner NHO Kommune-NM ranks: 356 in 2020–2023. Norway has had 357
-#: since Haram was re-established in 2024; raise this if a ranking places one at 357.
-MAX_RANK = 356
+#: The number of kommuner NHO Kommune-NM can rank: Norway has had 357 since Haram was
+#: re-established in 2024 (356 in 2020–2023).
+MAX_RANK = 357
 #: More people than this in knowledge-intensive jobs in one kommune is a typing error.
 MAX_JOBS = 1_000_000
 SOURCE_MAX, NOTE_MAX = 200, 2000
@@ -56,7 +56,7 @@ def _value_message(kind: ContextKind) -> str:
 
 
 def _value(kind: ContextKind, value) -> Decimal:
-    """The value within the kind's bounds: a rank 1–356 or a count 0–1 000 000 (whole
+    """The value within the kind's bounds: a rank 1–357 or a count 0–1 000 000 (whole
     numbers), or a percent 0–100 with at most one decimal."""
     refused = ContextFigureError(_value_message(kind), "value")
     if isinstance(value, bool) or not isinstance(value, int | Decimal):

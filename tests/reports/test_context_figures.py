@@ -136,9 +136,9 @@ def test_a_manager_enters_changes_and_deletes_figures_and_each_change_is_audited
 
 
 @pytest.mark.parametrize("fields, message", [
-    (figure(value="0"), "Plasseringen i NHO Kommune-NM må være et helt tall fra 1 til 356."),
-    (figure(value="357"), "Plasseringen i NHO Kommune-NM må være et helt tall fra 1 til 356."),
-    (figure(value="45,5"), "Plasseringen i NHO Kommune-NM må være et helt tall fra 1 til 356."),
+    (figure(value="0"), "Plasseringen i NHO Kommune-NM må være et helt tall fra 1 til 357."),
+    (figure(value="358"), "Plasseringen i NHO Kommune-NM må være et helt tall fra 1 til 357."),
+    (figure(value="45,5"), "Plasseringen i NHO Kommune-NM må være et helt tall fra 1 til 357."),
     (figure(kind=JOBS.value, value="12,5"),
      "Antallet sysselsatte må være et helt tall fra 0 til 1 000 000."),
     (figure(kind=JOBS.value, value="1 000 001"),
@@ -177,13 +177,13 @@ def test_junk_and_figures_out_of_range_are_refused_in_norwegian_and_nothing_is_k
 
 
 def test_the_bounds_themselves_are_taken(client, manager):
-    for fields in (figure(year="2000", value="1"), figure(year="2100", value="356"),
+    for fields in (figure(year="2000", value="1"), figure(year="2100", value="357"),
                    figure(kind=JOBS.value, value="0"),
                    figure(kind=EDUCATION.value, value="100"),
                    figure(year="2026", kind=EDUCATION.value, value="0,1")):
         assert post(client, **fields).status_code == 302, fields
     assert {key: value for key, (value, _source, _note) in stored().items()} == {
-        (2000, "nho_kommune_nm"): 1, (2100, "nho_kommune_nm"): 356,
+        (2000, "nho_kommune_nm"): 1, (2100, "nho_kommune_nm"): 357,
         (2027, "ssb_knowledge_jobs"): 0, (2027, "ssb_higher_education"): 100,
         (2026, "ssb_higher_education"): Decimal("0.1")}
 
