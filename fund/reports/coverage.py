@@ -14,7 +14,6 @@ Delstrategier are prose lines on the strategy in the plan model (``Strategy.subs
 and not linked to measures or applications, so there is no delstrategi level of figures:
 each strategy node carries its delstrategier as text for the page."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -507,17 +506,6 @@ def coverage(plan: PlanVersion, flt: CoverageFilter | None = None) -> CoverageRe
         calls=calls, areas=areas, total=figures_of((_TOTAL, 0)),
         total_effects=effects_of((_TOTAL, 0)), all_applications=figures_of((_ALL, 0)),
         projects=sorted(projects.values(), key=lambda p: p.case_number))
-
-
-def coverage_for(plan_id: int, years: Sequence[int] | None = None, fund: Fund | None = None,
-                 call_id: int | None = None) -> CoverageReport | None:
-    """The report by ids and plain filter values (as a view gets them); None for an
-    unknown plan."""
-    plan = db.session.get(PlanVersion, plan_id)
-    if plan is None:
-        return None
-    return coverage(plan, CoverageFilter(years=tuple(years) if years is not None else None,
-                                         fund=fund, call_id=call_id))
 
 
 def inhabil_in_filter(hidden: set[int], plan_id: int, flt: CoverageFilter) -> int:

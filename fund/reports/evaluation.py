@@ -431,17 +431,6 @@ def evaluation(plan: PlanVersion, flt: CoverageFilter | None = None) -> Evaluati
                       industries=industries(plan, flt), context=context_rows(numbers))
 
 
-def evaluation_for(plan_id: int, years: Sequence[int] | None = None, fund: Fund | None = None,
-                   call_id: int | None = None) -> Evaluation | None:
-    """The evaluation by ids and plain filter values (as a view gets them); None for an
-    unknown plan."""
-    plan = db.session.get(PlanVersion, plan_id)
-    if plan is None:
-        return None
-    return evaluation(plan, CoverageFilter(years=tuple(years) if years is not None else None,
-                                           fund=fund, call_id=call_id))
-
-
 # --- The method, in words ---
 
 

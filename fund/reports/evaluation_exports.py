@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from fund.calls.labels import FUND_LABELS
 from fund.reports.evaluation import (
@@ -20,7 +19,7 @@ from fund.reports.evaluation import (
     YearRow,
     method_text,
 )
-from fund.reports.sheets import FIGURE_FIELDS, add_sheet, share_of, text_cell
+from fund.reports.sheets import FIGURE_FIELDS, add_sheet, add_text_sheet, share_of, text_cell
 
 #: Excel's format for a difference in percentage points, with its sign.
 POINTS_FORMAT = '+0.0;-0.0;0.0'
@@ -268,10 +267,4 @@ def evaluation_sheets(book: Workbook, evaluations: Sequence[Evaluation]) -> None
                 evaluation.plan_period]
                for evaluation in evaluations for row in evaluation.industries], {4}, set())
 
-    method = book.create_sheet(_("Metode for evalueringen"))
-    method.append([_("Metode for evalueringen")])
-    method["A1"].font = Font(bold=True)
-    for line in method_text():
-        method.append([line])
-    method.column_dimensions["A"].width = 120
-    method.freeze_panes = "A2"
+    add_text_sheet(book, _("Metode for evalueringen"), method_text())

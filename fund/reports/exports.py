@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from fund.applications.labels import FINANCING_KIND_LABELS
 from fund.applications.models import FinancingKind
@@ -28,6 +27,7 @@ from fund.reports.sheets import (
     MONEY_FIELDS,
     NOK_FORMAT,
     add_sheet,
+    add_text_sheet,
     share_of,
     text_cell,
 )
@@ -239,13 +239,7 @@ def coverage_xlsx(parts: Sequence[ReportPart]) -> bytes:
     evaluations = [part.evaluation for part in parts if part.evaluation is not None]
     if evaluations:
         evaluation_sheets(book, evaluations)
-    rule = book.create_sheet(_("Slik er tallene telt"))
-    rule.append([_("Slik er tallene telt")])
-    rule["A1"].font = Font(bold=True)
-    for line in counting_rule():
-        rule.append([line])
-    rule.column_dimensions["A"].width = 120
-    rule.freeze_panes = "A2"
+    add_text_sheet(book, _("Slik er tallene telt"), counting_rule())
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -9,7 +9,6 @@ figure is SQL aggregation; the whole of ``extras`` is six queries, whatever the 
 applications."""
 
 import csv
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -261,14 +260,3 @@ def extras(plan: PlanVersion, flt: CoverageFilter | None = None) -> Extras:
     flt = flt or CoverageFilter()
     return Extras(filter=flt, places=place_figures(plan, flt), leverage=leverage(plan, flt),
                   fund_years=fund_years(plan, flt))
-
-
-def extras_for(plan_id: int, years: Sequence[int] | None = None, fund: Fund | None = None,
-               call_id: int | None = None) -> Extras | None:
-    """The extras by ids and plain filter values (as a view gets them); None for an
-    unknown plan."""
-    plan = db.session.get(PlanVersion, plan_id)
-    if plan is None:
-        return None
-    return extras(plan, CoverageFilter(years=tuple(years) if years is not None else None,
-                                       fund=fund, call_id=call_id))

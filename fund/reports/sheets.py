@@ -50,3 +50,14 @@ def add_sheet(book: Workbook, title: str, headers: list[str], body: list[list],
     for index, header in enumerate(headers):
         letter = sheet.cell(row=1, column=index + 1).column_letter
         sheet.column_dimensions[letter].width = max(10, min(60, len(header) + 4))
+
+
+def add_text_sheet(book: Workbook, title: str, lines: list[str]) -> None:
+    """A sheet of prose (how the figures are counted): the title in bold, a line a row."""
+    sheet = book.create_sheet(title)
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True)
+    for line in lines:
+        sheet.append([line])
+    sheet.column_dimensions["A"].width = 120
+    sheet.freeze_panes = "A2"

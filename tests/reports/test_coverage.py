@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from fund.calls.models import Fund
 from fund.grants.models import GrantState
-from fund.reports.coverage import CoverageFilter, Figures, coverage, coverage_for
+from fund.reports.coverage import CoverageFilter, Figures, coverage
 from tests.helpers import count_queries
 
 Y2027 = CoverageFilter(years=(2027,))
@@ -150,7 +150,7 @@ def test_filters_by_year_and_fund(world):
     assert (both.total.received, both.total.withdrawn, both.total.grants,
             both.total.granted) == (5, 1, 3, 320_000)
 
-    one_call = coverage_for(world.plan.id, call_id=world.calls["K27"].id)
+    one_call = coverage(world.plan, CoverageFilter(call_id=world.calls["K27"].id))
     assert one_call.total == klima.total
     assert coverage(world.plan).total.received == 7
 

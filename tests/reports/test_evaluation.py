@@ -22,7 +22,6 @@ from fund.reports.evaluation import (
     YearRow,
     division_sections,
     evaluation,
-    evaluation_for,
     method_text,
     sections,
 )
@@ -222,9 +221,8 @@ def test_filters_by_year_and_fund_and_shows_a_year_without_a_call(world):
     assert share(klima, 2027, "2").share_percent == Decimal("100.0")
     assert share(klima, 2027, "1").granted == 0
 
-    one_call = evaluation_for(world.plan.id, call_id=world.calls["N28"].id)
+    one_call = evaluation(world.plan, CoverageFilter(call_id=world.calls["N28"].id))
     assert [row.year for row in one_call.years] == [2028]
-    assert evaluation_for(2**31 - 1) is None
 
 
 def test_the_method_says_what_a_confirmed_measure_is_and_that_shares_overlap(app, world):

@@ -37,7 +37,6 @@ from fund.reports.extras import (
     PlaceFigures,
     YearSize,
     extras,
-    extras_for,
     fund_years,
     leverage,
     place_figures,
@@ -223,9 +222,8 @@ def test_the_query_count_does_not_grow_with_the_applications(world, db):
     assert two.count == six.count <= 6
 
 
-def test_extras_by_plain_filter_values(world):
-    report = extras_for(the_plan().id, years=[2029])
+def test_extras_for_one_year(world):
+    report = extras(the_plan(), CoverageFilter(years=(2029,)))
     assert by_place(report.places) == {"Sørumsand": (1, 1, 90_000)}
     assert report.leverage.per_krone == Decimal(30_000) / Decimal(90_000)
     assert report.sizes == [YearSize(2029, 300_000)]
-    assert extras_for(999_999) is None
