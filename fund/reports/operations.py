@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from fund.audit.operations import record
 from fund.core.errors import DomainError
@@ -110,11 +111,19 @@ def set_context_figure(year: int, kind: ContextKind | str, value: int | Decimal,
     if figure is None:
         figure = ContextFigure(year=year, kind=kind, value=value, source=source, note=note,
                                recorded_by_id=actor.id)
-        db.session.add(figure)
-        db.session.flush()
-        record("context_figure.added", figure, actor=actor, year=year, kind=kind.value,
-               value=str(as_number(kind, value)), source=source, note=note)
-        return figure, True
+        try:
+            with db.session.begin_nested():
+                db.session.add(figure)
+        except IntegrityError:
+            # Entered by someone else at the same moment: change theirs, as if it had been
+            # there when this form was sent.
+            figure = find_context_figure(year, kind)
+            if figure is None:  # pragma: no cover - the unique key names this one row
+                raise
+        else:
+            record("context_figure.added", figure, actor=actor, year=year, kind=kind.value,
+                   value=str(as_number(kind, value)), source=source, note=note)
+            return figure, True
     changes = {}
     old_value = as_number(kind, figure.value)
     if old_value != as_number(kind, value):
