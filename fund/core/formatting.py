@@ -74,11 +74,20 @@ def format_countdown(deadline: datetime | None, now: datetime | None = None) -> 
     return ngettext("frist om %(num)s dag", "frist om %(num)s dager", days)
 
 
+#: The minus sign of Norwegian typesetting (and a screen reader's «minus»), not a hyphen.
+MINUS = "\u2212"
+
+
+def _signed(text: str) -> str:
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
 def format_nok(amount: int | None) -> str:
-    """``kr 150 000`` (with a no-break space as thousands separator)."""
+    """``kr 150 000`` (with a no-break space as thousands separator); ``kr −30 000`` with
+    a minus sign, never a hyphen."""
     if amount is None:
         return ""
-    return "kr\u00a0" + format_decimal(amount, format="#,##0", locale=_locale())
+    return "kr\u00a0" + _signed(format_decimal(amount, format="#,##0", locale=_locale()))
 
 
 def format_number(value) -> str:
@@ -87,7 +96,7 @@ def format_number(value) -> str:
         return ""
     if isinstance(value, str):
         value = Decimal(value)
-    return format_decimal(value, format="#,##0.##", locale=_locale())
+    return _signed(format_decimal(value, format="#,##0.##", locale=_locale()))
 
 
 def format_percent(value) -> str:
