@@ -188,6 +188,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.calls.cli import call_cli
     from fund.calls.views import bp as calls_bp
     from fund.core.cli import grant_app_role_command
+    from fund.core.law_pages import bp as law_bp
     from fund.core.views import bp as core_bp
     from fund.decisions import grants as _decision_grants  # noqa: F401  (answers signals)
     from fund.decisions.cli import decisions_cli
@@ -207,7 +208,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.review.views import bp as review_bp
     from fund.review.views import manage_bp as review_manage_bp
 
-    for bp in (core_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp, review_bp,
+    for bp in (core_bp, law_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp, review_bp,
                review_manage_bp, decisions_bp, decisions_applicant_bp, grants_bp,
                grants_recipient_bp, reports_bp, reports_exports_bp):
         app.register_blueprint(bp)

@@ -4,7 +4,7 @@ Order: these defaults, then ``<instance>/config.py``, then the environment
 (``DATABASE_URL``, ``SECRET_KEY``, ``FUND_*``), then a test's own overrides.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 #: Filled in by create_app from the instance folder when not set anywhere else.
 SECRET_KEY = None
@@ -89,6 +89,18 @@ LETTERHEAD_UNIT = ""
 LETTERHEAD_ADDRESS = ""
 LETTERHEAD_ORG_NUMBER = ""
 LETTERHEAD_CONTACT = ""
+
+# The pages the law requires (/tilgjengelighet, /personvern) and the footer of every page.
+# The addresses below are placeholders the municipality must set in instance/config.py.
+#: Where applicants write about the fund: shown in the footer and on every call.
+FUND_CONTACT_EMAIL = "naeringsfond@lillestrom.kommune.no"
+#: Feedback on universell utforming (the accessibility statement's feedback channel).
+ACCESSIBILITY_FEEDBACK_EMAIL = "naeringsfond@lillestrom.kommune.no"
+#: The date of the accessibility statement: change it whenever the statement is revised.
+ACCESSIBILITY_STATEMENT_DATE = date(2026, 11, 28)
+#: The data protection officer (personvernombud, GDPR art. 37–39), named in the privacy notice.
+PRIVACY_OFFICER_CONTACT = "personvernombudet i Lillestrøm kommune"
+PRIVACY_OFFICER_EMAIL = "personvernombud@lillestrom.kommune.no"
 
 #: Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none).
 #: Needed so that rate limits and the audit log see the client's address.

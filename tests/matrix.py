@@ -33,6 +33,9 @@ NO_SUCH_GRANT = row(LOGIN, 404, 404, 404, 404, 404)
 MATRIX = {
     ("/", "GET"): EVERYONE_200,
     ("/healthz", "GET"): EVERYONE_200,
+    # The pages the law requires: public, linked from every page's footer.
+    ("/tilgjengelighet", "GET"): EVERYONE_200,
+    ("/personvern", "GET"): EVERYONE_200,
     ("/static/<path:filename>", "GET"): EVERYONE_200,
     ("/plan/", "GET"): EVERYONE_200,
     ("/plan/<period>", "GET"): EVERYONE_200,
