@@ -34,6 +34,19 @@ def _short(label: str) -> str:
     return label if len(label) <= LABEL_WIDTH_CHARS else label[:LABEL_WIDTH_CHARS - 1] + "…"
 
 
+def _opening(chart_id: str, height: int, title: str, desc: str) -> list[str]:
+    """The ``<svg>`` element with its title and description, named by ``aria-labelledby``."""
+    cid = escape(chart_id)
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{cid}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'aria-labelledby="{cid}-title {cid}-desc" '
+        f'font-family="inherit" font-size="{FONT}">',
+        f'<title id="{cid}-title">{escape(title)}</title>',
+        f'<desc id="{cid}-desc">{escape(desc)}</desc>',
+    ]
+
+
 def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar],
               maximum: float | None = None, track: bool = False) -> Markup:
     """Horizontal bars, one per row: the label on a line of its own, the bar below it
@@ -43,14 +56,7 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar],
     value_room = 110
     span = WIDTH - value_room
     height = max(ROW * len(bars), ROW) + 4
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
-        f'font-family="inherit" font-size="{FONT}">',
-        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
-        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
-    ]
+    parts = _opening(chart_id, height, title, desc)
     for i, bar in enumerate(bars):
         y = i * ROW
         length = round(span * (bar.value / top), 1) if bar.value > 0 else 0
@@ -93,14 +99,7 @@ def paired_bar_chart(chart_id: str, title: str, desc: str, names: tuple[str, str
     value_room = 160
     span = WIDTH - value_room
     height = max(PAIR_ROW * len(pairs), PAIR_ROW) + 4
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
-        f'font-family="inherit" font-size="{FONT}">',
-        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
-        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
-    ]
+    parts = _opening(chart_id, height, title, desc)
     for i, pair in enumerate(pairs):
         y = i * PAIR_ROW
         top = max(pair.first, pair.second) or 1
