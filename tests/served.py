@@ -26,12 +26,12 @@ from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
 from tests.helpers import PASSWORD
 
 
-def served_database_url(tmp_path) -> str:
+def served_database_url(tmp_path, suffix: str = "served") -> str:
     base = os.environ.get("DATABASE_URL")
     if not base or not base.startswith("postgresql"):
-        return f"sqlite:///{tmp_path / 'served.sqlite'}"
+        return f"sqlite:///{tmp_path / (suffix + '.sqlite')}"
     url = make_url(base)
-    name = f"{url.database}_served"
+    name = f"{url.database}_{suffix}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -43,14 +43,15 @@ def served_database_url(tmp_path) -> str:
 class Served:
     """A running server and the app behind it."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, suffix: str = "served", **config):
         instance = tmp_path / "instance"
         instance.mkdir()
+        self.instance = instance
         previous = os.environ.get("FUND_INSTANCE_PATH")
         os.environ["FUND_INSTANCE_PATH"] = str(instance)
         try:
             self.app = create_app({
-                "SQLALCHEMY_DATABASE_URI": served_database_url(tmp_path),
+                "SQLALCHEMY_DATABASE_URI": served_database_url(tmp_path, suffix),
                 "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": 10,
                                               "max_overflow": 30},
                 "SECRET_KEY": "served-secret",
@@ -60,6 +61,7 @@ class Served:
                 "MAIL_BACKEND": "file",
                 # Each browser below comes from an address of its own, through a proxy.
                 "PROXY_COUNT": 1,
+                **config,
             })
         finally:
             if previous is None:
