@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install translations lint bench db clean system-deps mutants
+.PHONY: run test install translations lint bench db clean system-deps mutants screenshots
 
 # System libraries WeasyPrint needs (Debian/Ubuntu), and poppler for the PDF tests.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
@@ -64,3 +64,7 @@ clean:
 mutants: install
 	$(BIN)/mutmut run --max-children 2
 	$(BIN)/mutmut results
+
+# The README's pictures of the key pages (docs/screenshots/), from make run's demo set-up.
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
