@@ -27,3 +27,12 @@ def test_axe_and_the_reflow_check_see_a_broken_page(page, demo_site):
 def test_a_demo_user_logs_in(page, demo_site):
     login(page, demo_site.url, "saksbehandler@demo.no")
     assert page.locator("h1").count() == 1
+
+
+def test_a_page_loads_without_a_failed_request_or_a_console_error(page, demo_site):
+    failed, errors = [], []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(demo_site.url + "/")
+    page.wait_for_load_state("networkidle")
+    assert failed == [] and errors == []
