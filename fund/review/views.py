@@ -20,11 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fund.applications.exemptions import exemption_items
 from fund.applications.forms import InfoRequestForm
-from fund.applications.labels import (
-    SDG_LABELS,
-    STAFF_STATE_LABELS,
-    TEXT_FIELD_LABELS,
-)
+from fund.applications.labels import STAFF_STATE_LABELS
 from fund.applications.operations import (
     expire_info_requests,
     overdue_info_requests,
@@ -32,6 +28,8 @@ from fund.applications.operations import (
     request_info,
 )
 from fund.applications.permissions import STAFF_VISIBLE
+from fund.applications.receipt import application_pdf as staff_application_pdf
+from fund.applications.receipt import snapshot_helpers
 from fund.applications.uploads import download_name
 from fund.audit.operations import record
 from fund.auth.models import User
@@ -264,9 +262,21 @@ def case(application):
         note_form=NoteForm(), info_form=InfoRequestForm(),
         measures_token=confirmation_token(application), confirm_form=ConfirmForm(),
         may_request_info=may_request_info(current_user, application),
-        STATE_LABELS=CASE_STATE_LABELS, SDG_LABELS=SDG_LABELS,
-        TEXT_FIELD_LABELS=TEXT_FIELD_LABELS, HISTORY_ACTIONS=CASE_HISTORY_ACTIONS,
-        RECOMMENDATION_LABELS=RECOMMENDATION_LABELS, GROUND_LABELS=GROUND_LABELS)
+        STATE_LABELS=CASE_STATE_LABELS, HISTORY_ACTIONS=CASE_HISTORY_ACTIONS,
+        RECOMMENDATION_LABELS=RECOMMENDATION_LABELS, GROUND_LABELS=GROUND_LABELS,
+        attachment_url=_attachment_links(application), **snapshot_helpers())
+
+
+def _attachment_links(application):
+    """A link to each attachment of the snapshot that is still on the application (the
+    same file: its name and checksum)."""
+    ids = {(a.filename, a.sha256): a.id for a in application.attachments}
+
+    def url(file: dict) -> str | None:
+        found = ids.get((file.get("filename"), file.get("sha256")))
+        return url_for("review.attachment", application_id=application.id,
+                       attachment_id=found) if found else None
+    return url
 
 
 @bp.route("/soknader/<int:application_id>/vedlegg/<int:attachment_id>")
@@ -290,11 +300,10 @@ def attachment(application, attachment_id):
 @login_required
 @case_view
 def application_pdf(application):
-    from fund.applications.receipt import receipt_pdf
     if not application.submissions:
         abort(404)
     submission = application.submissions[-1]
-    return pdf_response(receipt_pdf(application, submission),
+    return pdf_response(staff_application_pdf(application, submission),
                         f"{application.case_number}-{submission.number}.pdf")
 
 
