@@ -93,6 +93,10 @@ def test_filters_find_what_a_caseworker_looks_for(client, office):
     by_measure = html_of(client.get("/saksbehandling/soknader?tiltak=1B-2"))
     assert "Alfa" in by_measure
     assert "Alfa" in html_of(client.get("/saksbehandling/soknader?tiltak=1b-2"))  # any case
+    # typed as people type it: spaces around or inside, a dash from a word processor
+    for typed in ("+1B-2+", "%C2%A01b-2%C2%A0", "1b+-+2", "1B%E2%80%932", "1B+2"):
+        assert "Alfa" in html_of(client.get(f"/saksbehandling/soknader?tiltak={typed}")), typed
+    assert "Alfa" not in html_of(client.get("/saksbehandling/soknader?tiltak=1B-22"))
     assert "Alfa" not in html_of(client.get("/saksbehandling/soknader?tiltak=5C-1"))
     # a strategy's code finds every measure under it, trimmed and in any case
     assert "Alfa" in html_of(client.get("/saksbehandling/soknader?tiltak=+1b+"))
