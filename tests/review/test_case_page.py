@@ -92,6 +92,10 @@ def test_the_case_page_shows_the_whole_application_as_sent_in(client, case):
     # the attachment as sent in links to its download
     attachment = application.attachments[0]
     assert f'href="/saksbehandling/soknader/{application.id}/vedlegg/{attachment.id}"' in html
+    # the history reads in words, never the audit log's codes
+    history = flat(html[html.index('id="historikk-h"'):])
+    assert "Sendt inn" in history and "Habilitet erklært" in history
+    assert not re.search(r"\b(application|review)\.[a-z_]+", history)
     # each table scrolls in its own labelled region on a phone
     tables = html.count('<table class="ds-table" data-border>\n')
     regions = re.findall(r'<div class="table-scroll" role="region" tabindex="0" '
