@@ -197,6 +197,7 @@ def received():
                                                   for s in queue.strategies]
     return render_template(
         "review/received.html", queue=queue, form=form, STATE_LABELS=CASE_STATE_LABELS,
+        ranked_calls=[c for c in queue.calls if c.state in RANKED_STATES],
         assign_form=ConfirmForm(), assigns_others=can_assign_others(current_user))
 
 
@@ -669,6 +670,19 @@ def _settings_form(call) -> ReviewSettingsForm:
     return ReviewSettingsForm(score_aggregate=settings.score_aggregate.value,
                               blind_review=settings.blind_review,
                               disagreement_threshold=settings.disagreement_threshold)
+
+
+#: The calls whose applications can be ranked: open, closed or with the review closed.
+RANKED_STATES = (CallState.OPEN, CallState.CLOSED, CallState.REVIEW_CLOSED)
+
+
+@template_hook.connect_via("call_manage_panels")
+def ranking_panel(_name, call, **_context):
+    """The manager's way to the call's ranking and its applications, first of review's
+    panels on the call's page."""
+    if not is_case_handler(current_user) or call.state not in RANKED_STATES:
+        return None
+    return render_template("review/_ranking_panel.html", call=call)
 
 
 @template_hook.connect_via("call_manage_panels")

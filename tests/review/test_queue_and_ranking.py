@@ -106,6 +106,27 @@ def test_filters_find_what_a_caseworker_looks_for(client, office):
     assert "Alfa" not in unscored and "Beta" in unscored
 
 
+def test_the_ranking_is_one_click_from_the_managers_call_page_and_the_queue(client, office):
+    call, _applications, caseworker, manager = office
+    ranking = f'href="/saksbehandling/utlysninger/{call.id}/rangering"'
+    login(client, manager)
+    managed = html_of(client.get(f"/forvaltning/utlysninger/{call.id}"))
+    panel = managed[managed.index('id="ranking-panel"'):]
+    panel = panel[:panel.index("</section>")]
+    assert f'<a class="ds-button" {ranking}>Rangering og innstilling</a>' in panel
+    assert f'href="/saksbehandling/soknader?utlysning={call.id}"' in panel
+    # above the settings for the assessment, not at the bottom of them
+    assert managed.index('id="ranking-panel"') < managed.index('id="settings-heading"')
+
+    client = client.application.test_client()
+    login(client, caseworker)
+    queue = html_of(client.get("/saksbehandling/soknader"))
+    links = queue[queue.index('id="ranking-links"'):]
+    assert f"{ranking}>{call.title}</a>" in links[:links.index("</nav>")]
+    for_call = html_of(client.get(f"/saksbehandling/soknader?utlysning={call.id}"))
+    assert f'<a class="ds-button" data-variant="secondary" {ranking}>' in for_call
+
+
 def test_the_queue_runs_a_constant_number_of_queries(client, office):
     call, applications, caseworker, _manager = office
     login(client, caseworker)
