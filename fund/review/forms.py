@@ -294,6 +294,16 @@ class LineForm(Form):
     reason = TextAreaField(_l("Begrunnelse"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Flytt linjen"))
 
+    def validate(self, extra_validators=None) -> bool:
+        """A line moved by hand says why (the operation refuses it too); an empty reason
+        passes the field's own ``Optional`` and is refused here, on the field."""
+        valid = super().validate(extra_validators)
+        if self.line.data is not None and not self.line.errors \
+                and not (self.reason.data or "").strip():
+            self.reason.errors = [*self.reason.errors, _l("Begrunn hvorfor linjen flyttes.")]
+            return False
+        return valid
+
 
 # The queue of received applications ------------------------------------------------------
 

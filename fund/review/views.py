@@ -517,9 +517,17 @@ def export_refusal(result: RankingResult) -> str | None:
 @bp.route("/utlysninger/<int:call_id>/rangering")
 @login_required
 def ranking_view(call_id):
+    return _ranking_page(call_id)
+
+
+def _ranking_page(call_id: int, line_form: LineForm | None = None):
+    """The ranking page; with ``line_form``, the posted form with its errors on its fields
+    (None if this reader is not shown the form)."""
     call, result, hidden = _ranking(call_id)
     settings = settings_for(call)
     movable = may_move_line(current_user, call, bool(hidden)) and not result.withheld
+    if line_form is not None and not movable:
+        return None
     undeclared = undeclared_case_numbers(current_user, call) \
         if can_move_line(current_user) and not call.review_closed else []
     return render_template("review/ranking.html", call=call, result=result,
@@ -528,7 +536,7 @@ def ranking_view(call_id):
                            proposals_open=can_move_line(current_user) and call.review_closed,
                            proposed=innstilling_of(call),
                            # a new move needs its own reason: never the last one's
-                           line_form=LineForm(line=settings.funding_line)
+                           line_form=(line_form or LineForm(line=settings.funding_line))
                            if movable else None,
                            may_close=may_close_review(current_user)
                            and call.state == CallState.CLOSED)
@@ -544,6 +552,11 @@ def move_line(call_id):
         commit(move_funding_line, call, form.line.data, form.reason.data or "", _actor(),
                success=_("Budsjettlinjen er flyttet.") if form.line.data is not None else
                _("Budsjettlinjen følger budsjettet igjen."))
+    elif "csrf_token" not in form.errors:
+        page = _ranking_page(call.id, line_form=form)  # the errors next to their fields
+        if page is not None:
+            return page, 422
+        flash_errors(form)
     else:
         flash_errors(form)
     return redirect(url_for("review.ranking_view", call_id=call.id))

@@ -202,14 +202,23 @@ def test_the_ranking_draws_the_budget_line_and_the_manager_can_move_it(client, o
     line = html.index("Budsjettlinjen:")
     assert html.index("Gamma") < line < html.index("Beta")  # 250 000 of 300 000 used
     response = post_form(client, f"/saksbehandling/utlysninger/{call.id}/linje",
-                         {"line": "3", "reason": ""},
+                         {"line": "3", "reason": "  "},
                          form_page=f"/saksbehandling/utlysninger/{call.id}/rangering")
-    assert "Begrunn hvorfor linjen flyttes." in html_of(client.get(response.headers["Location"]))
+    # the refusal is on the reason field (and in the summary above the form), not a flash
+    assert response.status_code == 422
+    refused = html_of(response)
+    assert 'id="reason-err">Begrunn hvorfor linjen flyttes.</p>' in refused
+    assert 'aria-invalid="true"' in refused[refused.index('name="reason"') - 300:]
+    assert 'href="#reason">Begrunn hvorfor linjen flyttes.</a>' in refused
+    assert 'value="3"' in refused  # what was typed is kept
+    assert "Linjen følger budsjettet." in refused
     post_form(client, f"/saksbehandling/utlysninger/{call.id}/linje",
               {"line": "1", "reason": "Formannskapet ønsker færre, større tilskudd."},
               form_page=f"/saksbehandling/utlysninger/{call.id}/rangering")
     html = html_of(client.get(f"/saksbehandling/utlysninger/{call.id}/rangering"))
     assert "Linjen er flyttet manuelt: Formannskapet ønsker færre, større tilskudd." in html
+    # the form no longer says the line follows the budget
+    assert "Linjen følger budsjettet" not in html and "Linjen er flyttet for hånd." in html
     assert html.index("Alfa") < html.index("Budsjettlinjen:") < html.index("Gamma")
     # the next move needs its own reason: the box is empty, not the last move's text
     box = html[html.index('name="reason"'):]
