@@ -217,6 +217,11 @@ def assign_view():
         caseworker = actor  # a caseworker takes it themself
     ids = [int(raw) for raw in request.form.getlist("application")
            if raw.isdigit() and len(raw) <= 12]
+    back = request.form.get("back")
+    back = back if is_safe_next(back) else url_for("review.received")
+    if not ids:
+        flash(_("Kryss av for søknadene som skal tildeles, i første kolonne."), "warning")
+        return redirect(back)
     outcome = commit(assign_many, applications_to_assign(ids), caseworker, actor)
     if outcome:
         for message in outcome.value.refused:
@@ -224,8 +229,7 @@ def assign_view():
         if outcome.value.done:
             flash(ngettext("%(num)s søknad er tildelt %(name)s.", "%(num)s søknader er tildelt "
                            "%(name)s.", outcome.value.done, name=caseworker.name), "success")
-    back = request.form.get("back")
-    return redirect(back if is_safe_next(back) else url_for("review.received"))
+    return redirect(back)
 
 
 # Conflict of interest ------------------------------------------------------------------------

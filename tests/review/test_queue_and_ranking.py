@@ -1,5 +1,6 @@
 """The queue with its filters and assignment, and the ranking against the budget."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -180,6 +181,36 @@ def test_a_disqualified_caseworker_cannot_be_assigned(client, office):
         form_page="/saksbehandling/soknader")
     assert "er inhabil" in html_of(office_client.get(response.headers["Location"]))
     assert _db.session.scalars(select(Assignment)).all() == []
+
+
+def test_the_assign_list_says_who_is_inhabil_and_assigning_nothing_says_so(client, office):
+    call, (alfa, beta, _gamma, _delta), caseworker, manager = office
+    login(client, caseworker)
+    declare(client, alfa, disqualified=True, ground="family")
+    office_client = client.application.test_client()
+    login(office_client, manager)
+    queue = html_of(office_client.get("/saksbehandling/soknader"))
+    start = queue.index('id="caseworker"')
+    select_list = queue[start:queue.index("</select>", start)]
+    option = re.search(rf'<option value="{caseworker.id}">([^<]*)</option>', select_list)
+    assert option.group(1) == f"{caseworker.name} – inhabil i {alfa.case_number}"
+    assert f'<option value="{manager.id}">{manager.name}</option>' in select_list
+    assert 'aria-describedby="caseworker-inhabil"' in queue
+    # a member of the applying organisation is inhabil too
+    from fund.auth.models import Membership
+    member = make_user("sverre@example.no", Role.CASEWORKER, name="Sverre")
+    _db.session.add(Membership(user_id=member.id, organisation_id=beta.organisation_id))
+    _db.session.commit()
+    queue = html_of(office_client.get("/saksbehandling/soknader"))
+    option = re.search(rf'<option value="{member.id}">([^<]*)</option>', queue)
+    assert option.group(1).startswith("Sverre – inhabil i ")
+    assert beta.case_number in option.group(1)
+
+    response = post_form(office_client, "/saksbehandling/soknader/tildel",
+                         {"caseworker": str(caseworker.id)},
+                         form_page="/saksbehandling/soknader")
+    assert "Kryss av for søknadene som skal tildeles" in html_of(
+        office_client.get(response.headers["Location"]))
 
 
 def declared_on_all(user, applications):
