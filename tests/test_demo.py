@@ -195,10 +195,16 @@ def test_demo_refuses_a_database_with_real_users(runner):
     assert _db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
-def test_every_kind_of_object_in_the_demo_audit_log_has_a_name(runner):
+def test_every_kind_of_object_and_case_history_entry_in_the_demo_has_a_name(runner):
     """The audit log names what an entry is about («Tilskudd 3»), never a table name."""
     from fund.audit.labels import OBJECT_LABELS
     from fund.audit.models import AuditEvent
     assert runner.invoke(args=["demo"]).exit_code == 0
     kinds = set(_db.session.scalars(select(AuditEvent.object_type).distinct())) - {None}
     assert "grants" in kinds and kinds <= set(OBJECT_LABELS), kinds - set(OBJECT_LABELS)
+    # ... and every entry in an application's history reads in words on the case page
+    from fund.review.labels import CASE_HISTORY_ACTIONS
+    actions = set(_db.session.scalars(select(AuditEvent.action).distinct().where(
+        AuditEvent.object_type == "applications")))
+    assert {"letter.sent", "grant.payment_paid"} <= actions
+    assert actions <= set(CASE_HISTORY_ACTIONS), actions - set(CASE_HISTORY_ACTIONS)

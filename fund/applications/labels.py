@@ -11,6 +11,7 @@ from fund.applications.models import (
     FinancingKind,
 )
 from fund.applications.rules import EligibilityRule
+from fund.audit.labels import name_actions
 
 #: The state as the applicant reads it.
 APPLICANT_STATE_LABELS = {
@@ -28,7 +29,7 @@ STAFF_STATE_LABELS = {
     ApplicationState.WITHDRAWN: _l("Trukket av søker"),
 }
 
-#: Until review uses ``STAFF_STATE_LABELS``.
+#: The applicant's pages' states (staff pages use ``STAFF_STATE_LABELS``).
 STATE_LABELS = APPLICANT_STATE_LABELS
 
 #: The colour of the state's tag (Designsystemet ``data-color``).
@@ -52,7 +53,7 @@ HISTORY_ACTIONS = {
 }
 
 #: Every entry in an application's history, in the caseworker's words.
-STAFF_HISTORY_ACTIONS = {
+STAFF_HISTORY_ACTIONS = name_actions({
     **HISTORY_ACTIONS,
     "application.saved": _l("Utkast lagret"),
     "application.deleted": _l("Utkast slettet"),
@@ -62,7 +63,7 @@ STAFF_HISTORY_ACTIONS = {
     "application.info_requested": _l("Opplysninger etterspurt fra søker"),
     "application.info_request_answered": _l("Søker svarte på forespørselen"),
     "application.info_request_expired": _l("Fristen for å svare gikk ut uten svar"),
-}
+})
 
 #: What a broken eligibility rule can mean for the application, for the applicant
 #: (veiledningsplikt, forvaltningsloven § 11) and the caseworker.

@@ -1,4 +1,6 @@
-"""The kvittering (receipt): the application as submitted, as a PDF for the applicant."""
+"""The kvittering (receipt): the application as submitted, as a PDF for the applicant; the
+same pages titled as the application for the municipality's staff; the helpers a page needs
+to show a submission snapshot (``templates/applications/_submitted.html``)."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,7 +31,15 @@ def receipt_pdf(application, submission) -> bytes:
     return render_pdf("pdf/receipt.html", s=submission.snapshot,
                       archive_reference=getattr(application, "archive_reference", None),
                       expected_decision_on=expected_decision_on(application, submission),
-                      **_helpers())
+                      **snapshot_helpers())
+
+
+def application_pdf(application, submission) -> bytes:
+    """The submission as a PDF for staff: the receipt's pages, titled as the application
+    («Søknad NF-2027-0003») instead of the applicant's receipt."""
+    return render_pdf("pdf/application.html", s=submission.snapshot,
+                      archive_reference=getattr(application, "archive_reference", None),
+                      expected_decision_on=None, **snapshot_helpers())
 
 
 def expected_decision_on(application, submission) -> date | None:
@@ -42,7 +52,9 @@ def expected_decision_on(application, submission) -> date | None:
     return getattr(call, "expected_decision_on", None)
 
 
-def _helpers() -> dict:
+def snapshot_helpers() -> dict:
+    """What ``applications/_submitted.html`` needs to show a snapshot: formatting of its
+    plain JSON values and the labels of its codes."""
     return {
         "iso_datetime": lambda value: formatting.format_datetime(_parse_datetime(value)),
         "iso_date": lambda value: formatting.format_date(date.fromisoformat(value))

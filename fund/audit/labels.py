@@ -28,6 +28,22 @@ OBJECT_LABELS = {
 }
 
 
+#: What each audit action is called, as the domain that records it names it
+#: (``name_actions``): the case page's history reads entries by these words, and an
+#: action no domain named is shown as its code.
+ACTION_LABELS: dict[str, object] = {}
+
+
+def name_actions(labels: dict) -> dict:
+    """Register a domain's words for its audit actions; returns ``labels``."""
+    ACTION_LABELS.update(labels)
+    return labels
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
 def object_label(table: str | None) -> str:
     return str(OBJECT_LABELS.get(table, table or ""))
 

@@ -1,7 +1,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from fund.audit.labels import object_label, plain_value
+from fund.audit.labels import action_label, object_label, plain_value
 from fund.audit.queries import log_page
 from fund.core.http import int_arg, require
 from fund.core.roles import is_admin
@@ -18,4 +18,5 @@ def log():
     page = int_arg("side", 1)
     events, has_next = log_page(page, PAGE_SIZE)
     return render_template("audit/log.html", events=events, page=page, has_next=has_next,
-                           object_label=object_label, plain_value=plain_value)
+                           object_label=object_label, plain_value=plain_value,
+                           action_label=action_label)

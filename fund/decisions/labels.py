@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from fund.audit.labels import name_actions
 from fund.decisions.models import AppealState, Decision, DecisionBody, DecisionKind, StateAidBasis
 from fund.review.models import Outcome
 
@@ -80,3 +81,19 @@ SECTOR_LABELS = {
                           "pris eller mengde kjøpt fra primærprodusenter eller gå videre til "
                           "dem (art. 1 nr. 1 bokstav c)."),
 }
+
+
+#: The decisions domain's entries in the case page's history.
+DECISION_ACTIONS = name_actions({
+    "decision.made": _l("Vedtak fattet"),
+    "decision.grant_checked": _l("Statsstøtte og bagatellmessig støtte kontrollert"),
+    "decision.abstention_recorded": _l("Fratreden medlem i vedtaksorganet registrert"),
+    "decision.linked_undertakings": _l("Foretak i «ett foretak» registrert"),
+    "letter.staged": _l("Vedtaksbrev klargjort"),
+    "letter.sent": _l("Brev sendt til søker"),
+    "letter.provisional_reply_sent": _l("Foreløpig svar sendt til søker"),
+    "appeal.received": _l("Klage mottatt"),
+    "appeal.reversed": _l("Klagen tatt til følge: vedtaket omgjort"),
+    "appeal.forwarded": _l("Klagen sendt til klageinstansen"),
+    "appeal.concluded": _l("Klagesaken avsluttet"),
+})

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from fund.audit.labels import name_actions
 from fund.grants.models import (
     AuthorityCheck,
     FinalReportState,
@@ -53,3 +54,24 @@ RECOVERY_STATE_LABELS = {
     RecoveryState.DECIDED: _l("Vedtak fattet"),
     RecoveryState.DROPPED: _l("Avsluttet uten vedtak"),
 }
+
+
+#: The grants domain's entries in the case page's history.
+GRANT_ACTIONS = name_actions({
+    "grant.offered": _l("Tilsagn gitt"),
+    "grant.restored": _l("Tilsagnet gjelder igjen etter klage"),
+    "grant.accepted": _l("Tilsagnet akseptert"),
+    "grant.acceptance_refused": _l("Aksept avvist: rollen ble ikke funnet i Enhetsregisteret"),
+    "grant.lapsed": _l("Tilsagnet falt bort: ikke akseptert innen fristen"),
+    "grant.authority_verified": _l("Fullmakten til å akseptere kontrollert"),
+    "grant.authority_rejected": _l("Fullmakten til å akseptere avvist"),
+    "grant.payment_requested": _l("Utbetaling anmodet"),
+    "grant.payment_returned": _l("Anmodningen om utbetaling sendt tilbake"),
+    "grant.payment_approved": _l("Utbetaling godkjent"),
+    "grant.payment_paid": _l("Utbetalt"),
+    "grant.recovery_notified": _l("Varsel om tilbakekreving sendt"),
+    "grant.recovery_answered": _l("Mottakeren svarte på varselet om tilbakekreving"),
+    "grant.recovery_decided": _l("Tilbakekreving vedtatt"),
+    "grant.recovery_dropped": _l("Tilbakekrevingen frafalt"),
+    "grant.repayment_recorded": _l("Tilbakebetaling registrert"),
+})

@@ -1,3 +1,4 @@
+import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -293,6 +294,16 @@ class LineForm(Form):
     reason = TextAreaField(_l("Begrunnelse"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Flytt linjen"))
 
+    def validate(self, extra_validators=None) -> bool:
+        """A line moved by hand says why (the operation refuses it too); an empty reason
+        passes the field's own ``Optional`` and is refused here, on the field."""
+        valid = super().validate(extra_validators)
+        if self.line.data is not None and not self.line.errors \
+                and not (self.reason.data or "").strip():
+            self.reason.errors = [*self.reason.errors, _l("Begrunn hvorfor linjen flyttes.")]
+            return False
+        return valid
+
 
 # The queue of received applications ------------------------------------------------------
 
@@ -332,10 +343,23 @@ class QueueFilters:
     def measure_matches(self, code_column):
         """The plan-measure filter, whatever the case typed (``1b-3`` finds ``1B-3``); a
         strategy's code alone (``1B``) finds every measure under it."""
-        wanted = self.measure.upper()
+        wanted = typed_measure_code(self.measure)
         if "-" in wanted:
             return func.upper(code_column) == wanted
         return func.upper(code_column).like(wanted.replace("%", "").replace("_", "") + "-%")
+
+
+#: Hyphens and dashes a word processor or a phone may put in a code (``1B–3``).
+_DASHES = re.compile(r"\s*[\u002d\u2010-\u2015\u2212]\s*")
+
+
+def typed_measure_code(typed: str) -> str:
+    """A plan code as people type it, the way the plan writes it: upper case, any dash a
+    hyphen, no spaces; ``1b 3`` (a space for the hyphen) is ``1B-3``."""
+    code = _DASHES.sub("-", typed.strip().upper())
+    if "-" not in code:
+        code = re.sub(r"^(\S+)\s+(\d+)$", r"\1-\2", code)
+    return "".join(code.split())
 
 
 def _page_number(raw, default):

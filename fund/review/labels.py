@@ -2,12 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 
-from fund.applications.labels import STAFF_HISTORY_ACTIONS
+from fund.audit.labels import ACTION_LABELS, name_actions
 from fund.review.models import Outcome
 
-#: The case page's history: the application's entries and case handling's own.
-CASE_HISTORY_ACTIONS = {
-    **STAFF_HISTORY_ACTIONS,
+#: Case handling's own entries in the case page's history.
+REVIEW_ACTIONS = name_actions({
     "review.assessment_completed": _l("Vurdering fullført"),
     "review.assessment_reopened": _l("Vurdering åpnet igjen"),
     "review.assigned": _l("Saksbehandler tildelt"),
@@ -19,7 +18,11 @@ CASE_HISTORY_ACTIONS = {
     "review.archive_reference_set": _l("Vår referanse (arkivets saksnummer) satt"),
     "review.access_requested": _l("Innsynskrav registrert"),
     "review.exemption_assessed": _l("Kommunens vurdering av unntak fra offentlighet"),
-}
+})
+
+#: The case page's history: every action any domain has named (the application's, case
+#: handling's, and the decisions' and grants' that higher domains register), staff's words.
+CASE_HISTORY_ACTIONS = ACTION_LABELS
 
 #: The innstilling's words for the proposed outcome (what the administration proposes).
 PROPOSAL_WORDS = {

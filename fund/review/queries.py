@@ -146,6 +146,9 @@ class CaseQueue:
     #: Shown applications that lack a caseworker since theirs became inhabil (§ 9), with
     #: the one who left.
     vacant: dict[int, User] = field(default_factory=dict)
+    #: For each case handler who is inhabil in some of the shown applications, their case
+    #: numbers (they cannot be assigned those).
+    inhabil: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def page(self) -> int:
@@ -222,12 +225,35 @@ def case_queue(filters: QueueFilters, user: User) -> CaseQueue:
         User.role.in_(CASE_HANDLERS), User.active.is_(True)).order_by(User.name)
     ).scalars().all()
     return CaseQueue(
+        inhabil=_inhabil_among(rows, [u.id for u in caseworkers]),
         filters=filters, rows=rows, total=total,
         has_next=filters.page * size < total, calls=calls, call=call,
         strategies=_strategies(call), caseworkers=caseworkers, declarations=declarations,
         mine=mine, assigned=assigned,
         problems={a.id: eligibility_problems(a) for a in rows}, hidden=hidden_count,
         vacant=vacated_by(ids))
+
+
+def _inhabil_among(applications: list[Application], user_ids: list[int]
+                   ) -> dict[int, list[str]]:
+    """Which of ``applications`` each of the users is inhabil in (declared so, or a member
+    of the applying organisation), as case numbers in the applications' order; one
+    query."""
+    ids = [a.id for a in applications]
+    declared = select(ConflictDeclaration.caseworker_id, ConflictDeclaration.application_id
+                      ).where(ConflictDeclaration.disqualified.is_(True),
+                              ConflictDeclaration.application_id.in_(ids),
+                              ConflictDeclaration.caseworker_id.in_(user_ids))
+    member = select(Membership.user_id, Application.id).join(
+        Application, Membership.organisation_id == Application.organisation_id).where(
+        Application.id.in_(ids), Membership.user_id.in_(user_ids))
+    pairs = set(db.session.execute(declared.union(member)).all()) if ids and user_ids else set()
+    inhabil: dict[int, list[str]] = {}
+    for application in applications:
+        for user_id in user_ids:
+            if (user_id, application.id) in pairs:
+                inhabil.setdefault(user_id, []).append(application.case_number)
+    return inhabil
 
 
 def _strategies(call: Call | None) -> list[Strategy]:

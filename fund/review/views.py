@@ -20,11 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fund.applications.exemptions import exemption_items
 from fund.applications.forms import InfoRequestForm
-from fund.applications.labels import (
-    SDG_LABELS,
-    STAFF_STATE_LABELS,
-    TEXT_FIELD_LABELS,
-)
+from fund.applications.labels import STAFF_STATE_LABELS
 from fund.applications.operations import (
     expire_info_requests,
     overdue_info_requests,
@@ -32,6 +28,8 @@ from fund.applications.operations import (
     request_info,
 )
 from fund.applications.permissions import STAFF_VISIBLE
+from fund.applications.receipt import application_pdf as staff_application_pdf
+from fund.applications.receipt import snapshot_helpers
 from fund.applications.uploads import download_name
 from fund.audit.operations import record
 from fund.auth.models import User
@@ -199,6 +197,7 @@ def received():
                                                   for s in queue.strategies]
     return render_template(
         "review/received.html", queue=queue, form=form, STATE_LABELS=CASE_STATE_LABELS,
+        ranked_calls=[c for c in queue.calls if c.state in RANKED_STATES],
         assign_form=ConfirmForm(), assigns_others=can_assign_others(current_user))
 
 
@@ -218,6 +217,11 @@ def assign_view():
         caseworker = actor  # a caseworker takes it themself
     ids = [int(raw) for raw in request.form.getlist("application")
            if raw.isdigit() and len(raw) <= 12]
+    back = request.form.get("back")
+    back = back if is_safe_next(back) else url_for("review.received")
+    if not ids:
+        flash(_("Kryss av for søknadene som skal tildeles, i første kolonne."), "warning")
+        return redirect(back)
     outcome = commit(assign_many, applications_to_assign(ids), caseworker, actor)
     if outcome:
         for message in outcome.value.refused:
@@ -225,8 +229,7 @@ def assign_view():
         if outcome.value.done:
             flash(ngettext("%(num)s søknad er tildelt %(name)s.", "%(num)s søknader er tildelt "
                            "%(name)s.", outcome.value.done, name=caseworker.name), "success")
-    back = request.form.get("back")
-    return redirect(back if is_safe_next(back) else url_for("review.received"))
+    return redirect(back)
 
 
 # Conflict of interest ------------------------------------------------------------------------
@@ -264,9 +267,21 @@ def case(application):
         note_form=NoteForm(), info_form=InfoRequestForm(),
         measures_token=confirmation_token(application), confirm_form=ConfirmForm(),
         may_request_info=may_request_info(current_user, application),
-        STATE_LABELS=CASE_STATE_LABELS, SDG_LABELS=SDG_LABELS,
-        TEXT_FIELD_LABELS=TEXT_FIELD_LABELS, HISTORY_ACTIONS=CASE_HISTORY_ACTIONS,
-        RECOMMENDATION_LABELS=RECOMMENDATION_LABELS, GROUND_LABELS=GROUND_LABELS)
+        STATE_LABELS=CASE_STATE_LABELS, HISTORY_ACTIONS=CASE_HISTORY_ACTIONS,
+        RECOMMENDATION_LABELS=RECOMMENDATION_LABELS, GROUND_LABELS=GROUND_LABELS,
+        attachment_url=_attachment_links(application), **snapshot_helpers())
+
+
+def _attachment_links(application):
+    """A link to each attachment of the snapshot that is still on the application (the
+    same file: its name and checksum)."""
+    ids = {(a.filename, a.sha256): a.id for a in application.attachments}
+
+    def url(file: dict) -> str | None:
+        found = ids.get((file.get("filename"), file.get("sha256")))
+        return url_for("review.attachment", application_id=application.id,
+                       attachment_id=found) if found else None
+    return url
 
 
 @bp.route("/soknader/<int:application_id>/vedlegg/<int:attachment_id>")
@@ -290,11 +305,10 @@ def attachment(application, attachment_id):
 @login_required
 @case_view
 def application_pdf(application):
-    from fund.applications.receipt import receipt_pdf
     if not application.submissions:
         abort(404)
     submission = application.submissions[-1]
-    return pdf_response(receipt_pdf(application, submission),
+    return pdf_response(staff_application_pdf(application, submission),
                         f"{application.case_number}-{submission.number}.pdf")
 
 
@@ -507,9 +521,17 @@ def export_refusal(result: RankingResult) -> str | None:
 @bp.route("/utlysninger/<int:call_id>/rangering")
 @login_required
 def ranking_view(call_id):
+    return _ranking_page(call_id)
+
+
+def _ranking_page(call_id: int, line_form: LineForm | None = None):
+    """The ranking page; with ``line_form``, the posted form with its errors on its fields
+    (None if this reader is not shown the form)."""
     call, result, hidden = _ranking(call_id)
     settings = settings_for(call)
     movable = may_move_line(current_user, call, bool(hidden)) and not result.withheld
+    if line_form is not None and not movable:
+        return None
     undeclared = undeclared_case_numbers(current_user, call) \
         if can_move_line(current_user) and not call.review_closed else []
     return render_template("review/ranking.html", call=call, result=result,
@@ -518,7 +540,7 @@ def ranking_view(call_id):
                            proposals_open=can_move_line(current_user) and call.review_closed,
                            proposed=innstilling_of(call),
                            # a new move needs its own reason: never the last one's
-                           line_form=LineForm(line=settings.funding_line)
+                           line_form=(line_form or LineForm(line=settings.funding_line))
                            if movable else None,
                            may_close=may_close_review(current_user)
                            and call.state == CallState.CLOSED)
@@ -534,6 +556,11 @@ def move_line(call_id):
         commit(move_funding_line, call, form.line.data, form.reason.data or "", _actor(),
                success=_("Budsjettlinjen er flyttet.") if form.line.data is not None else
                _("Budsjettlinjen følger budsjettet igjen."))
+    elif "csrf_token" not in form.errors:
+        page = _ranking_page(call.id, line_form=form)  # the errors next to their fields
+        if page is not None:
+            return page, 422
+        flash_errors(form)
     else:
         flash_errors(form)
     return redirect(url_for("review.ranking_view", call_id=call.id))
@@ -660,6 +687,19 @@ def _settings_form(call) -> ReviewSettingsForm:
     return ReviewSettingsForm(score_aggregate=settings.score_aggregate.value,
                               blind_review=settings.blind_review,
                               disagreement_threshold=settings.disagreement_threshold)
+
+
+#: The calls whose applications can be ranked: open, closed or with the review closed.
+RANKED_STATES = (CallState.OPEN, CallState.CLOSED, CallState.REVIEW_CLOSED)
+
+
+@template_hook.connect_via("call_manage_panels")
+def ranking_panel(_name, call, **_context):
+    """The manager's way to the call's ranking and its applications, first of review's
+    panels on the call's page."""
+    if not is_case_handler(current_user) or call.state not in RANKED_STATES:
+        return None
+    return render_template("review/_ranking_panel.html", call=call)
 
 
 @template_hook.connect_via("call_manage_panels")

@@ -286,7 +286,8 @@ def test_the_receipt_and_the_submitted_page_say_yes_or_no_to_partners(app, clien
     with app.test_request_context():
         receipt = render_template_string(
             '{% include "pdf/receipt.html" %}', s=submission.snapshot,
-            **__import__("fund.applications.receipt", fromlist=["_helpers"])._helpers())
+            **__import__("fund.applications.receipt",
+                         fromlist=["snapshot_helpers"]).snapshot_helpers())
     assert "Hvilke utdanningsinstitusjoner samarbeider prosjektet med?" in receipt
     assert "NTNU" in receipt
 

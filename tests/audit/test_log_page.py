@@ -17,6 +17,8 @@ def test_details_read_as_plain_values_and_objects_by_their_kind(client, db):
     row = html[html.index("review.conflict_declared"):]
     row = row[:row.index("</tr>")]
     assert f"Bruker {admin.id}" in row
+    start = html.rindex("<tr>", 0, html.index("review.conflict_declared"))
+    assert "Habilitet erklært" in html[start:html.index("</tr>", start)]  # its name first
     assert "disqualified: nei" in row and "ground: –" in row
     assert "criteria: title: Innovasjon, required: ja, allow_na: nei" in row
     for repr_text in ("None", "False", "True", "{'", "[{"):

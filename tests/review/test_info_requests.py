@@ -71,6 +71,22 @@ def test_a_request_states_its_answer_date_in_the_mail_and_on_the_applicants_page
     assert sentence in html_of(own.get(f"/soknader/{application.id}/send-inn"))
 
 
+def test_each_side_reads_the_waiting_state_from_their_own_point_of_view(app, client, case):
+    """Staff read «Venter på opplysninger fra søker»; «fra deg» is the applicant's."""
+    application, caseworker, _other, applicant = case
+    login(client, caseworker)
+    declare(client, application)
+    assert ask(client, application).status_code == 302
+    for path in (case_path(application), "/saksbehandling/soknader",
+                 "/saksbehandling/soknader?status=info_requested"):
+        staff = html_of(client.get(path))
+        assert "Venter på opplysninger fra søker" in staff, path
+        assert "fra deg" not in staff, path
+    own = app.test_client()
+    login(own, applicant)
+    assert "Venter på opplysninger fra deg" in html_of(own.get("/soknader"))
+
+
 def test_the_answer_date_defaults_to_two_weeks(client, case):
     application, caseworker, *_ = case
     login(client, caseworker)

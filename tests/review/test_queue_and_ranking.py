@@ -1,5 +1,6 @@
 """The queue with its filters and assignment, and the ranking against the budget."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -93,6 +94,10 @@ def test_filters_find_what_a_caseworker_looks_for(client, office):
     by_measure = html_of(client.get("/saksbehandling/soknader?tiltak=1B-2"))
     assert "Alfa" in by_measure
     assert "Alfa" in html_of(client.get("/saksbehandling/soknader?tiltak=1b-2"))  # any case
+    # typed as people type it: spaces around or inside, a dash from a word processor
+    for typed in ("+1B-2+", "%C2%A01b-2%C2%A0", "1b+-+2", "1B%E2%80%932", "1B+2"):
+        assert "Alfa" in html_of(client.get(f"/saksbehandling/soknader?tiltak={typed}")), typed
+    assert "Alfa" not in html_of(client.get("/saksbehandling/soknader?tiltak=1B-22"))
     assert "Alfa" not in html_of(client.get("/saksbehandling/soknader?tiltak=5C-1"))
     # a strategy's code finds every measure under it, trimmed and in any case
     assert "Alfa" in html_of(client.get("/saksbehandling/soknader?tiltak=+1b+"))
@@ -100,6 +105,27 @@ def test_filters_find_what_a_caseworker_looks_for(client, office):
     complete(alfa, caseworker, 80)
     unscored = html_of(client.get("/saksbehandling/soknader?uvurdert=1"))
     assert "Alfa" not in unscored and "Beta" in unscored
+
+
+def test_the_ranking_is_one_click_from_the_managers_call_page_and_the_queue(client, office):
+    call, _applications, caseworker, manager = office
+    ranking = f'href="/saksbehandling/utlysninger/{call.id}/rangering"'
+    login(client, manager)
+    managed = html_of(client.get(f"/forvaltning/utlysninger/{call.id}"))
+    panel = managed[managed.index('id="ranking-panel"'):]
+    panel = panel[:panel.index("</section>")]
+    assert f'<a class="ds-button" {ranking}>Rangering og innstilling</a>' in panel
+    assert f'href="/saksbehandling/soknader?utlysning={call.id}"' in panel
+    # above the settings for the assessment, not at the bottom of them
+    assert managed.index('id="ranking-panel"') < managed.index('id="settings-heading"')
+
+    client = client.application.test_client()
+    login(client, caseworker)
+    queue = html_of(client.get("/saksbehandling/soknader"))
+    links = queue[queue.index('id="ranking-links"'):]
+    assert f"{ranking}>{call.title}</a>" in links[:links.index("</nav>")]
+    for_call = html_of(client.get(f"/saksbehandling/soknader?utlysning={call.id}"))
+    assert f'<a class="ds-button" data-variant="secondary" {ranking}>' in for_call
 
 
 def test_the_queue_runs_a_constant_number_of_queries(client, office):
@@ -157,6 +183,36 @@ def test_a_disqualified_caseworker_cannot_be_assigned(client, office):
     assert _db.session.scalars(select(Assignment)).all() == []
 
 
+def test_the_assign_list_says_who_is_inhabil_and_assigning_nothing_says_so(client, office):
+    call, (alfa, beta, _gamma, _delta), caseworker, manager = office
+    login(client, caseworker)
+    declare(client, alfa, disqualified=True, ground="family")
+    office_client = client.application.test_client()
+    login(office_client, manager)
+    queue = html_of(office_client.get("/saksbehandling/soknader"))
+    start = queue.index('id="caseworker"')
+    select_list = queue[start:queue.index("</select>", start)]
+    option = re.search(rf'<option value="{caseworker.id}">([^<]*)</option>', select_list)
+    assert option.group(1) == f"{caseworker.name} – inhabil i {alfa.case_number}"
+    assert f'<option value="{manager.id}">{manager.name}</option>' in select_list
+    assert 'aria-describedby="caseworker-inhabil"' in queue
+    # a member of the applying organisation is inhabil too
+    from fund.auth.models import Membership
+    member = make_user("sverre@example.no", Role.CASEWORKER, name="Sverre")
+    _db.session.add(Membership(user_id=member.id, organisation_id=beta.organisation_id))
+    _db.session.commit()
+    queue = html_of(office_client.get("/saksbehandling/soknader"))
+    option = re.search(rf'<option value="{member.id}">([^<]*)</option>', queue)
+    assert option.group(1).startswith("Sverre – inhabil i ")
+    assert beta.case_number in option.group(1)
+
+    response = post_form(office_client, "/saksbehandling/soknader/tildel",
+                         {"caseworker": str(caseworker.id)},
+                         form_page="/saksbehandling/soknader")
+    assert "Kryss av for søknadene som skal tildeles" in html_of(
+        office_client.get(response.headers["Location"]))
+
+
 def declared_on_all(user, applications):
     for application in applications:
         _db.session.add(ConflictDeclaration(application=application, caseworker=user,
@@ -177,14 +233,23 @@ def test_the_ranking_draws_the_budget_line_and_the_manager_can_move_it(client, o
     line = html.index("Budsjettlinjen:")
     assert html.index("Gamma") < line < html.index("Beta")  # 250 000 of 300 000 used
     response = post_form(client, f"/saksbehandling/utlysninger/{call.id}/linje",
-                         {"line": "3", "reason": ""},
+                         {"line": "3", "reason": "  "},
                          form_page=f"/saksbehandling/utlysninger/{call.id}/rangering")
-    assert "Begrunn hvorfor linjen flyttes." in html_of(client.get(response.headers["Location"]))
+    # the refusal is on the reason field (and in the summary above the form), not a flash
+    assert response.status_code == 422
+    refused = html_of(response)
+    assert 'id="reason-err">Begrunn hvorfor linjen flyttes.</p>' in refused
+    assert 'aria-invalid="true"' in refused[refused.index('name="reason"') - 300:]
+    assert 'href="#reason">Begrunn hvorfor linjen flyttes.</a>' in refused
+    assert 'value="3"' in refused  # what was typed is kept
+    assert "Linjen følger budsjettet." in refused
     post_form(client, f"/saksbehandling/utlysninger/{call.id}/linje",
               {"line": "1", "reason": "Formannskapet ønsker færre, større tilskudd."},
               form_page=f"/saksbehandling/utlysninger/{call.id}/rangering")
     html = html_of(client.get(f"/saksbehandling/utlysninger/{call.id}/rangering"))
     assert "Linjen er flyttet manuelt: Formannskapet ønsker færre, større tilskudd." in html
+    # the form no longer says the line follows the budget
+    assert "Linjen følger budsjettet" not in html and "Linjen er flyttet for hånd." in html
     assert html.index("Alfa") < html.index("Budsjettlinjen:") < html.index("Gamma")
     # the next move needs its own reason: the box is empty, not the last move's text
     box = html[html.index('name="reason"'):]
