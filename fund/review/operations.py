@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from fund.applications.exemptions import exemption_items
@@ -123,9 +124,9 @@ def notify_answer(application: Application, actor: User, submission, answered=No
         if not user.active or user.role not in (Role.CASEWORKER, Role.MANAGER) or \
                 is_disqualified(user, application, declarations.get(user.id)):
             continue
-        queue_mail(user.email, _("Svar på forespørsel: %(case)s", case=application.case_number),
-                   "info_request_answered", application=application, info_request=answered,
-                   submission=submission)
+        queue_mail(user.email, _l("Svar på forespørsel: %(case)s", case=application.case_number),
+                   "info_request_answered", locale=user.mail_locale, application=application,
+                   info_request=answered, submission=submission)
 
 
 def declare_inhabil_after_all(application: Application, user: User,
