@@ -19,7 +19,7 @@ from fund.auth import brreg
 from fund.auth.models import User, format_bank_account
 from fund.calls.labels import FUND_LABELS
 from fund.core.formatting import format_date, format_nok
-from fund.core.pdf import render_pdf, store_document
+from fund.core.pdf import RECORD_LOCALE, render_pdf, store_document
 from fund.core.types import utcnow
 from fund.decisions import deminimis
 from fund.decisions.deadlines import acceptance_deadline, next_working_day, oslo_date
@@ -1018,7 +1018,8 @@ def recovery_notice_pdf(recovery: Recovery, letter_date: date) -> bytes:
     application = grant.application
     money = queries.money_of(grant)
     return render_pdf(
-        "pdf/recovery_notice.html", recovery=recovery, grant=grant, application=application,
+        "pdf/recovery_notice.html", locale=RECORD_LOCALE, recovery=recovery, grant=grant,
+        application=application,
         organisation=application.organisation, call=application.call,
         decision=queries.current_decision_of(grant), in_force=queries.in_force(money),
         paid=money.paid, repaid=money.repaid,
