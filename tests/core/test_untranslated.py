@@ -4,7 +4,8 @@ The English pages are only as English as the templates let them be: a word typed
 into a template stays Norwegian for everybody. This reads every template (pages, PDFs, mail
 and the PDFs' style sheets), takes out what Jinja writes (``{{ … }}``, ``{% … %}``,
 ``{# … #}``) and looks at what is left: text between tags, the attributes a person sees or
-hears (title, aria-label, placeholder, alt, an input button's value), every line of a mail,
+hears (title, aria-label, placeholder, alt, an input button's value, the messages a script
+shows: ``data-msg-…``, ``data-template``, ``data-over``), every line of a mail,
 and what a style sheet writes (``content: "…"``). Whatever still holds a letter was typed in
 Norwegian and is reported, unless it is in ``ALLOWED`` below with the reason it is the same
 in every language. Strings in Jinja's own code that read as text (``{% set t = "Søknader" %}``,
@@ -35,6 +36,8 @@ ALLOWED = {
 #: Attributes whose value a person sees (title, placeholder, alt) or a screen reader speaks.
 SPOKEN_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "aria-description",
                      "aria-roledescription", "aria-valuetext"}
+#: Attributes whose text a script shows (fund/static/js): ``data-msg-…`` and these.
+SCRIPT_TEXT_ATTRIBUTES = {"data-template", "data-over"}
 #: ``value`` is shown only on these inputs (a button's label).
 BUTTON_TYPES = {"submit", "button", "reset"}
 
@@ -91,7 +94,8 @@ class _TextFinder(HTMLParser):
         values = dict(attrs)
         for name, value in attrs:
             # A <button>'s value is sent, not shown (its content is); an input's is shown.
-            shown = name in SPOKEN_ATTRIBUTES or (
+            shown = name in SPOKEN_ATTRIBUTES or name in SCRIPT_TEXT_ATTRIBUTES \
+                or name.startswith("data-msg-") or (
                 name == "value" and tag == "input"
                 and (values.get("type") or "").lower() in BUTTON_TYPES)
             if shown and value:
@@ -179,13 +183,14 @@ def test_the_finder_sees_text_and_spoken_attributes(tmp_path):
                     '<a href="/" title="Til forsiden">{{ _("Hjem") }}</a>\n'
                     '<img src="x.png" alt="{{ _(\'Logo\') }}">'
                     '<input type="submit" value="Send"><input type="hidden" value="abc">\n'
+                    '<form data-msg-failed="Ikke lagret" data-size="md"></form>\n'
                     '<script src="x.js"></script><p>{% if x %}Lillestrøm kommune{% endif %}'
                     ' {{ amount }} (PDF)</p>', encoding="utf-8")
     source = _without_jinja(page.read_text(encoding="utf-8"))
     finder = _TextFinder()
     finder.feed(source)
     assert [text for _line, text in finder.found] == [
-        "Frist", "title='Til forsiden'", "value='Send'"]
+        "Frist", "title='Til forsiden'", "value='Send'", "data-msg-failed='Ikke lagret'"]
     assert _css_texts('@page { @bottom-right { content: "Side " counter(page); } }\n'
                       'body { font-family: "DejaVu Sans"; }') == [(1, "Side")]
     mail = tmp_path / "mail.txt"
