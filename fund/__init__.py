@@ -238,6 +238,16 @@ def _select_locale() -> str:
         current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _current_language() -> str:
+    """The language a page or document is being written in: the reader's, or the one
+    ``force_locale`` sets (mail in the recipient's language, letters in Norwegian)."""
+    from flask import current_app
+    from flask_babel import get_locale
+    locale = get_locale()
+    return locale.language if locale is not None else \
+        current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
@@ -349,7 +359,7 @@ def _register_template_helpers(app: Flask) -> None:
                 "CallState": CallState,
                 "CALL_STATE_LABELS": CALL_STATE_LABELS,
                 "LANGUAGES": current_app.config["LANGUAGES"],
-                "current_language": _select_locale() if request else "nb"}
+                "current_language": _current_language()}
 
 
 class _Can:

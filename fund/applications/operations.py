@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -453,17 +454,20 @@ def _answer(application: Application, request: InfoRequest, submission: Submissi
 
 def _send_receipt(application: Application, submission: Submission) -> None:
     # A link, not the PDF: it holds business secrets and the bank account (GDPR art. 32).
-    for address in _member_addresses(application):
-        queue_mail(address, _("Kvittering: %(case)s %(title)s", case=application.case_number,
-                              title=application.title),
-                   "application_receipt", application=application, submission=submission)
+    for user in _members(application):
+        queue_mail(user.email, _l("Kvittering: %(case)s %(title)s",
+                                  case=application.case_number, title=application.title),
+                   "application_receipt", locale=user.mail_locale, application=application,
+                   submission=submission)
 
 
-def _member_addresses(application: Application) -> list[str]:
-    """Where mail about an application goes: the applying organisation's members whose
-    address is confirmed, never the contact e-mail typed into the form (unconfirmed)."""
-    return sorted({m.user.email for m in application.organisation.memberships
-                   if m.user.email_verified_at is not None and m.user.active})
+def _members(application: Application) -> list[User]:
+    """Who mail about an application goes to: the applying organisation's members whose
+    address is confirmed, never the contact e-mail typed into the form (unconfirmed). Each
+    gets it in their own language (``mail_locale``)."""
+    return sorted((m.user for m in application.organisation.memberships
+                   if m.user.email_verified_at is not None and m.user.active),
+                  key=lambda user: user.email)
 
 
 def withdraw(application: Application, user: User, reason: str) -> None:
@@ -477,8 +481,9 @@ def withdraw(application: Application, user: User, reason: str) -> None:
                                  "ikke lenger trekkes."))
     application.move_to(ApplicationState.WITHDRAWN, _("Søknaden kan ikke trekkes nå."))
     record("application.withdrawn", application, actor=user, reason=reason)
-    queue_mail(user.email, _("Søknad %(case)s er trukket", case=application.case_number),
-               "application_withdrawn", application=application, reason=reason)
+    queue_mail(user.email, _l("Søknad %(case)s er trukket", case=application.case_number),
+               "application_withdrawn", locale=user.mail_locale, application=application,
+               reason=reason)
 
 
 def days_to_answer_default() -> date:
@@ -517,11 +522,11 @@ def request_info(application: Application, caseworker: User, message: str,
     application.move_to(ApplicationState.INFO_REQUESTED)
     record("application.info_requested", application, actor=caseworker, message=message,
            answer_by=answer_by.isoformat())
-    for address in _member_addresses(application):
-        queue_mail(address, _("Vi trenger flere opplysninger: %(case)s",
-                              case=application.case_number),
-                   "application_info_requested", application=application,
-                   info_request=request)
+    for user in _members(application):
+        queue_mail(user.email, _l("Vi trenger flere opplysninger: %(case)s",
+                                  case=application.case_number),
+                   "application_info_requested", locale=user.mail_locale,
+                   application=application, info_request=request)
     return request
 
 
@@ -568,11 +573,11 @@ def expire_info_requests(now: datetime, application_id: int | None = None) -> li
                unsent_changes=changes, discarded=last is not None,
                restored_submission=last.number if last is not None else None,
                removed_attachments=[a.filename for a in removed])
-        for address in _member_addresses(application):
-            queue_mail(address, _("Fristen for å svare er ute: %(case)s",
-                                  case=application.case_number),
-                       "application_info_request_expired", application=application,
-                       info_request=request)
+        for user in _members(application):
+            queue_mail(user.email, _l("Fristen for å svare er ute: %(case)s",
+                                      case=application.case_number),
+                       "application_info_request_expired", locale=user.mail_locale,
+                       application=application, info_request=request)
         expired.append(request)
     db.session.flush()
     return expired

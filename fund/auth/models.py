@@ -43,6 +43,12 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def mail_locale(self) -> str:
+        """The language mail to this person is written in: the one they chose (stored when
+        they choose it, register or log in after choosing), else the site's default."""
+        return self.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+    @property
     def password_fingerprint(self) -> str:
         """Changes with the password: ends other sessions and used reset links."""
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -101,23 +102,27 @@ def send_verification(user: User) -> None:
     """The link that confirms the address. The mail has fixed text only: nothing the
     person registering typed goes to an address not yet shown to be theirs."""
     link = external_url("auth.verify_email", token=make_token(user, "verify"))
-    queue_mail(user.email, _("Bekreft e-postadressen din"), "verify_email", link=link)
+    queue_mail(user.email, _l("Bekreft e-postadressen din"), "verify_email",
+               locale=user.mail_locale, link=link)
 
 
 def register_user(email: str, name: str, password: str, phone: str | None = None,
-                  ip_address: str | None = None) -> User | None:
+                  ip_address: str | None = None, locale: str | None = None) -> User | None:
     """A new applicant account, with a confirmation link by mail. For an address that
     already has an account, that account's owner gets a mail instead, and the answer on
-    the page is the same (no telling who has an account). Returns the new user, or None."""
+    the page is the same (no telling who has an account). Returns the new user, or None.
+
+    ``locale`` is the language the person registered in: their mail is written in it."""
     email = email.strip().lower()
     _limit_mail(email, ip_address)
-    if find_user(email) is not None:
-        queue_mail(email, _("Du har allerede en konto"), "already_registered",
-                   login=external_url("auth.login"),
+    if (owner := find_user(email)) is not None:  # in the owner's language, not the asker's
+        queue_mail(email, _l("Du har allerede en konto"), "already_registered",
+                   locale=owner.mail_locale, login=external_url("auth.login"),
                    reset=external_url("auth.forgot_password"))
         record("user.registration_repeated", email=email)
         return None
-    user = User(email=email, name=name.strip(), phone=phone or None, role=Role.APPLICANT)
+    user = User(email=email, name=name.strip(), phone=phone or None, role=Role.APPLICANT,
+                locale=locale)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -135,9 +140,14 @@ def resend_verification(email: str, ip_address: str | None) -> None:
         send_verification(user)
 
 
-def log_in(email: str, password: str, ip_address: str | None) -> tuple[User, str]:
-    """Authenticate and start a server-side session: the user and the session's token."""
+def log_in(email: str, password: str, ip_address: str | None,
+           chosen_locale: str | None = None) -> tuple[User, str]:
+    """Authenticate and start a server-side session: the user and the session's token.
+    A language chosen before logging in (``chosen_locale``) is remembered for a person who
+    has not chosen one before; a stored choice stays (it is changed by choosing again)."""
     user = authenticate(email, password, ip_address)
+    if user.locale is None and chosen_locale:
+        set_locale(user, chosen_locale)
     return user, start_session(user, ip_address)
 
 
@@ -277,7 +287,8 @@ def request_password_reset(email: str, ip_address: str | None = None) -> None:
     if user is None or not user.active:
         return
     link = external_url("auth.reset_password", token=make_token(user, "reset"))
-    queue_mail(user.email, _("Nytt passord"), "reset_password", link=link)
+    queue_mail(user.email, _l("Nytt passord"), "reset_password", locale=user.mail_locale,
+               link=link)
     record("user.password_reset_requested", user, actor=user)
 
 
@@ -350,15 +361,16 @@ def _membership(organisation: Organisation, user) -> Membership | None:
     return next((m for m in organisation.memberships if m.user_id == user.id), None)
 
 
-def _tell_members(organisation: Organisation, subject: str, template: str, **context) -> None:
+def _tell_members(organisation: Organisation, subject, template: str, **context) -> None:
     """Mail every member with a confirmed address (their own account's, so the
-    organisation's name and other members' names may be in it)."""
+    organisation's name and other members' names may be in it), in their own language
+    (``subject`` is a ``lazy_gettext`` string)."""
     link = external_url("auth.organisation", organisation_id=organisation.id)
     for membership in organisation.memberships:
         user = membership.user
         if user.email_verified_at is not None and user.active:
-            queue_mail(user.email, subject, template, organisation=organisation, link=link,
-                       **context)
+            queue_mail(user.email, subject, template, locale=user.mail_locale,
+                       organisation=organisation, link=link, **context)
 
 
 class BankChange(enum.Enum):
@@ -420,7 +432,7 @@ def change_bank_account(organisation: Organisation, account: str | None, actor) 
         organisation.pending_bank_account_at = utcnow()
         record("organisation.bank_account_change_requested", organisation, actor=actor,
                old=old, new=account)
-        _tell_members(organisation, _("Nytt kontonummer venter på godkjenning"),
+        _tell_members(organisation, _l("Nytt kontonummer venter på godkjenning"),
                       "organisation_bank_account", event="requested", actor=actor,
                       old=format_bank_account(old), new=format_bank_account(account))
         return BankChange.PENDING
@@ -429,7 +441,7 @@ def change_bank_account(organisation: Organisation, account: str | None, actor) 
     _clear_pending_bank_account(organisation)
     record("organisation.bank_account_changed", organisation, actor=actor, old=old, new=account,
            **({"superseded_pending": superseded} if superseded else {}))
-    _tell_members(organisation, _("Kontonummeret er endret"), "organisation_bank_account",
+    _tell_members(organisation, _l("Kontonummeret er endret"), "organisation_bank_account",
                   event="changed", actor=actor, old=format_bank_account(old),
                   new=format_bank_account(account))
     return BankChange.CHANGED
@@ -458,8 +470,8 @@ def decide_bank_account(organisation: Organisation, approve: bool, actor, note: 
         record("organisation.bank_account_change_rejected", organisation, actor=actor,
                rejected=pending, **details)
     _clear_pending_bank_account(organisation)
-    _tell_members(organisation, _("Kontonummeret er godkjent") if approve
-                  else _("Nytt kontonummer er avvist"), "organisation_bank_account",
+    _tell_members(organisation, _l("Kontonummeret er godkjent") if approve
+                  else _l("Nytt kontonummer er avvist"), "organisation_bank_account",
                   event="approved" if approve else "rejected", actor=actor, note=note,
                   old=format_bank_account(old), new=format_bank_account(pending))
 
@@ -568,8 +580,9 @@ def make_claim(orgnr: str, claimant: User, reason: str, ip_address: str | None) 
         user = membership.user
         if user.email_verified_at is not None and user.active \
                 and may_send_mail(user.email, ip_address):
-            queue_mail(user.email, _("Noen har gjort krav på organisasjonen"),
-                       "organisation_claimed", organisation=organisation, link=link)
+            queue_mail(user.email, _l("Noen har gjort krav på organisasjonen"),
+                       "organisation_claimed", locale=user.mail_locale,
+                       organisation=organisation, link=link)
             told.append(user.email)
     record("organisation.claimed", organisation, actor=claimant, claim=claim.id, told=told)
     return claim
@@ -619,12 +632,13 @@ def decide_claim(claim: Claim, grant: bool, actor, note: str) -> None:
     else:
         record("organisation.claim_rejected", organisation, actor=actor, claim=claim.id,
                claimant=claimant.email, note=note)
-    subject = _("Kravet på organisasjonen er avgjort")
+    subject = _l("Kravet på organisasjonen er avgjort")
     link = external_url("auth.my_page")
     for user in [claimant, *former]:
         if user.email_verified_at is not None and user.active:
-            queue_mail(user.email, subject, "organisation_claim_decided", organisation=organisation,
-                       granted=grant, to_claimant=user is claimant, note=note, link=link)
+            queue_mail(user.email, subject, "organisation_claim_decided",
+                       locale=user.mail_locale, organisation=organisation, granted=grant,
+                       to_claimant=user is claimant, note=note, link=link)
 
 
 # Members and invitations ---------------------------------------------------------------
@@ -662,8 +676,11 @@ def invite(organisation: Organisation, email: str, actor, ip_address: str | None
     invitation.invited_by = actor
     invitation.created_at = utcnow()  # invited again: open for a new period
     record("organisation.member_invited", organisation, actor=actor, email=email)
-    queue_mail(email, _("Invitasjon til å søke tilskudd for en organisasjon"),
-               "organisation_invitation", login=external_url("auth.login"),
+    # In the language of the account the address has; without one, the inviter's.
+    invited = find_user(email)
+    queue_mail(email, _l("Invitasjon til å søke tilskudd for en organisasjon"),
+               "organisation_invitation", locale=invited.mail_locale if invited else None,
+               login=external_url("auth.login"),
                register=external_url("auth.register"))
     return invitation
 

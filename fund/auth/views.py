@@ -11,6 +11,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -99,7 +100,7 @@ def register():
     status = 200
     if form.validate_on_submit():
         outcome = commit(register_user, form.email.data, form.name.data, form.password.data,
-                         form.phone.data, request.remote_addr, into=form,
+                         form.phone.data, request.remote_addr, str(get_locale()), into=form,
                          keep=(MailLimited,))  # the attempt counts
         if outcome:
             return render_template("auth/check_email.html", email=form.email.data.strip().lower())
@@ -142,7 +143,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         outcome = commit(log_in, form.email.data, form.password.data, request.remote_addr,
-                         into=form, keep=(AccountError,))  # a failed attempt counts
+                         session.get("lang"), into=form,
+                         keep=(AccountError,))  # a failed attempt counts
         if outcome:
             user, token = outcome.value
             lang = session.get("lang")  # a language chosen before logging in is kept

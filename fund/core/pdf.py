@@ -10,10 +10,19 @@ import secrets
 from pathlib import Path
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from weasyprint import HTML
 
 #: PDF/A-2a: level A is tagged (a structure tree, marked content, a document language).
 PDF_VARIANT = "pdf/a-2a"
+
+#: The language of the documents the municipality keeps as the record of a case and
+#: sends as letters (vedtaksbrev, foreløpig svar, forhåndsvarsel, the proposed
+#: innstilling): Norwegian, the language the case is decided in and the legally binding
+#: one, whatever language the person who makes the document reads the pages in. Documents
+#: made when asked for (the receipt, a draft innstilling, the coverage report) follow the
+#: reader's language. See the README's section on languages.
+RECORD_LOCALE = "nb"
 
 #: The letterhead's settings and the names a template reads them by
 #: (``pdf_letterhead().name`` …).
@@ -35,9 +44,14 @@ def write_pdf(html: str) -> bytes:
         pdf_variant=PDF_VARIANT)
 
 
-def render_pdf(template: str, **context) -> bytes:
-    """Render ``template`` (which extends ``pdf/_base.html``) to PDF/A-2a."""
-    return write_pdf(render_template(template, **context))
+def render_pdf(template: str, locale: str | None = None, **context) -> bytes:
+    """Render ``template`` (which extends ``pdf/_base.html``) to PDF/A-2a, in ``locale``
+    (``RECORD_LOCALE`` for a letter) or else the reader's language."""
+    if locale is None:
+        return write_pdf(render_template(template, **context))
+    with force_locale(locale):
+        html = render_template(template, **context)
+    return write_pdf(html)
 
 
 def documents_folder(kind: str = "letters") -> Path:

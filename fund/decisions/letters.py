@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from fund.applications.labels import COST_CATEGORY_LABELS, FINANCING_KIND_LABELS
 from fund.applications.models import Application
 from fund.calls.labels import FUND_LABELS
-from fund.core.pdf import render_pdf
+from fund.core.pdf import RECORD_LOCALE, render_pdf
 from fund.decisions.deadlines import acceptance_deadline, next_working_day
 from fund.decisions.labels import BODY_LABELS, OUTCOME_LABELS, outcome_label
 from fund.decisions.models import Decision, DecisionKind, StateAidBasis
@@ -99,7 +99,8 @@ def decision_letter_pdf(decision: Decision, letter_date: date,
     budget = snapshot.get("budget", {})
     total_cost = budget.get("total_cost", application.total_cost)
     return render_pdf(
-        "pdf/decision_letter.html", decision=decision, application=application,
+        "pdf/decision_letter.html", locale=RECORD_LOCALE, decision=decision,
+        application=application,
         call=application.call, organisation=application.organisation, snapshot=snapshot,
         meeting=decision.meeting, outcome_label=OUTCOME_LABELS[decision.outcome],
         body_label=BODY_LABELS[decision.meeting.body] if decision.meeting else "",
@@ -143,7 +144,8 @@ def recovery_letter_pdf(decision: Decision, letter_date: date,
         facts.update(answer or {})
     days = current_app.config.get("RECOVERY_REPAY_DAYS", RECOVERY_REPAY_DAYS)
     return render_pdf(
-        "pdf/recovery_letter.html", decision=decision, application=application,
+        "pdf/recovery_letter.html", locale=RECORD_LOCALE, decision=decision,
+        application=application,
         call=application.call, organisation=application.organisation,
         meeting=decision.meeting, outcome_label=outcome_label(decision),
         body_label=BODY_LABELS[decision.meeting.body] if decision.meeting else "",
@@ -163,7 +165,8 @@ def _replaced(decision: Decision) -> Decision | None:
 def provisional_reply_pdf(application: Application, letter_date: date) -> bytes:
     """The foreløpig svar: the case takes time, why, and when a decision can be expected."""
     return render_pdf(
-        "pdf/provisional_reply.html", application=application, call=application.call,
+        "pdf/provisional_reply.html", locale=RECORD_LOCALE, application=application,
+        call=application.call,
         organisation=application.organisation,
         fund_label=FUND_LABELS[application.call.fund], letter_date=letter_date,
         reason=current_app.config["PROVISIONAL_REPLY_REASON"],

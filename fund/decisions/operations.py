@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 
 from fund.applications.models import Application, ApplicationState
@@ -120,11 +121,13 @@ def decide(application: Application, meeting: DecisionMeeting | None, outcome: O
 APPEAL_TEXT_MAX = 20_000
 
 
-def member_addresses(application: Application) -> list[str]:
-    """Where notices about an application go: the applying organisation's members whose
-    address is confirmed (never the contact address typed into the form)."""
-    return sorted({m.user.email for m in application.organisation.memberships
-                   if m.user.email_verified_at is not None and m.user.active})
+def members(application: Application) -> list[User]:
+    """Who notices about an application go to: the applying organisation's members whose
+    address is confirmed (never the contact address typed into the form). Each gets them
+    in their own language (``mail_locale``)."""
+    return sorted((m.user for m in application.organisation.memberships
+                   if m.user.email_verified_at is not None and m.user.active),
+                  key=lambda user: user.email)
 
 
 def _store(data: bytes) -> tuple[str, str]:
@@ -143,9 +146,10 @@ def stage_letter(decision: Decision, actor: User) -> Letter:
     letter = Letter(application=application, decision=decision, kind=LetterKind.DECISION,
                     stored_name=stored_name, sha256=digest, created_by_id=actor.id)
     db.session.add(letter)
-    notices = [queue_mail(address, _("Vedtak i sak %(case)s", case=application.case_number),
-                          "decision_letter", draft=True, application=application)
-               for address in member_addresses(application)]
+    notices = [queue_mail(user.email, _l("Vedtak i sak %(case)s", case=application.case_number),
+                          "decision_letter", draft=True, locale=user.mail_locale,
+                          application=application)
+               for user in members(application)]
     letter.notices = notices
     letter.mail = notices[0] if notices else None
     db.session.flush()
@@ -220,9 +224,10 @@ def register_appeal(application: Application, user: User, text: str,
     db.session.flush()
     record("appeal.received", application, actor=user, appeal=appeal.id,
            decision=decision.id, in_time=appeal.in_time)
-    for address in member_addresses(application):
-        queue_mail(address, _("Klagen er mottatt: %(case)s", case=application.case_number),
-                   "appeal_received", application=application, appeal=appeal,
+    for user in members(application):
+        queue_mail(user.email, _l("Klagen er mottatt: %(case)s", case=application.case_number),
+                   "appeal_received", locale=user.mail_locale, application=application,
+                   appeal=appeal,
                    deadline=letter.appeal_deadline,
                    appeal_body=current_app.config["APPEAL_BODY"])
     return appeal
@@ -291,10 +296,11 @@ def forward_appeal(appeal: Appeal, actor: User, assessment: str,
     application = appeal.decision.application
     record("appeal.forwarded", application, actor=actor, appeal=appeal.id,
            appeal_body=appeal.appeal_body)
-    for address in member_addresses(application):
-        queue_mail(address, _("Klagen er sendt til klageinstansen: %(case)s",
-                              case=application.case_number),
-                   "appeal_forwarded", application=application, appeal=appeal)
+    for user in members(application):
+        queue_mail(user.email, _l("Klagen er sendt til klageinstansen: %(case)s",
+                                  case=application.case_number),
+                   "appeal_forwarded", locale=user.mail_locale, application=application,
+                   appeal=appeal)
     return appeal
 
 
@@ -337,10 +343,11 @@ def send_provisional_reply(application: Application, now: datetime,
                     created_by_id=actor.id if actor else None,
                     sent_by_id=actor.id if actor else None)
     db.session.add(letter)
-    notices = [queue_mail(address, _("Foreløpig svar: %(case)s", case=application.case_number),
-                          "provisional_reply", application=application,
+    notices = [queue_mail(user.email, _l("Foreløpig svar: %(case)s",
+                                         case=application.case_number),
+                          "provisional_reply", locale=user.mail_locale, application=application,
                           reason=current_app.config["PROVISIONAL_REPLY_REASON"])
-               for address in member_addresses(application)]
+               for user in members(application)]
     letter.notices = notices
     letter.mail = notices[0] if notices else None
     db.session.flush()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from stdnum.no import kontonr
@@ -18,13 +19,13 @@ from fund.auth import brreg
 from fund.auth.models import User, format_bank_account
 from fund.calls.labels import FUND_LABELS
 from fund.core.formatting import format_date, format_nok
-from fund.core.pdf import render_pdf, store_document
+from fund.core.pdf import RECORD_LOCALE, render_pdf, store_document
 from fund.core.types import utcnow
 from fund.decisions import deminimis
 from fund.decisions.deadlines import acceptance_deadline, next_working_day, oslo_date
 from fund.decisions.letters import archive_reference, recovery_letter_facts
 from fund.decisions.models import Decision, DecisionBody, DecisionKind, DecisionMeeting, Letter
-from fund.decisions.operations import decide, member_addresses, stage_letter
+from fund.decisions.operations import decide, members, stage_letter
 from fund.decisions.queries import is_inhabil
 from fund.extensions import db
 from fund.grants import queries, rules
@@ -114,12 +115,13 @@ def must_be(grant: Grant, *states: GrantState, refusal: str | None = None) -> No
         raise GrantError(refusal or _("Tilskuddet kan ikke endres slik nå."))
 
 
-def tell_members(grant: Grant, subject: str, template: str, **context) -> list:
-    """A mail to every member of the recipient organisation with a confirmed address."""
+def tell_members(grant: Grant, subject, template: str, **context) -> list:
+    """A mail to every member of the recipient organisation with a confirmed address, in
+    their own language (``subject`` is a ``lazy_gettext`` string)."""
     application = grant.application
-    return [queue_mail(address, subject, template, application=application, grant=grant,
-                       **context)
-            for address in member_addresses(application)]
+    return [queue_mail(user.email, subject, template, locale=user.mail_locale,
+                       application=application, grant=grant, **context)
+            for user in members(application)]
 
 
 def lock(grant: Grant) -> Grant:
@@ -169,8 +171,8 @@ def _lapse(grant: Grant, now: datetime) -> None:
     grant.state, grant.lapsed_at = GrantState.LAPSED, now
     record("grant.lapsed", grant.application, by_system=True, grant=grant.id,
            acceptance_deadline=grant.acceptance_deadline.isoformat(), returned=returned)
-    tell_members(grant, _("Tilsagnet har falt bort: %(case)s",
-                          case=grant.application.case_number),
+    tell_members(grant, _l("Tilsagnet har falt bort: %(case)s",
+                           case=grant.application.case_number),
                  "grant_acceptance_lapsed", returned=returned)
 
 
@@ -269,7 +271,7 @@ def accept_grant(grant: Grant, user: User, name: str, role: str,
     record("grant.accepted", application, actor=user, grant=grant.id, acceptor=name,
            role=role, authority=str(check), bank_account=grant.bank_account,
            final_report_due=grant.final_report_due.isoformat())
-    tell_members(grant, _("Tilsagnet er akseptert: %(case)s", case=application.case_number),
+    tell_members(grant, _l("Tilsagnet er akseptert: %(case)s", case=application.case_number),
                  "grant_acceptance_accepted")
     return Acceptance(grant, note)
 
@@ -305,8 +307,8 @@ def verify_authority(grant: Grant, caseworker: User, verified: bool, note: str =
     grant.state, grant.accepted_at, grant.accepted_by_id = GrantState.OFFERED, None, None
     grant.acceptor_name, grant.acceptor_role, grant.authority = "", "", None
     grant.bank_account, grant.final_report_due = None, None
-    tell_members(grant, _("Aksepten av tilsagnet er ikke godkjent: %(case)s",
-                          case=application.case_number),
+    tell_members(grant, _l("Aksepten av tilsagnet er ikke godkjent: %(case)s",
+                           case=application.case_number),
                  "grant_acceptance_rejected", acceptor=acceptor, note=note,
                  expired=lapse_due(grant, now))
     return grant
@@ -465,7 +467,7 @@ def request_payment(grant: Grant, user: User, costs_to_date: dict, amount: int,
     record("grant.payment_requested", application, actor=user, grant=grant.id,
            payment=payment.id, number=number, amount=amount, costs_to_date=sum(costs.values()),
            documents=[d.sha256 for d in documents])
-    tell_members(grant, _("Anmodningen om utbetaling er mottatt"), "grant_payments_received",
+    tell_members(grant, _l("Anmodningen om utbetaling er mottatt"), "grant_payments_received",
                  payment=payment)
     return payment
 
@@ -545,7 +547,7 @@ def decide_payment(payment: PaymentRequest, caseworker: User, action: str,
         payment.reasons = reasons
         record("grant.payment_returned", application, actor=caseworker, grant=grant.id,
                payment=payment.id, reasons=reasons)
-        tell_members(grant, _("Anmodningen om utbetaling er sendt tilbake"),
+        tell_members(grant, _l("Anmodningen om utbetaling er sendt tilbake"),
                      "grant_payments_returned", payment=payment)
         return payment
     if grant.state != GrantState.ACCEPTED:
@@ -594,8 +596,8 @@ def decide_payment(payment: PaymentRequest, caseworker: User, action: str,
            bank_account=payment.bank_account,
            register_checked_at=payment.register_checked_at.isoformat()
            if payment.register_checked_at else None)
-    tell_members(grant, _("Utbetalingen er godkjent") if action == "approve"
-                 else _("Utbetalingen er godkjent med et lavere beløp"),
+    tell_members(grant, _l("Utbetalingen er godkjent") if action == "approve"
+                 else _l("Utbetalingen er godkjent med et lavere beløp"),
                  "grant_payments_approved", payment=payment,
                  account=format_bank_account(payment.bank_account))
     return payment
@@ -634,7 +636,7 @@ def record_paid(payment: PaymentRequest, user: User, paid_on: date,
     record("grant.payment_paid", grant.application, actor=user, grant=grant.id,
            payment=payment.id, amount=payment.amount_paid, paid_on=paid_on.isoformat(),
            bank_account=payment.bank_account, final=payment.is_final)
-    tell_members(grant, _("Tilskuddet er utbetalt"), "grant_payments_paid", payment=payment,
+    tell_members(grant, _l("Tilskuddet er utbetalt"), "grant_payments_paid", payment=payment,
                  account=format_bank_account(payment.bank_account))
     return payment
 
@@ -817,8 +819,8 @@ def submit_final_report(grant: Grant, actor: User, now: datetime | None = None) 
     report.updated_at = now
     record("final_report.submitted", grant, actor=actor, report=report.id,
            real_costs=sum(line.amount for line in report.cost_lines))
-    tell_members(grant, _("Sluttrapporten er mottatt: %(title)s",
-                          title=grant.application.title),
+    tell_members(grant, _l("Sluttrapporten er mottatt: %(title)s",
+                           title=grant.application.title),
                  "grant_final_report_submitted", report=report)
     return report
 
@@ -845,8 +847,8 @@ def return_final_report(report: FinalReport, actor: User, reasons: str,
     report.decided_by_id, report.decided_at = actor.id, now
     record("final_report.returned", report.grant, actor=actor, report=report.id,
            reasons=report.reasons)
-    tell_members(report.grant, _("Sluttrapporten er sendt tilbake: %(title)s",
-                                 title=report.grant.application.title),
+    tell_members(report.grant, _l("Sluttrapporten er sendt tilbake: %(title)s",
+                                  title=report.grant.application.title),
                  "grant_final_report_returned", report=report)
     return report
 
@@ -928,8 +930,8 @@ def approve_final_report(report: FinalReport, actor: User, remark: str = "",
            payment=payment.id if payment is not None else None,
            returned_to_call=figures.returned, recovery_needed=figures.recovery_needed)
     record("grant.completed", grant, actor=actor, eligible=figures.eligible)
-    tell_members(grant, _("Sluttrapporten er godkjent: %(title)s",
-                          title=grant.application.title),
+    tell_members(grant, _l("Sluttrapporten er godkjent: %(title)s",
+                           title=grant.application.title),
                  "grant_final_report_approved", report=report, figures=figures)
     return figures
 
@@ -961,7 +963,7 @@ def remind_final_reports(now: datetime | None = None) -> list[Grant]:
         grant.reminders_sent, grant.last_reminder_at = step + 1, now
         record("final_report.reminder_sent", grant, by_system=True, step=step + 1,
                overdue=overdue, due=grant.final_report_due.isoformat())
-        tell_members(grant, _("Påminnelse: sluttrapporten for %(title)s", title=(
+        tell_members(grant, _l("Påminnelse: sluttrapporten for %(title)s", title=(
             grant.application.title)), "grant_final_report_reminder", overdue=overdue,
             due=grant.final_report_due, days_left=(grant.final_report_due - today).days)
         reminded.append(grant)
@@ -1016,7 +1018,8 @@ def recovery_notice_pdf(recovery: Recovery, letter_date: date) -> bytes:
     application = grant.application
     money = queries.money_of(grant)
     return render_pdf(
-        "pdf/recovery_notice.html", recovery=recovery, grant=grant, application=application,
+        "pdf/recovery_notice.html", locale=RECORD_LOCALE, recovery=recovery, grant=grant,
+        application=application,
         organisation=application.organisation, call=application.call,
         decision=queries.current_decision_of(grant), in_force=queries.in_force(money),
         paid=money.paid, repaid=money.repaid,
@@ -1061,8 +1064,8 @@ def notify_recovery(grant: Grant, manager: User, ground: RecoveryGround, new_amo
            recovery=recovery.id, ground=str(ground), amount_in_force=in_force,
            new_amount=new_amount, reclaim_amount=recovery.reclaim_amount,
            answer_by=recovery.answer_by.isoformat(), sha256=recovery.notice_sha256)
-    tell_members(grant, _("Forhåndsvarsel om tilskuddet i sak %(case)s",
-                          case=grant.application.case_number),
+    tell_members(grant, _l("Forhåndsvarsel om tilskuddet i sak %(case)s",
+                           case=grant.application.case_number),
                  "grant_recovery_notice", recovery=recovery, in_force=in_force)
     return recovery
 
@@ -1084,8 +1087,8 @@ def answer_recovery(recovery: Recovery, member: User, text: str,
     recovery.answered_at, recovery.answered_by_id = now, member.id
     record("grant.recovery_answered", grant.application, actor=member, grant=grant.id,
            recovery=recovery.id, late=oslo_date(now) > recovery.answer_by)
-    tell_members(grant, _("Svaret på forhåndsvarselet er mottatt: %(case)s",
-                          case=grant.application.case_number),
+    tell_members(grant, _l("Svaret på forhåndsvarselet er mottatt: %(case)s",
+                           case=grant.application.case_number),
                  "grant_recovery_answered", recovery=recovery)
     return recovery
 
@@ -1196,8 +1199,8 @@ def drop_recovery(recovery: Recovery, manager: User, reason: str) -> Recovery:
     recovery.state = RecoveryState.DROPPED
     record("grant.recovery_dropped", grant.application, actor=manager, grant=grant.id,
            recovery=recovery.id)
-    tell_members(grant, _("Saken om tilskuddet avsluttes uten vedtak: %(case)s",
-                          case=grant.application.case_number),
+    tell_members(grant, _l("Saken om tilskuddet avsluttes uten vedtak: %(case)s",
+                           case=grant.application.case_number),
                  "grant_recovery_dropped", recovery=recovery)
     return recovery
 
@@ -1237,8 +1240,8 @@ def record_repayment(grant: Grant, staff: User, amount: int, received_on: date,
     record("grant.repayment_recorded", grant.application, actor=staff, grant=grant.id,
            repayment=repayment.id, amount=amount, received_on=received_on.isoformat(),
            recovery=repayment.recovery_id)
-    tell_members(grant, _("Tilbakebetaling mottatt: %(case)s",
-                          case=grant.application.case_number),
+    tell_members(grant, _l("Tilbakebetaling mottatt: %(case)s",
+                           case=grant.application.case_number),
                  "grant_recovery_repayment", repayment=repayment,
                  repaid=money.repaid + amount)
     return repayment

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, g, has_app_context, render_template
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -35,16 +36,25 @@ def one_line(text: str) -> str:
                             for c in text).split())
 
 
-def queue_mail(to: str, subject: str, template: str,
+def queue_mail(to: str, subject, template: str,
                attachments: list[tuple[str, str, bytes]] | None = None, draft: bool = False,
-               **context) -> OutboxMessage:
+               locale: str | None = None, **context) -> OutboxMessage:
     """Store a message in the outbox. It is delivered after the request commits; a
     ``draft`` is stored but not sent until ``release``d.
+
+    The message is written in ``locale``, the recipient's language (``User.mail_locale``),
+    whoever's request queues it: the subject is a ``lazy_gettext`` string, turned into
+    text here, in that language, as the body is. Without a ``locale`` (an address with no
+    account behind it) the message is in the language of the request that queues it.
 
     ``attachments`` are ``(filename, content_type, data)``; they are stored with the
     message, so a retry sends exactly what was queued.
     """
-    body = render_template(f"emails/{template}.txt", **context)
+    if locale is None:
+        subject, body = str(subject), render_template(f"emails/{template}.txt", **context)
+    else:
+        with force_locale(locale):
+            subject, body = str(subject), render_template(f"emails/{template}.txt", **context)
     message = OutboxMessage(to_address=to, subject=one_line(subject)[:300], body_text=body,
                             attachments=[
         OutboxAttachment(filename=filename, content_type=content_type, data=data)

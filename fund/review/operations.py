@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from fund.applications.exemptions import exemption_items
@@ -18,6 +20,7 @@ from fund.calls.operations import CallError, review_closed_now
 from fund.calls.operations import close_review as close_call_review
 from fund.core.errors import DomainError
 from fund.core.formatting import format_nok
+from fund.core.pdf import RECORD_LOCALE
 from fund.core.roles import Role
 from fund.core.signals import application_submitted, assessment_completed
 from fund.core.types import utcnow
@@ -123,9 +126,9 @@ def notify_answer(application: Application, actor: User, submission, answered=No
         if not user.active or user.role not in (Role.CASEWORKER, Role.MANAGER) or \
                 is_disqualified(user, application, declarations.get(user.id)):
             continue
-        queue_mail(user.email, _("Svar på forespørsel: %(case)s", case=application.case_number),
-                   "info_request_answered", application=application, info_request=answered,
-                   submission=submission)
+        queue_mail(user.email, _l("Svar på forespørsel: %(case)s", case=application.case_number),
+                   "info_request_answered", locale=user.mail_locale, application=application,
+                   info_request=answered, submission=submission)
 
 
 def declare_inhabil_after_all(application: Application, user: User,
@@ -710,7 +713,8 @@ def propose_innstilling(call: Call, actor: User) -> Innstilling:
         raise ReviewError(_("Disse søknadene mangler forslag: %(cases)s.",
                             cases=_cases(missing)))
     proposed_at = utcnow()
-    data = document.to_pdf(result, proposal_lines(call, result), generated_at=proposed_at)
+    with force_locale(RECORD_LOCALE):  # the record the decision body gets: Norwegian
+        data = document.to_pdf(result, proposal_lines(call, result), generated_at=proposed_at)
     name, sha256 = document.store(data)
     innstilling = Innstilling(call_id=call.id, proposed_by_id=actor.id,
                               proposed_at=proposed_at, stored_name=name, sha256=sha256)
