@@ -491,7 +491,10 @@ def _assessment_page(application, own, form, errors=None):
         criteria=application.call.criteria, errors=errors or {}, own=own,
         stored=build_assessment_form(application.call.criteria, own),
         RECOMMENDATION_LABELS=RECOMMENDATION_LABELS, steps=SCORE_STEPS,
-        closed=not can_edit_assessment(current_user, own, application.call))
+        closed=not can_edit_assessment(current_user, own, application.call),
+        # the application as sent in, to read beside the rubric
+        snapshot=application.submissions[-1].snapshot if application.submissions else None,
+        attachment_url=_attachment_links(application), **snapshot_helpers())
 
 
 # Ranking and the innstilling -------------------------------------------------------------------

@@ -26,3 +26,14 @@ def test_the_case_page_shows_the_budget_and_reflows_on_a_phone(page, demo_site):
     assert sideways_overflow(page) == 0
     page.set_viewport_size(NARROW)
     assert sideways_overflow(page) == 0
+
+
+def test_the_assessment_page_opens_the_application_beside_the_rubric(page, demo_site):
+    login(page, demo_site.url, "saksbehandler@demo.no")
+    open_first_case(page, demo_site.url)
+    page.goto(page.url.split("#")[0] + "/vurdering")
+    page.locator("#soknaden summary").click()
+    assert page.locator("#soknaden").get_by_role("heading", name="Kostnader").is_visible()
+    assert axe_violations(page) == []
+    page.set_viewport_size(NARROW)
+    assert sideways_overflow(page) == 0

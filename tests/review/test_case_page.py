@@ -124,3 +124,16 @@ def test_staff_get_the_application_as_a_pdf_not_the_receipt(client, case):
     receipt = applicant_client.get(f"/soknader/{application.id}/kvittering.pdf").data
     receipt_text = flat("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt)).pages))
     assert "Vi har mottatt søknaden din" in receipt_text and "Ta vare på" in receipt_text
+
+
+def test_the_assessment_page_has_the_application_beside_the_rubric(client, case):
+    application, caseworker, _applicant = case
+    login(client, caseworker)
+    declare(client, application)
+    html = html_of(client.get(case_path(application, "/vurdering")))
+    shown = html[html.index('id="soknaden"'):html.index("</details>")]
+    text = flat(shown)
+    assert "Søknaden slik den ble sendt inn" in text
+    assert "Prosjektleders timer" in text and "50 × kr 800" in text and "Enova SF" in text
+    assert "Forbildeprosjekt for andre byggeiere i Kjeller." in text
+    assert html.index('id="soknaden"') < html.index('id="criteria"')  # read before scoring
