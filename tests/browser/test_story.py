@@ -1,0 +1,271 @@
+"""The whole story in Chromium, as the people in it would live it: an applicant registers,
+applies and submits; two caseworkers declare impartiality (one is inhabil), one scores;
+the manager closes the review, proposes, records the decision and sends the letters; the
+applicant reads the letter, accepts, asks for a payment and reports; the plan-coverage
+report shows the project under its measures.
+
+Only staff accounts and the call are seeded (the UI has no way to make them); everything
+the applicant, the caseworkers and the manager do goes through the browser. The served app
+runs in a thread of this process, so ``time_machine`` moves its clock (Chromium's clock
+does not matter). axe-core runs on every distinct page the story visits.
+"""
+
+import re
+import struct
+import zlib
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from playwright.sync_api import Page, expect
+
+from fund.core.roles import Role
+from tests.browser.pages import axe_violations, login, logout, outbox_messages
+from tests.helpers import PASSWORD, make_call, make_user
+from tests.served import Served
+
+OSLO = ZoneInfo("Europe/Oslo")
+expect.set_options(timeout=10_000)
+APPLICANT = "kari@gronn-kjeller.no"
+APPLICANT_PASSWORD = "Varmepumper-paa-Kjeller-2027"
+TITLE = "Solceller og varmepumpe på lageret"
+HOW_5C2 = "Vi kutter utslippene fra lageret med egen solstrøm og varmepumpe."
+HOW_1C6 = "Vi deler målingene med bedriftene i næringsparken."
+
+
+@pytest.fixture
+def story_site(tmp_path, chromium_path):
+    """An app of its own (the story changes the clock and fills the database), with two
+    caseworkers, a fund manager and an open call that closes in ten days."""
+    server = Served(tmp_path, suffix="story")
+    with server.database():
+        make_user("sara@lillestrom.kommune.no", Role.CASEWORKER, "Sara Saksbehandler")
+        make_user("ivar@lillestrom.kommune.no", Role.CASEWORKER, "Ivar Inhabil")
+        make_user("frida@lillestrom.kommune.no", Role.MANAGER, "Frida Forvalter")
+        make_call(title="Næringsfondet 2027", closes_in=timedelta(days=10))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def pdf_file(path) -> None:
+    """A small, valid PDF with one page of text."""
+    body = b"BT /F1 12 Tf 72 720 Td (Budsjett for solceller) Tj ET"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
+def png_file(path) -> None:
+    """A small, valid PNG: a 4×4 green square."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    raw = b"".join(b"\x00" + b"\x20\xa0\x40" * 4 for _ in range(4))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0,
+                                                                       0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+class Story:
+    """The browser, the site and what axe found on each distinct page."""
+
+    def __init__(self, page: Page, site: Served):
+        self.page, self.site = page, site
+        page.set_default_timeout(10_000)
+        self.checked: dict[str, list] = {}
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.site.url + path)
+
+    def axe(self, name: str) -> None:
+        """Run axe on the page as it is now, once per distinct page."""
+        if name not in self.checked:
+            self.checked[name] = axe_violations(self.page)
+
+    def heading(self, text) -> None:
+        expect(self.page.locator("h1")).to_have_text(text)
+
+    def flash(self, text) -> None:
+        expect(self.page.locator(".flash, [role=status], [role=alert], .ds-alert")
+               .filter(has_text=text).first).to_be_visible()
+
+    def mail(self, to: str, subject_contains: str):
+        messages = [m for m in outbox_messages(self.site.instance)
+                    if to in m["To"] and subject_contains in m["Subject"]]
+        assert messages, [(m["To"], m["Subject"]) for m in outbox_messages(self.site.instance)]
+        return messages[-1]
+
+    def login(self, email: str, password: str = PASSWORD) -> None:
+        login(self.page, self.site.url, email, password)
+
+    def logout(self) -> None:
+        logout(self.page)
+        self.flash("Du er logget ut.")
+
+
+def link_in(message) -> str:
+    text = message.get_body(("plain",)).get_content()
+    return re.search(r"https?://\S+", text).group(0)
+
+
+def test_the_whole_story(page, story_site, tmp_path):
+    story = Story(page, story_site)
+    applicant_registers_and_applies(story, tmp_path)
+
+    problems = {name: found for name, found in story.checked.items() if found}
+    assert problems == {}, problems
+
+
+def applicant_registers_and_applies(story: Story, tmp_path) -> None:
+    page = story.page
+    # The front page shows the open call; «Søk nå» asks for a login; she has no account.
+    story.go("/")
+    story.axe("forside")
+    page.get_by_role("link", name="Opprett konto").first.click()
+    story.heading("Opprett konto")
+    story.axe("registrer")
+    page.get_by_label("Fullt navn", exact=True).fill("Kari Nordmann")
+    page.get_by_label("E-postadresse", exact=True).fill(APPLICANT)
+    page.get_by_label("Passord", exact=True).fill(APPLICANT_PASSWORD)
+    page.get_by_label("Gjenta passordet", exact=True).fill(APPLICANT_PASSWORD)
+    page.get_by_role("button", name="Opprett konto").click()
+    story.heading("Sjekk e-posten din")
+    story.axe("sjekk e-post")
+
+    page.goto(link_in(story.mail(APPLICANT, "")))
+    story.heading("Logg inn")
+    story.flash("bekreftet")
+    story.axe("logg inn")
+    story.login(APPLICANT, APPLICANT_PASSWORD)
+    story.heading("Min side")
+    story.axe("min side")
+
+    page.get_by_role("link", name="Registrer organisasjon").first.click()
+    story.heading("Registrer organisasjon")
+    story.axe("ny organisasjon")
+    page.get_by_label("Organisasjonsnummer", exact=True).fill("923456783")
+    page.get_by_label("Navn", exact=True).fill("Grønn Kjeller AS")
+    page.get_by_label("Forretningsadresse (valgfritt)", exact=True).fill("Kjellerveien 1")
+    page.get_by_label("Postnummer (valgfritt)", exact=True).fill("2007")
+    page.get_by_label("Poststed (valgfritt)", exact=True).fill("Kjeller")
+    page.get_by_label("Kommunenummer (valgfritt)", exact=True).fill("3205")
+    page.get_by_label("Kontonummer (valgfritt)", exact=True).fill("1503.12.34503")
+    page.get_by_role("button", name="Lagre").click()
+    story.heading("Grønn Kjeller AS")
+    story.axe("organisasjon")
+
+    # «Søk nå» on the open call, for her organisation.
+    story.go("/")
+    page.get_by_role("link", name=re.compile("^Søk nå")).first.click()
+    story.heading("Start søknad: Næringsfondet 2027")
+    story.axe("start søknad")
+    page.get_by_role("button", name="Start søknad").click()
+    story.heading("Ny søknad")
+    story.flash("Utkastet er opprettet.")
+    story.axe("søknadsskjema")
+    fill_application(page, tmp_path)
+    page.get_by_role("button", name="Lagre utkast").click()
+    story.flash("Utkastet er lagret")
+    story.heading(TITLE)
+    expect(page.locator(".attachment-list li")).to_have_count(2)
+
+    # She leaves, and comes back to the draft as she left it.
+    story.logout()
+    story.login(APPLICANT, APPLICANT_PASSWORD)
+    page.get_by_role("link", name="Mine søknader").first.click()
+    story.heading("Mine søknader")
+    story.axe("mine søknader")
+    page.get_by_role("link", name=TITLE).click()
+    story.heading(TITLE)
+    assert_draft_intact(page)
+
+    # Send inn: the checklist is clear; she confirms.
+    page.get_by_role("button", name="Lagre og gå til innsending").click()
+    story.heading("Send inn søknaden")
+    story.axe("send inn")
+    expect(page.get_by_text("Alt som trengs er fylt ut")).to_be_visible()
+    page.get_by_label(re.compile("^Jeg bekrefter at opplysningene")).check()
+    page.get_by_role("button", name="Send inn søknaden").click()
+    story.flash("Søknaden er sendt inn. Søknadsnummeret er NF-")
+    story.axe("kvittering")
+    receipt = story.mail(APPLICANT, "")
+    assert "NF-" in receipt["Subject"], receipt["Subject"]
+
+
+def fill_application(page: Page, tmp_path) -> None:
+    page.get_by_label("Kontaktperson", exact=True).fill("Kari Nordmann")
+    page.get_by_label("Prosjektleder", exact=True).fill("Kari Nordmann")
+    page.get_by_label("Prosjektets tittel", exact=True).fill(TITLE)
+    page.get_by_label("Sammendrag", exact=True).fill("Solceller og varmepumpe på lageret på Kjeller "
+                                         "gir lavere utslipp og to nye arbeidsplasser.")
+    page.get_by_label("Prosjektbeskrivelse", exact=True).fill("Vi monterer solceller og en varmepumpe.")
+    page.get_by_label("Bakgrunn", exact=True).fill("Strømprisen har doblet seg.")
+    page.get_by_label("Mål", exact=True).fill("Halvere energibruken innen 2028.")
+    page.get_by_label("Forankring", exact=True).fill("Styret vedtok prosjektet 12. januar.")
+    page.get_by_label("Startdato", exact=True).fill("2027-04-01")
+    page.get_by_label("Sluttdato", exact=True).fill("2027-12-31")
+    page.get_by_label("Prosjektet er ikke startet", exact=True).check()
+    page.get_by_label("Hvorfor er tilskuddet avgjørende?", exact=True).fill(
+        "Uten tilskudd må vi vente tre år.")
+    # The plan: two measures, each with its sentence; their strategies follow.
+    for area, code, how in (("5", "5C-2", HOW_5C2), ("1", "1C-6", HOW_1C6)):
+        page.locator("summary", has_text=f"Innsatsområde {area}:").click()
+        page.get_by_label(re.compile(rf"^{code} ")).check()
+        page.get_by_label(f"Hvordan bidrar prosjektet til {code}?", exact=True).fill(how)
+    page.get_by_label("Nye kunnskapsintensive arbeidsplasser", exact=True).fill("2")
+    page.get_by_label("Andre nye arbeidsplasser", exact=True).fill("1")
+    # The budget: two cost lines, own funds, and the amount applied for.
+    page.get_by_label("Kategori, kostnadslinje 1", exact=True).select_option(label="Utstyr")
+    page.get_by_label("Beskrivelse, kostnadslinje 1", exact=True).fill("Solcellepaneler og varmepumpe")
+    page.get_by_label("Beløp, kostnadslinje 1", exact=True).fill("300000")
+    page.get_by_label("Kategori, kostnadslinje 2", exact=True).select_option(label="Kjøp av tjenester")
+    page.get_by_label("Beskrivelse, kostnadslinje 2", exact=True).fill("Montering")
+    page.get_by_label("Beløp, kostnadslinje 2", exact=True).fill("100000")
+    page.get_by_label("Type, finansieringslinje 1", exact=True).select_option(label="Egne midler")
+    page.get_by_label("Beskrivelse, finansieringslinje 1", exact=True).fill("Egenkapital")
+    page.get_by_label("Beløp, finansieringslinje 1", exact=True).fill("200000")
+    page.get_by_label("Beløp det søkes om (kr)", exact=True).fill("200000")
+    expect(page.locator("#share-applied")).to_have_text(re.compile(r"50"))
+    # Two attachments: a budget (PDF) and a photo of the roof (PNG).
+    pdf_file(tmp_path / "budsjett.pdf")
+    png_file(tmp_path / "taket.png")
+    page.get_by_label("Last opp vedlegg", exact=True).set_input_files(
+        [tmp_path / "budsjett.pdf", tmp_path / "taket.png"])
+
+
+def assert_draft_intact(page: Page) -> None:
+    expect(page.get_by_label("Prosjektets tittel", exact=True)).to_have_value(TITLE)
+    expect(page.get_by_label("Prosjektleder", exact=True)).to_have_value("Kari Nordmann")
+    expect(page.get_by_label("Forankring", exact=True)).to_have_value("Styret vedtok prosjektet 12. januar.")
+    expect(page.get_by_label("Startdato", exact=True)).to_have_value("2027-04-01")
+    expect(page.get_by_label("Sluttdato", exact=True)).to_have_value("2027-12-31")
+    expect(page.get_by_label("Prosjektet er ikke startet", exact=True)).to_be_checked()
+    for code, how in (("5C-2", HOW_5C2), ("1C-6", HOW_1C6)):
+        expect(page.get_by_label(re.compile(rf"^{code} "))).to_be_checked()
+        expect(page.get_by_label(f"Hvordan bidrar prosjektet til {code}?", exact=True)).to_have_value(how)
+    expect(page.get_by_label("Prosjektet bidrar til strategi 5C", exact=True)).to_be_checked()
+    expect(page.get_by_label("Prosjektet bidrar til strategi 1C", exact=True)).to_be_checked()
+    expect(page.get_by_label("Kategori, kostnadslinje 1", exact=True)).to_have_value("equipment")
+    expect(page.get_by_label("Beløp, kostnadslinje 1", exact=True)).to_have_value("300000")
+    expect(page.get_by_label("Beskrivelse, kostnadslinje 2", exact=True)).to_have_value("Montering")
+    expect(page.get_by_label("Beløp, kostnadslinje 2", exact=True)).to_have_value("100000")
+    expect(page.get_by_label("Beløp, finansieringslinje 1", exact=True)).to_have_value("200000")
+    expect(page.get_by_label("Beløp det søkes om (kr)", exact=True)).to_have_value("200000")
+    expect(page.locator("#total-cost")).to_have_text(re.compile(r"400\s000"))
+    expect(page.locator(".attachment-list a")).to_have_text(["budsjett.pdf", "taket.png"])
