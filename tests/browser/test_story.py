@@ -147,6 +147,8 @@ def test_the_whole_story(page, story_site, tmp_path):
         # The deadline passes (the served app's clock: it runs in this process).
         with time_machine.travel(datetime.now(OSLO) + timedelta(days=11), tick=True):
             manager_decides(story, case_number)
+            applicant_follows_up(story, case_number, tmp_path)
+            plan_coverage_shows_the_project(story, case_number)
     except Exception as exc:  # say where the story stopped, as a person would see it
         exc.add_note(f"at {page.url}:\n{page.inner_text('main')[:1500]}")
         raise
@@ -448,4 +450,133 @@ def manager_decides(story: Story, case_number: str) -> None:
     page.get_by_role("button", name="Send alle brevene").click()
     story.flash("sendt")
     story.mail(APPLICANT, f"Vedtak i sak {case_number}")
+    story.logout()
+
+
+def applicant_follows_up(story: Story, case_number: str, tmp_path) -> None:
+    page = story.page
+    # The mail's link leads through the login to the application and its decision.
+    page.goto(link_in(story.mail(APPLICANT, f"Vedtak i sak {case_number}")))
+    story.heading("Logg inn")
+    page.get_by_label("E-post").fill(APPLICANT)
+    page.get_by_label("Passord", exact=True).fill(APPLICANT_PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+    story.heading(TITLE)
+    story.axe("søknaden (vedtak)")
+    decision = page.locator("#decision")
+    expect(decision).to_contain_text("Innvilget")
+    expect(decision).to_contain_text("inntil kr 200 000")
+    letter = decision.get_by_role("link", name=re.compile("^Vedtaksbrev"))
+    response = page.request.get(story.site.url + letter.get_attribute("href"))
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+
+    # She accepts the grant.
+    page.get_by_role("link", name="Gå til tilskuddet: aksept, utbetaling og sluttrapport").click()
+    story.heading(f"Tilskudd: {TITLE}")
+    story.axe("tilskuddet (tilsagn)")
+    page.get_by_label("Ditt fulle navn", exact=True).fill("Kari Nordmann")
+    page.get_by_label("Din rolle i organisasjonen", exact=True).select_option(label="Daglig leder")
+    page.get_by_label(re.compile("^Jeg har lest tilsagnsbrevet")).check()
+    page.get_by_role("button", name="Aksepter tilsagnet").click()
+    story.flash("Tilsagnet er akseptert.")
+    story.logout()
+
+    # Sara checks her authority; nothing is paid before that.
+    story.login("sara@lillestrom.kommune.no")
+    page.get_by_role("row").filter(has_text=case_number).get_by_role(
+        "link", name=case_number).click()
+    page.get_by_role("link", name="Gå til tilskuddet").click()
+    story.heading(f"Tilskudd: {TITLE}")
+    story.axe("tilskuddet (saksbehandler)")
+    page.get_by_label("Ja, fullmakten er kontrollert", exact=True).check()
+    page.get_by_label("Merknad", exact=True).fill("Firmaattesten viser at hun er daglig leder.")
+    page.get_by_role("button", name="Lagre kontrollen").click()
+    story.flash("Fullmakten er kontrollert.")
+    story.logout()
+
+    # She asks for the advance (half), with the costs so far and a receipt.
+    story.login(APPLICANT, APPLICANT_PASSWORD)
+    page.get_by_role("link", name="Mine søknader").first.click()
+    page.get_by_role("link", name="Gå til tilskuddet").click()
+    page.get_by_role("link", name="Be om utbetaling").click()
+    story.heading("Be om utbetaling")
+    story.axe("be om utbetaling")
+    page.get_by_label("Kostnader hittil på Utstyr", exact=True).fill("150000")
+    page.get_by_label("Kostnader hittil på Kjøp av tjenester", exact=True).fill("50000")
+    page.get_by_label("Beløp dere ber om (kr)", exact=True).fill("100000")
+    page.get_by_label("Statusrapport", exact=True).fill("Panelene er montert; varmepumpen kommer.")
+    pdf_file(tmp_path / "faktura.pdf")
+    page.get_by_label("Dokumentasjon av kostnadene", exact=True).set_input_files(
+        tmp_path / "faktura.pdf")
+    page.get_by_role("button", name="Send anmodningen").click()
+    story.flash("Anmodningen om utbetaling er sendt.")
+    story.logout()
+
+    # Sara approves it; Frida (another person) records the payout.
+    story.login("sara@lillestrom.kommune.no")
+    page.get_by_role("row").filter(has_text=case_number).get_by_role(
+        "link", name=case_number).click()
+    page.get_by_role("link", name="Gå til tilskuddet").click()
+    page.get_by_role("link", name="Anmodning 1").click()
+    story.heading("Anmodning om utbetaling 1")
+    story.axe("utbetaling (saksbehandler)")
+    page.get_by_label("Godkjenn beløpet det er bedt om", exact=True).check()
+    page.get_by_role("button", name="Lagre avgjørelsen").click()
+    story.flash("Anmodningen er behandlet, og mottakeren har fått beskjed.")
+    payment_url = page.url
+    story.logout()
+    story.login("frida@lillestrom.kommune.no")
+    page.goto(payment_url)
+    page.get_by_label("Utbetalt dato", exact=True).fill(datetime.now(OSLO).date().isoformat())
+    page.get_by_role("button", name="Registrer som utbetalt").click()
+    story.flash("Utbetalingen er registrert, og mottakeren har fått beskjed.")
+    story.logout()
+
+    # The final report, with the auditor's confirmation.
+    story.login(APPLICANT, APPLICANT_PASSWORD)
+    page.get_by_role("link", name="Mine søknader").first.click()
+    page.get_by_role("link", name="Gå til tilskuddet").click()
+    expect(page.locator("#payments-h")).to_be_visible()
+    page.get_by_role("link", name="Skriv sluttrapporten").click()
+    story.heading(f"Sluttrapport: {TITLE}")
+    story.axe("sluttrapport")
+    page.get_by_label("Resultater opp mot målene", exact=True).fill(
+        "Energibruken er halvert, og to nye stillinger er besatt.")
+    page.get_by_label("Solcellepaneler og varmepumpe", exact=True).fill("300000")
+    page.get_by_label("Montering", exact=True).fill("100000")
+    page.get_by_label("Nye kunnskapsintensive arbeidsplasser", exact=True).fill("2")
+    page.get_by_label("Andre nye arbeidsplasser", exact=True).fill("1")
+    page.get_by_label(re.compile("^5C-2 ")).fill("Solstrømmen dekker lageret om sommeren.")
+    page.get_by_label(re.compile("^1C-6 ")).fill("Målingene er delt i næringsparken.")
+    pdf_file(tmp_path / "revisor.pdf")
+    page.locator("#auditor_files").set_input_files(tmp_path / "revisor.pdf")
+    page.get_by_label(re.compile("^Jeg bekrefter")).check()
+    page.get_by_role("button", name="Send inn sluttrapporten").click()
+    story.flash("Sluttrapporten er sendt inn.")
+    story.logout()
+
+    # Sara approves the report; the grant is closed.
+    story.login("sara@lillestrom.kommune.no")
+    page.get_by_role("row").filter(has_text=case_number).get_by_role(
+        "link", name=case_number).click()
+    page.get_by_role("link", name="Gå til tilskuddet").click()
+    page.locator("#sluttrapport-heading").locator("..").get_by_role("link").first.click()
+    story.heading(f"Sluttrapport: {TITLE}")
+    story.axe("sluttrapport (saksbehandler)")
+    page.get_by_label(re.compile("^Jeg har kontrollert regnskapet")).check()
+    page.get_by_role("button", name="Godkjenn sluttrapporten").click()
+    story.flash("Sluttrapporten er godkjent, og tilskuddet er avsluttet.")
+
+
+def plan_coverage_shows_the_project(story: Story, case_number: str) -> None:
+    page = story.page
+    page.get_by_role("link", name="Rapporter").first.click()
+    story.heading("Dekning av handlingsplanen")
+    story.axe("dekningsrapport")
+    for strategy, measure in (("5C", "5C-2"), ("1C", "1C-6")):
+        projects = page.locator(f"#projects-{strategy}")
+        expect(projects).to_contain_text(TITLE)
+        expect(projects).to_contain_text(case_number)
+        expect(page.locator(f"#node-{measure}")).to_contain_text("200 000")
     story.logout()
