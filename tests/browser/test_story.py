@@ -113,7 +113,7 @@ class Story:
         The app delivers mail once the response has been sent. Under werkzeug's server that
         can wait until Chromium lets go of the connection, so after a moment the outbox is
         run as ``flask mail send`` from cron would."""
-        cron_at, deadline = time.monotonic() + 2, time.monotonic() + 10
+        cron_at, deadline = time.monotonic() + 0.5, time.monotonic() + 10
         while True:
             outbox = outbox_messages(self.site.instance)
             found = [m for m in outbox if to in m["To"] and subject_contains in m["Subject"]]
