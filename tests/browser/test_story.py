@@ -20,9 +20,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from fund.applications.models import Application
 from fund.core.roles import Role
+from fund.grants.models import Grant, GrantState
 from fund.mail.operations import deliver_due
+from fund.plan.models import Measure
+from fund.review.models import ConfirmedMeasure
 from tests.browser.pages import axe_violations, login, logout, outbox_messages
 from tests.helpers import PASSWORD, make_call, make_user
 from tests.served import Served
@@ -153,6 +158,17 @@ def test_the_whole_story(page, story_site, tmp_path):
         exc.add_note(f"at {page.url}:\n{page.inner_text('main')[:1500]}")
         raise
 
+    # Behind the pages: the grant is closed, and the confirmed measures are what the
+    # reports read.
+    with story_site.database() as session:
+        application = session.scalars(select(Application)).one()
+        assert session.scalars(select(Grant.state)).one() == GrantState.COMPLETED
+        assert sorted(session.scalars(
+            select(Measure.code).join(ConfirmedMeasure,
+                                      ConfirmedMeasure.measure_id == Measure.id)
+            .where(ConfirmedMeasure.application_id == application.id))) == ["1C-6", "5C-2"]
+        assert len(application.attachments) == 2
+
     problems = {name: found for name, found in story.checked.items() if found}
     assert problems == {}, problems
 
@@ -239,9 +255,11 @@ def fill_application(page: Page, tmp_path) -> None:
     page.get_by_label("Kontaktperson", exact=True).fill("Kari Nordmann")
     page.get_by_label("Prosjektleder", exact=True).fill("Kari Nordmann")
     page.get_by_label("Prosjektets tittel", exact=True).fill(TITLE)
-    page.get_by_label("Sammendrag", exact=True).fill("Solceller og varmepumpe på lageret på Kjeller "
-                                         "gir lavere utslipp og to nye arbeidsplasser.")
-    page.get_by_label("Prosjektbeskrivelse", exact=True).fill("Vi monterer solceller og en varmepumpe.")
+    page.get_by_label("Sammendrag", exact=True).fill(
+        "Solceller og varmepumpe på lageret på Kjeller gir lavere utslipp og to nye "
+        "arbeidsplasser.")
+    page.get_by_label("Prosjektbeskrivelse", exact=True).fill(
+        "Vi monterer solceller og en varmepumpe.")
     page.get_by_label("Bakgrunn", exact=True).fill("Strømprisen har doblet seg.")
     page.get_by_label("Mål", exact=True).fill("Halvere energibruken innen 2028.")
     page.get_by_label("Forankring", exact=True).fill("Styret vedtok prosjektet 12. januar.")
@@ -259,9 +277,11 @@ def fill_application(page: Page, tmp_path) -> None:
     page.get_by_label("Andre nye arbeidsplasser", exact=True).fill("1")
     # The budget: two cost lines, own funds, and the amount applied for.
     page.get_by_label("Kategori, kostnadslinje 1", exact=True).select_option(label="Utstyr")
-    page.get_by_label("Beskrivelse, kostnadslinje 1", exact=True).fill("Solcellepaneler og varmepumpe")
+    page.get_by_label("Beskrivelse, kostnadslinje 1", exact=True).fill(
+        "Solcellepaneler og varmepumpe")
     page.get_by_label("Beløp, kostnadslinje 1", exact=True).fill("300000")
-    page.get_by_label("Kategori, kostnadslinje 2", exact=True).select_option(label="Kjøp av tjenester")
+    page.get_by_label("Kategori, kostnadslinje 2", exact=True).select_option(
+        label="Kjøp av tjenester")
     page.get_by_label("Beskrivelse, kostnadslinje 2", exact=True).fill("Montering")
     page.get_by_label("Beløp, kostnadslinje 2", exact=True).fill("100000")
     page.get_by_label("Type, finansieringslinje 1", exact=True).select_option(label="Egne midler")
@@ -279,13 +299,15 @@ def fill_application(page: Page, tmp_path) -> None:
 def assert_draft_intact(page: Page) -> None:
     expect(page.get_by_label("Prosjektets tittel", exact=True)).to_have_value(TITLE)
     expect(page.get_by_label("Prosjektleder", exact=True)).to_have_value("Kari Nordmann")
-    expect(page.get_by_label("Forankring", exact=True)).to_have_value("Styret vedtok prosjektet 12. januar.")
+    expect(page.get_by_label("Forankring", exact=True)).to_have_value(
+        "Styret vedtok prosjektet 12. januar.")
     expect(page.get_by_label("Startdato", exact=True)).to_have_value("2027-04-01")
     expect(page.get_by_label("Sluttdato", exact=True)).to_have_value("2027-12-31")
     expect(page.get_by_label("Prosjektet er ikke startet", exact=True)).to_be_checked()
     for code, how in (("5C-2", HOW_5C2), ("1C-6", HOW_1C6)):
         expect(page.get_by_label(re.compile(rf"^{code} "))).to_be_checked()
-        expect(page.get_by_label(f"Hvordan bidrar prosjektet til {code}?", exact=True)).to_have_value(how)
+        expect(page.get_by_label(f"Hvordan bidrar prosjektet til {code}?", exact=True)
+               ).to_have_value(how)
     expect(page.get_by_label("Prosjektet bidrar til strategi 5C", exact=True)).to_be_checked()
     expect(page.get_by_label("Prosjektet bidrar til strategi 1C", exact=True)).to_be_checked()
     expect(page.get_by_label("Kategori, kostnadslinje 1", exact=True)).to_have_value("equipment")
