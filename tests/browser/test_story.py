@@ -427,16 +427,6 @@ def manager_decides(story: Story, case_number: str) -> None:
     page.get_by_role("button", name="Lagre og legg fram innstillingen").click()
     story.flash("Innstillingen er lagt fram.")
 
-    # The exchange rate for the day of the decision (de minimis).
-    story.go("/vedtak/valutakurser")
-    story.heading("Valutakurser (kroner per euro)")
-    story.axe("valutakurser")
-    page.get_by_label("Dato", exact=True).fill(today.isoformat())
-    page.get_by_label("Kroner per euro", exact=True).fill("11.62")
-    page.get_by_label("Kilde", exact=True).fill("Norges Bank")
-    page.get_by_role("button", name="Lagre kursen").click()
-    story.flash("Kursen er lagt inn.")
-
     # The meeting and the decision.
     page.get_by_role("link", name="Forvaltning").first.click()
     page.get_by_role("link", name="Næringsfondet 2027").click()
@@ -450,6 +440,21 @@ def manager_decides(story: Story, case_number: str) -> None:
     story.flash("Møtet er registrert.")
     page.get_by_role("link", name=f"Registrer vedtaket {case_number}").click()
     story.heading(f"Vedtak på {case_number}")
+    # No exchange rate for the day yet (de minimis): the page shows the way to the rates.
+    expect(page.locator("#no-rate")).to_contain_text("Ingen kurs for datoen")
+    page.locator("#no-rate").get_by_role("link", name="Valutakurser").click()
+    story.heading("Valutakurser (kroner per euro)")
+    story.axe("valutakurser")
+    page.get_by_label("Dato", exact=True).fill(today.isoformat())
+    page.get_by_label("Kroner per euro", exact=True).fill("11.62")
+    page.get_by_label("Kilde", exact=True).fill("Norges Bank")
+    page.get_by_role("button", name="Lagre kursen").click()
+    story.flash("Kursen er lagt inn.")
+    page.go_back()
+    page.go_back()
+    page.reload()
+    story.heading(f"Vedtak på {case_number}")
+    expect(page.locator("#headroom")).to_be_visible()
     story.axe("vedtak (søknad)")
     page.get_by_label("Utfall", exact=True).select_option(label="Innvilget")
     page.get_by_label("Vedtatt beløp (kr), for tilskudd", exact=True).fill("200000")
