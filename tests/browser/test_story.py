@@ -155,7 +155,10 @@ def test_the_whole_story(page, story_site, tmp_path):
             applicant_follows_up(story, case_number, tmp_path)
             plan_coverage_shows_the_project(story, case_number)
     except Exception as exc:  # say where the story stopped, as a person would see it
-        exc.add_note(f"at {page.url}:\n{page.inner_text('main')[:1500]}")
+        try:
+            exc.add_note(f"at {page.url}:\n{page.inner_text('main', timeout=2000)[:1500]}")
+        except Exception:  # noqa: BLE001 (the page itself may be gone)
+            exc.add_note(f"at {page.url}")
         raise
 
     # Behind the pages: the grant is closed, and the confirmed measures are what the
