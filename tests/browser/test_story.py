@@ -176,7 +176,7 @@ def test_the_whole_story(page, story_site, tmp_path):
     assert problems == {}, problems
 
 
-def applicant_registers_and_applies(story: Story, tmp_path) -> None:
+def applicant_registers_and_applies(story: Story, tmp_path) -> str:
     page = story.page
     # The front page shows the open call; «Søk nå» asks for a login; she has no account.
     story.go("/")
