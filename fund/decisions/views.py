@@ -253,6 +253,7 @@ def decide_view(application_id):
         "decisions/decide.html", application=application, call=call, form=form,
         refusals=refusals, proposal=proposal, decision=current_decision(application),
         position=de_minimis_position(application, on), on=on,
+        may_keep_rates=can_keep_rates(current_user),
         sectors=[SECTOR_LABELS[s] for s in deminimis.excluded_sectors(
             organisation.industry_code)],
         kdd_suggestion=deminimis.suggest_kdd(organisation.founded_on, on,

@@ -200,6 +200,8 @@ def test_without_a_rate_for_the_decision_date_the_grant_is_refused(lene, propose
     assert "Det finnes ingen valutakurs (kroner per euro) for 14. juni 2027 eller tidligere" \
         in html_of(response)
     assert "Be en administrator legge inn kursen" in html_of(response)
+    # The page says where the rates are kept, with the way there.
+    assert 'href="/vedtak/valutakurser"' in html_of(response)
     assert current(proposed.apps["A"]) is None
     # A rejection needs no rate.
     assert decide(lene, proposed.apps["C"]).status_code == 302

@@ -45,16 +45,25 @@
 
   function autosave(form) {
     var url = form.getAttribute("data-autosave-url"), status = document.getElementById("autosave-status");
-    var dirty = false, busy = false, stopped = false;
+    var dirty = false, busy = null, stopped = false;
     form.addEventListener("input", function () { dirty = true; });
     form.addEventListener("change", function () { dirty = true; });
-    form.addEventListener("submit", function () { stopped = true; });
+    form.addEventListener("submit", function (event) {
+      stopped = true;
+      // An autosave on its way changes the version: send the form once it is back, or the
+      // server takes this save for someone else's and refuses it.
+      if (busy) {
+        event.preventDefault();
+        var submitter = event.submitter;
+        busy.then(function () { form.requestSubmit(submitter); });
+      }
+    });
     setInterval(function () {
       if (!dirty || busy || stopped) return;
-      busy = true; dirty = false;
+      dirty = false;
       var data = new FormData(form);
       data.delete("files");
-      fetch(url, { method: "POST", body: data, credentials: "same-origin",
+      busy = fetch(url, { method: "POST", body: data, credentials: "same-origin",
                    headers: { "Accept": "application/json" } })
         .then(function (response) { return response.json().then(function (body) { return [response, body]; }); })
         .then(function (pair) {
@@ -68,7 +77,7 @@
           }
         })
         .catch(function () { dirty = true; status.textContent = form.getAttribute("data-msg-offline"); })
-        .then(function () { busy = false; });
+        .then(function () { busy = null; });
     }, 5000);
   }
 

@@ -1,0 +1,37 @@
+"""«Lagre utkast» pressed while the form's own autosave is on its way: the save waits for
+the autosave and goes in on top of it, instead of being refused as someone else's."""
+
+import time
+
+from playwright.sync_api import expect
+
+from tests.browser.pages import login
+from tests.browser.test_keyboard import APPLICANT, keyboard_site  # noqa: F401 (fixture)
+from tests.helpers import PASSWORD
+
+
+def test_a_save_during_an_autosave_keeps_what_was_typed(page, keyboard_site):  # noqa: F811
+    site = keyboard_site
+    login(page, site.url, APPLICANT, PASSWORD)
+    page.goto(site.url + "/")
+    page.get_by_role("link", name="Søk nå").first.click()
+    page.get_by_role("button", name="Start søknad").click()
+    expect(page.locator("h1")).to_have_text("Ny søknad")
+
+    # The autosave reaches the server, but its answer is held back on the way.
+    held = []
+    page.route("**/autolagre", lambda route: held.append((route, route.fetch())))
+    title = page.get_by_label("Prosjektets tittel", exact=True)
+    title.fill("Først")
+    deadline = time.monotonic() + 15
+    while not held:  # the autosave runs every five seconds
+        assert time.monotonic() < deadline, "no autosave"
+        page.wait_for_timeout(50)
+    title.fill("Først og sist")
+    page.get_by_role("button", name="Lagre utkast").click(no_wait_after=True)
+    route, response = held[0]
+    route.fulfill(response=response)
+
+    expect(page.get_by_text("Utkastet er lagret")).to_be_visible()
+    expect(page.locator("h1")).to_have_text("Først og sist")
+    expect(title).to_have_value("Først og sist")
