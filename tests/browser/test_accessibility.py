@@ -1,0 +1,256 @@
+"""Accessibility on every page (issue 12): each role walks every page it can reach in the
+demo, in Norwegian and English, at 1280, 390 and 320 CSS px. On each: axe-core finds no
+WCAG 2.1 A/AA violation, the page does not scroll sideways on a phone (a wide table
+scrolls inside its own ``.table-scroll`` region), and it has exactly one h1.
+
+One browser context per role and language; each page is loaded once and checked at the
+three widths by resizing the viewport. The placeholders in the paths ({draft}, {grant} …)
+are filled in from the demo data, so the pages are the real ones.
+"""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from fund.applications.models import Application, ApplicationState
+from fund.auth.models import User
+from fund.calls.models import Call
+from fund.decisions.models import Appeal, Decision
+from fund.extensions import db
+from fund.grants.models import FinalReport, Grant, GrantState, PaymentRequest
+from fund.reports.models import ContextFigure
+from tests.browser.pages import DESKTOP, NARROW, PHONE, axe_violations, login, sideways_overflow
+
+WIDTHS = {1280: DESKTOP, 390: PHONE, 320: NARROW}
+LANGUAGES = ["nb", "en"]
+
+#: Every page each role can reach in the demo, by role. A role's own pages; the public
+#: pages are walked by the anonymous visitor (and the front page by everyone).
+PAGES = {
+    "anonym": [
+        "/", "/utlysninger/{open_call}", "/utlysninger/{decided_call}", "/plan/",
+        "/plan/2022-2024", "/tilskudd-tildelt", "/logg-inn", "/registrer", "/glemt-passord",
+        "/send-bekreftelse", "/personvern", "/tilgjengelighet",
+    ],
+    "soker@demo.no": [
+        "/", "/min-side", "/utlysninger/{open_call}", "/soknader",
+        "/utlysninger/{open_call}/soknad",
+        "/soknader/{draft}", "/soknader/{draft}/send-inn", "/soknader/{draft}/slett",
+        "/soknader/{submitted}", "/soknader/{submitted}/kvittering",
+        "/soknader/{submitted}/trekk",
+        "/soknader/{granted_app}", "/soknader/{granted_app}/kvittering",
+        "/soknader/{completed_app}", "/soknader/{revoked_app}", "/soknader/{lapsed_app}",
+        "/mine-vedtak/soknader/{granted_app}/klage",
+        "/mine-tilskudd/{grant}", "/mine-tilskudd/{grant}/utbetalinger/ny",
+        "/mine-tilskudd/{grant}/sluttrapport",
+        "/mine-tilskudd/{completed_grant}", "/mine-tilskudd/{completed_grant}/sluttrapport",
+        "/mine-tilskudd/{revoked_grant}", "/mine-tilskudd/{lapsed_grant}",
+        "/organisasjoner/{organisation}", "/organisasjoner/{organisation}/rediger",
+        "/organisasjoner/ny", "/organisasjoner/krav",
+    ],
+    "saksbehandler@demo.no": [
+        "/", "/min-side", "/saksbehandling/soknader",
+        "/saksbehandling/soknader/{submitted}", "/saksbehandling/soknader/{submitted}/vurdering",
+        "/saksbehandling/soknader/{submitted}/inhabil",
+        "/saksbehandling/soknader/{other_submitted}",
+        "/saksbehandling/soknader/{granted_app}", "/saksbehandling/soknader/{rejected_app}",
+        "/saksbehandling/soknader/{revoked_app}",
+        "/saksbehandling/utlysninger/{open_call}/rangering",
+        "/saksbehandling/utlysninger/{decided_call}/rangering",
+        "/organisasjoner/oppfolging", "/organisasjoner/{organisation}",
+        "/tilskudd/utlysninger/{decided_call}", "/tilskudd/{grant}",
+        "/tilskudd/{completed_grant}", "/tilskudd/{revoked_grant}", "/tilskudd/{lapsed_grant}",
+        "/tilskudd/utbetalinger/{payment}", "/tilskudd/sluttrapporter/{final_report}",
+        "/vedtak/klager/{appeal}", "/rapporter/dekning",
+    ],
+    "saksbehandler2@demo.no": [
+        "/min-side", "/saksbehandling/soknader", "/saksbehandling/soknader/{submitted}",
+        "/saksbehandling/soknader/{submitted}/vurdering",
+        "/saksbehandling/soknader/{granted_app}/habilitet",
+        "/saksbehandling/utlysninger/{open_call}/rangering",
+    ],
+    "leder@demo.no": [
+        "/min-side", "/forvaltning/utlysninger", "/forvaltning/utlysninger/ny",
+        "/forvaltning/utlysninger/{open_call}", "/forvaltning/utlysninger/{open_call}/kriterier",
+        "/forvaltning/utlysninger/{open_call}/tiltak",
+        "/forvaltning/utlysninger/{decided_call}",
+        "/plan/2022-2024/prioritering",
+        "/saksbehandling/soknader", "/saksbehandling/soknader/{submitted}/habilitet",
+        "/saksbehandling/soknader/{granted_app}",
+        "/saksbehandling/soknader/{granted_app}/vurdering",
+        "/saksbehandling/soknader/{granted_app}/inhabil",
+        "/saksbehandling/utlysninger/{open_call}/rangering",
+        "/saksbehandling/utlysninger/{open_call}/forslag",
+        "/saksbehandling/utlysninger/{open_call}/avslutt",
+        "/saksbehandling/utlysninger/{decided_call}/rangering",
+        "/saksbehandling/utlysninger/{decided_call}/forslag",
+        "/vedtak/utlysninger/{open_call}", "/vedtak/utlysninger/{decided_call}",
+        "/vedtak/utlysninger/{decided_call}/brev", "/vedtak/utlysninger/{decided_call}/send",
+        "/vedtak/soknader/{submitted}",
+        "/vedtak/soknader/{granted_app}", "/vedtak/soknader/{rejected_app}",
+        "/vedtak/klager/{appeal}", "/vedtak/valutakurser",
+        "/tilskudd/utlysninger/{decided_call}", "/tilskudd/{grant}",
+        "/tilskudd/utbetalinger/{payment}", "/tilskudd/sluttrapporter/{final_report}",
+        "/tilskudd/registre/stotteregisteret", "/tilskudd/registre/stotteregisteret/eksport",
+        "/tilskudd/registre/kdd",
+        "/rapporter/dekning", "/rapporter/kontekst", "/rapporter/kontekst/{context_figure}/slett",
+        "/organisasjoner/oppfolging",
+    ],
+    "admin@demo.no": [
+        "/min-side", "/admin/brukere", "/admin/brukere/{caseworker}", "/admin/logg/",
+        "/plan/admin", "/organisasjoner/{organisation}/rediger",
+    ],
+}
+
+#: GET routes that are not pages to check, and why.
+NOT_PAGES = {
+    "static": "files",
+    "core.healthz": "health check for the load balancer",
+    "reports.public_json": "JSON",
+    "auth.verify_email": "a link from an e-mail that redirects",
+    "auth.reset_password": "needs a token from an e-mail; same form as /registrer",
+    "auth.confirm_role": "redirects unless the Enhetsregisteret lookup is on",
+    "calls.edit_call": "the demo has no planned call; same template as /forvaltning/utlysninger/ny",
+}
+FILE_ROUTE = re.compile(r"\.(pdf|csv|xlsx|json)|<any\(|dokumenter|vedlegg/")
+
+
+def _demo_ids(session) -> dict[str, int]:
+    def app(title):
+        return session.scalar(select(Application.id).where(Application.title == title))
+
+    def grant(state):
+        return session.scalar(select(Grant).where(Grant.state == state))
+
+    soker = session.scalar(select(User).where(User.email == "soker@demo.no"))
+    draft = session.scalar(select(Application).where(
+        Application.created_by_id == soker.id, Application.state == ApplicationState.DRAFT))
+    granted, completed = grant(GrantState.ACCEPTED), grant(GrantState.COMPLETED)
+    revoked, lapsed = grant(GrantState.REVOKED), grant(GrantState.LAPSED)
+    rejected = session.scalar(select(Decision.application_id).where(
+        Decision.outcome == "rejected", Decision.application_id.not_in(
+            [revoked.application_id])))
+    return {
+        "open_call": session.scalar(select(Call.id).where(Call.title == "Næringsfondet 2027")),
+        "decided_call": session.scalar(select(Call.id).where(Call.title == "Klimafondet 2026")),
+        "draft": draft.id,
+        "submitted": app("Varmepumpe og solceller på Kjeller"),
+        "other_submitted": app("Lokalmat til konferansegjester"),
+        "organisation": draft.organisation_id,
+        "granted_app": granted.application_id, "grant": granted.id,
+        "completed_app": completed.application_id, "completed_grant": completed.id,
+        "revoked_app": revoked.application_id, "revoked_grant": revoked.id,
+        "lapsed_app": lapsed.application_id, "lapsed_grant": lapsed.id,
+        "rejected_app": rejected,
+        "payment": session.scalar(select(PaymentRequest.id).where(
+            PaymentRequest.grant_id == granted.id)),
+        "final_report": session.scalar(select(FinalReport.id)),
+        "appeal": session.scalar(select(Appeal.id)),
+        "context_figure": session.scalar(select(ContextFigure.id)),
+        "caseworker": session.scalar(select(User.id).where(
+            User.email == "saksbehandler@demo.no")),
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_ids(demo_site):
+    with demo_site.database() as session:
+        ids = _demo_ids(session)
+        db.session.rollback()
+    assert all(ids.values()), ids
+    return ids
+
+
+class Visitor:
+    """One role in one language: a logged-in browser tab kept open across the tests."""
+
+    def __init__(self, browser, site, role, language):
+        self.context = browser.new_context(locale="nb-NO", timezone_id="Europe/Oslo",
+                                           viewport=DESKTOP)
+        self.page = self.context.new_page()
+        self.site, self.role, self.language = site, role, language
+        self.path = None
+        if role != "anonym":
+            login(self.page, site.url, role)
+        else:
+            self.page.goto(site.url + "/")
+        if language == "en":
+            self.switch_language("en")
+
+    def switch_language(self, code):
+        self.page.locator(f"header button[name=lang][value={code}]").click()
+        self.page.wait_for_load_state()
+        assert self.page.locator("html").get_attribute("lang") == code
+
+    def open(self, path):
+        if path != self.path:
+            self.page.set_viewport_size(DESKTOP)
+            response = self.page.goto(self.site.url + path)
+            assert response.status == 200, (path, response.status)
+            self.path = path
+        return self.page
+
+    def close(self):
+        if self.language == "en":
+            # The user's saved language goes back to Norwegian for the other tests.
+            self.page.goto(self.site.url + "/")
+            self.switch_language("nb")
+        self.context.close()
+
+
+@pytest.fixture(scope="session")
+def visitors(browser, demo_site):
+    opened = {}
+
+    def visitor(role, language):
+        key = (role, language)
+        if key not in opened:
+            for other in [k for k in opened if k != key]:
+                opened.pop(other).close()
+            opened[key] = Visitor(browser, demo_site, role, language)
+        return opened[key]
+
+    yield visitor
+    for each in opened.values():
+        each.close()
+
+
+CASES = [(role, language, path, width)
+         for role, paths in PAGES.items() for language in LANGUAGES
+         for path in paths for width in WIDTHS]
+
+
+@pytest.mark.parametrize(("role", "language", "path", "width"), CASES)
+def test_page_is_accessible(visitors, demo_ids, role, language, path, width):
+    page = visitors(role, language).open(path.format(**demo_ids))
+    page.set_viewport_size(WIDTHS[width])
+    found = {"lang": page.locator("html").get_attribute("lang"),
+             "h1": page.locator("h1").count(),
+             "sideways": sideways_overflow(page) if width < 1280 else 0,
+             "axe": axe_violations(page)}
+    assert found == {"lang": language, "h1": 1, "sideways": 0, "axe": []}
+
+
+def test_every_page_of_the_app_is_in_the_walk(demo_site):
+    """A new GET page must be added to PAGES (or to NOT_PAGES with a reason)."""
+    walked = set()
+    for paths in PAGES.values():
+        for path in paths:
+            walked.add(re.sub(r"\{\w+\}", "1", path))
+    adapter = demo_site.app.url_map.bind("127.0.0.1")
+    missing = []
+    for rule in demo_site.app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES \
+                or FILE_ROUTE.search(rule.rule):
+            continue
+        if not any(_matches(adapter, path, rule.endpoint) for path in walked):
+            missing.append(rule.rule)
+    assert missing == []
+
+
+def _matches(adapter, path, endpoint):
+    try:
+        return adapter.match(path, method="GET")[0] == endpoint
+    except Exception:
+        return False
