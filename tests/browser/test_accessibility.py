@@ -279,9 +279,9 @@ FORMS_WITH_ERRORS = {
     "register": ("anonym", "/registrer", {}, "Opprett konto"),
     "organisation": ("soker@demo.no", "/organisasjoner/ny", {"#orgnr": "123456789"}, "Lagre"),
     "application": ("soker2@demo.no", "/soknader/{other_draft}",
-                    {"#amount_applied": "mange penger"}, "Lagre utkast"),
+                    {"#amount_applied": "-5"}, "Lagre utkast"),
     "assessment": ("saksbehandler@demo.no", "/saksbehandling/soknader/{submitted}/vurdering",
-                   {"#recommended_amount": "mange penger"}, "Lagre uten å fullføre"),
+                   {"#recommended_amount": "-5"}, "Lagre uten å fullføre"),
     "new call": ("leder@demo.no", "/forvaltning/utlysninger/ny", {}, "Lagre"),
 }
 

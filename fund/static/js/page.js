@@ -28,7 +28,19 @@
     }
   }
 
+  // The browser scrolls only a field that is outside the window; one that is inside it but
+  // under the bar is moved up here, just clear of the bar.
+  function clearOfBar(event) {
+    var bar = document.querySelector(".sticky-actions"), field = event.target;
+    if (!bar || bar.contains(field) || !field.getBoundingClientRect) { return; }
+    var r = field.getBoundingClientRect(), top = bar.getBoundingClientRect().top;
+    if (r.bottom > top && r.top < top + bar.offsetHeight) {
+      window.scrollBy(0, Math.min(r.bottom - top + 8, r.top - 8));
+    }
+  }
+
   function update() { scrollRegions(); stickyBar(); }
+  document.addEventListener("focusin", clearOfBar);
 
   var pending = null;
   function later() {
