@@ -392,22 +392,23 @@ def test_the_coverage_charts_have_text_alternatives_and_data_tables(page, demo_s
         assert chart["table"] > 0, chart
 
 
-def test_autosave_is_announced_politely(page, demo_site, demo_ids):
+def test_autosave_and_the_counters_are_announced_politely(page, demo_site, demo_ids):
     login(page, demo_site.url, "soker2@demo.no")
     page.goto(demo_site.url + "/soknader/{other_draft}".format(**demo_ids))
     status = page.locator("#autosave-status")
     assert status.get_attribute("role") == "status"
     assert status.get_attribute("aria-live") == "polite"
     assert page.locator("#financing-summary").get_attribute("aria-live") == "polite"
-    before = status.inner_text()
-    title = page.locator("#title")
-    title.press("End")
-    title.type("!")
-    title.press("Backspace")
+    # The summary's character counter is the form's only count that changes as you type.
+    counter = page.locator("#summary-counter")
+    assert counter.get_attribute("aria-live") == "polite"
+    counted, before = counter.inner_text(), status.inner_text()
+    page.locator("#summary").press("End")
+    page.locator("#summary").type(" mer")
+    assert counter.inner_text() != counted
+    # Autosave reports into the status region a few seconds later.
     page.wait_for_function("before => document.getElementById('autosave-status')"
-                           ".textContent.trim() !== before", arg=before, timeout=20000)
-    assert page.locator("[role=status][aria-live=polite] #autosave-status, #autosave-status"
-                        "[role=status]").count() == 1
+                           ".textContent.trim() !== before.trim()", arg=before, timeout=20000)
 
 
 ZOOM_PAGES = [
