@@ -22,7 +22,7 @@ from fund.core.formatting import to_local_naive
 from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db as _db
-from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
+from fund.plan.loader import DATA_DIR, load_plan
 from tests.helpers import (
     csrf_token,
     html_of,

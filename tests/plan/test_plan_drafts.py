@@ -127,7 +127,7 @@ def test_an_uploaded_plan_is_a_draft_until_the_admin_publishes_it(client, admin)
     assert NEW in client.get("/forvaltning/utlysninger/ny").get_data(as_text=True)
 
 
-def test_without_a_current_call_the_plan_page_shows_the_newest_published_plan(client, admin):
+def test_the_plan_page_shows_the_current_calls_plan_else_the_newest_published_one(client, admin):
     make_call(title="Gammel", opens_in=timedelta(days=-60), closes_in=timedelta(days=-30))
     draft, _ = load_plan(plan_data(), draft=True)
     _db.session.commit()
@@ -139,6 +139,11 @@ def test_without_a_current_call_the_plan_page_shows_the_newest_published_plan(cl
     make_call(title="Kommer", opens_in=timedelta(days=5), closes_in=timedelta(days=40))
     _db.session.commit()
     assert shown_title(client) == "Handlingsplan 2022–2024"
+    # An open call comes first, though its deadline is later than the coming call's.
+    make_call(title="Åpen", plan=draft, opens_in=timedelta(days=-1),
+              closes_in=timedelta(days=60))
+    _db.session.commit()
+    assert shown_title(client) == NEW_TITLE
 
 
 def test_an_admin_deletes_a_draft_after_a_page_that_asks(client, admin):
