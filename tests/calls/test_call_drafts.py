@@ -84,8 +84,9 @@ def test_a_new_call_is_a_draft_nobody_outside_the_managers_sees_until_published(
     # The manager sees it marked as a draft in the list, on its page and in a preview.
     listing = client.get("/forvaltning/utlysninger").get_data(as_text=True)
     assert TITLE in listing and "Utkast – ikke publisert" in listing
-    page = client.get(f"/forvaltning/utlysninger/{call.id}").get_data(as_text=True)
-    assert 'id="draft-notice"' in page and "Publiser utlysningen …" in page
+    for path in ("", "/kriterier", "/tiltak"):
+        page = client.get(f"/forvaltning/utlysninger/{call.id}{path}").get_data(as_text=True)
+        assert 'id="draft-notice"' in page and "Publiser utlysningen …" in page
     preview = client.get(f"/utlysninger/{call.id}")
     assert preview.status_code == 200 and 'id="draft-notice"' in html_of(preview)
     # ... and changes it and its criteria freely.
