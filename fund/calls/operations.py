@@ -184,11 +184,19 @@ def publish_problems(call: Call, now: datetime | None = None) -> list[str]:
     return problems
 
 
+def _locked(calls: list[Call]) -> list[Call]:
+    """The calls, read again under a lock until the transaction ends, so that two managers
+    publishing at once do not both publish (PostgreSQL; SQLite has one writer anyway)."""
+    for each in calls:
+        db.session.refresh(each, with_for_update=True)
+    return calls
+
+
 def publish_call(call: Call, actor=None) -> list[Call]:
     """Publish a draft call: it shows on the front page and its own page at once, and
     applicants can apply from ``opens_at``. A joint call is published with its sibling.
     Returns the calls published."""
-    calls = joint_calls(call)
+    calls = _locked(joint_calls(call))
     if any(not each.is_draft for each in calls):
         raise CallError(_("Utlysningen er allerede publisert."))
     now = utcnow()
@@ -207,7 +215,7 @@ def publish_call(call: Call, actor=None) -> list[Call]:
 def unpublish_call(call: Call, actor=None) -> list[Call]:
     """Take a published call back to draft. Only before it opens: until then nobody can
     have started an application, so nobody loses one (a joint call goes with its sibling)."""
-    calls = joint_calls(call)
+    calls = _locked(joint_calls(call))
     if any(not each.state.can_become(CallState.DRAFT) for each in calls):
         raise CallError(_("Bare en publisert utlysning som ikke har åpnet ennå, kan gjøres "
                           "om til utkast."))

@@ -42,6 +42,7 @@ def load_upload(raw: bytes, filename: str | None) -> tuple[PlanVersion, bool]:
 
 def publish_plan(plan: PlanVersion) -> PlanVersion:
     """Publish a draft plan: the public plan pages show it, and new calls can use it."""
+    db.session.refresh(plan, with_for_update=True)  # one of two at once publishes
     if not plan.is_draft:
         raise DomainError(_("Handlingsplan %(period)s er allerede publisert.",
                             period=plan.period))
@@ -52,6 +53,7 @@ def publish_plan(plan: PlanVersion) -> PlanVersion:
 
 def delete_draft_plan(plan: PlanVersion) -> str:
     """Delete a draft plan that nothing uses; returns its period."""
+    db.session.refresh(plan, with_for_update=True)
     if not plan.is_draft:
         raise DomainError(_("Handlingsplan %(period)s er publisert og kan ikke slettes. Bare "
                             "et utkast kan slettes.", period=plan.period))
