@@ -14,7 +14,7 @@ from fund.auth.demo import (
     demo_users,
     refuse_real_users,
 )
-from fund.calls.demo import demo_open_call
+from fund.calls.demo import demo_draft_call, demo_open_call
 from fund.decisions.demo import demo_decisions
 from fund.extensions import db
 from fund.grants.demo import demo_grants
@@ -40,6 +40,7 @@ def load_demo() -> list[str]:
     created += demo_decisions(users)
     created += demo_grants(users)
     created += demo_context(users)
+    demo_draft_call(plan, created)
     return created
 
 

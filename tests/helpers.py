@@ -62,13 +62,17 @@ def the_plan():
 
 
 def make_call(fund=Fund.NAERINGSFOND, opens_in=timedelta(days=-1),
-              closes_in=timedelta(days=30), **fields):
+              closes_in=timedelta(days=30), published=True, **fields):
+    """A call, published unless ``published=False`` (then a draft, as the manager's form
+    makes it)."""
     now = utcnow().replace(microsecond=0)
     values = dict(fund=fund, year=now.year + 1, title="Næringsfondet",
                   opens_at=now + opens_in, closes_at=now + closes_in, budget=2_000_000,
                   max_grant=200_000, max_share_percent=50, plan=the_plan())
     values.update(fields)
     call = create_call(**values)
+    if published:
+        call.published_at = now
     _db.session.flush()
     return call
 

@@ -115,6 +115,12 @@ MATRIX = {
     # CSRF token leaves every field blank: «ikke satt», saved, back to the page).
     ("/plan/<period>/prioritering", "GET"): row(LOGIN, 403, 403, 403, 200, 403),
     ("/plan/<period>/prioritering", "POST"): row(LOGIN, 403, 403, 403, 302, 403),
+    # Publishing or deleting a draft plan: administrators; {period} is published, so it
+    # is no draft (404 once allowed).
+    ("/plan/<period>/publiser", "GET"): row(LOGIN, 403, 403, 403, 403, 404),
+    ("/plan/<period>/publiser", "POST"): row(LOGIN, 403, 403, 403, 403, 404),
+    ("/plan/<period>/slett", "GET"): row(LOGIN, 403, 403, 403, 403, 404),
+    ("/plan/<period>/slett", "POST"): row(LOGIN, 403, 403, 403, 403, 404),
     ("/soknader", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
     ("/utlysninger/<int:call_id>/soknad", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
     ("/utlysninger/<int:call_id>/soknad", "POST"): row(LOGIN, 200, 200, 403, 403, 403),
@@ -210,6 +216,11 @@ MATRIX = {
     ("/forvaltning/utlysninger/<int:call_id>/rediger", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/frist", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/arkiver", "POST"): MANAGERS_302,
+    # Publishing a draft call, and taking a published one back: {call} is published and
+    # open, so the page says so and the POSTs are refused (back to the page or the call).
+    ("/forvaltning/utlysninger/<int:call_id>/publiser", "GET"): MANAGERS,
+    ("/forvaltning/utlysninger/<int:call_id>/publiser", "POST"): MANAGERS_302,
+    ("/forvaltning/utlysninger/<int:call_id>/avpubliser", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/vurdering", "POST"): MANAGERS_302,
     ("/forvaltning/utlysninger/<int:call_id>/tiltak", "GET"): MANAGERS,
     ("/forvaltning/utlysninger/<int:call_id>/tiltak", "POST"): MANAGERS,

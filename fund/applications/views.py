@@ -116,7 +116,9 @@ def dashboard():
 @login_required
 def start(call_id):
     require(can_start(current_user))
-    call = db.session.get(Call, call_id) or abort(404)
+    call = db.session.get(Call, call_id)
+    if call is None or call.is_draft:  # an unpublished call does not exist to applicants
+        abort(404)
     organisations = queries.organisations_of(current_user)
     if not organisations:
         flash(_("Registrer organisasjonen du søker for først."), "info")

@@ -3,7 +3,13 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from fund.calls.models import Call, Fund
-from fund.calls.operations import CallError, create_call, create_joint_call, extend_deadline
+from fund.calls.operations import (
+    CallError,
+    create_call,
+    create_joint_call,
+    extend_deadline,
+    publish_call,
+)
 from fund.core.formatting import format_datetime, format_nok, parse_local
 from fund.extensions import db
 from fund.plan.loader import find_plan
@@ -41,9 +47,11 @@ def _plan(period: str | None) -> PlanVersion:
 @click.option("--max-grant", type=click.IntRange(min=0), required=True)
 @click.option("--max-share", type=click.IntRange(1, 100), default=50, show_default=True)
 @click.option("--plan", "period", help="Planperiode, f.eks. 2022-2024. Standard: den nyeste.")
+@click.option("--publish", is_flag=True, help="Publiser straks (ellers et utkast).")
 def create_command(fund_name, year, title, opens, closes, budget, klima_budget, max_grant,
-                   max_share, period):
-    """Create a call (or a joint call) with the default criteria for its fund."""
+                   max_share, period, publish):
+    """Create a call (or a joint call) with the default criteria for its fund: a draft,
+    unless --publish."""
     fields = dict(year=year, title=title, opens_at=opens, closes_at=closes,
                   max_grant=max_grant, max_share_percent=max_share, plan=_plan(period))
     try:
@@ -54,11 +62,14 @@ def create_command(fund_name, year, title, opens, closes, budget, klima_budget, 
                                                Fund.KLIMAFOND: klima_budget}, **fields)
         else:
             calls = [create_call(fund=Fund(fund_name), budget=budget, **fields)]
+        if publish:
+            publish_call(calls[0])
     except CallError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     for call in calls:
-        click.echo(f"Opprettet utlysning {call.id}: {call.title}")
+        state = "publisert" if publish else "utkast, ikke publisert"
+        click.echo(f"Opprettet utlysning {call.id} ({state}): {call.title}")
 
 
 @call_cli.command("list")

@@ -7,6 +7,7 @@ from fund.calls.models import CallState, Fund
 FUND_LABELS = {Fund.NAERINGSFOND: _l("Næringsfond"), Fund.KLIMAFOND: _l("Klimafond")}
 
 CALL_STATE_LABELS = {
+    CallState.DRAFT: _l("Utkast – ikke publisert"),
     CallState.PLANNED: _l("Planlagt"),
     CallState.OPEN: _l("Åpen"),
     CallState.CLOSED: _l("Stengt for søknader"),

@@ -15,6 +15,8 @@ class Fund(enum.StrEnum):
 
 
 class CallState(enum.StrEnum):
+    #: Not published: only the managers see it; nobody can apply.
+    DRAFT = "draft"
     PLANNED = "planned"
     OPEN = "open"
     CLOSED = "closed"
@@ -27,9 +29,11 @@ class CallState(enum.StrEnum):
 
 
 #: The call's life. The clock opens and closes it; the manager closes the review and
-#: archives. Nothing goes back.
+#: archives. The manager publishes a draft, and may take a published call back to draft
+#: until it opens (nobody can have applied yet). Nothing else goes back.
 CALL_TRANSITIONS: dict[CallState, frozenset[CallState]] = {
-    CallState.PLANNED: frozenset({CallState.OPEN}),
+    CallState.DRAFT: frozenset({CallState.PLANNED, CallState.OPEN}),
+    CallState.PLANNED: frozenset({CallState.OPEN, CallState.DRAFT}),
     CallState.OPEN: frozenset({CallState.CLOSED}),
     CallState.CLOSED: frozenset({CallState.REVIEW_CLOSED}),
     CallState.REVIEW_CLOSED: frozenset({CallState.ARCHIVED}),
@@ -40,8 +44,9 @@ CALL_TRANSITIONS: dict[CallState, frozenset[CallState]] = {
 class Call(db.Model):
     """A yearly utlysning (call) of one fund. A joint call is two calls sharing ``joint_key``.
 
-    Whether a call is open is computed from ``opens_at``/``closes_at``; only the
-    manager's later steps (review closed, archived) are stored.
+    A new call is a draft (``published_at`` unset) that only the managers see. Once
+    published, whether it is open is computed from ``opens_at``/``closes_at``; only the
+    manager's steps (published, review closed, archived) are stored.
     """
 
     __tablename__ = "calls"
@@ -72,6 +77,9 @@ class Call(db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
     #: Shared by the two calls of a joint næringsfond/klimafond call.
     joint_key: Mapped[str | None] = mapped_column(String(36), index=True)
+    #: Set when the manager publishes the call; unset, the call is a draft that the public,
+    #: applicants and caseworkers do not see and nobody can apply to.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when the manager closes the review (the innstilling is then frozen).
     review_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -104,6 +112,8 @@ class Call(db.Model):
             return CallState.ARCHIVED
         if self.review_closed_at is not None:
             return CallState.REVIEW_CLOSED
+        if self.published_at is None:
+            return CallState.DRAFT
         if now < self.opens_at:
             return CallState.PLANNED
         if now < self.closes_at:
@@ -117,6 +127,16 @@ class Call(db.Model):
     @property
     def is_open(self) -> bool:
         return self.state == CallState.OPEN
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
+
+    @property
+    def is_editable(self) -> bool:
+        """The settings, criteria and measures can change: a draft, or a published call
+        that has not opened yet."""
+        return self.state in (CallState.DRAFT, CallState.PLANNED)
 
     @property
     def can_close_review(self) -> bool:
@@ -134,7 +154,7 @@ class Call(db.Model):
 
     @property
     def criteria_editable(self) -> bool:
-        return self.state == CallState.PLANNED
+        return self.is_editable
 
     @property
     def total_weight(self) -> int:

@@ -10,6 +10,7 @@ from fund.audit.operations import record
 from fund.calls.models import Call, CallMeasure, CallState, Criterion, Fund
 from fund.calls.rubric import DEFAULT_CRITERIA
 from fund.core.errors import DomainError
+from fund.core.formatting import to_local
 from fund.core.signals import answered_yes, call_has_undecided_applications
 from fund.core.types import utcnow
 from fund.extensions import db
@@ -49,6 +50,10 @@ def create_call(*, fund: Fund, year: int, title: str, opens_at: datetime, closes
                 acceptance_weeks: int = 4, advance_max_percent: int = 50,
                 auditor_threshold: int = 100_000, final_report_days: int = 60,
                 actor=None) -> Call:
+    """A new call, as a draft that only the managers see until ``publish_call``."""
+    if plan.is_draft:
+        raise CallError(_("Handlingsplan %(period)s er ikke publisert. En utlysning kan "
+                          "bare bruke en publisert handlingsplan.", period=plan.period))
     _check_window(opens_at, closes_at)
     _check_reserve(budget, appeal_reserve)
     terms = dict(acceptance_weeks=acceptance_weeks, advance_max_percent=advance_max_percent,
@@ -106,14 +111,18 @@ def joint_calls(call: Call) -> list[Call]:
 
 
 def update_call(call: Call, actor=None, **fields) -> None:
-    """Change a planned call's settings. Once open, only the deadline can move."""
-    if call.state != CallState.PLANNED:
+    """Change a draft or planned call's settings. Once open, only the deadline can move."""
+    if not call.is_editable:
         raise CallError(_("Utlysningen er åpnet og kan ikke lenger endres. "
                           "Fristen kan forlenges."))
     _check_window(fields.get("opens_at", call.opens_at), fields.get("closes_at", call.closes_at))
     _check_reserve(fields.get("budget", call.budget),
                    fields.get("appeal_reserve", call.appeal_reserve))
     _check_terms(**{name: value for name, value in fields.items() if name in TERM_BOUNDS})
+    plan = fields.get("plan", call.plan)
+    if plan.id != call.plan_id and plan.is_draft:
+        raise CallError(_("Handlingsplan %(period)s er ikke publisert. En utlysning kan "
+                          "bare bruke en publisert handlingsplan.", period=plan.period))
     changes = {}
     for name, value in fields.items():
         old = getattr(call, name)
@@ -145,6 +154,74 @@ def extend_deadline(call: Call, closes_at: datetime, actor=None) -> list[Call]:
         each.closes_at = closes_at
         record("call.deadline_extended", each, actor=actor, old=old.isoformat(),
                new=closes_at.isoformat())
+    return calls
+
+
+def publish_problems(call: Call, now: datetime | None = None) -> list[str]:
+    """What stops the call (a draft) from being published, in words for the manager; empty
+    when it is ready. The same rules as when the call is created and edited, checked again
+    because time passes (a deadline in the past) and the plan or criteria may have changed."""
+    now = now or utcnow()
+    problems = []
+    if call.closes_at <= now:
+        problems.append(_("Søknadsfristen har allerede gått ut. Sett en senere frist før du "
+                          "publiserer utlysningen."))
+    for check in (lambda: _check_window(call.opens_at, call.closes_at),
+                  lambda: _check_reserve(call.budget, call.appeal_reserve),
+                  lambda: _check_terms(**{name: getattr(call, name) for name in TERM_BOUNDS})):
+        try:
+            check()
+        except CallError as exc:
+            problems.append(str(exc))
+    if not call.criteria or call.total_weight <= 0:
+        problems.append(_("Utlysningen må ha minst ett kriterium med vekt over null."))
+    if call.plan.is_draft:
+        problems.append(_("Handlingsplan %(period)s er ikke publisert. Publiser planen "
+                          "først.", period=call.plan.period))
+    if call.expected_decision_on is not None \
+            and call.expected_decision_on < to_local(call.closes_at).date():
+        problems.append(_("Vedtaksdatoen kan ikke være før søknadsfristen."))
+    return problems
+
+
+def _locked(calls: list[Call]) -> list[Call]:
+    """The calls, read again under a lock until the transaction ends, so that two managers
+    publishing at once do not both publish (PostgreSQL; SQLite has one writer anyway)."""
+    for each in calls:
+        db.session.refresh(each, with_for_update=True)
+    return calls
+
+
+def publish_call(call: Call, actor=None) -> list[Call]:
+    """Publish a draft call: it shows on the front page and its own page at once, and
+    applicants can apply from ``opens_at``. A joint call is published with its sibling.
+    Returns the calls published."""
+    calls = _locked(joint_calls(call))
+    if any(not each.is_draft for each in calls):
+        raise CallError(_("Utlysningen er allerede publisert."))
+    now = utcnow()
+    for each in calls:
+        problems = publish_problems(each, now)
+        if problems:
+            raise CallError(_("Utlysningen kan ikke publiseres ennå: %(problems)s",
+                              problems=" ".join(problems)))
+    for each in calls:
+        each.published_at = now
+        record("call.published", each, actor=actor, opens_at=each.opens_at.isoformat(),
+               closes_at=each.closes_at.isoformat())
+    return calls
+
+
+def unpublish_call(call: Call, actor=None) -> list[Call]:
+    """Take a published call back to draft. Only before it opens: until then nobody can
+    have started an application, so nobody loses one (a joint call goes with its sibling)."""
+    calls = _locked(joint_calls(call))
+    if any(not each.state.can_become(CallState.DRAFT) for each in calls):
+        raise CallError(_("Bare en publisert utlysning som ikke har åpnet ennå, kan gjøres "
+                          "om til utkast."))
+    for each in calls:
+        each.published_at = None
+        record("call.unpublished", each, actor=actor)
     return calls
 
 
@@ -211,7 +288,7 @@ def set_open_measures(call: Call, codes: set[str], actor=None) -> None:
     """Open exactly the measures coded ``codes`` to the call's applicants; the rest of the
     plan's measures are closed for this call. Allowed until the call opens. Only where the
     call differs from its plan is anything stored."""
-    if call.state != CallState.PLANNED:
+    if not call.is_editable:
         raise CallError(_("Tiltakene kan bare endres fram til utlysningen åpner."))
     measures = {m.code: m for m in db.session.execute(
         select(Measure).join(Measure.strategy).join(Strategy.area)

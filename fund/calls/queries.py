@@ -6,16 +6,18 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from fund.calls.models import Call, CallMeasure, Criterion
-from fund.core.signals import plan_version_in_use
+from fund.core.signals import plan_version_in_use, plan_versions_in_current_calls
 from fund.extensions import db
 from fund.plan.models import Area, Measure, PlanVersion, Strategy
 
 
 def current_calls(now: datetime) -> list[Call]:
-    """Calls not yet past their deadline and not closed for review, soonest deadline first:
-    the SQL twin of ``Call.state_at`` for PLANNED and OPEN."""
+    """Published calls not yet past their deadline and not closed for review, soonest
+    deadline first: the SQL twin of ``Call.state_at`` for PLANNED and OPEN (drafts are
+    left out: the public and applicants never see them)."""
     return list(db.session.execute(
-        select(Call).where(Call.closes_at > now, Call.review_closed_at.is_(None),
+        select(Call).where(Call.published_at.is_not(None), Call.closes_at > now,
+                           Call.review_closed_at.is_(None),
                            Call.archived_at.is_(None))
         .order_by(Call.closes_at, Call.fund)).scalars())
 
@@ -69,13 +71,21 @@ def manage_list() -> list[Call]:
 
 
 def plan_versions() -> list[PlanVersion]:
-    """The plans a call can be opened under, newest first."""
+    """The plans a call can be opened under (the published ones), newest first."""
     return list(db.session.execute(
-        select(PlanVersion).order_by(PlanVersion.starts_on.desc(), PlanVersion.id.desc())
-    ).scalars())
+        select(PlanVersion).where(PlanVersion.published_at.is_not(None))
+        .order_by(PlanVersion.starts_on.desc(), PlanVersion.id.desc())).scalars())
 
 
 @plan_version_in_use.connect
 def _plan_version_in_use(plan: PlanVersion, **_kwargs) -> bool:
     """A plan version that a call was opened under may not change (answers the plan)."""
     return bool(db.session.scalar(select(exists().where(Call.plan_id == plan.id))))
+
+
+@plan_versions_in_current_calls.connect
+def _plan_versions_in_current_calls(now: datetime, **_kwargs) -> list[int]:
+    """The plans of the published calls open at ``now``, then of those still to open, each
+    group soonest deadline first (answers the plan's public page)."""
+    calls = current_calls(now)
+    return [call.plan_id for call in sorted(calls, key=lambda c: c.opens_at > now)]

@@ -12,14 +12,18 @@ from fund.calls.forms import (
     ExtendForm,
     MeasuresForm,
 )
-from fund.calls.models import Call, CallState, Fund
+from fund.calls.models import Call, Fund
 from fund.calls.operations import (
     TERM_BOUNDS,
     archive_call,
     create_call,
     create_joint_call,
     extend_deadline,
+    joint_calls,
+    publish_call,
+    publish_problems,
     set_open_measures,
+    unpublish_call,
     update_call,
     update_criteria,
 )
@@ -69,7 +73,10 @@ def _call_or_404(call_id: int) -> Call:
 
 @bp.route("/utlysninger/<int:call_id>")
 def call(call_id):
-    return render_template("calls/call.html", call=_call_or_404(call_id), apply_by=_apply_by())
+    call = _call_or_404(call_id)
+    if call.is_draft and not can_manage_calls(current_user):
+        abort(404)  # a draft does not exist outside the managers' pages
+    return render_template("calls/call.html", call=call, apply_by=_apply_by())
 
 
 # The manager's pages ---------------------------------------------------------
@@ -134,7 +141,8 @@ def _create_one(**fields) -> list[Call]:
 
 
 def _created(_calls) -> str:
-    return _("Utlysningen er opprettet. Se over kriteriene før den åpner.")
+    return _("Utlysningen er opprettet som et utkast som bare forvalterne ser. Se over "
+             "kriteriene, og publiser utlysningen når den er klar.")
 
 
 @bp.route("/forvaltning/utlysninger/<int:call_id>/rediger", methods=["GET", "POST"])
@@ -142,7 +150,7 @@ def _created(_calls) -> str:
 def edit_call(call_id):
     require(can_manage_calls(current_user))
     call = _call_or_404(call_id)
-    if call.state != CallState.PLANNED:
+    if not call.is_editable:
         flash(_("Utlysningen er åpnet og kan ikke lenger endres. Fristen kan forlenges."),
               "warning")
         return redirect(url_for("calls.manage_call", call_id=call.id))
@@ -167,6 +175,43 @@ def manage_call(call_id):
     return render_template("calls/manage_call.html", call=call,
                            extend_form=ExtendForm(closes_at=to_local_naive(call.closes_at)),
                            confirm_form=ConfirmForm())
+
+
+@bp.route("/forvaltning/utlysninger/<int:call_id>/publiser", methods=["GET", "POST"])
+@login_required
+def publish(call_id):
+    """Publish a draft: a page that says what happens and what is missing, then the
+    manager confirms."""
+    require(can_manage_calls(current_user))
+    call = _call_or_404(call_id)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash_errors(form)
+        elif commit(publish_call, call, actor=current_user._get_current_object(),
+                    success=lambda calls: _("Utlysningen er publisert.") if len(calls) == 1
+                    else _("Begge utlysningene i den felles utlysningen er publisert.")):
+            return redirect(url_for("calls.manage_call", call_id=call.id))
+        return redirect(url_for("calls.publish", call_id=call.id))
+    calls = joint_calls(call)
+    problems = {each.id: publish_problems(each) for each in calls}
+    return render_template("calls/publish.html", call=call, calls=calls, problems=problems,
+                           ready=not any(problems.values()), form=form, now=utcnow())
+
+
+@bp.route("/forvaltning/utlysninger/<int:call_id>/avpubliser", methods=["POST"])
+@login_required
+def unpublish(call_id):
+    require(can_manage_calls(current_user))
+    call = _call_or_404(call_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        commit(unpublish_call, call, actor=current_user._get_current_object(),
+               success=_("Utlysningen er gjort om til et utkast og er ikke lenger synlig for "
+                         "søkerne."))
+    else:
+        flash_errors(form)
+    return redirect(url_for("calls.manage_call", call_id=call.id))
 
 
 @bp.route("/forvaltning/utlysninger/<int:call_id>/frist", methods=["POST"])
@@ -204,7 +249,7 @@ def measures(call_id):
     call = _call_or_404(call_id)
     rows = measures_for_call(call)
     form = MeasuresForm(measures=[m.code for m, is_open in rows if is_open])
-    editable = call.state == CallState.PLANNED
+    editable = call.is_editable
     if editable and form.validate_on_submit() and commit(
             set_open_measures, call, set(form.measures.data or ()),
             actor=current_user._get_current_object(), into=form,

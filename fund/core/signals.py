@@ -17,6 +17,11 @@ organisation_has_grant = _signals.signal("organisation-has-grant")
 #: under it. Asked by the plan loader, which then refuses to change the version.
 plan_version_in_use = _signals.signal("plan-version-in-use")
 
+#: Which plan versions do the published calls use now (the sender is the moment)?
+#: Receivers return plan version ids, the most relevant first (an open call's before an
+#: upcoming one's). Asked by the plan's public page; answered by calls.
+plan_versions_in_current_calls = _signals.signal("plan-versions-in-current-calls")
+
 #: Does this call (the sender) have received applications without an outcome? Receivers
 #: return True if so. Asked by calls before archiving; answered by decisions.
 call_has_undecided_applications = _signals.signal("call-has-undecided-applications")

@@ -17,7 +17,8 @@ plan_cli = AppGroup("plan", short_help="Handlingsplanen: last inn og eksporter."
 @plan_cli.command("load")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def load_command(path):
-    """Load a plan file (YAML). Loading the same file twice changes nothing."""
+    """Load a plan file (YAML) and publish it. Loading the same file twice changes
+    nothing. (A plan uploaded at /plan/admin is a draft until published there.)"""
     path = path or DATA_DIR / current_app.config["PLAN_DEFAULT_FILE"]
     try:
         plan, changed = load_path(path)
@@ -38,7 +39,7 @@ def load_command(path):
 @click.option("--period", help="Planperioden, f.eks. 2022-2024. Standard: den nyeste.")
 def export_command(period):
     """Print the loaded plan as JSON."""
-    plan = find_plan(period)
+    plan = find_plan(period, drafts=bool(period))
     if plan is None:
         raise click.ClickException("Ingen handlingsplan er lastet inn.")
     click.echo(json.dumps(export_plan(plan), ensure_ascii=False, indent=2))
@@ -48,4 +49,5 @@ def export_command(period):
 def list_command():
     """List the loaded plan versions."""
     for plan in db.session.execute(select(PlanVersion).order_by(PlanVersion.period)).scalars():
-        click.echo(f"{plan.period}\t{plan.title}")
+        state = "utkast" if plan.is_draft else "publisert"
+        click.echo(f"{plan.period}\t{plan.title}\t{state}")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from fund.core.errors import DomainError
 from fund.core.signals import answered_yes, plan_version_in_use
+from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, Goal, GoalKind, Measure, PlanVersion, Strategy
 
@@ -191,11 +192,13 @@ def _set(row, **values) -> None:
             setattr(row, name, value)
 
 
-def load_plan(data: dict) -> tuple[PlanVersion, bool]:
+def load_plan(data: dict, draft: bool = False) -> tuple[PlanVersion, bool]:
     """Create or update the plan version for ``data['period']``.
 
     Returns the version and whether anything changed. Idempotent: the same data
-    loaded twice changes nothing the second time.
+    loaded twice changes nothing the second time. ``draft``: a new or changed version is
+    left unpublished (an administrator's upload, published after a preview); otherwise
+    the version is published (``flask plan load``, the tests' and demo's plan).
     """
     period = str(data["period"])
     plan = _find_for_load(period)
@@ -219,6 +222,12 @@ def load_plan(data: dict) -> tuple[PlanVersion, bool]:
                 "innsatsområde, en strategi eller et tiltak som utlysninger eller søknader "
                 "viser til. Behold kodene som er i bruk, eller last inn planen som en ny "
                 "periode.", period=period)) from exc
+    if draft:
+        if changed:
+            plan.published_at = None  # a changed plan is public again only once published
+    elif plan.published_at is None:
+        plan.published_at = utcnow()
+        changed = True
     return plan, changed
 
 
@@ -371,10 +380,13 @@ def _export_measure(code: str, text: str, open_to_applicants: bool, is_fund: boo
     return measure
 
 
-def find_plan(period: str | None = None, with_tree: bool = True) -> PlanVersion | None:
+def find_plan(period: str | None = None, with_tree: bool = True,
+              drafts: bool = False) -> PlanVersion | None:
     """The plan of ``period``, or the newest one; with its whole tree in a fixed
-    number of queries."""
+    number of queries. Only published plans, unless ``drafts``."""
     query = select(PlanVersion)
+    if not drafts:
+        query = query.where(PlanVersion.published_at.is_not(None))
     if with_tree:
         query = query.options(
             selectinload(PlanVersion.goals),

@@ -20,6 +20,9 @@ class PlanVersion(db.Model):
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when an administrator publishes the plan; unset, it is a draft that only
+    #: administrators see (a preview) and that new calls cannot use.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     goals: Mapped[list["Goal"]] = relationship(back_populates="plan", order_by="Goal.position",
                                                cascade="all, delete-orphan")
@@ -28,6 +31,10 @@ class PlanVersion(db.Model):
 
     def __repr__(self) -> str:
         return f"<PlanVersion {self.period}>"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
 
     def goals_of(self, kind: "GoalKind") -> list["Goal"]:
         return [goal for goal in self.goals if goal.kind == kind]

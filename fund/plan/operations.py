@@ -1,5 +1,6 @@
-"""State changes of the plan: loading a plan file, and the political priority of each
-innsatsområde. Each writes the audit log; the caller commits."""
+"""State changes of the plan: loading a plan file (an upload is a draft until published),
+and the political priority of each innsatsområde. Each writes the audit log; the caller
+commits."""
 
 from pathlib import Path
 
@@ -8,16 +9,19 @@ from flask_babel import gettext as _
 from fund.audit.operations import record
 from fund.core.errors import DomainError
 from fund.core.forms import clean_text
+from fund.core.signals import answered_yes, plan_version_in_use
+from fund.core.types import utcnow
+from fund.extensions import db
 from fund.plan.loader import PlanFileError, PlanInUse, load_plan, parse_plan, read_plan_file
 from fund.plan.models import Area, PlanVersion
 
 
-def load(data: dict, file: str, **details) -> tuple[PlanVersion, bool]:
+def load(data: dict, file: str, draft: bool = False, **details) -> tuple[PlanVersion, bool]:
     """Load a parsed plan; audited when anything changed. Returns the version and whether
     it changed."""
-    plan, changed = load_plan(data)
+    plan, changed = load_plan(data, draft=draft)
     if changed:
-        record("plan.loaded", plan, file=file, **details)
+        record("plan.loaded", plan, file=file, published=not plan.is_draft, **details)
     return plan, changed
 
 
@@ -28,12 +32,37 @@ def load_upload(raw: bytes, filename: str | None) -> tuple[PlanVersion, bool]:
     except UnicodeDecodeError as exc:
         raise PlanFileError(_("Filen må være en tekstfil (YAML) i UTF-8.")) from exc
     try:
-        return load(parse_plan(text), file=clean_text(filename)[:255])
+        return load(parse_plan(text), file=clean_text(filename)[:255], draft=True)
     except PlanInUse:
         raise
     except PlanFileError as exc:
         raise PlanFileError(_("Filen har ikke riktig format: %(error)s", error=str(exc))) \
             from exc
+
+
+def publish_plan(plan: PlanVersion) -> PlanVersion:
+    """Publish a draft plan: the public plan pages show it, and new calls can use it."""
+    db.session.refresh(plan, with_for_update=True)  # one of two at once publishes
+    if not plan.is_draft:
+        raise DomainError(_("Handlingsplan %(period)s er allerede publisert.",
+                            period=plan.period))
+    plan.published_at = utcnow()
+    record("plan.published", plan, period=plan.period, title=plan.title)
+    return plan
+
+
+def delete_draft_plan(plan: PlanVersion) -> str:
+    """Delete a draft plan that nothing uses; returns its period."""
+    db.session.refresh(plan, with_for_update=True)
+    if not plan.is_draft:
+        raise DomainError(_("Handlingsplan %(period)s er publisert og kan ikke slettes. Bare "
+                            "et utkast kan slettes.", period=plan.period))
+    if answered_yes(plan_version_in_use, plan):
+        raise DomainError(_("Handlingsplan %(period)s er i bruk av en utlysning og kan ikke "
+                            "slettes.", period=plan.period))
+    record("plan.draft_deleted", plan, period=plan.period, title=plan.title)
+    db.session.delete(plan)
+    return plan.period
 
 
 def load_path(path: Path) -> tuple[PlanVersion, bool]:

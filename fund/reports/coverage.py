@@ -237,7 +237,7 @@ def _one(condition):
 
 
 def _calls(plan_id: int, flt: CoverageFilter):
-    query = select(Call.id).where(Call.plan_id == plan_id)
+    query = select(Call.id).where(Call.plan_id == plan_id, Call.published_at.is_not(None))
     if flt.years is not None:
         query = query.where(Call.year.in_(flt.years))
     if flt.fund is not None:

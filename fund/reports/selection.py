@@ -91,7 +91,7 @@ class Selection:
 def _plans_in_use() -> list[PlanChoice]:
     return [PlanChoice(*row) for row in db.session.execute(
         select(PlanVersion.id, PlanVersion.period, PlanVersion.title)
-        .where(PlanVersion.id.in_(select(Call.plan_id)))
+        .where(PlanVersion.id.in_(select(Call.plan_id).where(Call.published_at.is_not(None))))
         .order_by(PlanVersion.starts_on.desc().nulls_last(), PlanVersion.id.desc()))]
 
 
@@ -119,6 +119,7 @@ def parse_selection(args) -> Selection:
                               "som utlysningene bruker, vises, hver for seg."))
     periods = {plan.id: plan.period for plan in plans}
     query = (select(Call.id, Call.title, Call.fund, Call.year, Call.plan_id)
+             .where(Call.published_at.is_not(None))  # a draft call is in no report
              .order_by(Call.year, Call.fund, Call.id))
     if plan_id is not None:
         query = query.where(Call.plan_id == plan_id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from fund.applications.demo import new_application
 from fund.calls.demo import oslo_day
 from fund.calls.models import Fund
-from fund.calls.operations import create_call
+from fund.calls.operations import create_call, publish_call
 from fund.core.formatting import to_local
 from fund.core.types import utcnow
 from fund.extensions import db
@@ -71,6 +71,7 @@ def demo_decided_call(plan, users) -> list[str]:
         description="Tilskudd til klimatiltak i bedrifter og organisasjoner i Lillestrøm.",
         opens_at=now - timedelta(days=150), closes_at=now + timedelta(hours=1),
         budget=480_000, max_grant=200_000, max_share_percent=50, plan=plan)
+    publish_call(call)
     call.appeal_reserve = 40_000
     applications = []
     # The projects began after the decision (the grants demo follows them up); one ran

@@ -408,7 +408,7 @@ class QueueFilterForm(Form):
             call_id=min(int(call), MAX_INT) if call.isdigit() and len(call) <= 12
             and int(call) else None,
             fund=Fund(self.fond.data) if self.fond.data in funds else None,
-            strategy=strategy[:20] or None,
+            strategy=strategy[:40] or None,
             measure=measure[:20] or None,
             mine=bool(self.mine.data), unassessed=bool(self.uvurdert.data),
             failing=bool(self.vilkar.data),

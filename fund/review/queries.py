@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from fund.applications.diff import Change
 from fund.applications.diff import changes as snapshot_changes
@@ -168,7 +168,11 @@ def _queue_query(filters: QueueFilters, user: User):
     if filters.fund:
         query = query.where(Application.call.has(Call.fund == filters.fund))
     if filters.strategy:
-        query = query.where(Application.strategies.any(Strategy.code == filters.strategy))
+        # «1B», or «2022-2024:1B» when the filter offers strategies of several plans
+        period, _sep, code = filters.strategy.rpartition(":")
+        query = query.where(Application.strategies.any(Strategy.code == code))
+        if period:
+            query = query.where(Application.call.has(Call.plan.has(PlanVersion.period == period)))
     if filters.measure:
         query = query.where(Application.measures.any(
             ApplicationMeasure.measure.has(filters.measure_matches(Measure.code))))
@@ -219,7 +223,8 @@ def case_queue(filters: QueueFilters, user: User) -> CaseQueue:
             select(Assignment).where(Assignment.application_id.in_(ids))
             .options(joinedload(Assignment.caseworker))).scalars():
         assigned.setdefault(assignment.application_id, []).append(assignment.caseworker)
-    calls = db.session.execute(select(Call).order_by(Call.opens_at.desc())).scalars().all()
+    calls = db.session.execute(select(Call).where(Call.published_at.is_not(None))
+                               .order_by(Call.opens_at.desc())).scalars().all()
     call = next((c for c in calls if c.id == filters.call_id), None)
     caseworkers = db.session.execute(select(User).where(
         User.role.in_(CASE_HANDLERS), User.active.is_(True)).order_by(User.name)
@@ -257,9 +262,18 @@ def _inhabil_among(applications: list[Application], user_ids: list[int]
 
 
 def _strategies(call: Call | None) -> list[Strategy]:
-    query = select(Strategy).join(Area).order_by(Strategy.code)
+    """The strategies the «Strategi» filter offers, each with its area and plan loaded: the
+    chosen call's plan's, or, with no call chosen, those of every plan a published call
+    uses (newest plan first; a draft or unused plan has no applications to find)."""
+    query = (select(Strategy).join(Strategy.area).join(Area.plan)
+             .options(contains_eager(Strategy.area).contains_eager(Area.plan))
+             .order_by(PlanVersion.starts_on.desc().nulls_last(), PlanVersion.id.desc(),
+                       Strategy.code))
     if call is not None:
         query = query.where(Area.plan_id == call.plan_id)
+    else:
+        query = query.where(Area.plan_id.in_(
+            select(Call.plan_id).where(Call.published_at.is_not(None))))
     return db.session.execute(query).scalars().all()
 
 

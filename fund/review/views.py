@@ -193,12 +193,21 @@ def received():
                                                FUND_LABELS.items()]
     form.status.choices = [("", _("Alle"))] + [(s.value, CASE_STATE_LABELS[s])
                                                 for s in STAFF_VISIBLE]
-    form.strategi.choices = [("", _("Alle"))] + [(s.code, f"{s.code} {s.title}")
-                                                  for s in queue.strategies]
+    form.strategi.choices = [("", _("Alle"))] + _strategy_choices(queue.strategies)
     return render_template(
         "review/received.html", queue=queue, form=form, STATE_LABELS=CASE_STATE_LABELS,
         ranked_calls=[c for c in queue.calls if c.state in RANKED_STATES],
         assign_form=ConfirmForm(), assigns_others=can_assign_others(current_user))
+
+
+def _strategy_choices(strategies) -> list[tuple[str, str]]:
+    """The «Strategi» filter's options. With strategies of several plans (the same codes
+    in each), each names its plan period and filters on that plan only."""
+    if len({s.area.plan_id for s in strategies}) <= 1:
+        return [(s.code, f"{s.code} {s.title}") for s in strategies]
+    return [(f"{s.area.plan.period}:{s.code}",
+             _("%(code)s %(title)s (handlingsplan %(period)s)", code=s.code, title=s.title,
+               period=s.area.plan.period)) for s in strategies]
 
 
 @bp.route("/soknader/tildel", methods=["POST"])

@@ -146,11 +146,23 @@ def test_call_cli_create_and_list(runner):
     result = runner.invoke(args=[
         "call", "create", "--fund", "klimafond", "--year", "2029", "--title", "Klimafondet 2029",
         "--opens", "2029-01-02 09:00", "--closes", "2029-03-01 12:00", "--budget", "750000",
-        "--max-grant", "150000", "--max-share", "75"])
+        "--max-grant", "150000", "--max-share", "75", "--publish"])
     assert result.exit_code == 0, result.output
+    assert "(publisert)" in result.output
     listed = runner.invoke(args=["call", "list"]).output.replace("\xa0", " ")
     assert "Klimafondet 2029" in listed and "planned" in listed
     assert "frist 1. mars 2029 kl. 12:00" in listed and "kr 750 000" in listed
+
+
+def test_call_cli_creates_a_draft_unless_told_to_publish(runner):
+    result = runner.invoke(args=[
+        "call", "create", "--fund", "klimafond", "--year", "2029", "--title", "Klimautkast",
+        "--opens", "2029-01-02 09:00", "--closes", "2029-03-01 12:00", "--budget", "750000",
+        "--max-grant", "150000"])
+    assert result.exit_code == 0, result.output
+    assert "(utkast, ikke publisert)" in result.output
+    listed = runner.invoke(args=["call", "list"]).output
+    assert "\tdraft\t" in listed and "Klimautkast" in listed
 
 
 def test_call_cli_refuses_bad_input_with_a_message(runner):

@@ -44,3 +44,33 @@ def test_the_migrations_give_the_models_schema(app):
     with app.app_context(), _db.engine.connect() as connection:
         found = differences(connection)
     assert found == [], "\n".join(map(str, found))
+
+
+def test_calls_and_plans_that_existed_before_drafts_stay_published(tmp_path):
+    """The draft state's migration (a1d4e7f20b11) publishes the calls and plans that were
+    public already, as of when each was made."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from fund import create_app
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    with app.app_context():
+        upgrade(revision="6f2b8d3c1a50")
+        with _db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO plan_versions (id, period, title, loaded_at) "
+                "VALUES (1, '2022-2024', 'Plan', '2026-01-01 10:00:00.000000')"))
+            conn.execute(text(
+                "INSERT INTO calls (id, fund, year, title, description, opens_at, closes_at, "
+                "budget, max_grant, max_share_percent, plan_id, created_at, appeal_reserve) "
+                "VALUES (1, 'naeringsfond', 2027, 'Gammel', '', '2026-01-01 10:00:00.000000', "
+                "'2026-02-01 10:00:00.000000', 1, 1, 50, 1, '2026-01-02 11:00:00.000000', 0)"))
+        upgrade()
+        with _db.engine.connect() as conn:
+            assert conn.execute(text("SELECT published_at FROM calls")).scalar_one() \
+                == "2026-01-02 11:00:00.000000"
+            assert conn.execute(text("SELECT published_at FROM plan_versions")).scalar_one() \
+                == "2026-01-01 10:00:00.000000"
+        downgrade(revision="6f2b8d3c1a50")
+        _db.engine.dispose()
