@@ -21,6 +21,8 @@ from fund.calls.models import Call
 from fund.decisions.models import Appeal, Decision
 from fund.extensions import db
 from fund.grants.models import FinalReport, Grant, GrantState, PaymentRequest
+from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
+from fund.plan.models import PlanVersion
 from fund.reports.models import ContextFigure
 from tests.browser.pages import (
     DESKTOP,
@@ -90,6 +92,8 @@ PAGES = {
         "/forvaltning/utlysninger/{open_call}", "/forvaltning/utlysninger/{open_call}/kriterier",
         "/forvaltning/utlysninger/{open_call}/tiltak",
         "/forvaltning/utlysninger/{decided_call}",
+        "/forvaltning/utlysninger/{draft_call}", "/forvaltning/utlysninger/{draft_call}/publiser",
+        "/utlysninger/{draft_call}",
         "/plan/2022-2024/prioritering",
         "/saksbehandling/soknader", "/saksbehandling/soknader/{submitted}/habilitet",
         "/saksbehandling/soknader/{granted_app}",
@@ -115,6 +119,7 @@ PAGES = {
     "admin@demo.no": [
         "/min-side", "/admin/brukere", "/admin/brukere/{caseworker}", "/admin/logg/",
         "/plan/admin", "/organisasjoner/{organisation}/rediger",
+        "/plan/{draft_plan}", "/plan/{draft_plan}/publiser", "/plan/{draft_plan}/slett",
     ],
 }
 
@@ -171,11 +176,23 @@ def _demo_ids(session) -> dict[str, int]:
         "context_figure": session.scalar(select(ContextFigure.id)),
         "caseworker": session.scalar(select(User.id).where(
             User.email == "saksbehandler@demo.no")),
+        "draft_call": session.scalar(select(Call.id).where(Call.published_at.is_(None))),
+        "draft_plan": DRAFT_PLAN,
     }
+
+
+#: A plan an administrator has uploaded and not yet published (the demo has none).
+DRAFT_PLAN = "2025-2028"
 
 
 @pytest.fixture(scope="session")
 def demo_ids(demo_site):
+    with demo_site.database():
+        if not db.session.scalar(select(PlanVersion.id).where(
+                PlanVersion.period == DRAFT_PLAN)):
+            plan = read_plan_file(DATA_DIR / "handlingsplan-2022-2024.yaml")
+            load_plan({**plan, "period": DRAFT_PLAN,
+                       "title": "Handlingsplan 2025–2028 (utkast)"}, draft=True)
     with demo_site.database() as session:
         ids = _demo_ids(session)
         db.session.rollback()
