@@ -57,10 +57,10 @@ def demo_ids(app) -> dict:
     from sqlalchemy import select
 
     from fund.applications.models import Application, ApplicationState
+    from fund.auth.models import User
     from fund.calls.models import Call
     from fund.decisions.models import Letter
     from fund.extensions import db
-    from fund.auth.models import User
     from fund.review.models import Assessment
     with app.app_context():
         open_call = db.session.scalars(select(Call).order_by(Call.id)).first()

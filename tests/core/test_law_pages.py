@@ -91,7 +91,8 @@ def test_the_accessibility_statement_states_standard_status_breaches_and_feedbac
     html = html_of(client.get("/tilgjengelighet"))
     assert "WCAG 2.1 nivå A og AA" in html and "innloggede sider" in html
     assert "delvis i samsvar" in html and "axe-core" in html and "320" in html
-    assert "200 % forstørrelse" in html and "tastaturet alene" in html and "ikke prøvd med skjermleser" in html
+    assert "200 % forstørrelse" in html and "tastaturet alene" in html
+    assert "ikke prøvd med skjermleser" in html
     breaches = html.split('id="brudd"')[1].split("</ul>")[0]
     assert breaches.count("<li>") == 4 and "PDF/UA" in breaches
     assert "tabulatortasten" not in breaches  # every table region a tab stop: fixed
