@@ -138,6 +138,18 @@ class Story:
         logout(self.page)
         self.flash("Du er logget ut.")
 
+    def open_grant(self, email: str, case_number: str | None = None,
+                   password: str = PASSWORD) -> None:
+        """Log in and open the grant: staff from the case in the queue, the applicant
+        from «Mine søknader»."""
+        self.login(email, password)
+        if case_number:
+            self.page.get_by_role("row").filter(has_text=case_number).get_by_role(
+                "link", name=case_number).click()
+        else:
+            self.page.get_by_role("link", name="Mine søknader").first.click()
+        self.page.get_by_role("link", name="Gå til tilskuddet").click()
+
 
 def link_in(message) -> str:
     text = message.get_body(("plain",)).get_content()
@@ -513,10 +525,7 @@ def applicant_follows_up(story: Story, case_number: str, tmp_path) -> None:
     story.logout()
 
     # Sara checks her authority; nothing is paid before that.
-    story.login("sara@lillestrom.kommune.no")
-    page.get_by_role("row").filter(has_text=case_number).get_by_role(
-        "link", name=case_number).click()
-    page.get_by_role("link", name="Gå til tilskuddet").click()
+    story.open_grant("sara@lillestrom.kommune.no", case_number)
     story.heading(f"Tilskudd: {TITLE}")
     story.axe("tilskuddet (saksbehandler)")
     page.get_by_label("Ja, fullmakten er kontrollert", exact=True).check()
@@ -526,9 +535,7 @@ def applicant_follows_up(story: Story, case_number: str, tmp_path) -> None:
     story.logout()
 
     # She asks for the advance (half), with the costs so far and a receipt.
-    story.login(APPLICANT, APPLICANT_PASSWORD)
-    page.get_by_role("link", name="Mine søknader").first.click()
-    page.get_by_role("link", name="Gå til tilskuddet").click()
+    story.open_grant(APPLICANT, password=APPLICANT_PASSWORD)
     page.get_by_role("link", name="Be om utbetaling").click()
     story.heading("Be om utbetaling")
     story.axe("be om utbetaling")
@@ -544,10 +551,7 @@ def applicant_follows_up(story: Story, case_number: str, tmp_path) -> None:
     story.logout()
 
     # Sara approves it; Frida (another person) records the payout.
-    story.login("sara@lillestrom.kommune.no")
-    page.get_by_role("row").filter(has_text=case_number).get_by_role(
-        "link", name=case_number).click()
-    page.get_by_role("link", name="Gå til tilskuddet").click()
+    story.open_grant("sara@lillestrom.kommune.no", case_number)
     page.get_by_role("link", name="Anmodning 1").click()
     story.heading("Anmodning om utbetaling 1")
     story.axe("utbetaling (saksbehandler)")
@@ -564,9 +568,7 @@ def applicant_follows_up(story: Story, case_number: str, tmp_path) -> None:
     story.logout()
 
     # The final report, with the auditor's confirmation.
-    story.login(APPLICANT, APPLICANT_PASSWORD)
-    page.get_by_role("link", name="Mine søknader").first.click()
-    page.get_by_role("link", name="Gå til tilskuddet").click()
+    story.open_grant(APPLICANT, password=APPLICANT_PASSWORD)
     expect(page.locator("#payments-h")).to_be_visible()
     page.get_by_role("link", name="Skriv sluttrapporten").click()
     story.heading(f"Sluttrapport: {TITLE}")
@@ -587,10 +589,7 @@ def applicant_follows_up(story: Story, case_number: str, tmp_path) -> None:
     story.logout()
 
     # Sara approves the report; the grant is closed.
-    story.login("sara@lillestrom.kommune.no")
-    page.get_by_role("row").filter(has_text=case_number).get_by_role(
-        "link", name=case_number).click()
-    page.get_by_role("link", name="Gå til tilskuddet").click()
+    story.open_grant("sara@lillestrom.kommune.no", case_number)
     page.locator("#sluttrapport-heading").locator("..").get_by_role("link").first.click()
     story.heading(f"Sluttrapport: {TITLE}")
     story.axe("sluttrapport (saksbehandler)")
