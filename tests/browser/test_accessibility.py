@@ -13,6 +13,7 @@ are filled in from the demo data, so the pages are the real ones.
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fund.applications.models import Application, ApplicationState
@@ -217,15 +218,17 @@ class Visitor:
             self.switch_language("en")
 
     def switch_language(self, code):
-        self.page.locator(f"header button[name=lang][value={code}]").click()
-        self.page.wait_for_load_state()
-        assert self.page.locator("html").get_attribute("lang") == code
+        with self.page.expect_navigation():
+            self.page.locator(f"header button[name=lang][value={code}]").click()
+        expect(self.page.locator("html")).to_have_attribute("lang", code)
 
     def open(self, path):
         if path != self.path:
             self.page.set_viewport_size(DESKTOP)
             response = self.page.goto(self.site.url + path)
             assert response.status == 200, (path, response.status)
+            assert self.role == "anonym" or "/logg-inn" not in self.page.url, \
+                ("logged out", self.role, path)
             self.path = path
         return self.page
 
