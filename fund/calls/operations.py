@@ -51,9 +51,7 @@ def create_call(*, fund: Fund, year: int, title: str, opens_at: datetime, closes
                 auditor_threshold: int = 100_000, final_report_days: int = 60,
                 actor=None) -> Call:
     """A new call, as a draft that only the managers see until ``publish_call``."""
-    if plan.is_draft:
-        raise CallError(_("Handlingsplan %(period)s er ikke publisert. En utlysning kan "
-                          "bare bruke en publisert handlingsplan.", period=plan.period))
+    _check_plan_published(plan)
     _check_window(opens_at, closes_at)
     _check_reserve(budget, appeal_reserve)
     terms = dict(acceptance_weeks=acceptance_weeks, advance_max_percent=advance_max_percent,
@@ -120,9 +118,8 @@ def update_call(call: Call, actor=None, **fields) -> None:
                    fields.get("appeal_reserve", call.appeal_reserve))
     _check_terms(**{name: value for name, value in fields.items() if name in TERM_BOUNDS})
     plan = fields.get("plan", call.plan)
-    if plan.id != call.plan_id and plan.is_draft:
-        raise CallError(_("Handlingsplan %(period)s er ikke publisert. En utlysning kan "
-                          "bare bruke en publisert handlingsplan.", period=plan.period))
+    if plan.id != call.plan_id:
+        _check_plan_published(plan)
     changes = {}
     for name, value in fields.items():
         old = getattr(call, name)
@@ -155,6 +152,13 @@ def extend_deadline(call: Call, closes_at: datetime, actor=None) -> list[Call]:
         record("call.deadline_extended", each, actor=actor, old=old.isoformat(),
                new=closes_at.isoformat())
     return calls
+
+
+def _check_plan_published(plan) -> None:
+    """A call is made under a published plan only (a draft is not the public plan)."""
+    if plan.is_draft:
+        raise CallError(_("Handlingsplan %(period)s er ikke publisert. En utlysning kan "
+                          "bare bruke en publisert handlingsplan.", period=plan.period))
 
 
 def publish_problems(call: Call, now: datetime | None = None) -> list[str]:

@@ -17,6 +17,7 @@ from fund.calls.operations import (
     create_joint_call,
     publish_call,
     unpublish_call,
+    update_call,
 )
 from fund.core.formatting import to_local_naive
 from fund.core.roles import Role
@@ -248,6 +249,11 @@ def test_a_call_can_only_use_a_published_plan(client, people):
         create_call(fund=Fund.NAERINGSFOND, year=2031, title="X", opens_at=utcnow(),
                     closes_at=utcnow() + timedelta(days=3), budget=1, max_grant=1,
                     max_share_percent=50, plan=draft)
+    # Nor can a call be moved onto it.
+    call = make_call(published=False)
+    with pytest.raises(CallError, match="ikke publisert"):
+        update_call(call, plan=draft)
+    _db.session.rollback()
     login(client, people["manager"])
     form = client.get("/forvaltning/utlysninger/ny").get_data(as_text=True)
     assert "2022-2024" in form and "2031-2033" not in form
