@@ -131,6 +131,12 @@ UPLOAD_MAX_TOTAL = 50 * 1024 * 1024
 #: started by one user in all. Each may hold UPLOAD_MAX_TOTAL of attachments.
 MAX_DRAFTS_PER_ORGANISATION_AND_CALL = 3
 MAX_DRAFTS_PER_USER = 20
+#: A draft never submitted can no longer be sent once its call's deadline has passed; it
+#: is deleted this long after the deadline (``flask applications purge-drafts``), and the
+#: members are warned by mail this long before (the deletion waits until the warning
+#: has been out that long, whenever it went).
+DRAFT_KEEP_AFTER_CLOSE = timedelta(days=90)
+DRAFT_DELETION_NOTICE = timedelta(days=14)
 #: Information requests: the days to answer the caseworker's form suggests, and the most
 #: it accepts (forvaltningsloven § 17: a reasonable time, stated in the request).
 INFO_REQUEST_DAYS_TO_ANSWER = 14

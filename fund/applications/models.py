@@ -1,8 +1,9 @@
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
     JSON,
@@ -197,6 +198,11 @@ class Application(db.Model):
     in_group: Mapped[bool] = mapped_column(default=False)
     group_details: Mapped[str] = mapped_column(Text, default="")
 
+    #: When the members were told by mail that this never-submitted draft will be deleted,
+    #: its call's deadline long past (``operations.warn_draft_deletion``). A warning given
+    #: before the call's current deadline (extended since) does not count.
+    deletion_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     call: Mapped[Call] = relationship()
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
@@ -265,6 +271,21 @@ class Application(db.Model):
         return self.is_draft and not self.submissions
 
     @property
+    def deletion_warning(self) -> datetime | None:
+        """When the members were warned that this never-submitted draft will be deleted;
+        None if they were not, or if the call's deadline was moved past the warning."""
+        if not self.can_be_deleted or self.deletion_warned_at is None \
+                or self.deletion_warned_at < self.call.closes_at:
+            return None
+        return self.deletion_warned_at
+
+    @property
+    def deletion_on(self) -> date | None:
+        """The day this never-submitted draft is deleted, once its members were warned."""
+        warned = self.deletion_warning
+        return draft_deletion_on(self.call.closes_at, warned) if warned is not None else None
+
+    @property
     def is_climate(self) -> bool:
         """An application to the klimafond, which asks for the climate part too."""
         return self.call.fund == Fund.KLIMAFOND
@@ -314,6 +335,28 @@ class Application(db.Model):
         """Why the applicant asks for the text field to be exempt from public access; None
         when they do not ask."""
         return next((c.reason for c in self.exemption_requests if c.field == field), None)
+
+
+def _draft_periods() -> tuple[timedelta, timedelta]:
+    config = current_app.config
+    return config["DRAFT_KEEP_AFTER_CLOSE"], config["DRAFT_DELETION_NOTICE"]
+
+
+def draft_warning_from(closes_at: datetime) -> date:
+    """The day (Norwegian time) the members of a never-submitted draft are warned that it
+    will be deleted: DRAFT_DELETION_NOTICE full days before DRAFT_KEEP_AFTER_CLOSE after
+    the call's deadline."""
+    keep, notice = _draft_periods()
+    return to_local(closes_at).date() + keep - notice - timedelta(days=1)
+
+
+def draft_deletion_on(closes_at: datetime, warned_at: datetime) -> date:
+    """The day (Norwegian time) a never-submitted draft is deleted: DRAFT_KEEP_AFTER_CLOSE
+    after the call's deadline, and never before DRAFT_DELETION_NOTICE full days have passed
+    since the day of the warning (when cron ran late, the deletion waits)."""
+    keep, notice = _draft_periods()
+    return max(to_local(closes_at).date() + keep,
+               to_local(warned_at).date() + notice + timedelta(days=1))
 
 
 class ApplicationMeasure(db.Model):

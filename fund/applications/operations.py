@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fund.applications.diff import changes as snapshot_changes
 from fund.applications.exemptions import refuse_public
@@ -27,6 +28,7 @@ from fund.applications.models import (
     FinancingLine,
     InfoRequest,
     Submission,
+    draft_warning_from,
 )
 from fund.applications.restore import restore_submitted
 from fund.applications.rules import Problem, Settings, checklist, eligibility, missing
@@ -237,14 +239,88 @@ def _time(moment: datetime) -> str:
     return format_datetime(moment)
 
 
-def delete_draft(application: Application, user: User) -> None:
-    """Delete a draft that was never submitted; its files go once the deletion commits."""
+def delete_draft(application: Application, user: User | None, **details) -> None:
+    """Delete a draft that was never submitted; its files go once the deletion commits.
+    ``user`` None: the system deletes it (``purge_draft``); ``details`` go to the audit
+    entry."""
     if not application.can_be_deleted:
         raise ApplicationError(_("Bare utkast som aldri er sendt inn kan slettes."))
-    record("application.deleted", application, actor=user, title=application.title)
+    record("application.deleted", application, actor=user, by_system=user is None,
+           title=application.title, **details)
     for attachment in application.attachments:
         _remove_after_commit(attachment.stored_name)
     db.session.delete(application)
+
+
+# Drafts never submitted ----------------------------------------------------------------------
+#
+# Once its call's deadline has passed, a draft can never be sent. It is kept
+# DRAFT_KEEP_AFTER_CLOSE after the deadline, so that the applicant can take out what they
+# wrote, and then deleted, after a warning mail DRAFT_DELETION_NOTICE before. Drafts of a
+# call still open are never deleted: the applicant may still send them, and every call has a
+# deadline, so every draft comes to this in time.
+
+def _draft_locked(application_id: int) -> Application | None:
+    return db.session.execute(
+        select(Application).where(Application.id == application_id)
+        .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def draft_warning_due(application: Application, now: datetime) -> bool:
+    """A draft never submitted, its call closed, its members not yet warned (for this
+    deadline), and the day of the warning come."""
+    return application.can_be_deleted and application.call.closes_at <= now \
+        and application.deletion_warning is None \
+        and _today(now) >= draft_warning_from(application.call.closes_at)
+
+
+def draft_deletion_due(application: Application, now: datetime) -> bool:
+    """A draft never submitted whose members were warned, and whose day of deletion (at
+    least DRAFT_DELETION_NOTICE after the warning) has come."""
+    return application.can_be_deleted and application.call.closes_at <= now \
+        and application.deletion_on is not None and _today(now) >= application.deletion_on
+
+
+def warn_draft_deletion(application_id: int, now: datetime) -> Application | None:
+    """Tell the members of a draft never submitted, once, that it will be deleted and
+    when, with a link to it; record that they were told. None when no warning is due."""
+    application = _draft_locked(application_id)
+    if application is None or not draft_warning_due(application, now):
+        return None
+    # Not through the ORM's unit of work: that would raise the version, and a form the
+    # applicant has open would be refused as stale on its next save.
+    table = Application.__table__
+    db.session.execute(table.update().where(table.c.id == application.id)
+                       .values(deletion_warned_at=now))
+    set_committed_value(application, "deletion_warned_at", now)
+    deletion_on = application.deletion_on
+    members = _members(application)
+    record("application.deletion_warned", application, by_system=True,
+           deletion_on=deletion_on.isoformat(),
+           closes_at=application.call.closes_at.isoformat(),
+           recipients=[user.email for user in members])
+    for user in members:
+        queue_mail(user.email, _l("Utkastet «%(title)s» blir slettet",
+                                  title=application.title or _l("Uten tittel")),
+                   "application_draft_deletion", locale=user.mail_locale,
+                   application=application, deletion_on=deletion_on)
+    return application
+
+
+def purge_draft(application_id: int, now: datetime) -> Application | None:
+    """Delete a draft never submitted whose day of deletion has come (its members warned
+    long enough before), with its measure links, budget lines and attachments; the files
+    go once this commits. None when no deletion is due."""
+    application = _draft_locked(application_id)
+    if application is None or not draft_deletion_due(application, now):
+        return None
+    delete_draft(application, None, reason="draft_expired", call=application.call_id,
+                 organisation=application.organisation.orgnr,
+                 closes_at=application.call.closes_at.isoformat(),
+                 warned_at=application.deletion_warned_at.isoformat(),
+                 attachments=[a.filename for a in application.attachments])
+    db.session.flush()
+    return application
 
 
 # Attachments ---------------------------------------------------------------------------------

@@ -7,7 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fund.applications.labels import HISTORY_ACTIONS
-from fund.applications.models import Application, ApplicationMeasure, InfoRequest
+from fund.applications.models import (
+    Application,
+    ApplicationMeasure,
+    ApplicationState,
+    InfoRequest,
+)
 from fund.audit.models import AuditEvent
 from fund.auth.models import Membership, Organisation
 from fund.calls.models import Call
@@ -80,3 +85,13 @@ def history(application: Application, staff: bool = False,
     else:
         query = query.where(AuditEvent.action.in_(HISTORY_ACTIONS))
     return list(db.session.execute(query.order_by(AuditEvent.id)).scalars())
+
+
+def drafts_past_deadline(now: datetime) -> list[int]:
+    """The ids of drafts never submitted whose call's deadline has passed at ``now``
+    (they can never be sent), oldest deadline first: what ``purge-drafts`` looks at."""
+    return list(db.session.execute(
+        select(Application.id).join(Application.call)
+        .where(Application.state == ApplicationState.DRAFT, ~Application.submissions.any(),
+               Call.closes_at <= now)
+        .order_by(Call.closes_at, Application.id)).scalars())
