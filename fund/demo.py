@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from fund.applications.demo import demo_applications
+from fund.applications.demo import demo_applications, demo_expiring_draft
 from fund.auth.demo import (
     DEMO_PASSWORD,
     DemoRefused,
@@ -37,6 +37,7 @@ def load_demo() -> list[str]:
     created += demo_applications(call, users)
     created += demo_reviews(users)
     created += demo_decided_call(plan, users)
+    created += demo_expiring_draft(users)
     created += demo_decisions(users)
     created += demo_grants(users)
     created += demo_context(users)

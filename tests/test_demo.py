@@ -38,7 +38,12 @@ def test_demo_creates_six_users_two_organisations_and_an_open_call(runner, clien
         ("soker2@demo.no", "submitted", True), ("soker2@demo.no", "submitted", True),
         ("soker@demo.no", "submitted", True), ("soker@demo.no", "draft", False),
         ("soker@demo.no", "submitted", True), ("soker@demo.no", "submitted", True),
-        ("soker@demo.no", "submitted", True), ("soker@demo.no", "submitted", True)]
+        ("soker@demo.no", "submitted", True), ("soker@demo.no", "submitted", True),
+        ("soker@demo.no", "draft", False)]
+    # Last round's draft that was never sent: its members are warned that it is deleted.
+    expiring = _db.session.scalars(select(Application).where(
+        Application.title == "Biogass fra matavfall")).one()
+    assert expiring.call.state == CallState.REVIEW_CLOSED and expiring.deletion_on
     # Last round's review is closed: its ranking is frozen, one application above the line.
     from fund.review.models import FrozenRanking
     [frozen] = _db.session.scalars(select(FrozenRanking)).all()

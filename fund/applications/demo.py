@@ -85,6 +85,47 @@ def demo_applications(call, users) -> list[str]:
     return created
 
 
+#: A draft never sent to last round's call, whose members have been warned that it will be
+#: deleted (``demo_expiring_draft``).
+DEMO_EXPIRING_DRAFT = ("soker@demo.no", "Biogass fra matavfall", ["2C-1"])
+
+
+def demo_expiring_draft(users) -> list[str]:
+    """A draft left on the call that closed longest ago, its warning of deletion sent, so
+    that the applicant's pages show when it goes (once)."""
+    from fund.applications.operations import warn_draft_deletion
+    from fund.audit.operations import record
+    from fund.calls.models import Call
+    from fund.plan.models import Measure, Strategy
+
+    email, title, codes = DEMO_EXPIRING_DRAFT
+    now = utcnow()
+    call = db.session.scalar(select(Call).where(Call.closes_at <= now, Call.published_at
+                                                .is_not(None)).order_by(Call.closes_at))
+    if call is None or db.session.scalar(select(Application.id).where(
+            Application.title == title)) is not None:
+        return []
+    user = users[email]
+    application = Application(call=call, organisation=user.memberships[0].organisation,
+                              created_by=user, updated_by=user, contact_name=user.name,
+                              contact_email=user.email, title=title,
+                              created_at=call.closes_at - timedelta(days=20),
+                              updated_at=call.closes_at - timedelta(days=14))
+    chosen = db.session.execute(
+        select(Measure).join(Strategy).join(Strategy.area)
+        .where(Strategy.area.has(plan_id=call.plan_id), Measure.code.in_(codes))).scalars().all()
+    choose_measures(application, chosen, DEMO_TEXT["how"])
+    application.description = "Vi vil samle matavfall fra kantinene og lage biogass til " \
+                              "egne varebiler."
+    db.session.add(application)
+    record("application.created", application, actor=user, call=call.id,
+           organisation=application.organisation.orgnr)
+    db.session.flush()
+    if warn_draft_deletion(application.id, now) is None:
+        return []  # the call closed too recently for a warning; the draft stays as it is
+    return [f"{title} (utkast som slettes)"]
+
+
 def new_application(call, user, title, codes, complete=True, cost=0, own=0, applied=None):
     """A draft in the user's first organisation; ``complete`` fills all a submission needs."""
     from fund.applications.operations import start_application

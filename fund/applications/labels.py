@@ -50,6 +50,8 @@ HISTORY_ACTIONS = {
         "Fristen for å svare gikk ut; søknaden behandles på grunnlag av opplysningene "
         "kommunen har"),
     "application.withdrawn": _l("Trukket av søker"),
+    "application.deletion_warned": _l(
+        "Varsel sendt på e-post: utkastet slettes fordi søknadsfristen har gått ut"),
 }
 
 #: Every entry in an application's history, in the caseworker's words.

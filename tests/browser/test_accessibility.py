@@ -147,7 +147,8 @@ def _demo_ids(session) -> dict[str, int]:
     def draft_of(email):
         user = session.scalar(select(User).where(User.email == email))
         return session.scalar(select(Application).where(
-            Application.created_by_id == user.id, Application.state == ApplicationState.DRAFT))
+            Application.created_by_id == user.id, Application.state == ApplicationState.DRAFT)
+            .order_by(Application.id))
 
     draft = draft_of("soker@demo.no")
     granted, completed = grant(GrantState.ACCEPTED), grant(GrantState.COMPLETED)
