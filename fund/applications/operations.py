@@ -298,7 +298,7 @@ def warn_draft_deletion(application_id: int, now: datetime) -> Application | Non
     record("application.deletion_warned", application, by_system=True,
            deletion_on=deletion_on.isoformat(),
            closes_at=application.call.closes_at.isoformat(),
-           recipients=[user.email for user in members])
+           recipients=[user.id for user in members])
     for user in members:
         queue_mail(user.email, _l("Utkastet «%(title)s» blir slettet",
                                   title=application.title or _l("Uten tittel")),

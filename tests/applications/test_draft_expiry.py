@@ -188,6 +188,24 @@ def test_submitted_returned_and_open_call_applications_are_never_touched(runner,
         OutboxMessage.subject.contains("blir slettet"))) == 4  # two drafts × two members
 
 
+@pytest.mark.parametrize("closes_at, warning_from, deletion_on", [
+    # winter: 23:30 UTC is already 1 February in Norway, and the days count from there
+    (datetime(2027, 1, 31, 23, 30, tzinfo=UTC), "2027-04-17", "2027-05-02"),
+    (datetime(2027, 1, 31, 22, 30, tzinfo=UTC), "2027-04-16", "2027-05-01"),
+    # summer: UTC+2
+    (datetime(2027, 6, 30, 22, 30, tzinfo=UTC), "2027-09-14", "2027-09-29"),
+    (datetime(2027, 6, 30, 21, 30, tzinfo=UTC), "2027-09-13", "2027-09-28"),
+])
+def test_the_days_count_from_the_norwegian_date_of_the_deadline(app, closes_at, warning_from,
+                                                                  deletion_on):
+    from fund.applications.models import draft_deletion_on, draft_warning_from
+    with app.app_context():
+        assert draft_warning_from(closes_at).isoformat() == warning_from
+        # warned on the first day possible, the draft goes on its 90th day
+        assert draft_deletion_on(closes_at, datetime.fromisoformat(
+            f"{warning_from}T00:30+02:00")).isoformat() == deletion_on
+
+
 def test_the_applicant_sees_when_the_draft_will_be_deleted(client, runner, drafts):
     application = drafts["never_sent"]
     with time_machine.travel(oslo("2027-04-01", "12:00"), tick=False):
@@ -195,6 +213,9 @@ def test_the_applicant_sees_when_the_draft_will_be_deleted(client, runner, draft
         html = html_of(client.get("/soknader"))
         assert "slettes 90 dager etter søknadsfristen, etter et varsel på e-post" in html
         assert "slettes 90 dager etter" in html_of(client.get(f"/soknader/{application.id}"))
+        call_page = html_of(client.get(f"/utlysninger/{drafts['call'].id}"))
+        assert "Utkast som aldri ble sendt inn, kan ikke sendes inn nå. De slettes 90 dager " \
+               "etter fristen" in call_page
     purge(runner, oslo("2027-05-15"))
     with time_machine.travel(oslo("2027-05-16", "12:00"), tick=False):
         login(client, drafts["ola"])
