@@ -386,7 +386,7 @@ def read_manifest(source: Path) -> dict:
         manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BackupError(f"{source} har ingen {MANIFEST}. Sikkerhetskopien er ufullstendig "
-                          f"eller ikke laget med «flask backup»; ingenting er gjenopprettet.") \
+                          f"eller ikke laget med «flask backup». Ingenting er gjenopprettet.") \
             from None
     except (ValueError, OSError) as exc:
         raise BackupError(f"{source / MANIFEST} kan ikke leses: {exc}") from None

@@ -344,3 +344,140 @@ def test_a_sqlite_backup_moves_into_postgresql(sqlite_source, tmp_path, monkeypa
                                                  {"id": user.id}))
         _db.session.remove()
         _db.engine.dispose()
+
+
+# -- Refusals ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def quiet_backup(suite_source, tmp_path_factory):
+    backup = tmp_path_factory.mktemp("quiet") / "kopi"
+    result = cli(suite_source.app, "backup", backup)
+    assert result.exit_code == 0, result.output
+    return backup
+
+
+def empty_target(tmp_path, dialect, name="target"):
+    url = (f"sqlite:///{tmp_path / (name + '.sqlite')}" if dialect == "sqlite"
+           else postgresql_url(name))
+    return new_app(tmp_path / name, url)
+
+
+def is_empty(app) -> bool:
+    with app.app_context():
+        from fund.core.backup import what_is_there
+        found = what_is_there()
+        _db.engine.dispose()
+    return not found
+
+
+def copy_of(backup: Path, tmp_path: Path) -> Path:
+    import shutil
+    copy = tmp_path / "kopi"
+    shutil.copytree(backup, copy)
+    return copy
+
+
+def test_an_instance_that_is_not_empty_is_refused_unless_forced(
+        suite_source, quiet_backup, tmp_path):
+    target = empty_target(tmp_path, suite_source.dialect)
+    assert cli(target, "restore", quiet_backup).exit_code == 0
+
+    again = cli(target, "restore", quiet_backup)
+
+    assert again.exit_code != 0
+    assert "Instansen er ikke tom: databasen har rader i" in again.output
+    assert "letters har" in again.output and "Bruk --force" in again.output
+    with target.app_context():  # what was there is untouched: a new user is still there
+        user = make_user(f"etter-{next(_numbers)}@example.no")
+        _db.session.commit()
+        user_id = user.id
+        _db.session.remove()
+    assert cli(target, "restore", quiet_backup).exit_code != 0
+    with target.app_context():
+        assert _db.session.get(type(user), user_id) is not None
+        _db.session.remove()
+
+    forced = cli(target, "restore", "--force", quiet_backup)
+
+    assert forced.exit_code == 0, forced.output
+    assert "Erstatter: databasen har rader i" in forced.output
+    with target.app_context():
+        assert _db.session.get(type(user), user_id) is None  # as the backup has it
+        _db.session.remove()
+        _db.engine.dispose()
+    manifest = json.loads((quiet_backup / "manifest.json").read_text())
+    instance = Path(target.instance_path)
+    assert {f"files/{folder}/{name}" for folder in FILE_FOLDERS
+            for name in files_in(instance / folder)} == {
+        entry["path"] for entry in manifest["files"] if entry["path"].startswith("files/")}
+
+
+@pytest.mark.parametrize("damage", ["flipped byte in a letter", "flipped byte in the database",
+                                    "missing grant document", "missing manifest"])
+def test_a_damaged_backup_is_refused_before_anything_is_written(
+        suite_source, quiet_backup, tmp_path, damage):
+    backup = copy_of(quiet_backup, tmp_path)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    letter = next(e["path"] for e in manifest["files"] if e["path"].startswith("files/letters/"))
+    if damage == "flipped byte in a letter":
+        named, path = letter, backup / letter
+    elif damage == "flipped byte in the database":
+        named = manifest["database"]["file"]
+        path = backup / named
+    if damage.startswith("flipped"):
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        path.write_bytes(bytes(data))
+        expected = f"Filen {named} er endret eller skadet"
+    elif damage == "missing grant document":
+        named = next(e["path"] for e in manifest["files"]
+                     if e["path"].startswith("files/grant_documents/"))
+        (backup / named).unlink()
+        expected = f"Filen {named} mangler i sikkerhetskopien"
+    else:
+        (backup / "manifest.json").unlink()
+        expected = "har ingen manifest.json"
+    target = empty_target(tmp_path, suite_source.dialect)
+
+    result = cli(target, "restore", "--force", backup)
+
+    assert result.exit_code != 0
+    assert expected in result.output and "Ingenting er gjenopprettet" in result.output
+    assert is_empty(target)
+    assert not any((Path(target.instance_path) / folder).exists() for folder in FILE_FOLDERS)
+    with target.app_context():
+        with _db.engine.connect() as connection:
+            from sqlalchemy import inspect
+            assert inspect(connection).get_table_names() == []
+        _db.engine.dispose()
+
+
+def test_a_backup_that_fails_leaves_nothing_that_looks_like_a_backup(
+        suite_source, tmp_path, monkeypatch):
+    kind = suite_source.dialect
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fund.core.backup, f"_snapshot_{kind}", disk_full)
+    result = cli(suite_source.app, "backup", tmp_path / "kopi")
+    monkeypatch.undo()
+
+    assert result.exit_code != 0
+    assert "Sikkerhetskopien kunne ikke skrives: [Errno 28] No space left on device" \
+        in result.output
+    assert list(tmp_path.iterdir()) == []  # neither the backup nor its temporary folder
+    (tmp_path / "kopi").mkdir()
+    refused = cli(suite_source.app, "backup", tmp_path / "kopi")
+    assert refused.exit_code != 0 and "finnes fra før" in refused.output
+
+
+def test_every_folder_the_app_stores_files_in_is_backed_up():
+    """A new folder under the instance (``instance_path) / "..."``, or a new kind of
+    document for ``store_document``) must be added to FILE_FOLDERS."""
+    root = Path(fund.core.backup.__file__).parent.parent
+    source = "\n".join(path.read_text() for path in root.rglob("*.py"))
+    folders = set(re.findall(r'instance_path\)\s*/\s*"([^"]+)"', source))
+    folders |= set(re.findall(r'(?:store|read|remove)_document\([^)]*kind="([^"]+)"', source))
+    folders |= {"letters"}  # store_document's default
+    assert folders - {"fund.sqlite", "secret_key"} <= set(FILE_FOLDERS)
