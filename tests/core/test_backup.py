@@ -20,14 +20,14 @@ from sqlalchemy.engine import make_url
 import fund.core.backup
 from fund import create_app
 from fund.applications.models import Application, ApplicationState, Attachment
-from fund.core.backup import FILE_FOLDERS
 from fund.calls.models import Call
+from fund.core.backup import FILE_FOLDERS
 from fund.decisions.models import Letter
 from fund.extensions import db as _db
 from fund.grants.models import GrantDocument, Recovery
 from fund.review.models import Innstilling
 from tests.helpers import browser_form, make_application, make_call, make_organisation, make_user
-from tests.served import Served, served_database_url
+from tests.served import Served
 from tests.test_concurrency import orgnr
 
 _numbers = itertools.count(1)
