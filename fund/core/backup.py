@@ -130,9 +130,11 @@ def _libpq(engine: Engine) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    for key, value in url.query.items():  # libpq parameters such as sslmode
-        if key == "sslmode":
-            env["PGSSLMODE"] = str(value)
+    query = dict(url.query)  # libpq parameters: a socket folder as host, sslmode
+    if query.get("host") and not url.host:
+        args += ["--host", str(query["host"])]
+    if query.get("sslmode"):
+        env["PGSSLMODE"] = str(query["sslmode"])
     return args, env
 
 
@@ -503,17 +505,11 @@ def _restore_postgresql(source: Path, engine: Engine) -> None:
 BATCH = 1000
 
 
-def _sqlite_into_postgresql(source: Path, revision: str, engine: Engine, echo: Echo) -> None:
+def _sqlite_into_postgresql(source: Path, revision: str, engine: Engine) -> None:
     """A SQLite backup into PostgreSQL: the schema from the migrations, then the rows
     table by table in dependency order, then the sequences past the largest id."""
     from flask_migrate import upgrade
 
-    if revision != code_revision():
-        raise BackupError(
-            f"Sikkerhetskopien har databaseversjon {revision}, denne koden {code_revision()}. "
-            f"Flytting fra SQLite til PostgreSQL krever samme versjon: gjenopprett i SQLite "
-            f"med denne koden, kjør «flask --app fund db upgrade», ta en ny sikkerhetskopi "
-            f"og flytt den.")
     _empty_postgresql(engine)
     upgrade(revision=revision)
     reader = create_engine("sqlite://", creator=lambda: sqlite3.connect(
@@ -604,10 +600,16 @@ def restore(source: Path, force: bool = False, echo: Echo = print) -> Restored:
     if not _known_revision(revision):
         raise BackupError(f"Sikkerhetskopien har databaseversjon {revision}, som denne "
                           f"versjonen av fund ikke kjenner (den er nyere). Gjenopprett med "
-                          f"samme eller en nyere versjon av fund.")
+                          f"samme eller en nyere versjon av fund. Ingenting er gjenopprettet.")
     if (kind, into) not in (("sqlite", "sqlite"), ("postgresql", "postgresql"),
                             ("sqlite", "postgresql")):
         raise BackupError(f"En sikkerhetskopi fra {kind} kan ikke gjenopprettes i {into}.")
+    if kind != into and revision != code_revision():
+        raise BackupError(
+            f"Sikkerhetskopien har databaseversjon {revision}, denne koden {code_revision()}. "
+            f"Flytting fra SQLite til PostgreSQL krever samme versjon: gjenopprett i SQLite "
+            f"med denne koden, kjør «flask --app fund db upgrade», ta en ny sikkerhetskopi "
+            f"og flytt den. Ingenting er gjenopprettet.")
     if kind == "postgresql":
         _tool("pg_restore")
     found = what_is_there(engine)
@@ -622,7 +624,7 @@ def restore(source: Path, force: bool = False, echo: Echo = print) -> Restored:
     elif kind == into:
         _restore_postgresql(database, engine)
     else:
-        _sqlite_into_postgresql(database, revision, engine, echo)
+        _sqlite_into_postgresql(database, revision, engine)
     _clear_files()
     count = _restore_files(source, manifest)
     warnings = list(manifest.get("warnings") or [])

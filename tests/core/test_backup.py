@@ -413,7 +413,8 @@ def test_an_instance_that_is_not_empty_is_refused_unless_forced(
 
 
 @pytest.mark.parametrize("damage", ["flipped byte in a letter", "flipped byte in the database",
-                                    "missing grant document", "missing manifest"])
+                                    "missing grant document", "missing manifest",
+                                    "from a newer version"])
 def test_a_damaged_backup_is_refused_before_anything_is_written(
         suite_source, quiet_backup, tmp_path, damage):
     backup = copy_of(quiet_backup, tmp_path)
@@ -434,9 +435,13 @@ def test_a_damaged_backup_is_refused_before_anything_is_written(
                      if e["path"].startswith("files/grant_documents/"))
         (backup / named).unlink()
         expected = f"Filen {named} mangler i sikkerhetskopien"
-    else:
+    elif damage == "missing manifest":
         (backup / "manifest.json").unlink()
         expected = "har ingen manifest.json"
+    else:
+        manifest["alembic_revision"] = "ffffffffffff"
+        (backup / "manifest.json").write_text(json.dumps(manifest))
+        expected = "som denne versjonen av fund ikke kjenner"
     target = empty_target(tmp_path, suite_source.dialect)
 
     result = cli(target, "restore", "--force", backup)
@@ -481,3 +486,24 @@ def test_every_folder_the_app_stores_files_in_is_backed_up():
     folders |= set(re.findall(r'(?:store|read|remove)_document\([^)]*kind="([^"]+)"', source))
     folders |= {"letters"}  # store_document's default
     assert folders - {"fund.sqlite", "secret_key"} <= set(FILE_FOLDERS)
+
+
+def test_a_sqlite_backup_of_an_older_version_is_not_moved_into_postgresql(
+        sqlite_source, tmp_path):
+    backup = tmp_path / "kopi"
+    assert cli(sqlite_source.app, "backup", backup).exit_code == 0
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["alembic_revision"] = "6f2b8d3c1a50"  # the migration before the current one
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    target = new_app(tmp_path / "target", postgresql_url("older"))
+
+    result = cli(target, "restore", backup)
+
+    assert result.exit_code != 0
+    assert "krever samme versjon: gjenopprett i SQLite" in result.output
+    assert "Ingenting er gjenopprettet" in result.output
+    with target.app_context():
+        with _db.engine.connect() as connection:
+            from sqlalchemy import inspect
+            assert inspect(connection).get_table_names() == []
+        _db.engine.dispose()
