@@ -10,8 +10,10 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install translations lint bench db clean system-deps mutants screenshots
 
-# System libraries WeasyPrint needs (Debian/Ubuntu), and poppler for the PDF tests.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+# System libraries WeasyPrint needs (Debian/Ubuntu), poppler for the PDF tests, and
+# pg_dump/pg_restore for `flask backup`/`restore` on PostgreSQL.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils \
+                   postgresql-client
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

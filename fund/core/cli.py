@@ -1,6 +1,8 @@
 """Database housekeeping from the command line."""
 
 import re
+import time
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -38,3 +40,60 @@ def grant_app_role(role: str) -> None:
             f'FROM "{role}"',
             *(f'REVOKE UPDATE, DELETE ON {table} FROM "{role}"' for table in APPEND_ONLY)):
         db.session.execute(text(statement))
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_command(dest):
+    """Copy the database and the stored files to DEST (a new folder), with a manifest of
+    SHA-256 sums, while the app is serving."""
+    from fund.core.backup import BackupError, backup
+
+    started = time.monotonic()
+    try:
+        manifest = backup(dest, echo=click.echo)
+    except BackupError as exc:
+        raise click.ClickException(f"{exc} Ingen sikkerhetskopi er laget.") from None
+    except OSError as exc:
+        raise click.ClickException(f"Sikkerhetskopien kunne ikke skrives: {exc}. "
+                                   f"Ingen sikkerhetskopi er laget i {dest}.") from None
+    files = manifest["files"]
+    size = sum(entry["size"] for entry in files)
+    click.echo(f"Sikkerhetskopi laget i {Path(dest).absolute()} på "
+               f"{time.monotonic() - started:.1f} s: databasen ({manifest['database']['kind']}, "
+               f"versjon {manifest['alembic_revision']}) og {len(files) - 1} filer, "
+               f"{size / 1024 / 1024:.1f} MB i alt. Den inneholder personopplysninger: "
+               f"krypter den før den flyttes.")
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Erstatt databasen og filene selv om instansen ikke er tom.")
+@with_appcontext
+def restore_command(src, force):
+    """Bring a backup made with `flask backup` back into this instance, which must be
+    empty (no rows, no stored files) unless --force. Every file's SHA-256 is checked
+    before anything is written."""
+    from fund.core.backup import BackupError, code_revision, restore
+
+    started = time.monotonic()
+    try:
+        restored = restore(src, force=force, echo=click.echo)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"Gjenopprettingen stoppet: {exc}. Rett feilen og kjør "
+                                   f"på nytt med --force.") from None
+    moved = "" if restored.kind == restored.into else f" (flyttet fra {restored.kind})"
+    click.echo(f"Gjenopprettet fra {Path(src).absolute()} på {time.monotonic() - started:.1f} s: "
+               f"databasen i {restored.into}{moved} og {restored.files} filer. "
+               f"Alle SHA-256-summer stemte.")
+    for warning in restored.warnings:
+        click.echo(f"Advarsel fra sikkerhetskopien: {warning}")
+    if restored.revision != code_revision():
+        click.echo("Databasen er fra en eldre versjon: kjør «flask --app fund db upgrade».")
+    if restored.into == "postgresql":
+        click.echo("Kjør «flask --app fund grant-app-role ROLLE» for kontoen appen logger "
+                   "inn med.")
