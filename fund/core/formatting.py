@@ -8,6 +8,7 @@ from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal
 from flask import current_app, has_request_context
+from flask_babel import _get_current_context as _babel_context
 from flask_babel import get_locale
 
 DATETIME_PATTERNS = {"nb": "d. MMMM y 'kl.' HH:mm", "en": "d MMMM y 'at' HH:mm"}
@@ -19,6 +20,11 @@ def local_zone() -> ZoneInfo:
 
 
 def _locale() -> str:
+    # A mail rendered outside a request (cron) in the recipient's language: force_locale
+    # sets the locale on the application context.
+    forced = getattr(_babel_context(), "babel_locale", None)
+    if forced is not None:
+        return forced.language
     if has_request_context():
         locale = get_locale()
         if locale is not None:

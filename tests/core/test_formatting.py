@@ -19,3 +19,18 @@ def test_numbers_have_a_decimal_comma_and_a_minus_sign(app):
         assert format_number(-17.1) == f"{MINUS}17,1"
         assert format_number(-0.5) == f"{MINUS}0,5"
         assert "-" not in format_number(-3)
+
+
+def test_dates_in_mail_from_cron_follow_the_readers_language(app):
+    """A mail rendered outside any request (a cron command) for an English reader has its
+    dates in English; the Norwegian default stays outside force_locale."""
+    from datetime import datetime, timezone
+
+    from flask_babel import force_locale
+
+    from fund.core.formatting import format_datetime
+    when = datetime(2027, 1, 20, 12, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        with force_locale("en"):
+            assert format_datetime(when) == "20 January 2027 at 13:00"
+        assert format_datetime(when) == "20. januar 2027 kl. 13:00"
