@@ -23,7 +23,7 @@ from fund.applications.operations import delete_draft
 from fund.applications.receipt import receipt_pdf
 from fund.applications.uploads import download_name, upload_folder
 from fund.audit.operations import record
-from fund.auth.models import Claim, ClaimState, Invitation, User, UserSession
+from fund.auth.models import Claim, ClaimState, Invitation, Organisation, User, UserSession
 from fund.auth.operations import end_all_sessions
 from fund.core import throttle
 from fund.core.errors import DomainError
@@ -266,6 +266,14 @@ def close_account(user: User, password: str, ip_address: str | None) -> None:
     if not user.check_password(password):
         record("user.close_refused", user, actor=user, reason="password")
         raise WrongPassword(_("Passordet er feil. Kontoen er ikke avsluttet."))
+    # Two members of one organisation closing at once must not both leave it with a case
+    # and no member: its row is locked, and who is a member read again after the lock.
+    organisation_ids = [m.organisation_id for m in user.memberships]
+    if organisation_ids:
+        db.session.execute(select(Organisation.id).where(
+            Organisation.id.in_(organisation_ids)).with_for_update())
+        for membership in user.memberships:
+            db.session.expire(membership.organisation, ["memberships"])
     reason = refusal(user)
     if reason:
         raise PrivacyError(reason)
