@@ -199,3 +199,33 @@ def test_closing_needs_a_login_and_the_form_token(client, applicant, db):
 def test_the_privacy_notice_tells_of_the_rights(client):
     page = client.get("/personvern").get_data(as_text=True)
     assert "Innsyn og sletting" in page and "Dine data" in page
+
+
+def test_a_failure_while_closing_leaves_everything_as_it_was(client, app, db, monkeypatch):
+    """The confirmation mail cannot be written: nothing is half-done, and the draft's
+    file, whose row came back with the rollback, is still on disk."""
+    import pytest
+
+    import fund.privacy.operations
+    person = make_user("feil@example.no", name="Frida Feil")
+    organisation = make_organisation(person, orgnr="912345696", name="Fridas Firma AS")
+    from tests.helpers import make_call
+    draft = make_application(make_call(), organisation, person)
+    stored = Path(current_app.instance_path) / "uploads" / attach(draft, person).stored_name
+    draft_id = draft.id
+    db.session.commit()
+    login(client, person)
+
+    def broken(*args, **kwargs):
+        raise OSError("disken er full")
+
+    monkeypatch.setattr(fund.privacy.operations, "queue_mail", broken)
+    with pytest.raises(OSError):
+        close(client)
+    db.session.expire_all()
+    assert db.session.get(Application, draft_id) is not None and stored.exists()
+    user = db.session.get(User, person.id)
+    assert user.email == "feil@example.no" and user.active and user.closed_at is None
+    assert db.session.scalar(select(func.count(Membership.id)).where(
+        Membership.user_id == person.id)) == 1
+    assert client.get("/min-side").status_code == 200

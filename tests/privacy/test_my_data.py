@@ -175,3 +175,42 @@ def test_staff_may_download_their_own_account(client, db):
     archive = download(client)
     assert json.loads(archive.read("konto.json"))["role"] == "caseworker"
     assert not [name for name in archive.namelist() if name.startswith("soknader/")]
+
+
+def test_a_recipient_gets_the_grant_with_its_payments_and_documents(client, sent, db):
+    """A's tilsagn, with a payment request and the cost documentation sent with it."""
+    import secrets
+    from pathlib import Path
+
+    from flask import current_app
+
+    from fund.grants.models import DocumentKind, GrantDocument, PaymentRequest
+    from fund.grants.queries import grant_of
+    person = sent.applicants["A"]
+    grant = grant_of(sent.apps["A"])
+    content = b"%PDF-1.4\n% faktura fra konsulenten\n%%EOF\n"
+    folder = Path(current_app.instance_path) / "grant_documents"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16)
+    (folder / stored).write_bytes(content)
+    payment = PaymentRequest(grant=grant, number=1, amount_requested=50_000,
+                             status_report="Halvveis.", submitted_by_id=person.id)
+    db.session.add(payment)
+    db.session.flush()
+    db.session.add(GrantDocument(
+        grant_id=grant.id, payment_id=payment.id, kind=DocumentKind.PAYMENT,
+        filename="Faktura mars.pdf", stored_name=stored, content_type="application/pdf",
+        size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by_id=person.id))
+    db.session.commit()
+    login(client, person)
+    archive = download(client)
+    case = json.loads(archive.read(f"soknader/{sent.apps['A'].case_number}/soknad.json"))
+    assert case["grant"]["state"] == "offered"
+    [paid] = case["grant"]["payments"]
+    assert paid["amount_requested"] == 50_000 and paid["status_report"] == "Halvveis."
+    [document] = paid["documents"]
+    assert document["file"].endswith("Faktura mars.pdf")
+    assert hashlib.sha256(archive.read(document["file"])).hexdigest() == \
+        hashlib.sha256(content).hexdigest()
+    assert [d["outcome"] for d in case["decisions"]] == ["granted"]
