@@ -67,6 +67,16 @@ _INTERNAL = {
 }
 
 
+#: The zip's files and folders, as LESMEG.txt names them.
+README_FILES = {
+    "account": "konto.json", "organisations": "organisasjoner.json",
+    "application": "soknader/<nr>/soknad.json",
+    "folders": "soknader/<nr>/vedlegg/, brev/, tilskudd/",
+    "receipt": "soknader/<nr>/kvittering-<n>.pdf", "mail": "epost.json, epost/",
+    "files": "filer.json",
+}
+
+
 def _value(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -126,7 +136,8 @@ def write_export(user: User, file: IO[bytes]) -> dict:
     audit entry."""
     data = queries.person_data(user)
     archive = _Zip(file)
-    archive.zip.writestr("LESMEG.txt", render_template("privacy/readme.txt", user=user))
+    archive.zip.writestr("LESMEG.txt", render_template("privacy/readme.txt", user=user,
+                                                       files=README_FILES))
     account = columns(user)
     account["logins"] = [{"at": _value(s.created_at), "ended_at": _value(s.ended_at),
                           "ip_address": s.ip_address} for s in data.sessions]

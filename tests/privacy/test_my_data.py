@@ -90,7 +90,10 @@ def test_an_applicant_downloads_their_applications_files_letters_and_mail_and_no
     mail = json.loads(archive.read("epost.json"))
     assert mail and all(m["to_address"] == "c@example.no" for m in mail)
     assert any(m["subject"].startswith("Vedtak i sak") for m in mail)
-    assert "LESMEG.txt" in names and "filer.json" in names
+    assert "filer.json" in names
+    readme = archive.read("LESMEG.txt").decode()
+    assert "Søker C" in readme and "konto.json" in readme
+    assert "Ikke med: saksbehandlernes interne vurderinger" in readme
 
     # Nothing of the other applicants' cases, nor of the internal case handling.
     text = everything(archive)
