@@ -64,6 +64,7 @@ _INTERNAL = {
     "payment_requests": ("register_checked_at",),
     "users": ("is_demo", "active"),
     "organisations": ("verification_note",),
+    "organisation_claims": ("decision_note",),
 }
 
 
@@ -141,9 +142,13 @@ def write_export(user: User, file: IO[bytes]) -> dict:
     account = columns(user)
     account["logins"] = [{"at": _value(s.created_at), "ended_at": _value(s.ended_at),
                           "ip_address": s.ip_address} for s in data.sessions]
-    archive.json("konto.json", account)
     archive.json("organisasjoner.json", [
         {**columns(m.organisation), "membership": columns(m)} for m in data.memberships])
+    account["claims"] = [{**columns(c), "organisation": c.organisation.name}
+                         for c in data.claims]
+    account["invitations"] = [{**columns(i), "organisation": i.organisation.name}
+                              for i in data.invitations]
+    archive.json("konto.json", account)
     uploads, letters, grant_files = upload_folder(), documents_folder(), grant_document_folder()
     for application in data.applications:
         folder = _folder_name(application)
@@ -295,6 +300,11 @@ def close_account(user: User, password: str, ip_address: str | None) -> None:
         if draft.can_be_deleted:
             delete_draft(draft, user)
     organisations = [m.organisation for m in user.memberships]
+    contacts = [draft for draft in queries.drafts_carried_on(user)
+                if draft.contact_email.lower() == address.lower()]
+    for draft in contacts:
+        # The others carry the draft on; the person leaving is no longer its contact.
+        draft.contact_name = draft.contact_email = draft.contact_phone = ""
     for membership in list(user.memberships):
         db.session.delete(membership)
     db.session.execute(delete(Invitation).where(or_(Invitation.email == address,
@@ -332,4 +342,4 @@ def close_account(user: User, password: str, ip_address: str | None) -> None:
     user.closed_at = now
     # Nothing of the person goes into the log: the entry says which account, and how much.
     record("user.account_closed", user, actor=user, drafts_deleted=len(drafts),
-           organisations_left=len(organisations))
+           organisations_left=len(organisations), draft_contacts_cleared=len(contacts))

@@ -12,7 +12,7 @@ from fund.applications.models import (
     ApplicationState,
     Submission,
 )
-from fund.auth.models import Membership, Organisation, User, UserSession
+from fund.auth.models import Claim, Invitation, Membership, Organisation, User, UserSession
 from fund.decisions.models import Appeal, AppealState, Decision, Letter, letter_notices
 from fund.extensions import db
 from fund.grants.models import FinalReport, Grant, GrantState, PaymentRequest
@@ -34,6 +34,9 @@ class PersonData:
     appeals: dict[int, list[Appeal]] = field(default_factory=dict)
     grants: dict[int, Grant] = field(default_factory=dict)
     mail: list[OutboxMessage] = field(default_factory=list)
+    #: Their claims to act for an organisation, and the invitations to their address.
+    claims: list[Claim] = field(default_factory=list)
+    invitations: list[Invitation] = field(default_factory=list)
 
 
 def person_data(user: User) -> PersonData:
@@ -87,6 +90,12 @@ def person_data(user: User) -> PersonData:
                 selectinload(Grant.recoveries), selectinload(Grant.repayments))).scalars()
         data.grants = {grant.application_id: grant for grant in grants}
     data.mail = mail_to(user.email)
+    data.claims = list(db.session.execute(
+        select(Claim).where(Claim.claimant_id == user.id)
+        .options(selectinload(Claim.organisation)).order_by(Claim.id)).scalars())
+    data.invitations = list(db.session.execute(
+        select(Invitation).where(Invitation.email == user.email)
+        .options(selectinload(Invitation.organisation)).order_by(Invitation.id)).scalars())
     return data
 
 
@@ -151,3 +160,13 @@ def drafts_left_alone(user: User) -> list[Application]:
                                   Application.state == ApplicationState.DRAFT)
         .options(selectinload(Application.attachments), selectinload(Application.submissions))
         .order_by(Application.id)).scalars())
+
+
+def drafts_carried_on(user: User) -> list[Application]:
+    """The drafts of the organisations where others than ``user`` are members too."""
+    shared = select(Membership.organisation_id).where(
+        Membership.organisation_id.in_(select(Membership.organisation_id).where(
+            Membership.user_id == user.id)), Membership.user_id != user.id)
+    return list(db.session.execute(
+        select(Application).where(Application.organisation_id.in_(shared),
+                                  Application.state == ApplicationState.DRAFT)).scalars())

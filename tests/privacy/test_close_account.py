@@ -147,7 +147,9 @@ def test_another_member_carries_on_the_case_and_the_drafts(client, sent, db):
     login(client, person)
     assert close(client).status_code == 302
     db.session.expire_all()
-    assert db.session.get(Application, draft.id) is not None  # Kari may go on with it
+    kept = db.session.get(Application, draft.id)
+    assert kept is not None and kept.title == "Alfas utkast"  # Kari may go on with it
+    assert kept.contact_email == "" and kept.contact_name == ""  # but A is not its contact
     members = db.session.scalars(select(Membership.user_id).where(
         Membership.organisation_id == alfa.organisation_id)).all()
     assert members == [colleague.id]

@@ -217,3 +217,12 @@ def test_a_recipient_gets_the_grant_with_its_payments_and_documents(client, sent
     assert hashlib.sha256(archive.read(document["file"])).hexdigest() == \
         hashlib.sha256(content).hexdigest()
     assert [d["outcome"] for d in case["decisions"]] == ["granted"]
+
+
+def test_the_claims_and_invitations_of_the_person_are_with_the_account(client, world):
+    users, _values, _extra = world
+    login(client, users["b"])
+    account = json.loads(download(client).read("konto.json"))
+    assert [c["reason"] for c in account["claims"]] == ["Jeg er daglig leder."]
+    assert "decision_note" not in account["claims"][0]
+    assert [i["organisation"] for i in account["invitations"]] == ["Kjeller Grønn Energi AS"]
