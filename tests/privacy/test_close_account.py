@@ -231,3 +231,21 @@ def test_a_failure_while_closing_leaves_everything_as_it_was(client, app, db, mo
     assert db.session.scalar(select(func.count(Membership.id)).where(
         Membership.user_id == person.id)) == 1
     assert client.get("/min-side").status_code == 200
+
+
+def test_the_address_may_register_again_as_a_new_empty_account(client, db):
+    person = make_user("tilbake@example.no", name="Tore Tilbake")
+    make_organisation(person, orgnr="912345696", name="Tores Firma AS")
+    old_id = person.id
+    db.session.commit()
+    login(client, person)
+    assert close(client).status_code == 302
+    new_password = "en-helt-ny-setning-for-2027"
+    post_form(client, "/registrer", {"name": "Tore Tilbake", "email": "tilbake@example.no",
+                                     "phone": "", "password": new_password,
+                                     "password_again": new_password})
+    db.session.expire_all()
+    again = db.session.scalar(select(User).where(User.email == "tilbake@example.no"))
+    assert again is not None and again.id != old_id and again.closed_at is None
+    assert db.session.scalar(select(func.count(Membership.id)).where(
+        Membership.user_id == again.id)) == 0
