@@ -49,6 +49,10 @@ def test_closing_removes_the_person_and_keeps_the_case(client, app, sent, db):
     assert any(s.startswith("Kvittering") for s in before.values())
     other_device = app.test_client()
     login(other_device, "c@example.no")
+    with app.test_request_context():
+        from fund.auth.operations import make_token
+        reset_link = f"/nytt-passord/{make_token(person, 'reset')}"
+        verify_link = f"/bekreft-epost/{make_token(person, 'verify')}"
     login(client, "c@example.no")
 
     page = client.get(CLOSE).get_data(as_text=True)
@@ -82,6 +86,15 @@ def test_closing_removes_the_person_and_keeps_the_case(client, app, sent, db):
     response = post_form(client, "/logg-inn", {"email": "c@example.no", "password": PASSWORD})
     assert response.status_code != 302
     assert "Feil e-postadresse eller passord" in response.get_data(as_text=True)
+    # A link mailed before is useless now.
+    response = client.get(reset_link)
+    assert response.status_code == 302 and "/glemt-passord" in response.headers["Location"]
+    response = post_form(client, reset_link, {"password": "et-nytt-langt-passord-2027",
+                                              "password_again": "et-nytt-langt-passord-2027"},
+                         form_page="/glemt-passord")
+    assert response.status_code == 302 and "/glemt-passord" in response.headers["Location"]
+    client.get(verify_link)
+    assert client.get("/min-side").status_code == 302
     # A new password cannot be asked for: no mail goes to the old address.
     post_form(client, "/glemt-passord", {"email": "c@example.no"})
     db.session.expire_all()
