@@ -16,7 +16,8 @@ from typing import IO
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, inspect, or_, select, true
+from sqlalchemy import delete, event, func, inspect, or_, select, true
+from sqlalchemy.orm import Session
 
 from fund.applications.models import Application
 from fund.applications.operations import delete_draft
@@ -311,9 +312,13 @@ def close_account(user: User, password: str, ip_address: str | None) -> None:
                                                     Invitation.invited_by_id == user.id)))
     db.session.execute(delete(Claim).where(Claim.claimant_id == user.id,
                                            Claim.state == ClaimState.OPEN))
-    db.session.execute(delete(OutboxMessage).where(
+    dropped = db.session.execute(select(OutboxMessage.id, OutboxMessage.created_at).where(
         func.lower(OutboxMessage.to_address) == address.lower(),
-        OutboxMessage.id.not_in(keep) if keep else true()))
+        OutboxMessage.id.not_in(keep) if keep else true())).all()
+    if dropped:
+        db.session.execute(delete(OutboxMessage).where(
+            OutboxMessage.id.in_([message_id for message_id, _created in dropped])))
+        _remove_mail_files_after_commit(dropped)
     db.session.flush()
     for organisation in organisations:
         db.session.expire(organisation, ["memberships"])
@@ -343,3 +348,26 @@ def close_account(user: User, password: str, ip_address: str | None) -> None:
     # Nothing of the person goes into the log: the entry says which account, and how much.
     record("user.account_closed", user, actor=user, drafts_deleted=len(drafts),
            organisations_left=len(organisations), draft_contacts_cleared=len(contacts))
+
+
+# The copies of removed mail that the "file" mail backend wrote (<instance>/outbox/) go
+# once the removal has committed; a removal rolled back leaves them.
+_DROPPED_MAIL = "privacy.dropped_mail_files"
+
+
+def _remove_mail_files_after_commit(messages) -> None:
+    folder = Path(current_app.instance_path) / "outbox"
+    db.session.info.setdefault(_DROPPED_MAIL, []).extend(
+        folder / f"{created:%Y%m%dT%H%M%S}-{message_id}.eml" for message_id, created in messages)
+
+
+@event.listens_for(Session, "after_commit")
+def _mail_files_after_commit(session: Session) -> None:
+    for path in session.info.pop(_DROPPED_MAIL, []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _mail_files_after_rollback(session: Session) -> None:
+    session.info.pop(_DROPPED_MAIL, None)
+

@@ -12,6 +12,7 @@ from fund.auth.models import Membership, Organisation, User, UserSession
 from fund.core.roles import Role
 from fund.decisions.models import Decision, Letter
 from fund.mail.models import OutboxMessage
+from fund.mail.operations import deliver_due
 from tests.helpers import (
     PASSWORD,
     attach,
@@ -45,7 +46,12 @@ def test_closing_removes_the_person_and_keeps_the_case(client, app, sent, db):
         Letter.application_id == gamma.id)).one()
     letter_file = Path(current_app.instance_path) / "letters" / letter.stored_name
     db.session.commit()
+    deliver_due()  # the receipt and the notice of the vedtak reach the mailbox
     before = {m.id: m.subject for m in mail_to(db, "c@example.no")}
+    outbox = Path(current_app.instance_path) / "outbox"
+    copies = {m.id: outbox / f"{m.created_at:%Y%m%dT%H%M%S}-{m.id}.eml"
+              for m in mail_to(db, "c@example.no")}
+    assert all(path.exists() for path in copies.values())  # the "file" mail backend's
     assert any(s.startswith("Kvittering") for s in before.values())
     other_device = app.test_client()
     login(other_device, "c@example.no")
@@ -70,6 +76,7 @@ def test_closing_removes_the_person_and_keeps_the_case(client, app, sent, db):
     # The notice of the vedtak is part of the case record and stays; the receipt mail goes.
     kept = {m.id: m.subject for m in after if m.id in before}
     assert list(kept.values()) == ["Vedtak i sak " + gamma.case_number]
+    assert [i for i, path in copies.items() if path.exists()] == list(kept)
 
     # The account: no name, no address, no password, no sessions, no memberships.
     user = db.session.get(User, person_id)
