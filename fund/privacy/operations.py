@@ -270,8 +270,8 @@ def refusal(user: User) -> str | None:
 
 
 def close_account(user: User, password: str, ip_address: str | None) -> None:
-    """Close the account: a confirmation to the address first, then the name and address
-    replaced, the password unusable, sessions and login history removed, memberships
+    """Close the account, in one transaction: a confirmation queued to the address while it
+    is still known, the name and address replaced, the password unusable, sessions and login history removed, memberships
     ended, the drafts nobody else can carry on deleted (their files once this commits),
     and the mail to the address that is no case record removed. Case documents stay."""
     config = current_app.config
