@@ -271,9 +271,10 @@ def refusal(user: User) -> str | None:
 
 def close_account(user: User, password: str, ip_address: str | None) -> None:
     """Close the account, in one transaction: a confirmation queued to the address while it
-    is still known, the name and address replaced, the password unusable, sessions and login history removed, memberships
-    ended, the drafts nobody else can carry on deleted (their files once this commits),
-    and the mail to the address that is no case record removed. Case documents stay."""
+    is still known, the name and address replaced, the password unusable, sessions and
+    login history removed, memberships ended, the drafts nobody else can carry on deleted
+    (their files once this commits), and the mail to the address that is no case record
+    removed. Case documents stay."""
     config = current_app.config
     if not throttle.hit("privacy.close", str(user.id),
                         config["LOGIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT"],
