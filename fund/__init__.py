@@ -202,6 +202,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.mail.cli import mail_cli
     from fund.plan.cli import plan_cli
     from fund.plan.views import bp as plan_bp
+    from fund.privacy.views import bp as privacy_bp
     from fund.reports.export_views import bp as reports_exports_bp
     from fund.reports.views import bp as reports_bp
     from fund.review import grants  # noqa: F401  (answers signals from the domains below)
@@ -210,7 +211,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (core_bp, law_bp, auth_bp, audit_bp, plan_bp, calls_bp, applications_bp, review_bp,
                review_manage_bp, decisions_bp, decisions_applicant_bp, grants_bp,
-               grants_recipient_bp, reports_bp, reports_exports_bp):
+               grants_recipient_bp, reports_bp, reports_exports_bp, privacy_bp):
         app.register_blueprint(bp)
     for group in (mail_cli, call_cli, plan_cli, applications_cli, decisions_cli, grants_cli):
         app.cli.add_command(group)

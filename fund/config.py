@@ -188,3 +188,8 @@ FINAL_REPORT_REMINDER_DAYS_BEFORE = (14, 3)
 FINAL_REPORT_REMINDER_DAYS_AFTER = 7
 #: Days the recipient has to answer a forhåndsvarsel (fvl § 16).
 RECOVERY_ANSWER_DAYS = 14
+
+#: The download of a person's own data (fund.privacy): at most this many per person within
+#: the window (each one reads every case of their organisations and renders the receipts).
+PRIVACY_EXPORT_MAX = 5
+PRIVACY_EXPORT_WINDOW = timedelta(hours=1)

@@ -68,6 +68,14 @@ MATRIX = {
     ("/nytt-passord/<token>", "GET"): EVERYONE_302,
     ("/nytt-passord/<token>", "POST"): EVERYONE_302,
     ("/min-side", "GET"): SIGNED_IN_200,
+    # «Dine data» (fund.privacy): each person's own, no ids. The download is a zip for
+    # anyone signed in. Closing: A has a case running and staff close no account here, so
+    # they are told why (200); B's empty form is refused (400).
+    ("/min-side/dine-data", "GET"): SIGNED_IN_200,
+    ("/min-side/dine-data/last-ned", "POST"): SIGNED_IN_200,
+    ("/min-side/avslutt-konto", "GET"): SIGNED_IN_200,
+    ("/min-side/avslutt-konto", "POST"): row(LOGIN, 200, 400, 200, 200, 200),
+    ("/konto-avsluttet", "GET"): EVERYONE_200,
     ("/organisasjoner/ny", "GET"): row(LOGIN, 200, 200, 403, 403, 403),
     ("/organisasjoner/ny", "POST"): row(LOGIN, 200, 200, 403, 403, 403),
     ("/organisasjoner/<int:organisation_id>", "GET"): row(LOGIN, 200, 404, 200, 200, 200),

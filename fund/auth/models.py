@@ -31,6 +31,9 @@ class User(UserMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the person closed the account (``fund.privacy``): name and address are
+    #: replaced, it can never log in again; the cases it took part in keep their records.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user",
                                                            cascade="all, delete-orphan")
