@@ -1,7 +1,7 @@
 """users: closed_at (an account its owner closed, fund.privacy)
 
 Revision ID: b7c2e9d41a33
-Revises: a1d4e7f20b11
+Revises: d7a3f1c9e2b4
 Create Date: 2026-11-28 18:00:00
 
 A person may close their own account: their name and address are replaced, the account can
@@ -16,7 +16,7 @@ import fund.core.types  # noqa: F401 (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = 'b7c2e9d41a33'
-down_revision = 'a1d4e7f20b11'
+down_revision = 'd7a3f1c9e2b4'
 branch_labels = None
 depends_on = None
 

@@ -45,7 +45,7 @@ PAGES = {
     "anonym": [
         "/", "/utlysninger/{open_call}", "/utlysninger/{decided_call}", "/plan/",
         "/plan/2022-2024", "/tilskudd-tildelt", "/logg-inn", "/registrer", "/glemt-passord",
-        "/send-bekreftelse", "/personvern", "/tilgjengelighet",
+        "/send-bekreftelse", "/personvern", "/tilgjengelighet", "/konto-avsluttet",
     ],
     "soker@demo.no": [
         "/", "/min-side", "/utlysninger/{open_call}", "/soknader",
@@ -62,6 +62,7 @@ PAGES = {
         "/mine-tilskudd/{revoked_grant}", "/mine-tilskudd/{lapsed_grant}",
         "/organisasjoner/{organisation}", "/organisasjoner/{organisation}/rediger",
         "/organisasjoner/ny", "/organisasjoner/krav",
+        "/min-side/dine-data", "/min-side/avslutt-konto",
     ],
     "soker2@demo.no": [
         "/soknader", "/soknader/{other_draft}", "/soknader/{rejected_app}",
@@ -80,7 +81,7 @@ PAGES = {
         "/tilskudd/utlysninger/{decided_call}", "/tilskudd/{grant}",
         "/tilskudd/{completed_grant}", "/tilskudd/{revoked_grant}", "/tilskudd/{lapsed_grant}",
         "/tilskudd/utbetalinger/{payment}", "/tilskudd/sluttrapporter/{final_report}",
-        "/vedtak/klager/{appeal}", "/rapporter/dekning",
+        "/vedtak/klager/{appeal}", "/rapporter/dekning", "/min-side/avslutt-konto",
     ],
     "saksbehandler2@demo.no": [
         "/min-side", "/saksbehandling/soknader", "/saksbehandling/soknader/{submitted}",
