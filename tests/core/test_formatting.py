@@ -1,5 +1,7 @@
 """Kroner and numbers as a Norwegian reader expects them."""
 
+from datetime import UTC
+
 from fund.core.formatting import format_nok, format_number
 
 NBSP, MINUS = "\u00a0", "\u2212"
@@ -24,12 +26,12 @@ def test_numbers_have_a_decimal_comma_and_a_minus_sign(app):
 def test_dates_in_mail_from_cron_follow_the_readers_language(app):
     """A mail rendered outside any request (a cron command) for an English reader has its
     dates in English; the Norwegian default stays outside force_locale."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from flask_babel import force_locale
 
     from fund.core.formatting import format_datetime
-    when = datetime(2027, 1, 20, 12, 0, tzinfo=timezone.utc)
+    when = datetime(2027, 1, 20, 12, 0, tzinfo=UTC)
     with app.app_context():
         with force_locale("en"):
             assert format_datetime(when) == "20 January 2027 at 13:00"
