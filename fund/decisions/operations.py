@@ -15,7 +15,7 @@ from fund.auth import brreg
 from fund.auth.models import Organisation, User
 from fund.calls.models import Call
 from fund.core.formatting import format_date, format_nok, format_number
-from fund.core.pdf import remove_document, store_document
+from fund.core.pdf import remove_document, store_document_in_transaction
 from fund.core.signals import decision_letter_sent
 from fund.core.types import utcnow
 from fund.decisions import deminimis
@@ -131,7 +131,9 @@ def members(application: Application) -> list[User]:
 
 
 def _store(data: bytes) -> tuple[str, str]:
-    return store_document(data)
+    """A letter's file, removed again if the transaction storing it rolls back (a later
+    letter of the same action failing, the commit failing)."""
+    return store_document_in_transaction(data)
 
 
 def stage_letter(decision: Decision, actor: User) -> Letter:

@@ -1,0 +1,40 @@
+"""What a transaction leaves outside the database: work to undo if it is rolled back.
+
+A state change that writes a file (a letter, the innstilling) does so before the commit;
+if the transaction then fails (a later step refuses or raises, the database goes away at
+the commit), the file must go with it, or the letters folder fills with documents no row
+names. ``on_rollback`` runs such an undo when the session's outermost transaction rolls
+back, and forgets it when that transaction commits."""
+
+from collections.abc import Callable
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from fund.extensions import db
+
+_KEY = "undo_on_rollback"
+
+
+def on_rollback(undo: Callable[[], None]) -> None:
+    """Run ``undo`` if the current transaction is rolled back instead of committed."""
+    db.session().info.setdefault(_KEY, []).append(undo)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint's commit is not the commit
+        session.info.pop(_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is not None:  # a savepoint: the outer one goes on
+        return
+    for undo in reversed(session.info.pop(_KEY, [])):
+        try:
+            undo()
+        except Exception:  # one undo failing must not keep the others from running
+            if has_app_context():
+                current_app.logger.exception("undo after rollback failed")
