@@ -1,0 +1,84 @@
+"""Faults injected in the middle of state changes: the PDF renderer raising, the database
+going away, the mail server dropping the connection. What a user would notice is checked:
+the page they get, and that nothing is half-done (every table, the letters folder and the
+outbox exactly as before)."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from flask import has_request_context
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+
+from fund.extensions import db as _db
+from tests.decisions.conftest import decided, proposed, sent  # noqa: F401 (fixtures)
+from tests.grants.conftest import accepted, granted  # noqa: F401 (fixtures)
+from tests.review.conftest import case, competition  # noqa: F401 (fixtures)
+
+
+def dump() -> dict[str, list[str]]:
+    """Every row of every table, as text, in a fixed order."""
+    _db.session.expire_all()
+    return {table.name: sorted(repr(tuple(row)) for row in
+                               _db.session.execute(select(table)).all())
+            for table in _db.metadata.sorted_tables}
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+def files(app, kind: str) -> set[str]:
+    folder = Path(app.instance_path) / kind
+    return set(os.listdir(folder)) if folder.exists() else set()
+
+
+def state(app) -> tuple:
+    """What a failed change must leave exactly as it was."""
+    return dump(), files(app, "letters"), files(app, "outbox"), files(app, "uploads")
+
+
+#: A statement that writes, or the commit of a request's transaction (in the tests the
+#: request's transaction is a savepoint of the test's, so its commit is RELEASE SAVEPOINT).
+WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|RELEASE SAVEPOINT)\b", re.IGNORECASE)
+
+
+class DatabaseFault:
+    """The connection lost at the n-th write of the next request (while it is being
+    handled; the mail delivered after the response is another transaction): the statement fails as
+    a dropped connection does (``OperationalError``, "server closed the connection
+    unexpectedly"), and nothing of the transaction reaches the database."""
+
+    def __init__(self):
+        self.at: int | None = None
+        self.count = 0
+        self.fired = False
+        self.statement = ""
+
+    def arm(self, at: int) -> None:
+        self.at, self.count, self.fired = at, 0, False
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        if self.at is None or not has_request_context() or not WRITES.match(statement):
+            return  # (mail delivered after the response has its own test)
+        self.count += 1
+        if self.count == self.at:
+            self.at, self.fired, self.statement = None, True, statement
+            savepoint = re.match(r"\s*RELEASE SAVEPOINT (\w+)", statement)
+            if savepoint:  # the commit failed: the server has discarded the transaction
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {savepoint.group(1)}")
+                cursor.execute(statement)
+            raise OperationalError(statement, parameters, ConnectionResetError(
+                "server closed the connection unexpectedly"))
+
+
+@pytest.fixture
+def database_fault(app, db):
+    fault = DatabaseFault()
+    event.listen(_db.engine, "before_cursor_execute", fault)
+    try:
+        yield fault
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", fault)
