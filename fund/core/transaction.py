@@ -4,7 +4,8 @@ A state change that writes a file (a letter, the innstilling) does so before the
 if the transaction then fails (a later step refuses or raises, the database goes away at
 the commit), the file must go with it, or the letters folder fills with documents no row
 names. ``on_rollback`` runs such an undo when the session's outermost transaction rolls
-back, and forgets it when that transaction commits."""
+back (or ends with the session, uncommitted), and forgets it when that transaction
+commits."""
 
 from collections.abc import Callable
 
@@ -28,9 +29,11 @@ def _committed(session: Session) -> None:
         session.info.pop(_KEY, None)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _rolled_back(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is not None:  # a savepoint: the outer one goes on
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction) -> None:
+    """The outermost transaction ended without a commit: rolled back, or closed with the
+    session (a command that raised, a request torn down)."""
+    if transaction.parent is not None:  # a savepoint: the outer one goes on
         return
     for undo in reversed(session.info.pop(_KEY, [])):
         try:

@@ -40,7 +40,7 @@ from fund.calls.queries import call_for_page
 from fund.core.formatting import format_datetime, format_number
 from fund.core.hooks import template_hook
 from fund.core.http import commit, flash_errors, is_safe_next, require, writes
-from fund.core.pdf import pdf_response
+from fund.core.pdf import DocumentFailed, pdf_response
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.review import scoring
@@ -673,7 +673,7 @@ def proposals_view(call_id):
             except ProposalsInvalid as exc:
                 db.session.rollback()
                 errors = exc.errors
-            except ReviewError as exc:
+            except (ReviewError, DocumentFailed) as exc:  # refused, or no PDF: nothing kept
                 db.session.rollback()
                 flash(str(exc), "danger")
                 return redirect(url_for("review.proposals_view", call_id=call.id))

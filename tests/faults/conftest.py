@@ -82,3 +82,43 @@ def database_fault(app, db):
         yield fault
     finally:
         event.remove(_db.engine, "before_cursor_execute", fault)
+
+
+class FailingRenderer:
+    """``write_pdf`` (the WeasyPrint call every document goes through) raising on its
+    ``at``-th call of the next action, as a renderer out of memory or missing a font
+    does; the calls before it render as usual."""
+
+    def __init__(self, real, at: int = 1):
+        self.real, self.at, self.calls = real, at, 0
+
+    def __call__(self, html: str) -> bytes:
+        self.calls += 1
+        if self.calls == self.at:
+            raise RuntimeError("WeasyPrint: cannot allocate memory")
+        return self.real(html)
+
+
+@pytest.fixture
+def pdf_fault(monkeypatch):
+    """``pdf_fault(at)`` makes the renderer fail at its ``at``-th call from now on;
+    ``pdf_fault.restore()`` mends it."""
+    import fund.core.pdf
+    real = fund.core.pdf.write_pdf
+
+    class Control:
+        renderer: FailingRenderer | None = None
+
+        def __call__(self, at: int = 1) -> FailingRenderer:
+            self.renderer = FailingRenderer(real, at)
+            monkeypatch.setattr(fund.core.pdf, "write_pdf", self.renderer)
+            return self.renderer
+
+        def restore(self) -> None:
+            monkeypatch.setattr(fund.core.pdf, "write_pdf", real)
+
+    return Control()
+
+
+#: What the person is told when the renderer fails (fund.core.pdf.DocumentFailed).
+NO_DOCUMENT = "Dokumentet kunne ikke lages akkurat nå, så ingenting er endret."
