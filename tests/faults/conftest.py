@@ -122,3 +122,46 @@ def pdf_fault(monkeypatch):
 
 #: What the person is told when the renderer fails (fund.core.pdf.DocumentFailed).
 NO_DOCUMENT = "Dokumentet kunne ikke lages akkurat nå, så ingenting er endret."
+
+
+class FlakyHandler:
+    """A mail server that misbehaves for its first ``failures`` messages: it cuts the
+    connection in the middle of DATA (``drop``) or answers 451 (``refuse``), and then
+    accepts; ``envelopes`` holds what it accepted."""
+
+    def __init__(self, failures: int, mode: str = "drop"):
+        self.failures, self.mode = failures, mode
+        self.envelopes, self.attempts = [], 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            if self.mode == "drop":
+                server.transport.close()  # gone mid-message: no answer to DATA
+                return "421 closing"
+            return "451 Requested action aborted: local error in processing"
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def flaky_smtp(app, monkeypatch):
+    """``flaky_smtp(failures, mode)`` starts a real SMTP server on loopback that fails the
+    first ``failures`` messages, with the app set to deliver to it."""
+    from tests.helpers import SmtpServer
+    servers = []
+
+    def start(failures: int, mode: str = "drop") -> SmtpServer:
+        server = SmtpServer()
+        server.handler = FlakyHandler(failures, mode)
+        monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+        monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
