@@ -19,8 +19,15 @@ from fund.applications.models import Application
 from fund.audit.models import AuditEvent
 from fund.extensions import db as _db
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
-from tests.helpers import browser_form, html_of, login, make_application, make_call, \
-    make_organisation, make_user
+from tests.helpers import (
+    browser_form,
+    html_of,
+    login,
+    make_application,
+    make_call,
+    make_organisation,
+    make_user,
+)
 
 URL = os.environ.get("DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(not URL.startswith("postgresql"),

@@ -15,8 +15,7 @@ from fund.applications.models import Application, ApplicationState
 from fund.auth.models import Membership
 from fund.extensions import db as _db
 from fund.mail.models import MailState, OutboxMessage
-from tests.helpers import html_of, login, make_application, make_call, make_organisation, \
-    make_user
+from tests.helpers import html_of, login, make_application, make_call, make_organisation, make_user
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -11,6 +11,7 @@ import time_machine
 from sqlalchemy import select
 
 from fund.applications.operations import submit
+from fund.core.roles import Role
 from fund.decisions.models import Letter, LetterKind
 from fund.decisions.operations import register_appeal, stage_letters
 from fund.extensions import db as _db
@@ -190,8 +191,7 @@ def test_a_receipt_that_cannot_be_rendered_gives_a_norwegian_page_and_the_case_s
     with app.test_request_context():
         submit(application, user)
     _db.session.commit()
-    staff = make_user("sara@example.no", name="Sara Saksbehandler",
-                      role=__import__("fund.core.roles", fromlist=["Role"]).Role.CASEWORKER)
+    staff = make_user("sara@example.no", Role.CASEWORKER, name="Sara Saksbehandler")
     _db.session.add(ConflictDeclaration(application=application, caseworker=staff,
                                         disqualified=False))
     _db.session.commit()
