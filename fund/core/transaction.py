@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from fund.extensions import db
 
 _KEY = "undo_on_rollback"
+_AFTER_KEY = "after_commit"
 
 
 def on_rollback(undo: Callable[[], None]) -> None:
@@ -23,10 +24,23 @@ def on_rollback(undo: Callable[[], None]) -> None:
     db.session().info.setdefault(_KEY, []).append(undo)
 
 
+def on_commit(then: Callable[[], None]) -> None:
+    """Run ``then`` once the current transaction has committed; never if it rolls back
+    (removing a file the committed rows no longer name, and only then)."""
+    db.session().info.setdefault(_AFTER_KEY, []).append(then)
+
+
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    if not session.in_nested_transaction():  # a savepoint's commit is not the commit
-        session.info.pop(_KEY, None)
+    if session.in_nested_transaction():  # a savepoint's commit is not the commit
+        return
+    session.info.pop(_KEY, None)
+    for then in session.info.pop(_AFTER_KEY, []):
+        try:
+            then()
+        except Exception:  # the commit stands; what follows it is logged
+            if has_app_context():
+                current_app.logger.exception("work after commit failed")
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -35,6 +49,7 @@ def _ended(session: Session, transaction) -> None:
     session (a command that raised, a request torn down)."""
     if transaction.parent is not None:  # a savepoint: the outer one goes on
         return
+    session.info.pop(_AFTER_KEY, None)
     for undo in reversed(session.info.pop(_KEY, [])):
         try:
             undo()

@@ -210,3 +210,26 @@ def test_a_receipt_that_cannot_be_rendered_gives_a_norwegian_page_and_the_case_s
     pdf_fault(at=1)
     response = caseworker.get(f"/saksbehandling/soknader/{application.id}/soknad.pdf")
     assert response.status_code == 503 and NO_DOCUMENT in html_of(response)
+
+
+def test_drafts_of_letters_whose_sending_failed_survive_a_later_commit(app, decided, pdf_fault):
+    """Sending writes each letter anew and removes the staged draft's file once that is
+    committed. When the sending fails and is rolled back, the drafts are still the
+    letters, and their files stay, also when the same session commits something else."""
+    from fund.core.pdf import DocumentFailed, read_document
+    from fund.decisions.operations import send_letters
+    with app.test_request_context():
+        stage_letters(decided.call, decided.lene)
+        _db.session.commit()
+        drafts = [letter.stored_name for letter in _db.session.scalars(select(Letter))]
+        pdf_fault(at=3)
+        try:
+            send_letters(decided.call, decided.lene)
+        except DocumentFailed:
+            _db.session.rollback()
+        else:  # pragma: no cover
+            raise AssertionError("the renderer did not fail")
+        decided.call.title = "Næringsfondet 2027"  # another change, committed
+        _db.session.commit()
+        for stored_name in drafts:
+            assert read_document(stored_name).startswith(b"%PDF")
