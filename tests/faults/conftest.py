@@ -57,12 +57,16 @@ class DatabaseFault:
         self.fired = False
         self.statement = ""
 
-    def arm(self, at: int) -> None:
+    def arm(self, at: int, pattern: re.Pattern = WRITES, in_request: bool = True) -> None:
+        """Fail the ``at``-th statement matching ``pattern``: in a request, or (with
+        ``in_request=False``) outside one, as the mail delivered after the response is."""
         self.at, self.count, self.fired = at, 0, False
+        self.pattern, self.in_request = pattern, in_request
 
     def __call__(self, conn, cursor, statement, parameters, context, executemany):
-        if self.at is None or not has_request_context() or not WRITES.match(statement):
-            return  # (mail delivered after the response has its own test)
+        if self.at is None or has_request_context() != self.in_request \
+                or not self.pattern.match(statement):
+            return
         self.count += 1
         if self.count == self.at:
             self.at, self.fired, self.statement = None, True, statement

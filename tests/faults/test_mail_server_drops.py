@@ -116,3 +116,24 @@ def test_a_receipt_queued_by_a_submission_that_failed_is_never_sent(
     assert send(runner) == "Sendt: 0, feilet: 0"
     recipients = sorted(r for e in server.handler.envelopes for r in e.rcpt_tos)
     assert recipients == sorted(user.email for user in users)  # once each, from the last try
+
+
+def test_the_database_going_away_while_mail_is_delivered_loses_no_message(
+        app, client, runner, flaky_smtp, database_fault):
+    """The database drops while the receipts are delivered after the response, as the
+    first one is fetched to be sent: that one stays queued (a busy or absent database is
+    no reason to give up on it), the others go, and the next run sends it, once."""
+    users, application = three_members(app)
+    server = flaky_smtp(failures=0)
+    login(client, users[0])
+    database_fault.arm(2, re.compile(r"\s*SELECT .*FROM outbox_messages", re.S),
+                       in_request=False)
+    assert post_submit(client, application).status_code == 302
+    assert database_fault.fired
+    states = [m.state for m in outbox()]
+    assert sorted(states) == [MailState.PENDING, MailState.SENT, MailState.SENT]
+    assert len(server.handler.envelopes) == 2
+    assert send(runner) == "Sendt: 1, feilet: 0"
+    assert send(runner) == "Sendt: 0, feilet: 0"
+    recipients = sorted(r for e in server.handler.envelopes for r in e.rcpt_tos)
+    assert recipients == sorted(user.email for user in users)
