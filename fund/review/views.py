@@ -589,8 +589,6 @@ def innstilling(call_id, kind):
         flash(refusal, "warning")
         return redirect(url_for("review.ranking_view", call_id=call.id))
     proposed = innstilling_of(call)
-    record("call.innstilling_exported", call, format=kind, proposed=proposed is not None)
-    db.session.commit()
     if kind == "pdf" and proposed is not None:  # the document the deciding body got
         try:
             content = export.stored_path(proposed.stored_name).read_bytes()
@@ -601,6 +599,9 @@ def innstilling(call_id, kind):
     else:
         content = {"csv": export.to_csv, "xlsx": export.to_xlsx}[kind](
             result, proposal_lines(call, result))
+    # Logged once the document exists: a rendering that failed exported nothing.
+    record("call.innstilling_exported", call, format=kind, proposed=proposed is not None)
+    db.session.commit()
     response = current_app.response_class(content, content_type=export.MIMETYPES[kind])
     disposition = "inline" if kind == "pdf" else "attachment"
     response.headers["Content-Disposition"] = \

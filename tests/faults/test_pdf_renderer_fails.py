@@ -233,3 +233,19 @@ def test_drafts_of_letters_whose_sending_failed_survive_a_later_commit(app, deci
         _db.session.commit()
         for stored_name in drafts:
             assert read_document(stored_name).startswith(b"%PDF")
+
+
+def test_a_draft_innstilling_that_cannot_be_rendered_is_not_logged_as_exported(
+        app, client, competition, pdf_fault):
+    from fund.audit.models import AuditEvent
+    login(client, competition.lene)
+    path = competition.ranking_path("innstilling.pdf")
+    before = state(app)
+    pdf_fault(at=1)
+    response = client.get(path)
+    assert response.status_code == 503 and NO_DOCUMENT in html_of(response)
+    assert_nothing_kept(app, before)  # no «innstilling exported» in the audit log
+    pdf_fault.restore()
+    assert client.get(path).status_code == 200
+    assert _db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "call.innstilling_exported")).one()
