@@ -133,7 +133,7 @@ def test_the_innstilling_is_not_laid_forward_when_its_pdf_fails(app, competition
     assert "Innstillingen er lagt fram" in html_of(response)
 
 
-def test_a_forhandsvarsel_whose_pdf_fails_is_not_sent(app, accepted, pdf_fault):
+def test_a_forhandsvarsel_and_a_recovery_vedtak_whose_pdf_fails_are_not_made(app, accepted, pdf_fault):
     grant = accepted.grants["A"]
     _db.session.add(PaymentRequest(
         grant=grant, number=1, state=PaymentState.PAID, amount_requested=75_000,
@@ -155,7 +155,23 @@ def test_a_forhandsvarsel_whose_pdf_fails_is_not_sent(app, accepted, pdf_fault):
         assert_nothing_kept(app, before)  # no recovery, no mail to the recipient
         pdf_fault.restore()
         assert client.post(f"{page}/tilbakekreving", data=data).status_code == 302
-        assert _db.session.scalars(select(Recovery)).one()
+        recovery = _db.session.scalars(select(Recovery)).one()
+    # After the deadline to answer, the recovery vedtak: its letter cannot be written.
+    with time_machine.travel(datetime(2027, 6, 29, 10, 0, tzinfo=UTC), tick=True):
+        client = app.test_client()  # a new day, a new login
+        login(client, accepted.lene)
+        path = f"{page}/tilbakekreving/{recovery.id}/vedtak"
+        data = {"csrf_token": csrf_token(client, page), "rdecide-body": "kommunedirektor",
+                "rdecide-reasons": "Midlene er brukt til drift.",
+                "rdecide-delegation_reference": "Delegeringsreglementet pkt. 4.2",
+                "rdecide-meeting_date": "2027-06-29"}
+        before = state(app)
+        pdf_fault(at=1)
+        response = client.post(path, data=data)
+        assert response.status_code in (200, 400, 422) and NO_DOCUMENT in html_of(response)
+        assert_nothing_kept(app, before)  # no vedtak, the grant's money as it was
+        pdf_fault.restore()
+        assert client.post(path, data=data).status_code == 302
 
 
 def test_provisional_replies_with_the_renderer_failing_send_none(app, db, runner, pdf_fault):
