@@ -133,7 +133,8 @@ def test_the_innstilling_is_not_laid_forward_when_its_pdf_fails(app, competition
     assert "Innstillingen er lagt fram" in html_of(response)
 
 
-def test_a_forhandsvarsel_and_a_recovery_vedtak_whose_pdf_fails_are_not_made(app, accepted, pdf_fault):
+def test_a_forhandsvarsel_and_a_recovery_vedtak_whose_pdf_fails_are_not_made(
+        app, accepted, pdf_fault):
     grant = accepted.grants["A"]
     _db.session.add(PaymentRequest(
         grant=grant, number=1, state=PaymentState.PAID, amount_requested=75_000,
