@@ -335,8 +335,13 @@ def _register_errors(app: Flask) -> None:
         rolled back, so nothing of the request is kept, and the person is asked to try
         again; the next request gets a fresh connection."""
         app.logger.exception("database unavailable or busy")
-        response, code = render_error(503, _("Systemet er opptatt akkurat nå. Det du sendte, "
-                                             "er ikke lagret. Vent litt og prøv igjen."))
+        if g.get("committed"):  # the change was kept; only the page after it failed
+            message = _("Det du sendte, er lagret, men siden kunne ikke vises fordi systemet "
+                        "er opptatt. Vent litt og last siden på nytt; ikke send det igjen.")
+        else:
+            message = _("Systemet er opptatt akkurat nå. Det du sendte, er ikke lagret. Vent "
+                        "litt og prøv igjen.")
+        response, code = render_error(503, message)
         return response, code, {"Retry-After": "5"}
 
     @app.errorhandler(DocumentFailed)

@@ -9,7 +9,7 @@ commits."""
 
 from collections.abc import Callable
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,8 @@ def on_commit(then: Callable[[], None]) -> None:
 def _committed(session: Session) -> None:
     if session.in_nested_transaction():  # a savepoint's commit is not the commit
         return
+    if has_request_context():
+        g.committed = True  # what the request sent is kept, whatever fails after this
     session.info.pop(_KEY, None)
     for then in session.info.pop(_AFTER_KEY, []):
         try:

@@ -17,7 +17,7 @@ from fund.extensions import db as _db
 from fund.grants.models import PaymentRequest, PaymentState
 from fund.review.models import Assessment, AssessmentState, ConflictDeclaration
 from tests.decisions.conftest import PROPOSED_MEETING_DATE
-from tests.faults.conftest import changed_tables, state
+from tests.faults.conftest import WRITES, changed_tables, state
 from tests.helpers import (
     browser_form,
     csrf_token,
@@ -178,6 +178,9 @@ def approve_payment(request, app):
     return client, path + "/avgjor", data, done
 
 
+#: Any statement at all.
+ANY_STATEMENT = re.compile(r"\s*\S")
+
 OPERATIONS = [save_draft, submit, score, record_decision, reverse_on_appeal, send_letters,
               approve_payment]
 
@@ -185,25 +188,53 @@ OPERATIONS = [save_draft, submit, score, record_decision, reverse_on_appeal, sen
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.__name__)
 def test_the_database_going_away_at_any_write_leaves_nothing_half_done(
         request, app, database_fault, operation):
+    _every_fault_point(request, app, database_fault, operation, WRITES)
+
+
+@pytest.mark.parametrize("operation", [submit, approve_payment], ids=lambda op: op.__name__)
+def test_the_database_going_away_at_any_statement_leaves_nothing_half_done(
+        request, app, database_fault, operation):
+    """Reads too: the locks taken (SELECT … FOR UPDATE), the checks before the writes,
+    the page's own queries."""
+    assert _every_fault_point(request, app, database_fault, operation, ANY_STATEMENT), \
+        "no statement after the commit was tried"
+
+
+#: The page when the database went away before the commit, and after it.
+NOT_KEPT = "Det du sendte, er ikke lagret. Vent litt og prøv igjen."
+KEPT = "Det du sendte, er lagret, men siden kunne ikke vises"
+
+
+def _every_fault_point(request, app, database_fault, operation, pattern):
     client, path, data, done = operation(request, app)
     before = state(app)
     attempts = 0
     while True:
         attempts += 1
-        assert attempts < 300, "the operation never finished"
-        database_fault.arm(attempts)
+        assert attempts < 500, "the operation never finished"
+        database_fault.arm(attempts, pattern)
         response = client.post(path, data=data)
         if not database_fault.fired:
             break
         page = html_of(response)
         assert response.status_code == 503, (attempts, database_fault.statement, page[:2000])
-        assert "Det du sendte, er ikke lagret. Vent litt og prøv igjen." in page
         assert response.headers["Retry-After"] == "5"
+        if KEPT in page:  # gone after the commit, while the answer was being made
+            assert NOT_KEPT not in page
+            assert done(), "the page says it was kept, but it was not"
+            break
+        assert NOT_KEPT in page, (attempts, database_fault.statement, page[:2000])
         after = state(app)
         assert after[1:] == before[1:], (attempts, database_fault.statement)
         assert changed_tables(before[0], after[0]) == [], (attempts, database_fault.statement)
-    # The same request, sent again once the database is back, goes through.
-    assert response.status_code == 302, html_of(response)[:3000]
-    assert done()
+    after_commit = database_fault.fired
+    if not after_commit:
+        # The same request, sent again once the database is back, goes through.
+        assert response.status_code == 302, html_of(response)[:3000]
+        assert done()
     assert attempts > 2, "the operation wrote once at most; the test tries nothing"
-    print(f"{operation.__name__}: {attempts - 1} fault points, each left nothing behind")
+    assert client.get("/").status_code == 200  # and the app answers
+    print(f"{operation.__name__}: {attempts - 1} "
+          f"fault points before the commit, each left nothing behind"
+          + ("; one after it: kept, and the page says so" if after_commit else ""))
+    return after_commit
