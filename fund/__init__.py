@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import escape
 from sqlalchemy import event
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
@@ -276,6 +276,8 @@ def _register_hooks(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
+    from fund.core.pdf import DocumentFailed
+
     messages = {
         400: _l("Forespørselen kunne ikke behandles."),
         403: _l("Du har ikke tilgang til denne siden."),
@@ -290,15 +292,24 @@ def _register_errors(app: Flask) -> None:
         return (f'<!doctype html><html lang="nb"><title>{code}</title><main><h1>{code}</h1>'
                 f"<p>{escape(str(message))}</p></main></html>"), code
 
+    def rollback():
+        """A failed statement leaves the session unusable until it is rolled back; the
+        page itself reads the user from it. When the connection itself is gone, the
+        rollback can fail too: then the session is dropped, and the next use of it gets a
+        fresh connection from the pool (``pool_pre_ping``)."""
+        try:
+            db.session.rollback()
+        except Exception:
+            app.logger.warning("rollback failed; the session is discarded", exc_info=True)
+            db.session.remove()
+
     def render_error(code, message):
-        # A failed statement leaves the session unusable until it is rolled back; the page
-        # itself reads the user from it.
-        db.session.rollback()
+        rollback()
         try:
             return render_template("errors/error.html", code=code, message=message), code
         except Exception:  # the page must never be a bare server error
             app.logger.exception("error page failed")
-            db.session.rollback()
+            rollback()
             return plain_page(code, message)
 
     @app.errorhandler(SecurityError)
@@ -319,10 +330,27 @@ def _register_errors(app: Flask) -> None:
                                    "eller et for stort tall). Gå tilbake og rett det."))
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
     def busy(error):
+        """The database busy, or gone (restarted, the connection cut): the transaction is
+        rolled back, so nothing of the request is kept, and the person is asked to try
+        again; the next request gets a fresh connection."""
         app.logger.exception("database unavailable or busy")
-        response, code = render_error(503, _("Systemet er opptatt akkurat nå. Det du sendte, "
-                                             "er ikke lagret. Vent litt og prøv igjen."))
+        if g.get("committed"):  # the change was kept; only the page after it failed
+            message = _("Det du sendte, er lagret, men siden kunne ikke vises fordi systemet "
+                        "er opptatt. Vent litt og last siden på nytt; ikke send det igjen.")
+        else:
+            message = _("Systemet er opptatt akkurat nå. Det du sendte, er ikke lagret. Vent "
+                        "litt og prøv igjen.")
+        response, code = render_error(503, message)
+        return response, code, {"Retry-After": "5"}
+
+    @app.errorhandler(DocumentFailed)
+    def document_failed(error):
+        """The PDF renderer failed where no form shows the refusal (a document fetched
+        rather than made in a state change)."""
+        response, code = render_error(503, str(error))
         return response, code, {"Retry-After": "5"}
 
     for code, message in messages.items():

@@ -42,7 +42,6 @@ def same_html_same_pdf():
     import hashlib
 
     import fund.core.pdf
-    import fund.review.innstilling
     real, rendered = fund.core.pdf.write_pdf, {}
 
     def write_pdf(html: str) -> bytes:
@@ -51,9 +50,9 @@ def same_html_same_pdf():
             rendered[key] = real(html)
         return rendered[key]
 
-    fund.core.pdf.write_pdf = fund.review.innstilling.write_pdf = write_pdf
+    fund.core.pdf.write_pdf = write_pdf  # every document goes through fund.core.pdf.pdf_of
     yield
-    fund.core.pdf.write_pdf = fund.review.innstilling.write_pdf = real
+    fund.core.pdf.write_pdf = real
 
 
 class FreshContextClient(FlaskClient):

@@ -11,7 +11,11 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from weasyprint import HTML
+
+from fund.core.errors import DomainError
+from fund.core.transaction import on_rollback
 
 #: PDF/A-2a: level A is tagged (a structure tree, marked content, a document language).
 PDF_VARIANT = "pdf/a-2a"
@@ -44,14 +48,34 @@ def write_pdf(html: str) -> bytes:
         pdf_variant=PDF_VARIANT)
 
 
+class DocumentFailed(DomainError):
+    """The PDF renderer failed. The state change that needed the document is refused as a
+    whole (its transaction rolled back); the person is told to try again."""
+
+    def __init__(self):
+        super().__init__(_("Dokumentet kunne ikke lages akkurat nå, så ingenting er endret. "
+                           "Feilen er logget. Prøv igjen om litt."))
+
+
+def pdf_of(html: str) -> bytes:
+    """``write_pdf``, with any failure of the renderer (WeasyPrint, fonts, memory) turned
+    into ``DocumentFailed``: a refusal with a message, never a half-done change or a
+    server error. ``write_pdf`` is looked up when called (tests replace it)."""
+    try:
+        return write_pdf(html)
+    except Exception as exc:
+        current_app.logger.exception("PDF rendering failed")
+        raise DocumentFailed() from exc
+
+
 def render_pdf(template: str, locale: str | None = None, **context) -> bytes:
     """Render ``template`` (which extends ``pdf/_base.html``) to PDF/A-2a, in ``locale``
     (``RECORD_LOCALE`` for a letter) or else the reader's language."""
     if locale is None:
-        return write_pdf(render_template(template, **context))
+        return pdf_of(render_template(template, **context))
     with force_locale(locale):
         html = render_template(template, **context)
-    return write_pdf(html)
+    return pdf_of(html)
 
 
 def documents_folder(kind: str = "letters") -> Path:
@@ -75,6 +99,14 @@ def store_document(data: bytes, kind: str = "letters") -> tuple[str, str]:
     with os.fdopen(descriptor, "wb") as file:
         file.write(data)
     return name, hashlib.sha256(data).hexdigest()
+
+
+def store_document_in_transaction(data: bytes, kind: str = "letters") -> tuple[str, str]:
+    """``store_document`` for a state change: the file is removed again if the
+    transaction that stores it is rolled back (a later step fails, the commit fails)."""
+    stored_name, digest = store_document(data, kind)
+    on_rollback(lambda: remove_document(stored_name, kind))
+    return stored_name, digest
 
 
 def read_document(stored_name: str, kind: str = "letters") -> bytes:

@@ -81,9 +81,13 @@ def rate_list_command():
 def provisional_replies_command():
     """Send a foreløpig svar, once, to each case undecided a month after submission
     (fvl § 11a tredje ledd). Run daily from cron."""
+    from fund.core.pdf import DocumentFailed
     from fund.decisions.operations import send_provisional_replies
-    from fund.extensions import db
-    letters = send_provisional_replies()
+    try:
+        letters = send_provisional_replies()
+    except DocumentFailed as exc:  # none is sent (and no letter file kept); cron runs again
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     deliver_due([mail.id for letter in letters for mail in letter.notices])
     click.echo(f"{len(letters)} foreløpige svar sendt.")

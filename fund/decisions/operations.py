@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from fund.applications.models import Application, ApplicationState
 from fund.audit.operations import record
@@ -15,8 +15,9 @@ from fund.auth import brreg
 from fund.auth.models import Organisation, User
 from fund.calls.models import Call
 from fund.core.formatting import format_date, format_nok, format_number
-from fund.core.pdf import remove_document, store_document
+from fund.core.pdf import remove_document, store_document_in_transaction
 from fund.core.signals import decision_letter_sent
+from fund.core.transaction import on_commit
 from fund.core.types import utcnow
 from fund.decisions import deminimis
 from fund.decisions.deadlines import (
@@ -131,7 +132,9 @@ def members(application: Application) -> list[User]:
 
 
 def _store(data: bytes) -> tuple[str, str]:
-    return store_document(data)
+    """A letter's file, removed again if the transaction storing it rolls back (a later
+    letter of the same action failing, the commit failing)."""
+    return store_document_in_transaction(data)
 
 
 def stage_letter(decision: Decision, actor: User) -> Letter:
@@ -191,13 +194,9 @@ def send_letters(call: Call, actor: User, now: datetime | None = None) -> list[L
 
 
 def _after_commit_remove(stored_name: str) -> None:
-    """The draft's file goes once the sent copy is committed (a rollback keeps it)."""
-    session = db.session()
-
-    def remove(_session):
-        remove_document(stored_name)
-
-    event.listen(session, "after_commit", remove, once=True)
+    """The draft's file goes once the sent copy is committed (a rollback keeps it, and
+    a later commit in the same session does not take it either)."""
+    on_commit(lambda: remove_document(stored_name))
 
 
 def register_appeal(application: Application, user: User, text: str,

@@ -19,7 +19,7 @@ from fund.auth import brreg
 from fund.auth.models import User, format_bank_account
 from fund.calls.labels import FUND_LABELS
 from fund.core.formatting import format_date, format_nok
-from fund.core.pdf import RECORD_LOCALE, render_pdf, store_document
+from fund.core.pdf import RECORD_LOCALE, render_pdf, store_document_in_transaction
 from fund.core.types import utcnow
 from fund.decisions import deminimis
 from fund.decisions.deadlines import acceptance_deadline, next_working_day, oslo_date
@@ -1058,7 +1058,7 @@ def notify_recovery(grant: Grant, manager: User, ground: RecoveryGround, new_amo
         answer_by=next_working_day(oslo_date(now) + timedelta(days=days)))
     db.session.add(recovery)
     db.session.flush()
-    recovery.notice_stored_name, recovery.notice_sha256 = store_document(
+    recovery.notice_stored_name, recovery.notice_sha256 = store_document_in_transaction(
         recovery_notice_pdf(recovery, oslo_date(now)))
     record("grant.recovery_notified", grant.application, actor=manager, grant=grant.id,
            recovery=recovery.id, ground=str(ground), amount_in_force=in_force,

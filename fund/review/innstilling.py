@@ -36,7 +36,8 @@ from stdnum.no import orgnr as orgnr_format
 
 from fund.calls.labels import FUND_LABELS
 from fund.core import formatting
-from fund.core.pdf import write_pdf
+from fund.core.pdf import pdf_of
+from fund.core.transaction import on_rollback
 from fund.core.types import utcnow
 from fund.review.labels import PROPOSAL_WORDS
 from fund.review.models import Outcome
@@ -376,7 +377,7 @@ def render_html(result: RankingResult, proposals: dict[int, ProposalLine],
 def to_pdf(result: RankingResult, proposals: dict[int, ProposalLine],
            generated_at: datetime | None = None, draft: bool = False) -> bytes:
     """The innstilling as an A4 landscape PDF/A-2a document for the decision body."""
-    return write_pdf(render_html(result, proposals, generated_at, draft))
+    return pdf_of(render_html(result, proposals, generated_at, draft))
 
 
 def filename(result: RankingResult, extension: str) -> str:
@@ -400,11 +401,13 @@ def _folder() -> Path:
 
 def store(data: bytes) -> tuple[str, str]:
     """Keep the proposed innstilling's PDF under <instance>/letters/ with a random name;
-    returns the name and the SHA-256 of the bytes."""
+    returns the name and the SHA-256 of the bytes. The file goes again if the transaction
+    that proposes it rolls back."""
     folder = _folder()
     folder.mkdir(parents=True, exist_ok=True)
     name = secrets.token_hex(16)
     (folder / name).write_bytes(data)
+    on_rollback(lambda: (folder / name).unlink(missing_ok=True))
     return name, hashlib.sha256(data).hexdigest()
 
 

@@ -40,7 +40,7 @@ from fund.calls.queries import call_for_page
 from fund.core.formatting import format_datetime, format_number
 from fund.core.hooks import template_hook
 from fund.core.http import commit, flash_errors, is_safe_next, require, writes
-from fund.core.pdf import pdf_response
+from fund.core.pdf import DocumentFailed, pdf_response
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.review import scoring
@@ -589,8 +589,6 @@ def innstilling(call_id, kind):
         flash(refusal, "warning")
         return redirect(url_for("review.ranking_view", call_id=call.id))
     proposed = innstilling_of(call)
-    record("call.innstilling_exported", call, format=kind, proposed=proposed is not None)
-    db.session.commit()
     if kind == "pdf" and proposed is not None:  # the document the deciding body got
         try:
             content = export.stored_path(proposed.stored_name).read_bytes()
@@ -601,6 +599,9 @@ def innstilling(call_id, kind):
     else:
         content = {"csv": export.to_csv, "xlsx": export.to_xlsx}[kind](
             result, proposal_lines(call, result))
+    # Logged once the document exists: a rendering that failed exported nothing.
+    record("call.innstilling_exported", call, format=kind, proposed=proposed is not None)
+    db.session.commit()
     response = current_app.response_class(content, content_type=export.MIMETYPES[kind])
     disposition = "inline" if kind == "pdf" else "attachment"
     response.headers["Content-Disposition"] = \
@@ -673,7 +674,7 @@ def proposals_view(call_id):
             except ProposalsInvalid as exc:
                 db.session.rollback()
                 errors = exc.errors
-            except ReviewError as exc:
+            except (ReviewError, DocumentFailed) as exc:  # refused, or no PDF: nothing kept
                 db.session.rollback()
                 flash(str(exc), "danger")
                 return redirect(url_for("review.proposals_view", call_id=call.id))
