@@ -187,7 +187,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.auth.views import bp as auth_bp
     from fund.calls.cli import call_cli
     from fund.calls.views import bp as calls_bp
-    from fund.core.cli import grant_app_role_command
+    from fund.core.cli import files_cli, grant_app_role_command
     from fund.core.law_pages import bp as law_bp
     from fund.core.views import bp as core_bp
     from fund.decisions import grants as _decision_grants  # noqa: F401  (answers signals)
@@ -216,6 +216,7 @@ def _register_blueprints(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
     app.cli.add_command(grant_app_role_command)
+    app.cli.add_command(files_cli)
 
 
 @login_manager.user_loader

@@ -7,13 +7,14 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from fund.applications.models import Application, ApplicationState
 from fund.audit.operations import record
 from fund.auth import brreg
 from fund.auth.models import Organisation, User
 from fund.calls.models import Call
+from fund.core import files
 from fund.core.formatting import format_date, format_nok, format_number
 from fund.core.pdf import remove_document, store_document
 from fund.core.signals import decision_letter_sent
@@ -192,12 +193,12 @@ def send_letters(call: Call, actor: User, now: datetime | None = None) -> list[L
 
 def _after_commit_remove(stored_name: str) -> None:
     """The draft's file goes once the sent copy is committed (a rollback keeps it)."""
-    session = db.session()
+    remove_document(stored_name)
 
-    def remove(_session):
-        remove_document(stored_name)
 
-    event.listen(session, "after_commit", remove, once=True)
+@files.references("letters")
+def _referenced_letters():
+    return db.session.execute(select(Letter.stored_name)).scalars()
 
 
 def register_appeal(application: Application, user: User, text: str,
