@@ -141,10 +141,19 @@ def write(data: bytes, folder: Path, session: Session | None = None) -> tuple[st
     return pending.name, hashlib.sha256(data).hexdigest()
 
 
+def _in_transaction(session: Session | None) -> Session:
+    """The session, in a transaction: one that ends without a commit (a rollback, a
+    close) is then seen even if nothing else was done in it."""
+    session = session if session is not None else db.session()
+    if session.get_transaction() is None:
+        session._autobegin_t()  # what any query would do; no connection is taken yet
+    return session
+
+
 def stage(folder: Path, name: str, session: Session | None = None) -> None:
     """The pending file ``name`` in ``folder`` is moved into place when the session
     commits, and removed when it does not."""
-    session = session if session is not None else db.session()
+    session = _in_transaction(session)
     session.info.setdefault(_STAGED, []).append((Path(folder), name))
 
 
@@ -152,7 +161,7 @@ def remove_after_commit(folder: Path, name: str, session: Session | None = None)
     """Remove the stored file once the session commits (a rollback keeps it)."""
     if not isinstance(name, str) or not STORED_NAME.fullmatch(name):
         return
-    session = session if session is not None else db.session()
+    session = _in_transaction(session)
     session.info.setdefault(_DROPPED, []).append((Path(folder), name))
 
 
@@ -257,18 +266,22 @@ class Reconciled:
     unreferenced: list[str] = field(default_factory=list)  # stored, not referenced (reported)
 
 
-def reconcile(max_age: float | None = None, now: float | None = None) -> Reconciled:
+def reconcile(max_age: float | None = None, now: float | None = None,
+              references: dict[str, set[str]] | None = None) -> Reconciled:
     """Finish what a crash left half-done. Safe to run at any time and again: a pending
     file still being written by a live request is younger than ``max_age`` seconds
-    (``FILES_PENDING_MAX_AGE``) and is left alone."""
+    (``FILES_PENDING_MAX_AGE``) and is left alone. ``references`` (folder: names) stands
+    in for the database's."""
     if max_age is None:
         max_age = current_app.config["FILES_PENDING_MAX_AGE"]
     now = time.time() if now is None else now
     result = Reconciled()
     instance = Path(current_app.instance_path)
-    for kind, functions in sorted(_REFERENCES.items()):
+    if references is None:
+        references = {kind: {name for function in functions for name in function() if name}
+                      for kind, functions in _REFERENCES.items()}
+    for kind, referenced in sorted(references.items()):
         folder = instance / kind
-        referenced = {name for function in functions for name in function() if name}
         present = sorted(os.listdir(folder)) if folder.is_dir() else []
         for entry in present:
             if not entry.startswith(PENDING):
