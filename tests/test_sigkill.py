@@ -205,19 +205,23 @@ def _orgnr(n: int) -> str:
 
 
 class Applicant(requests.Session):
-    def __init__(self, base: str, email: str, address: int):
+    def __init__(self, base: str, email: str, address: int, done: list | None = None):
         super().__init__()
-        self.base = base
+        self.base, self.done = base, None
         self.headers["X-Forwarded-For"] = f"10.9.{address % 250}.1"
         page = self.get("/logg-inn").text
         response = self.post("/logg-inn", data={"csrf_token": _csrf(page), "email": email,
                                                 "password": PASSWORD})
         assert response.status_code == 302, response.text[:500]
+        self.done = done  # from now on, each answer is counted
 
     def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("allow_redirects", False)
         kwargs.setdefault("timeout", 120)
-        return super().request(method, self.base + url, *args, **kwargs)
+        response = super().request(method, self.base + url, *args, **kwargs)
+        if self.done is not None:
+            self.done.append(method)
+        return response
 
     def upload_and_submit(self, application_id: int) -> None:
         path = f"/soknader/{application_id}"
@@ -237,15 +241,18 @@ def _csrf(html: str) -> str:
 
 
 def run_until_killed(world: World, point: str | None, browsers: int, drafts: int,
-                     rng: random.Random) -> None:
+                     rng: random.Random) -> int:
     """Start the app, let ``browsers`` applicants upload and submit ``drafts`` drafts
-    each, and SIGKILL the app at ``point`` (or at a random moment)."""
+    each, and SIGKILL the app at ``point`` (or at a random moment in the stream: after
+    a random number of answers, and a random fraction of a second more). Returns how
+    many answers had come."""
     people = [world.applicant(drafts) for _ in range(browsers)]
     process, base = world.start(point)
     marker = world.instance / f"paused-{point}"
     marker.unlink(missing_ok=True)
     try:
-        clients = [(Applicant(base, email, rng.randrange(10**6)), ids)
+        done: list[str] = []
+        clients = [(Applicant(base, email, rng.randrange(10**6), done), ids)
                    for email, ids in people]
 
         errors = []
@@ -274,13 +281,19 @@ def run_until_killed(world: World, point: str | None, browsers: int, drafts: int
                 time.sleep(0.02)
             time.sleep(rng.uniform(0, 0.3))  # other requests run on meanwhile
         else:
-            time.sleep(rng.uniform(1.0, 8.0))  # the first requests take a second
+            answers = rng.randrange(1, 4 * browsers * drafts)  # 4 requests a draft
+            deadline = time.monotonic() + 120
+            while len(done) < answers and any(t.is_alive() for t in threads):
+                assert time.monotonic() < deadline and not errors, errors
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0, 0.4))
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
     for thread in threads:
         thread.join(timeout=150)
     marker.unlink(missing_ok=True)
+    return len(done)
 
 
 def check(world: World, twice: bool = False) -> dict:
@@ -361,9 +374,9 @@ def test_a_worker_killed_mid_submission_leaves_everything_consistent(tmp_path):
     log = []
     points = ("upload", "move", "submit", "submit", None, None, None, None)
     for number, point in enumerate(points, start=1):
-        run_until_killed(world, point, browsers=3, drafts=2, rng=rng)
+        answered = run_until_killed(world, point, browsers=3, drafts=2, rng=rng)
         found = check(world, twice=number == len(points))
-        log.append((point or "random", found))
+        log.append((point or "random", {"answers": answered, **found}))
         if point == "upload":
             assert found["removed"] >= 1  # the file written before the kill went
         if point == "move":
