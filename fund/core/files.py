@@ -283,6 +283,7 @@ def reconcile(max_age: float | None = None, now: float | None = None,
     for kind, referenced in sorted(references.items()):
         folder = instance / kind
         present = sorted(os.listdir(folder)) if folder.is_dir() else []
+        moved = len(result.moved)
         for entry in present:
             if not entry.startswith(PENDING):
                 continue
@@ -301,7 +302,7 @@ def reconcile(max_age: float | None = None, now: float | None = None,
                 result.removed.append(label)
             else:
                 result.kept.append(label)
-        if result.moved:
+        if len(result.moved) > moved:
             _fsync_folder(folder)
         for name in sorted(referenced):
             if not (folder / name).is_file() and not pending_path(folder, name).is_file():

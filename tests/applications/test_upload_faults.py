@@ -70,9 +70,9 @@ def test_the_disk_full_refuses_the_file_on_its_field_and_keeps_the_text(
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert FULL in html
-    # on the attachment field, not only at the top
-    files_block = html[html.index('id="files"') - 2000:html.index('id="files"') + 2000]
-    assert "Det er ikke plass til å lagre" in files_block
+    # on the attachment field: the alert right above the file input
+    before_field = html[:html.index('id="files"')]
+    assert FULL in before_field[before_field.rindex('role="alert"'):]
     assert 'value="Teksten jeg skrev mens disken var full"' in html
     assert saved(application) == ("Teksten jeg skrev mens disken var full", [])
     assert _db.session.scalars(select(Attachment)).all() == []
