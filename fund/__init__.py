@@ -187,7 +187,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.auth.views import bp as auth_bp
     from fund.calls.cli import call_cli
     from fund.calls.views import bp as calls_bp
-    from fund.core.cli import backup_command, grant_app_role_command, restore_command
+    from fund.core.cli import backup_command, files_cli, grant_app_role_command, restore_command
     from fund.core.law_pages import bp as law_bp
     from fund.core.views import bp as core_bp
     from fund.decisions import grants as _decision_grants  # noqa: F401  (answers signals)
@@ -216,7 +216,7 @@ def _register_blueprints(app: Flask) -> None:
     for group in (mail_cli, call_cli, plan_cli, applications_cli, decisions_cli, grants_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
-    for command in (grant_app_role_command, backup_command, restore_command):
+    for command in (grant_app_role_command, backup_command, restore_command, files_cli):
         app.cli.add_command(command)
 
 

@@ -127,6 +127,10 @@ NOK_PER_EUR = "11.50"
 #: Attachments: per file and per application, in bytes.
 UPLOAD_MAX_FILE = 10 * 1024 * 1024
 UPLOAD_MAX_TOTAL = 50 * 1024 * 1024
+#: Seconds after which `flask files reconcile` removes a `.pending-` file (written by a
+#: transaction that never committed: a killed worker) that no row refers to. Longer
+#: than any request, so that a file still being uploaded is left alone.
+FILES_PENDING_MAX_AGE = 60 * 60
 #: Drafts (applications not yet submitted) at a time: per organisation in one call, and
 #: started by one user in all. Each may hold UPLOAD_MAX_TOTAL of attachments.
 MAX_DRAFTS_PER_ORGANISATION_AND_CALL = 3

@@ -1,9 +1,12 @@
 """Small factories and browser-like helpers for the tests."""
 
 import email
+import errno
 import itertools
+import os
 import re
 import socket
+import types
 from datetime import timedelta
 from email import policy
 
@@ -297,3 +300,48 @@ def attach(application, user, filename="vedlegg.pdf", content=b"%PDF-1.4\n%%EOF\
     application.attachments.append(attachment)
     _db.session.flush()
     return attachment
+
+
+class FullDisk:
+    """``os`` as fund.core.files sees it, with a disk that takes ``room`` bytes more
+    (``monkeypatch.setattr(fund.core.files, "os", FullDisk(...).module)``); a write
+    beyond it writes what fits and raises ENOSPC, as a full disk does."""
+
+    def __init__(self, room: int = 10, fsync_fails: bool = False, replace_fails: bool = False):
+        self.room, self.fsync_fails, self.replace_fails = room, fsync_fails, replace_fails
+        self.module = types.SimpleNamespace(**{k: getattr(os, k) for k in dir(os)
+                                               if not k.startswith("__")})
+        self.module.fdopen = self.fdopen
+        self.module.fsync = self.fsync
+        self.module.replace = self.replace
+
+    def fdopen(self, descriptor, mode="r", *args, **kwargs):
+        return FullFile(os.fdopen(descriptor, mode, *args, **kwargs), self)
+
+    def fsync(self, descriptor):
+        if self.fsync_fails:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return os.fsync(descriptor)
+
+    def replace(self, source, target):
+        if self.replace_fails:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return os.replace(source, target)
+
+
+class FullFile:
+    def __init__(self, file, disk):
+        self.file, self.disk = file, disk
+
+    def write(self, data):
+        data = bytes(data)
+        if len(data) > self.disk.room:
+            self.file.write(data[:self.disk.room])  # a partial file on the disk
+            self.file.flush()
+            self.disk.room = 0
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.disk.room -= len(data)
+        return self.file.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)

@@ -7,8 +7,7 @@ from types import SimpleNamespace
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from fund.applications.diff import changes as snapshot_changes
@@ -44,6 +43,7 @@ from fund.audit.operations import record
 from fund.auth.models import Organisation, User
 from fund.calls.models import Call, Fund
 from fund.calls.operations import review_closed_now
+from fund.core import files
 from fund.core.formatting import format_date, to_local
 from fund.core.signals import application_submitted
 from fund.core.sql import increment
@@ -325,37 +325,17 @@ def purge_draft(application_id: int, now: datetime) -> Application | None:
 
 # Attachments ---------------------------------------------------------------------------------
 #
-# Files live outside the database, so they follow its transaction by hand: a file stored
-# by a transaction that rolls back is removed, and a file is removed from disk only once
-# the transaction that dropped its row has committed.
-
-_STORED = "applications.stored_files"
-_DROPPED = "applications.dropped_files"
-
-
-def _remove_if_rolled_back(stored_name: str) -> None:
-    db.session.info.setdefault(_STORED, []).append((upload_folder(), stored_name))
-
+# Files live outside the database, so they follow its transaction (fund.core.files): a
+# file stored by a transaction that does not commit is removed, and a file is removed from
+# disk only once the transaction that dropped its row has committed.
 
 def _remove_after_commit(stored_name: str) -> None:
-    db.session.info.setdefault(_DROPPED, []).append((upload_folder(), stored_name))
+    files.remove_after_commit(upload_folder(), stored_name)
 
 
-def _remove_files(files: list[tuple[Path, str]]) -> None:
-    for folder, stored_name in files:
-        remove_stored(folder, stored_name)
-
-
-@event.listens_for(Session, "after_commit")
-def _files_after_commit(session: Session) -> None:
-    session.info.pop(_STORED, None)
-    _remove_files(session.info.pop(_DROPPED, []))
-
-
-@event.listens_for(Session, "after_rollback")
-def _files_after_rollback(session: Session) -> None:
-    session.info.pop(_DROPPED, None)
-    _remove_files(session.info.pop(_STORED, []))
+@files.references("uploads")
+def _referenced_uploads():
+    return db.session.execute(select(Attachment.stored_name)).scalars()
 
 
 def add_attachments(application: Application, files, actor: User) -> tuple[list[Attachment],
@@ -385,7 +365,6 @@ def add_attachments(application: Application, files, actor: User) -> tuple[list[
                 "«%(name)s» ble ikke lagt ved: vedleggene kan til sammen være høyst %(mb)s MB.",
                 name=stored.filename, mb=config["UPLOAD_MAX_TOTAL"] // (1024 * 1024)))
             continue
-        _remove_if_rolled_back(stored.stored_name)
         total += stored.size
         attachment = Attachment(filename=stored.filename, stored_name=stored.stored_name,
                                 content_type=stored.content_type, size=stored.size,

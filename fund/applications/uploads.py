@@ -12,11 +12,8 @@ and, when sending a file back, uses the content type found here together with
 
 import hashlib
 import html
-import os
 import re
-import secrets
 import struct
-import tempfile
 import unicodedata
 import zipfile
 import zlib
@@ -26,6 +23,8 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+
+from fund.core import files
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -91,6 +90,10 @@ class UploadRefused(ValueError):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class DiskFull(UploadRefused):
+    """The file could not be written: no room on the disk. Nothing of it is kept."""
 
 
 @dataclass(frozen=True)
@@ -275,20 +278,20 @@ def store(file_storage, folder: Path, max_size: int | None = None) -> StoredFile
 
     At most ``max_size`` + 1 bytes are read (default: the ``UPLOAD_MAX_FILE`` setting).
     Raises ``UploadRefused`` for an empty file, a file over ``max_size`` and a file
-    whose content is not one of ``ALLOWED``; nothing is left in ``folder`` then.
-    The content type the browser sent is ignored.
+    whose content is not one of ``ALLOWED``, and ``DiskFull`` (an ``UploadRefused``)
+    when the disk is full; nothing is left in ``folder`` then. The content type the
+    browser sent is ignored.
+
+    The file is written under a pending name and kept only if the current database
+    transaction commits (``fund.core.files``): the stored name is not readable in
+    ``folder`` before the commit (``open_stored`` finds it meanwhile).
     """
     if max_size is None:
         max_size = current_app.config["UPLOAD_MAX_FILE"]
     filename = clean_filename(getattr(file_storage, "filename", None))
-    folder = Path(folder)
-    if not folder.is_dir():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder.chmod(0o700)  # mkdir's mode is subject to the umask
-    fd, temp_name = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=folder)  # 0o600
-    temp_path = Path(temp_name)
     try:
-        with os.fdopen(fd, "w+b") as temp:
+        with files.pending_file(folder) as pending:
+            temp = pending.file
             size, digest = _copy(file_storage.stream, temp, max_size + 1)
             if size == 0:
                 raise UploadRefused(_l(
@@ -306,15 +309,14 @@ def store(file_storage, folder: Path, max_size: int | None = None) -> StoredFile
                     "«%(name)s» er ikke en PDF, Word, Excel, ODT, PNG eller JPEG. Filtypen ble "
                     "sjekket ut fra innholdet, ikke navnet. Lagre filen i et av disse "
                     "formatene og last den opp på nytt.", name=filename), filename)
-            temp.flush()
-            os.fsync(temp.fileno())
-        stored_name = _new_name(folder)
-        os.replace(temp_path, folder / stored_name)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
+    except OSError as exc:
+        if files.is_disk_full(exc):
+            raise DiskFull(_l(
+                "Det er ikke plass til å lagre «%(name)s» nå. Prøv å laste den opp igjen "
+                "senere, og si fra til kommunen hvis det ikke går.", name=filename),
+                filename) from exc
         raise
-    (folder / stored_name).chmod(0o600)
-    return StoredFile(filename, stored_name, content_type, size, digest)
+    return StoredFile(filename, pending.name, content_type, size, digest)
 
 
 def _copy(source: BinaryIO, target: BinaryIO, limit: int) -> tuple[int, str]:
@@ -331,13 +333,6 @@ def _copy(source: BinaryIO, target: BinaryIO, limit: int) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def _new_name(folder: Path) -> str:
-    while True:
-        name = secrets.token_hex(16)
-        if not (folder / name).exists():
-            return name
-
-
 # -- Reading back and removing ------------------------------------------------------------------
 
 def _path(folder: Path, stored_name: str) -> Path:
@@ -351,20 +346,20 @@ def open_stored(folder: Path, stored_name: str) -> Path:
 
     Raises ``FileNotFoundError`` unless ``stored_name`` is 32 lower-case hex
     characters naming an existing file in ``folder``."""
-    path = _path(folder, stored_name)
-    if not path.is_file():
-        raise FileNotFoundError(f"no stored attachment {stored_name!r}")
-    return path
+    _path(folder, stored_name)
+    return files.resolve(folder, stored_name)
 
 
 def remove_stored(folder: Path, stored_name: str) -> None:
-    """Delete a stored file; a file already gone is not an error, a bad name is
-    (``FileNotFoundError``)."""
-    _path(folder, stored_name).unlink(missing_ok=True)
+    """Delete a stored file: one stored by the current transaction at once, any other
+    once the transaction commits (a rollback keeps it). A file already gone is not an
+    error, a bad name is (``FileNotFoundError``)."""
+    _path(folder, stored_name)
+    files.remove(folder, stored_name)
 
 
-__all__ = ["ALLOWED", "Kind", "StoredFile", "UploadRefused", "clean_filename", "download_name",
-           "format_size", "open_stored", "remove_stored", "sniff", "store"]
+__all__ = ["ALLOWED", "DiskFull", "Kind", "StoredFile", "UploadRefused", "clean_filename",
+           "download_name", "format_size", "open_stored", "remove_stored", "sniff", "store"]
 
 
 def upload_folder() -> Path:

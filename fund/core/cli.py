@@ -97,3 +97,32 @@ def restore_command(src, force):
     if restored.into == "postgresql":
         click.echo("Kjør «flask --app fund grant-app-role ROLLE» for kontoen appen logger "
                    "inn med.")
+@click.group("files")
+def files_cli():
+    """Stored files (attachments, grant documents, letters)."""
+
+
+@files_cli.command("reconcile")
+@click.option("--max-age", type=float, default=None,
+              help="Sekunder før en ventende fil ingen rad viser til, fjernes "
+                   "(standard FILES_PENDING_MAX_AGE).")
+@with_appcontext
+def reconcile_command(max_age):
+    """Finish what a crash between a commit and moving its files left: move into place
+    the pending files the database refers to, remove old pending files nobody refers
+    to, and report referenced files that are missing. Run from cron and before a
+    backup; running it again changes nothing. Exits with 1 if a file is missing."""
+    from fund.core.files import reconcile
+    result = reconcile(max_age=max_age)
+    db.session.rollback()
+    for label, names in (("Flyttet på plass", result.moved),
+                         ("Fjernet (ventende, uten rad)", result.removed),
+                         ("Ventende, for nye til å fjernes", result.kept),
+                         ("Uten rad (ikke fjernet)", result.unreferenced),
+                         ("MANGLER", result.missing)):
+        for name in names:
+            click.echo(f"{label}: {name}")
+    click.echo(f"{len(result.moved)} flyttet, {len(result.removed)} fjernet, "
+               f"{len(result.missing)} mangler.")
+    if result.missing:
+        raise SystemExit(1)

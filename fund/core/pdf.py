@@ -4,9 +4,6 @@ renderer, one page layout (``templates/pdf/_base.html``) and the letterhead as a
 Every document is PDF/A-2a: archivable (arkivforskrifta) and tagged, so that a screen
 reader can follow its headings, lists and tables (LAW.md §4 L 25, §7)."""
 
-import hashlib
-import os
-import secrets
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -14,8 +11,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from weasyprint import HTML
 
+from fund.core import files
 from fund.core.errors import DomainError
-from fund.core.transaction import on_rollback
 
 #: PDF/A-2a: level A is tagged (a structure tree, marked content, a document language).
 PDF_VARIANT = "pdf/a-2a"
@@ -87,39 +84,27 @@ def documents_folder(kind: str = "letters") -> Path:
 
 
 def store_document(data: bytes, kind: str = "letters") -> tuple[str, str]:
-    """Keep a document under a random name; returns (stored name, sha256 hex digest)."""
-    folder = documents_folder(kind)
-    while True:
-        name = secrets.token_hex(16)
-        try:
-            descriptor = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            break
-        except FileExistsError:  # pragma: no cover - 128 random bits
-            continue
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(data)
-    return name, hashlib.sha256(data).hexdigest()
+    """Keep a document under a random name once the current transaction commits
+    (``fund.core.files``); returns (stored name, sha256 hex digest)."""
+    return files.write(data, documents_folder(kind))
 
 
-def store_document_in_transaction(data: bytes, kind: str = "letters") -> tuple[str, str]:
-    """``store_document`` for a state change: the file is removed again if the
-    transaction that stores it is rolled back (a later step fails, the commit fails)."""
-    stored_name, digest = store_document(data, kind)
-    on_rollback(lambda: remove_document(stored_name, kind))
-    return stored_name, digest
+def document_path(stored_name: str, kind: str = "letters") -> Path:
+    """Where a stored document is read from (its pending name until the move after its
+    commit); FileNotFoundError if it is gone or the name is not one of ours."""
+    return files.resolve(documents_folder(kind), stored_name)
+
 
 
 def read_document(stored_name: str, kind: str = "letters") -> bytes:
     """A stored document's bytes; FileNotFoundError if it is gone (or the name is not
     one of ours)."""
-    if not stored_name.isalnum():
-        raise FileNotFoundError(stored_name)
-    return (documents_folder(kind) / stored_name).read_bytes()
+    return document_path(stored_name, kind).read_bytes()
 
 
 def remove_document(stored_name: str, kind: str = "letters") -> None:
-    if stored_name.isalnum():
-        (documents_folder(kind) / stored_name).unlink(missing_ok=True)
+    """Remove a stored document once the current transaction commits."""
+    files.remove(documents_folder(kind), stored_name)
 
 
 def pdf_response(data: bytes, filename: str, inline: bool = True):

@@ -14,10 +14,10 @@ from fund.audit.operations import record
 from fund.auth import brreg
 from fund.auth.models import Organisation, User
 from fund.calls.models import Call
+from fund.core import files
 from fund.core.formatting import format_date, format_nok, format_number
-from fund.core.pdf import remove_document, store_document_in_transaction
+from fund.core.pdf import remove_document, store_document
 from fund.core.signals import decision_letter_sent
-from fund.core.transaction import on_commit
 from fund.core.types import utcnow
 from fund.decisions import deminimis
 from fund.decisions.deadlines import (
@@ -134,7 +134,7 @@ def members(application: Application) -> list[User]:
 def _store(data: bytes) -> tuple[str, str]:
     """A letter's file, removed again if the transaction storing it rolls back (a later
     letter of the same action failing, the commit failing)."""
-    return store_document_in_transaction(data)
+    return store_document(data)
 
 
 def stage_letter(decision: Decision, actor: User) -> Letter:
@@ -194,9 +194,13 @@ def send_letters(call: Call, actor: User, now: datetime | None = None) -> list[L
 
 
 def _after_commit_remove(stored_name: str) -> None:
-    """The draft's file goes once the sent copy is committed (a rollback keeps it, and
-    a later commit in the same session does not take it either)."""
-    on_commit(lambda: remove_document(stored_name))
+    """The draft's file goes once the sent copy is committed (a rollback keeps it)."""
+    remove_document(stored_name)
+
+
+@files.references("letters")
+def _referenced_letters():
+    return db.session.execute(select(Letter.stored_name)).scalars()
 
 
 def register_appeal(application: Application, user: User, text: str,

@@ -9,17 +9,17 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 from stdnum.no import kontonr
 
-from fund.applications.uploads import UploadRefused, open_stored, remove_stored, store
+from fund.applications.uploads import UploadRefused, open_stored, store
 from fund.audit.operations import record
 from fund.auth import brreg
 from fund.auth.models import User, format_bank_account
 from fund.calls.labels import FUND_LABELS
+from fund.core import files as stored_files
 from fund.core.formatting import format_date, format_nok
-from fund.core.pdf import RECORD_LOCALE, render_pdf, store_document_in_transaction
+from fund.core.pdf import RECORD_LOCALE, render_pdf, store_document
 from fund.core.types import utcnow
 from fund.decisions import deminimis
 from fund.decisions.deadlines import acceptance_deadline, next_working_day, oslo_date
@@ -326,7 +326,6 @@ def verify_authority(grant: Grant, caseworker: User, verified: bool, note: str =
 PAYMENT_AMOUNT_MAX = 100_000_000
 #: The longest status report or reasons kept (about twenty pages).
 PAYMENT_TEXT_MAX = 20_000
-_GRANT_FILES_STORED = "grants.stored_files"
 
 
 def grant_document_folder() -> Path:
@@ -334,15 +333,14 @@ def grant_document_folder() -> Path:
     return Path(current_app.instance_path) / "grant_documents"
 
 
-@event.listens_for(Session, "after_commit")
-def _grant_files_after_commit(session: Session) -> None:
-    session.info.pop(_GRANT_FILES_STORED, None)
+@stored_files.references("grant_documents")
+def _referenced_documents():
+    return db.session.execute(select(GrantDocument.stored_name)).scalars()
 
 
-@event.listens_for(Session, "after_rollback")
-def _grant_files_after_rollback(session: Session) -> None:
-    for stored_name in session.info.pop(_GRANT_FILES_STORED, []):
-        remove_stored(grant_document_folder(), stored_name)
+@stored_files.references("letters")
+def _referenced_notices():
+    return db.session.execute(select(Recovery.notice_stored_name)).scalars()
 
 
 def store_grant_documents(grant: Grant, files, actor: User, kind: DocumentKind,
@@ -357,7 +355,6 @@ def store_grant_documents(grant: Grant, files, actor: User, kind: DocumentKind,
             stored = store(file, folder, config["UPLOAD_MAX_FILE"])
         except UploadRefused as exc:
             raise GrantError(str(exc)) from exc
-        db.session.info.setdefault(_GRANT_FILES_STORED, []).append(stored.stored_name)
         total += stored.size
         if total > config["UPLOAD_MAX_TOTAL"]:
             raise GrantError(_("Dokumentene kan til sammen være høyst %(mb)s MB.",
@@ -649,27 +646,6 @@ REPORT_MAX_KRONER = 1_000_000_000
 REPORT_TEXT_MAX = 20_000
 
 
-#: Files stored by the transaction (removed if it rolls back), as applications do.
-_REPORT_FILES = "grants.final_report_files"
-
-
-def _forget_if_rolled_back(stored_name: str) -> None:
-    db.session.info.setdefault(_REPORT_FILES, []).append(stored_name)
-
-
-@event.listens_for(Session, "after_commit")
-def _report_files_kept(session: Session) -> None:
-    session.info.pop(_REPORT_FILES, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _report_files_dropped(session: Session) -> None:
-    names = session.info.pop(_REPORT_FILES, [])
-    if names:
-        for name in names:
-            remove_stored(grant_document_folder(), name)
-
-
 def auditor_required(grant: Grant) -> bool:
     """Whether the accounts need an auditor's or authorised accountant's confirmation:
     the grant in force is at or above the call's threshold."""
@@ -760,7 +736,6 @@ def save_final_report(grant: Grant, actor: User, *, costs: dict[int, int | None]
             except UploadRefused as exc:
                 refused.append(str(exc))
                 continue
-            _forget_if_rolled_back(stored.stored_name)
             db.session.add(GrantDocument(
                 grant_id=grant.id, final_report=report, kind=kind, filename=stored.filename,
                 stored_name=stored.stored_name, content_type=stored.content_type,
@@ -1058,7 +1033,7 @@ def notify_recovery(grant: Grant, manager: User, ground: RecoveryGround, new_amo
         answer_by=next_working_day(oslo_date(now) + timedelta(days=days)))
     db.session.add(recovery)
     db.session.flush()
-    recovery.notice_stored_name, recovery.notice_sha256 = store_document_in_transaction(
+    recovery.notice_stored_name, recovery.notice_sha256 = store_document(
         recovery_notice_pdf(recovery, oslo_date(now)))
     record("grant.recovery_notified", grant.application, actor=manager, grant=grant.id,
            recovery=recovery.id, ground=str(ground), amount_in_force=in_force,

@@ -16,10 +16,8 @@ blind review) is refused before it gets here, and the exports refuse it too.
 """
 
 import csv
-import hashlib
 import io
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -35,9 +33,8 @@ from openpyxl.utils import get_column_letter
 from stdnum.no import orgnr as orgnr_format
 
 from fund.calls.labels import FUND_LABELS
-from fund.core import formatting
+from fund.core import files, formatting
 from fund.core.pdf import pdf_of
-from fund.core.transaction import on_rollback
 from fund.core.types import utcnow
 from fund.review.labels import PROPOSAL_WORDS
 from fund.review.models import Outcome
@@ -401,15 +398,11 @@ def _folder() -> Path:
 
 def store(data: bytes) -> tuple[str, str]:
     """Keep the proposed innstilling's PDF under <instance>/letters/ with a random name;
-    returns the name and the SHA-256 of the bytes. The file goes again if the transaction
-    that proposes it rolls back."""
-    folder = _folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    name = secrets.token_hex(16)
-    (folder / name).write_bytes(data)
-    on_rollback(lambda: (folder / name).unlink(missing_ok=True))
-    return name, hashlib.sha256(data).hexdigest()
+    returns the name and the SHA-256 of the bytes. The file is kept once the
+    transaction commits (``fund.core.files``)."""
+    return files.write(data, _folder())
 
 
 def stored_path(name: str) -> Path:
-    return _folder() / name
+    """Where the stored PDF is read from (``fund.core.files.resolve``)."""
+    return files.resolve(_folder(), name)

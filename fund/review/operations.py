@@ -18,6 +18,7 @@ from fund.auth.models import Organisation, User
 from fund.calls.models import Call
 from fund.calls.operations import CallError, review_closed_now
 from fund.calls.operations import close_review as close_call_review
+from fund.core import files
 from fund.core.errors import DomainError
 from fund.core.formatting import format_nok
 from fund.core.pdf import RECORD_LOCALE
@@ -81,6 +82,11 @@ class IncompleteAssessment(ReviewError):
         super().__init__(_("Vurderingen er ikke fullstendig."))
         self.criteria = criteria
         self.missing_recommendation = missing_recommendation
+
+
+@files.references("letters")
+def _referenced_innstillinger():
+    return db.session.execute(select(Innstilling.stored_name)).scalars()
 
 
 def declare(application: Application, user: User, disqualified: bool,

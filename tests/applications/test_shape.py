@@ -156,9 +156,10 @@ def test_a_stored_file_is_removed_when_its_transaction_rolls_back(app, setting):
     with app.test_request_context():
         added, refused = add_attachments(application, files(("budsjett.pdf", PDF)), user)
         path = upload_folder() / added[0].stored_name
-        assert refused == [] and path.is_file()
+        pending = upload_folder() / f".pending-{added[0].stored_name}"
+        assert refused == [] and pending.is_file() and not path.exists()  # until the commit
         _db.session.rollback()
-        assert not path.exists()
+        assert not path.exists() and not pending.exists()
         assert _db.session.scalars(select(Attachment)).all() == []
 
 
@@ -207,7 +208,10 @@ def test_files_over_the_quota_are_refused_with_a_message_and_not_kept(app, setti
                                          user)
         assert [a.filename for a in added] == ["a.pdf"]
         assert refused and "«b.pdf» ble ikke lagt ved" in refused[0]
-        assert sorted(p.name for p in upload_folder().iterdir()) == [added[0].stored_name]
+        name = added[0].stored_name
+        assert sorted(p.name for p in upload_folder().iterdir()) == [f".pending-{name}"]
+        _db.session.commit()
+        assert sorted(p.name for p in upload_folder().iterdir()) == [name]
 
 
 def test_reading_a_file_is_logged_for_whoever_reads_it(app, setting):

@@ -145,6 +145,13 @@ def refusal(data: bytes, folder, filename: str = "rapport.pdf", max_size: int = 
     return str(caught.value)
 
 
+def kept(stored: StoredFile) -> StoredFile:
+    """The stored file once its transaction commits (before, it is only pending)."""
+    from fund.extensions import db
+    db.session.commit()
+    return stored
+
+
 def leftovers(folder) -> list[str]:
     return sorted(os.listdir(folder)) if folder.exists() else []
 
@@ -157,7 +164,7 @@ def test_each_allowed_kind_is_stored_with_the_type_found_in_its_content(ctx, fol
     filename, make = VALID[content_type]
     data = make()
     # The browser's claim is deliberately wrong: it must not matter.
-    stored = store(upload(data, filename, "application/octet-stream"), folder, MAX)
+    stored = kept(store(upload(data, filename, "application/octet-stream"), folder, MAX))
     assert isinstance(stored, StoredFile)
     assert stored.content_type == content_type
     assert stored.filename == filename
@@ -332,7 +339,7 @@ def test_nothing_is_left_behind_when_reading_fails(ctx, folder):
 def test_stored_files_get_random_private_names(ctx, folder):
     data = make_pdf()
     first = store(upload(data), folder, MAX)
-    second = store(upload(data), folder, MAX)
+    second = kept(store(upload(data), folder, MAX))
     for stored in (first, second):
         assert re.fullmatch(r"[0-9a-f]{32}", stored.stored_name)
         mode = stat.S_IMODE((folder / stored.stored_name).stat().st_mode)
@@ -384,7 +391,7 @@ def test_the_cleaned_name_is_what_is_stored_and_shown(ctx, folder):
 # -- Reading back and removing -----------------------------------------------------------------
 
 def test_open_stored_returns_the_path(ctx, folder):
-    stored = store(upload(make_pdf()), folder, MAX)
+    stored = kept(store(upload(make_pdf()), folder, MAX))
     path = open_stored(folder, stored.stored_name)
     assert path == folder / stored.stored_name
     assert path.read_bytes() == make_pdf()
@@ -419,11 +426,14 @@ def test_open_stored_refuses_a_missing_file(folder):
         open_stored(folder, "0" * 32)
 
 
-def test_remove_stored_deletes_and_tolerates_a_missing_file(ctx, folder):
-    stored = store(upload(make_pdf()), folder, MAX)
+def test_remove_stored_deletes_once_committed_and_tolerates_a_missing_file(ctx, folder):
+    stored = kept(store(upload(make_pdf()), folder, MAX))
     remove_stored(folder, stored.stored_name)
+    assert leftovers(folder) == [stored.stored_name]  # until the removal commits
+    kept(stored)
     assert leftovers(folder) == []
     remove_stored(folder, stored.stored_name)  # already gone
+    kept(stored)
     with pytest.raises(FileNotFoundError):
         open_stored(folder, stored.stored_name)
 
