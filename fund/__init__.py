@@ -187,6 +187,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.auth.views import bp as auth_bp
     from fund.calls.cli import call_cli
     from fund.calls.views import bp as calls_bp
+    from fund.core import transaction as _transaction  # noqa: F401  (marks g.committed)
     from fund.core.cli import backup_command, files_cli, grant_app_role_command, restore_command
     from fund.core.law_pages import bp as law_bp
     from fund.core.views import bp as core_bp

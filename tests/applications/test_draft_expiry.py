@@ -55,7 +55,9 @@ def purge(runner, when: datetime, *args):
 
 def warnings_to(email: str) -> list[OutboxMessage]:
     return _db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.to_address == email, OutboxMessage.subject.contains("blir slettet"))
+        OutboxMessage.to_address == email,
+        OutboxMessage.subject.contains("blir slettet") | OutboxMessage.subject.contains(
+            "will be deleted"))
         .order_by(OutboxMessage.id)).all()
 
 
@@ -185,7 +187,8 @@ def test_submitted_returned_and_open_call_applications_are_never_touched(runner,
     # The open call closed 1 December 2027; its draft got its own warning and went.
     assert fresh(drafts["on_open_call"]) is None
     assert _db.session.scalar(select(func.count(OutboxMessage.id)).where(
-        OutboxMessage.subject.contains("blir slettet"))) == 4  # two drafts × two members
+        OutboxMessage.subject.contains("blir slettet") | OutboxMessage.subject.contains(
+            "will be deleted"))) == 4  # two drafts × two members
 
 
 @pytest.mark.parametrize("closes_at, warning_from, deletion_on", [
