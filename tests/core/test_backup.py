@@ -125,7 +125,7 @@ class Applicant:
             self.email = user.email
         self.browser = served.browser().login(self.email)
         self.saved: list[tuple[str, float, float]] = []  # (sha256, started, answered)
-        self.submitted: list[int] = []
+        self.submitted: list[tuple[int, float]] = []  # (application id, answered)
 
     def upload(self, application_id: int) -> None:
         path = f"/soknader/{application_id}"
@@ -145,7 +145,7 @@ class Applicant:
         response = self.browser.post_form(path, {"version": version, "confirm": "y"})
         assert response.status_code == 302 and response.headers["Location"].endswith(
             "/kvittering"), response.text[:1000]
-        self.submitted.append(application_id)
+        self.submitted.append((application_id, time.monotonic()))
 
     def work(self, stop: threading.Event, errors: list) -> None:
         try:
@@ -186,8 +186,8 @@ def backup_while_serving(served, dest: Path, monkeypatch, applicants: int = 3) -
     threads = [threading.Thread(target=person.work, args=(stop, errors)) for person in workers]
     for thread in threads:
         thread.start()
-    while sum(len(person.saved) for person in workers) < len(workers) and not errors:
-        time.sleep(0.05)  # everyone is busy
+    while sum(len(person.submitted) for person in workers) < len(workers) and not errors:
+        time.sleep(0.05)  # everyone has submitted, and is busy saving
     began = time.monotonic()
     result = cli(served.app, "backup", dest)
     ended = time.monotonic()
@@ -204,7 +204,8 @@ def backup_while_serving(served, dest: Path, monkeypatch, applicants: int = 3) -
     return {"before": {sha for sha, _started, answered in saved if answered < began},
             "after": {sha for sha, started, _answered in saved if started > ended},
             "late": late.saved[0][0],
-            "submitted": [i for person in workers for i in person.submitted]}
+            "submitted": [i for person in workers for i, answered in person.submitted
+                          if answered < began]}
 
 
 # -- What the backup holds, and what came back ----------------------------------------------
@@ -303,7 +304,7 @@ def check_restored(backup: Path, restored, tmp_path: Path, work: dict) -> None:
     assert work["before"] <= kept
     assert work["late"] in kept  # saved after the files were copied, before the snapshot
     assert not work["after"] & kept
-    assert set(work["submitted"]) <= submitted
+    assert work["submitted"] and set(work["submitted"]) <= submitted
     # The outbox came along: the receipts mailed to the applicants who submitted.
     assert any(name.startswith("files/outbox/") for name in in_backup)
 
