@@ -17,6 +17,7 @@ same world and the run is the same every time (``derandomize``)."""
 import os
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote_plus, urlsplit
 
@@ -153,17 +154,37 @@ FILL = [  # (name pattern, value) for an empty field the baseline must fill
     (r"phone|telefon", "+47 22 33 44 55"),
     (r"postcode|postnummer|postal", "2000"),
     (r"year|aar", "2027"),
+    (r"org_form", "AS"),
+    (r"industry_code", "62.010"),
+    (r"municipality", "3205"),
+    (r"reference|referanse", "2026/123"),
+    (r"^value$", "10"),
     (r"percent|prosent", "10"),
     (r"amount|belop|budget|grant|sum|cost|reserve", "1000"),
 ]
 
 
-def baseline_value(f: Field) -> str:
+#: (action, field) -> value where the page's own value or the general fill is refused.
+OVERRIDES = [
+    (r"/organisasjoner/krav$", "orgnr", "912345696"),  # a claim on the other organisation
+    (r"/frist$", "closes_at", "2027-06-01T12:00"),  # a deadline later than the one set
+]
+
+#: Boxes the baseline ticks: what to assign, and confirmations.
+TICKED = re.compile(r"^application$|confirm|bekreft")
+
+
+def baseline_value(f: Field, action: str = "") -> str:
+    for pattern, name, value in OVERRIDES:
+        if f.name == name and re.search(pattern, action):
+            return value
     if f.value.strip():
         return f.value.strip() if f.kind == "textarea" else f.value
     name = f.name.lower()
+    if "expected_decision" in name:
+        return "2027-06-01"
     if f.kind == "date" or re.search(r"_on$|dato", name):
-        return "2027-03-01"
+        return date.today().isoformat()  # a date that has been (received on, paid on)
     if f.kind == "datetime-local":
         return "2027-03-01T12:00" if "open" in name else "2027-04-01T12:00"
     for pattern, value in FILL:
@@ -186,17 +207,18 @@ def baseline(form: Form) -> list[tuple[str, object]]:
             radios.setdefault(f.name, f.value if f.checked else radios.get(f.name) or f.value)
             continue
         if f.kind == "checkbox":
-            if f.checked or "required" in f.attrs or re.search(r"confirm|bekreft", f.name):
+            if f.checked or "required" in f.attrs or TICKED.search(f.name):
                 pairs.append((f.name, f.value))
             continue
         if f.kind == "select":
             value = f.value or next((o for o in f.options if o), "")
             pairs.append((f.name, value))
             continue
-        pairs.append((f.name, baseline_value(f)))
+        pairs.append((f.name, baseline_value(f, urlsplit(form.action).path)))
     pairs += list(radios.items())
-    if form.buttons:
-        pairs.append(form.buttons[0])
+    buttons = [b for b in form.buttons if b[0] not in ("more_rows", "next")]
+    if buttons or form.buttons:
+        pairs.append((buttons or form.buttons)[0])
     return pairs
 
 
@@ -399,6 +421,8 @@ def fuzz_form(poster: Poster, form: Form, report: dict) -> list[str]:
         if answer is not None and answer.refused:
             report["refused"] += 1
             wrong += misplaced(answer, chosen, base_fields, form)
+        elif answer is not None:
+            wrong += overlong(chosen, values)
         if wrong:
             shown = {k: (v[:60] + f"…({len(v)})" if len(v) > 60 else v)
                      for k, v in values.items()}
@@ -406,6 +430,15 @@ def fuzz_form(poster: Poster, form: Form, report: dict) -> list[str]:
 
     example()
     return problems
+
+
+def overlong(chosen: list[Field], values: dict) -> list[str]:
+    """Accepted although longer than the field says it takes: cut without a word, or
+    stored longer than the column (which PostgreSQL refuses)."""
+    return [f"{f.name}: {len(values[f.name])} characters accepted, maxlength "
+            f"{f.attrs['maxlength']}" for f in chosen
+            if (f.attrs.get("maxlength") or "").isdigit()
+            and len(values[f.name].strip()) > int(f.attrs["maxlength"])]
 
 
 def misplaced(answer: Answer, chosen: list[Field], base_fields: set[str], form: Form
