@@ -627,3 +627,35 @@ def test_a_state_aid_basis_of_white_space_is_no_basis_not_a_server_error(app, pr
         assert problems == []
         assert answer.error_fields == {"state_aid_basis"}
         assert "Velg grunnlaget for støtten" in answer.body
+
+
+@pytest.mark.parametrize("row, filled", [
+    ("aid-0", {"grantor": "Innovasjon Norge", "granted_on": "2025-05-02"}),
+    ("cost_lines-0", {"description": "Konsulent"}),
+    ("financing_lines-0", {"description": "Egne midler"}),
+])
+@pytest.mark.parametrize("blank", [" ", "\u2028", "\x0c"])
+def test_a_row_with_an_amount_of_white_space_is_refused_on_the_amount(app, client, world, row,
+                                                                      filled, blank):
+    """Found: ``Optional`` took the white space for no amount and stopped the row's own
+    check, so the row went to the database without its amount (IntegrityError, a 500)."""
+    from fund.calls.models import Call
+    from tests.helpers import make_application
+    users, values, _specific = world
+    a = users["a"]
+    draft = make_application(_db.session.get(Call, values["call_id"]),
+                             a.memberships[0].organisation, a, complete=False)
+    _db.session.commit()
+    login(client, a)
+    path = f"/soknader/{draft.id}"
+    form = page_form(client, path)
+    changed = {f"{row}-{name}": value for name, value in filled.items()} | {
+        f"{row}-amount": blank}
+    pairs = [(name, value) for name, value in baseline(form)
+             if not name.startswith(f"{row}-") or name.endswith(("-category", "-kind"))]
+    poster = Poster(app, client)
+    answer, problems = poster.post(path, pairs + list(changed.items()),
+                                   clean_save=None)
+    assert [p for p in problems if "rows changed" not in p] == []  # a draft keeps the rest
+    assert f"{row}-amount" in answer.error_fields
+    assert "Fyll ut hvem, dato og beløp" in answer.body or "hele kroner" in answer.body
