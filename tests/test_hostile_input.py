@@ -35,8 +35,10 @@ from tests.pageforms import Field, Form, forms_of
 from tests.review.conftest import competition  # noqa: F401 (a fixture)
 from tests.test_form_fuzz import MUST_REACH, reachable  # noqa: F401 (a fixture)
 
-#: Examples per form (each one post). The baseline is posted once more per form.
-EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "6"))
+#: Examples per form (each one post), one more for every four fields up to MAX_EXAMPLES
+#: (the application form, with its rows, gets the most). The baseline is posted once more.
+EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "8"))
+MAX_EXAMPLES = 3 * EXAMPLES
 
 #: Never posted: they end the session or change its language.
 SKIPPED = re.compile(r"^/(logg-ut|sprak)$")
@@ -398,7 +400,7 @@ def fuzz_form(poster: Poster, form: Form, report: dict) -> list[str]:
         by_name.setdefault(f.name, f)
     fields = list(by_name.values())
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=min(EXAMPLES + len(fields) // 4, MAX_EXAMPLES), deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck), print_blob=False)
     @given(st.data())
     def example(data):
@@ -659,3 +661,24 @@ def test_a_row_with_an_amount_of_white_space_is_refused_on_the_amount(app, clien
     assert [p for p in problems if "rows changed" not in p] == []  # a draft keeps the rest
     assert f"{row}-amount" in answer.error_fields
     assert "Fyll ut hvem, dato og beløp" in answer.body or "hele kroner" in answer.body
+
+
+def test_a_reason_for_exemption_too_long_is_refused_not_cut_short(app, client, world):
+    """Found: the reason was cut to 2000 characters without a word."""
+    from fund.calls.models import Call
+    from tests.helpers import make_application
+    users, values, _specific = world
+    a = users["a"]
+    draft = make_application(_db.session.get(Call, values["call_id"]),
+                             a.memberships[0].organisation, a, complete=False)
+    _db.session.commit()
+    login(client, a)
+    path = f"/soknader/{draft.id}"
+    pairs = [(name, value) for name, value in baseline(page_form(client, path))
+             if not name.startswith("exempt-")]
+    answer, problems = Poster(app, client).post(path, pairs + [
+        ("exempt-goals", "y"), ("exempt-reason-goals", "Forretningshemmelighet. " * 100)])
+    assert "exempt-reason-goals" in answer.error_fields
+    assert "Teksten er for lang: høyst 2000 tegn, du har skrevet 2399." in answer.body
+    assert not [p for p in problems if "rows changed" not in p]
+    assert not [p for p in problems if "exemption_requests" in p]  # the draft keeps the rest

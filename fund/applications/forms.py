@@ -100,14 +100,20 @@ class IdSetField(Field):
 
 
 class CleanTextField(Field):
-    """A line of text with control characters dropped and the length capped, for the
-    fields the page repeats per measure or per text field."""
+    """A line of text with control characters dropped and a length limit, for the fields
+    the page repeats per measure or per text field. A longer text is refused with a
+    message on the field, never cut short without a word."""
 
     def process_data(self, value):
         self.data = value or ""
 
     def process_formdata(self, valuelist):
-        self.data = clean_text(valuelist[0] if valuelist else "").strip()[:REASON_MAX]
+        self.data = clean_text(valuelist[0] if valuelist else "").strip()
+
+    def pre_validate(self, form):
+        if len(self.data) > REASON_MAX:
+            raise StopValidation(_l("Teksten er for lang: høyst %(max)s tegn, du har skrevet "
+                                    "%(count)s.", max=REASON_MAX, count=len(self.data)))
 
 
 class PartForm(Form):
