@@ -256,6 +256,18 @@ def _text_checks(dialect: str):
     return checks
 
 
+def holding(connection, value: str) -> list[str]:
+    """The text columns that hold ``value`` in some row."""
+    columns = [(table, column) for table in _db.metadata.sorted_tables
+               for column in table.columns if isinstance(column.type, String | Text)]
+    query = select(*[select(func.count()).select_from(table).where(column == value)
+                     .scalar_subquery().label(f"c{i}")
+                     for i, (table, column) in enumerate(columns)])
+    found = connection.execute(query).one()
+    return [f"{table.name}.{column.name}" for (table, column), count
+            in zip(columns, found, strict=True) if count]
+
+
 def stored_text_problems(connection) -> list[str]:
     checks = _text_checks(connection.dialect.name)
     query = select(*[select(func.count()).select_from(table).where(condition)
@@ -325,8 +337,9 @@ class Poster:
         self.files = files(app)
         self.posts = 0
 
-    def post(self, target: str, pairs, clean_save: dict | None = None
+    def post(self, target: str, pairs, clean_save: dict | None = None, watch=()
              ) -> tuple[Answer | None, list[str]]:
+        """``watch``: values to look for in the database when refused (``held``)."""
         savepoint = self.connection.begin_nested()
         try:
             self.posts += 1
@@ -338,6 +351,8 @@ class Poster:
                 return None, [f"500 {type(exc).__name__}: {str(exc)[:200]}"]
             answer = answer_of(self.client, response)
             self.last_counts = row_counts(self.connection)
+            self.held = {value.strip(): holding(self.connection, value.strip())
+                         for value in watch if answer.refused and len(value.strip()) >= 4}
             return answer, self.judge(answer, clean_save)
         finally:
             savepoint.rollback()
@@ -422,11 +437,12 @@ def fuzz_form(poster: Poster, form: Form, report: dict) -> list[str]:
         ticked = clean_save and any(f.kind == "checkbox" for f in chosen)
         # A box ticked in a draft is kept like any valid answer (an exemption asked for)
         answer, wrong = poster.post(form.action, pairs, {t: 10**9 for t in clean_save}
-                                    if ticked else clean_save)
+                                    if ticked else clean_save, watch=values.values())
         report["examples"] += 1
         if answer is not None and answer.refused:
             report["refused"] += 1
             wrong += misplaced(answer, chosen, base_fields, form)
+            wrong += kept_anyway(poster, answer, chosen, values, base)
         elif answer is not None:
             wrong += overlong(chosen, values)
         if wrong:
@@ -435,6 +451,22 @@ def fuzz_form(poster: Poster, form: Form, report: dict) -> list[str]:
             problems.append(f"POST {form.action} {shown!r}: {'; '.join(wrong)}")
 
     example()
+    return problems
+
+
+def kept_anyway(poster: Poster, answer: Answer, chosen: list[Field], values: dict,
+                base: list) -> list[str]:
+    """A value refused on its field, stored all the same (in a row that was there)."""
+    usual = {str(value).strip() for _name, value in base}
+    problems = []
+    for f in chosen:
+        value = values[f.name].strip()
+        elsewhere = {v.strip() for name, v in values.items() if name != f.name}
+        if not ids_of(f) & answer.error_fields or len(value) < 4 or value in usual | elsewhere:
+            continue
+        held = poster.held.get(value)  # looked for before the savepoint was rolled back
+        if held:
+            problems.append(f"{f.name} refused, yet stored in {held}")
     return problems
 
 
