@@ -11,10 +11,8 @@ page (or JSON) that says what is wrong, in Norwegian; never a 5xx.
 
 import io
 import re
-from dataclasses import dataclass, field
 from datetime import timedelta
-from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -23,6 +21,7 @@ from fund.calls.models import Call
 from fund.extensions import db as _db
 from tests.helpers import declare, login, make_application, make_call
 from tests.matrix import expand, routes
+from tests.pageforms import Form, as_browser, collect_forms, forms_of
 
 JUNK = [
     "",
@@ -63,105 +62,6 @@ LAST_ACTIONS = re.compile(r"/(slett|trekk|avslutt|arkiver|fjern|ansvarlig|godta|
 #: below. When one is fixed, its xfail test passes (and fails as strict): remove both.
 #: Server errors known and not yet fixed, each with a test of its own (none now).
 KNOWN_BUGS: list[re.Pattern] = []
-
-
-@dataclass
-class Field:
-    name: str
-    kind: str  #: input type, "select" or "textarea"
-    value: str = ""  #: what the browser would send unchanged ("" if nothing)
-    checked: bool = False
-    options: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Form:
-    page: str
-    action: str
-    fields: list[Field] = field(default_factory=list)
-    buttons: list[tuple[str, str]] = field(default_factory=list)
-    autosave: str | None = None
-
-    @property
-    def token(self) -> str | None:
-        return next((f.value for f in self.fields if f.name == "csrf_token"), None)
-
-    @property
-    def key(self):
-        return self.action, tuple(sorted({f.name for f in self.fields}))
-
-
-class FormParser(HTMLParser):
-    """Reads every ``<form method=post>`` of a page."""
-
-    def __init__(self, page: str):
-        super().__init__(convert_charrefs=True)
-        self.page = page
-        self.forms: list[Form] = []
-        self.form: Form | None = None
-        self.select: Field | None = None
-        self.textarea: Field | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            if (attrs.get("method") or "get").lower() == "post":
-                action = urljoin(self.page, attrs.get("action") or self.page)
-                autosave = attrs.get("data-autosave-url")
-                self.form = Form(self.page, action, autosave=autosave)
-                self.forms.append(self.form)
-            return
-        if self.form is None:
-            return
-        name = attrs.get("name")
-        if tag == "button" or (tag == "input" and attrs.get("type") in ("submit", "image")):
-            if name:
-                self.form.buttons.append((name, attrs.get("value") or "1"))
-        elif tag == "input" and name:
-            kind = (attrs.get("type") or "text").lower()
-            if kind in ("reset", "button"):
-                return
-            self.form.fields.append(Field(name, kind, attrs.get("value") or (
-                "on" if kind in ("checkbox", "radio") else ""), "checked" in attrs))
-        elif tag == "select" and name:
-            self.select = Field(name, "select")
-            self.form.fields.append(self.select)
-        elif tag == "option" and self.select is not None:
-            value = attrs.get("value", "")
-            self.select.options.append(value)
-            if "selected" in attrs or len(self.select.options) == 1:
-                self.select.value = value
-        elif tag == "textarea" and name:
-            self.textarea = Field(name, "textarea")
-            self.form.fields.append(self.textarea)
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.form = None
-        elif tag == "select":
-            self.select = None
-        elif tag == "textarea":
-            self.textarea = None
-
-    def handle_data(self, data):
-        if self.textarea is not None:
-            self.textarea.value += data
-
-
-def forms_of(page: str, html: str) -> list[Form]:
-    parser = FormParser(page)
-    parser.feed(html)
-    return parser.forms
-
-
-def as_browser(form: Form) -> list[tuple[str, object]]:
-    """What a browser posts for the form as shown (checked boxes only, no files)."""
-    pairs = []
-    for f in form.fields:
-        if f.kind in ("checkbox", "radio") and not f.checked or f.kind == "file":
-            continue
-        pairs.append((f.name, f.value))
-    return pairs
 
 
 def junk_file(value: str):
@@ -219,21 +119,6 @@ def judge(response) -> str | None:
     return None
 
 
-def collect_forms(client, app, values, specific) -> list[Form]:
-    found: dict = {}
-    for rule, method in routes(app):
-        if method != "GET" or rule.rule.startswith(("/static", "/healthz")):
-            continue
-        for each in values:
-            path = expand(rule, each, specific)
-            response = client.get(path)
-            if response.status_code != 200 or response.mimetype != "text/html":
-                continue
-            for form in forms_of(path, response.get_data(as_text=True)):
-                found.setdefault(form.key, form)
-    return list(found.values())
-
-
 def post_one(client, target: str, pairs) -> str | None:
     try:
         response = client.post(target, data=MultiDict(pairs))
@@ -261,7 +146,7 @@ def post_all(client, forms: list[Form]) -> tuple[list[str], set[str]]:
 def reachable(app, client, world):
     """Log in as the role, prepare what its forms need, and return every form it sees."""
 
-    def forms_for(role):
+    def forms_for(role, pages_only=False):
         users, values, specific = world
         planned = make_call(opens_in=timedelta(days=5), closes_in=timedelta(days=40))
         _db.session.commit()
@@ -287,7 +172,7 @@ def reachable(app, client, world):
             each.append(values | {"application_id": other.id})
             assert declare(client, _db.session.get(Application, values["application_id"])
                            ).status_code == 302
-        return collect_forms(client, app, each, specific)
+        return collect_forms(client, app, each, specific, pages_only)
 
     return forms_for
 

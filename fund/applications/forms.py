@@ -20,7 +20,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from fund.applications.exemptions import summary_refusal
 from fund.applications.labels import (
@@ -45,6 +53,21 @@ from fund.plan.models import Measure, Strategy
 
 NOT_NEGATIVE = NumberRange(min=0, message=_l("Tallet kan ikke være negativt."))
 WHOLE_KRONER = _l("Skriv et beløp i hele kroner, uten mellomrom eller punktum.")
+
+
+def row_amount(form, field):
+    """``Optional`` for the amount of a row: an amount of only white space (a space, a
+    form feed, a line separator) is no amount. In a blank row (or one whose amount is
+    computed) it may be missing; in a row with anything else in it, it is refused here.
+    (``Optional`` would stop the row's own check too, and the row would reach the
+    database without its amount.)"""
+    if (field.raw_data or [""])[0].strip():
+        return  # something written: the other validators judge it
+    field.errors[:] = []
+    field.data = None
+    if form.amount_may_be_blank():
+        raise StopValidation()
+    raise StopValidation(form.MISSING_AMOUNT)
 
 
 def _kroner(label):
@@ -77,14 +100,20 @@ class IdSetField(Field):
 
 
 class CleanTextField(Field):
-    """A line of text with control characters dropped and the length capped, for the
-    fields the page repeats per measure or per text field."""
+    """A line of text with control characters dropped and a length limit, for the fields
+    the page repeats per measure or per text field. A longer text is refused with a
+    message on the field, never cut short without a word."""
 
     def process_data(self, value):
         self.data = value or ""
 
     def process_formdata(self, valuelist):
-        self.data = clean_text(valuelist[0] if valuelist else "").strip()[:REASON_MAX]
+        self.data = clean_text(valuelist[0] if valuelist else "").strip()
+
+    def pre_validate(self, form):
+        if len(self.data) > REASON_MAX:
+            raise StopValidation(_l("Teksten er for lang: høyst %(max)s tegn, du har skrevet "
+                                    "%(count)s.", max=REASON_MAX, count=len(self.data)))
 
 
 class PartForm(Form):
@@ -224,6 +253,12 @@ class LineForm(Form):
         return not any((field.raw_data or [""])[0].strip() for field in self
                        if field.type not in ("SelectField", "HiddenField"))
 
+    #: What an amount missing from a row that is not blank is told.
+    MISSING_AMOUNT = WHOLE_KRONER
+
+    def amount_may_be_blank(self) -> bool:
+        return self.is_blank()
+
     def values(self) -> dict:
         """The row as the model's columns."""
         raise NotImplementedError
@@ -262,7 +297,7 @@ class CostLineForm(ExemptableLineForm):
     category = SelectField(_l("Kategori"), default="personnel", choices=[
         SelectChoice(value.value, label) for value, label in COST_CATEGORY_LABELS.items()])
     description = StringField(_l("Beskrivelse"), validators=[Optional(), Length(max=300)])
-    amount = IntegerField(_l("Beløp (kr)"), validators=[Optional(), NOT_NEGATIVE])
+    amount = IntegerField(_l("Beløp (kr)"), validators=[row_amount, NOT_NEGATIVE])
 
     def validate_amount(self, field):
         if field.data is None and not self.is_blank():
@@ -285,7 +320,7 @@ class FinancingLineForm(ExemptableLineForm):
     description = StringField(_l("Beskrivelse"), validators=[Optional(), Length(max=300)])
     hours = IntegerField(_l("Timer (egeninnsats)"), validators=[Optional(), NOT_NEGATIVE])
     hourly_rate = IntegerField(_l("Timesats (kr)"), validators=[Optional(), NOT_NEGATIVE])
-    amount = IntegerField(_l("Beløp (kr)"), validators=[Optional(), NOT_NEGATIVE])
+    amount = IntegerField(_l("Beløp (kr)"), validators=[row_amount, NOT_NEGATIVE])
 
     def own_work(self) -> int | None:
         """Hours × rate, for own work with both given."""
@@ -296,6 +331,9 @@ class FinancingLineForm(ExemptableLineForm):
     def validate_hourly_rate(self, field):
         if (self.own_work() or 0) > MAX_INT:
             raise ValidationError(_l("Timer × timesats blir et for stort beløp."))
+
+    def amount_may_be_blank(self) -> bool:
+        return self.is_blank() or self.own_work() is not None  # computed as hours × rate
 
     def validate_amount(self, field):
         if self.own_work() is not None:
@@ -321,7 +359,9 @@ class FinancingLineForm(ExemptableLineForm):
 class AidForm(LineForm):
     grantor = StringField(_l("Hvem ga støtten"), validators=[Optional(), Length(max=200)])
     granted_on = DateField(_l("Dato for vedtak"), validators=[Optional()])
-    amount = IntegerField(_l("Beløp (kr)"), validators=[Optional(), NOT_NEGATIVE])
+    amount = IntegerField(_l("Beløp (kr)"), validators=[row_amount, NOT_NEGATIVE])
+
+    MISSING_AMOUNT = _l("Fyll ut hvem, dato og beløp for støtten.")
 
     def validate_amount(self, field):
         if not self.is_blank() and (field.data is None or self.granted_on.data is None

@@ -6,7 +6,14 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import StopValidation
 
 from fund.core.http import MAX_INT
@@ -53,6 +60,14 @@ def finite_decimal(form, field):
         raise StopValidation(_l("Tallet er for stort."))
 
 
+def blank_choice(form, field):
+    """A choice of only white space (a form feed, a tab) is no choice. ``Optional`` stops
+    the check of the choices for it and clears its message, and the view would take the
+    white space for a value (an enum that does not exist: a server error)."""
+    if isinstance(field.data, str) and field.data and not field.data.strip():
+        field.data = ""
+
+
 class _Meta:
     def bind_field(self, form, unbound_field, options):
         field = super().bind_field(form, unbound_field, options)
@@ -65,6 +80,8 @@ class _Meta:
             extra = fits_database
         elif isinstance(field, DecimalField):
             extra = finite_decimal
+        elif isinstance(field, SelectField | RadioField):
+            extra = blank_choice
         else:
             return field
         field.validators = [extra, *field.validators]

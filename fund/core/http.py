@@ -81,9 +81,14 @@ def commit(operation, *args, into=None, success=None, category="success",
         else:
             db.session.rollback()
         target = into(exc) if callable(into) and not hasattr(into, "errors") else into
+        own = getattr(exc, "field", None)
+        if target is not None and hasattr(target, "form_errors") and own and own in target:
+            target = target[own]  # a refusal about one field of the form: on that field
         if target is not None:
-            errors = target.form_errors if hasattr(target, "form_errors") else target.errors
-            errors.append(str(exc))
+            if hasattr(target, "form_errors"):
+                target.form_errors.append(str(exc))
+            else:
+                target.errors = [*target.errors, str(exc)]
         else:
             flash(str(exc), refused_category)
         return Outcome(False, error=exc)

@@ -512,7 +512,7 @@ def record_decision(application: Application, meeting: DecisionMeeting, actor: U
     db.session.refresh(call, with_for_update=True)  # one decider at a time
     _refuse_unless_allowed(call, actor)
     if meeting.call_id != call.id:
-        raise DecisionError(_("Møtet hører ikke til utlysningen."))
+        raise DecisionError(_("Møtet hører ikke til utlysningen."), field="meeting")
     if not outcome.is_vedtak:
         raise DecisionError(_("En trukket søknad bekreftes som trukket, uten vedtak."))
     reasons, conditions = (reasons or "").strip(), (conditions or "").strip()
@@ -526,12 +526,14 @@ def record_decision(application: Application, meeting: DecisionMeeting, actor: U
     if outcome.is_grant:
         if state_aid_basis is None:
             raise DecisionError(_("Velg grunnlaget for støtten: ikke offentlig støtte, "
-                                  "bagatellmessig støtte eller gruppeunntak."))
+                                  "bagatellmessig støtte eller gruppeunntak."),
+                                field="state_aid_basis")
         block_exemption_article = (block_exemption_article or "").strip()
         if state_aid_basis == StateAidBasis.BLOCK_EXEMPTION and not block_exemption_article:
-            raise DecisionError(_("Oppgi artikkelen i gruppeunntaket (GBER) støtten gis etter."))
+            raise DecisionError(_("Oppgi artikkelen i gruppeunntaket (GBER) støtten gis etter."),
+                                field="block_exemption_article")
         if kdd_category not in KDD_CATEGORIES:
-            raise DecisionError(_("Velg KDD-kategorien for tilskuddet."))
+            raise DecisionError(_("Velg KDD-kategorien for tilskuddet."), field="kdd_category")
         checked_at = _check_register(application.organisation)
         sectors = deminimis.excluded_sectors(application.organisation.industry_code)
         if state_aid_basis == StateAidBasis.DE_MINIMIS:
@@ -540,7 +542,7 @@ def record_decision(application: Application, meeting: DecisionMeeting, actor: U
                     "Næringskoden %(code)s er i en sektor forordningen om bagatellmessig "
                     "støtte ikke gjelder for. Bekreft at støtten ikke går til den "
                     "virksomheten, eller velg et annet grunnlag.",
-                    code=application.organisation.industry_code))
+                    code=application.organisation.industry_code), field="sector_confirmed")
             position = de_minimis_position(application, on)
             if position.room is None:
                 raise DecisionError(_(

@@ -78,10 +78,13 @@ class StaleAssessment(ReviewError):
 
 
 class IncompleteAssessment(ReviewError):
-    def __init__(self, criteria: list[str], missing_recommendation: bool):
+    def __init__(self, criteria: list[str], missing_recommendation: bool,
+                 criterion_ids: list[int] | None = None):
         super().__init__(_("Vurderingen er ikke fullstendig."))
         self.criteria = criteria
         self.missing_recommendation = missing_recommendation
+        #: The ids of ``criteria``, in the same order (for a message on each one's field).
+        self.criterion_ids = criterion_ids or []
 
 
 @files.references("letters")
@@ -231,7 +234,8 @@ def save_assessment(assessment: Assessment, user: User, version: int | None, *,
         blocking = scoring.incomplete(values)
         if blocking or recommendation is None:
             raise IncompleteAssessment([criteria[i].title for i in blocking],
-                                       recommendation is None)
+                                       recommendation is None,
+                                       [criteria[i].id for i in blocking])
         assessment.total_score = scoring.to_stored(scoring.weighted_total(values))
         if _move(assessment, AssessmentState.COMPLETED):
             assessment.completed_at = utcnow()

@@ -477,10 +477,13 @@ def assessment(application):
                 "lagret, men står i skjemaet under.")
         except IncompleteAssessment as exc:
             db.session.rollback()
-            errors["incomplete"] = [_("Gi «%(criterion)s» en verdi.", criterion=title)
-                                    for title in exc.criteria]
+            # Each message on its own field: the criterion's scores, the recommendation.
+            errors["incomplete"] = {
+                f"score-{criterion_id}": _("Gi «%(criterion)s» en verdi.", criterion=title)
+                for criterion_id, title in zip(exc.criterion_ids, exc.criteria, strict=True)}
             if exc.missing_recommendation:
-                errors["incomplete"].append(_("Velg en anbefaling."))
+                form.recommendation.errors = [*form.recommendation.errors,
+                                              _("Velg en anbefaling.")]
         except ReviewError as exc:  # the review is closed: the page shows it read-only
             db.session.rollback()
             flash(str(exc), "danger")
