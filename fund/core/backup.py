@@ -39,6 +39,7 @@ from flask import current_app
 from sqlalchemy import bindparam, create_engine, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from fund.core.files import fsync_folder
 from fund.extensions import db
 
 FORMAT = 1
@@ -338,9 +339,9 @@ def backup(dest: Path, echo: Echo = print) -> dict:
             "files": files,
         }
         _write_json(work / MANIFEST, manifest)
-        _fsync_folder(work)
+        fsync_folder(work)
         os.rename(work, dest)
-        _fsync_folder(dest.parent)
+        fsync_folder(dest.parent)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -367,13 +368,6 @@ def _write_json(path: Path, data: dict) -> None:
         os.fsync(file.fileno())
     path.chmod(0o600)
 
-
-def _fsync_folder(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 # -- Restore ----------------------------------------------------------------------------

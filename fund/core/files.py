@@ -158,8 +158,11 @@ def stage(folder: Path, name: str, session: Session | None = None) -> None:
 
 
 def remove_after_commit(folder: Path, name: str, session: Session | None = None) -> None:
-    """Remove the stored file once the session commits (a rollback keeps it)."""
-    if not isinstance(name, str) or not STORED_NAME.fullmatch(name):
+    """Remove the file ``name`` in ``folder`` once the session commits (a rollback keeps
+    it). ``name`` is a plain file name in the folder (a stored name, or another file the
+    app wrote there, such as the outbox's copy of a mail); anything else is ignored."""
+    if not isinstance(name, str) or not name or name.startswith(".") \
+            or name != Path(name).name:
         return
     session = _in_transaction(session)
     session.info.setdefault(_DROPPED, []).append((Path(folder), name))
@@ -191,7 +194,8 @@ def resolve(folder: Path, name: str) -> Path:
     raise FileNotFoundError(f"no stored file {name!r}")
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or removal in ``folder`` durable."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -223,7 +227,7 @@ def _after_commit(session: Session) -> None:
             folders.add(folder)
     for folder in folders:
         try:
-            _fsync_folder(folder)
+            fsync_folder(folder)
         except OSError as exc:  # pragma: no cover - the files are in place all the same
             current_app.logger.error("folder %s not synced: %s", folder, exc)
     for folder, name in dropped:
@@ -303,7 +307,7 @@ def reconcile(max_age: float | None = None, now: float | None = None,
             else:
                 result.kept.append(label)
         if len(result.moved) > moved:
-            _fsync_folder(folder)
+            fsync_folder(folder)
         for name in sorted(referenced):
             if not (folder / name).is_file() and not pending_path(folder, name).is_file():
                 result.missing.append(f"{kind}/{name}")

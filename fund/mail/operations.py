@@ -136,12 +136,21 @@ def _send_smtp(email: EmailMessage) -> None:
         smtp.send_message(email)
 
 
+def outbox_folder() -> Path:
+    """Where the file backend keeps its copies of the mail sent."""
+    return Path(current_app.instance_path) / "outbox"
+
+
+def outbox_file_name(message_id: int, created_at) -> str:
+    """The name of a message's copy in ``outbox_folder()``."""
+    return f"{created_at.strftime('%Y%m%dT%H%M%S')}-{message_id}.eml"
+
+
 def _write_file(email: EmailMessage, message: OutboxMessage) -> None:
-    folder = Path(current_app.instance_path) / "outbox"
+    folder = outbox_folder()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.chmod(0o700)  # mkdir's mode is subject to the umask; the mail holds reset links
-    stamp = message.created_at.strftime("%Y%m%dT%H%M%S")
-    path = folder / f"{stamp}-{message.id}.eml"
+    path = folder / outbox_file_name(message.id, message.created_at)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(bytes(email))

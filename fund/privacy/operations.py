@@ -16,8 +16,7 @@ from typing import IO
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, event, func, inspect, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, inspect, or_, select, true
 
 from fund.applications.models import Application
 from fund.applications.operations import delete_draft
@@ -26,14 +25,14 @@ from fund.applications.uploads import download_name, upload_folder
 from fund.audit.operations import record
 from fund.auth.models import Claim, ClaimState, Invitation, Organisation, User, UserSession
 from fund.auth.operations import end_all_sessions
-from fund.core import throttle
+from fund.core import files, throttle
 from fund.core.errors import DomainError
 from fund.core.pdf import documents_folder
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.grants.operations import grant_document_folder
 from fund.mail.models import OutboxMessage
-from fund.mail.operations import queue_mail
+from fund.mail.operations import outbox_file_name, outbox_folder, queue_mail
 from fund.privacy import queries
 
 
@@ -319,7 +318,8 @@ def close_account(user: User, password: str, ip_address: str | None) -> None:
     if dropped:
         db.session.execute(delete(OutboxMessage).where(
             OutboxMessage.id.in_([message_id for message_id, _created in dropped])))
-        _remove_mail_files_after_commit(dropped)
+        for message_id, created in dropped:  # the file backend's copies, once committed
+            files.remove_after_commit(outbox_folder(), outbox_file_name(message_id, created))
     db.session.flush()
     for organisation in organisations:
         db.session.expire(organisation, ["memberships"])
@@ -349,26 +349,4 @@ def close_account(user: User, password: str, ip_address: str | None) -> None:
     # Nothing of the person goes into the log: the entry says which account, and how much.
     record("user.account_closed", user, actor=user, drafts_deleted=len(drafts),
            organisations_left=len(organisations), draft_contacts_cleared=len(contacts))
-
-
-# The copies of removed mail that the "file" mail backend wrote (<instance>/outbox/) go
-# once the removal has committed; a removal rolled back leaves them.
-_DROPPED_MAIL = "privacy.dropped_mail_files"
-
-
-def _remove_mail_files_after_commit(messages) -> None:
-    folder = Path(current_app.instance_path) / "outbox"
-    db.session.info.setdefault(_DROPPED_MAIL, []).extend(
-        folder / f"{created:%Y%m%dT%H%M%S}-{message_id}.eml" for message_id, created in messages)
-
-
-@event.listens_for(Session, "after_commit")
-def _mail_files_after_commit(session: Session) -> None:
-    for path in session.info.pop(_DROPPED_MAIL, []):
-        path.unlink(missing_ok=True)
-
-
-@event.listens_for(Session, "after_rollback")
-def _mail_files_after_rollback(session: Session) -> None:
-    session.info.pop(_DROPPED_MAIL, None)
 
