@@ -40,6 +40,9 @@ run: db
 	$(FLASK) demo
 	$(FLASK) run --debug --host $(HOST) --port $(PORT)
 
+# One worker per core (pytest-xdist), each on a database of its own (tests/conftest.py);
+# a test file stays on one worker, so its module fixtures are made once.
+PYTEST_ARGS ?= -n auto --dist loadfile
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -7,7 +7,8 @@ import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fund import create_app
@@ -25,6 +26,30 @@ from tests.helpers import (
     make_organisation,
     make_user,
 )
+
+
+def _database_per_worker() -> None:
+    """Under pytest-xdist each worker (``gw0``, ``gw1``…) gets a PostgreSQL database of its
+    own, ``<name>_gw0``, made here if missing; every database the tests make next to it
+    (``…_served``, ``…_kill``, backups) is named after it, so workers never share one.
+    On SQLite each worker's temporary folders are its own already."""
+    worker, base = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("DATABASE_URL")
+    if not worker or not base or not base.startswith("postgresql"):
+        return
+    url = make_url(base)
+    if url.database.endswith(f"_{worker}"):
+        return
+    url = url.set(database=f"{url.database}_{worker}")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                              {"name": url.database}).first() is None:
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
+
+
+_database_per_worker()
 
 
 def database_url(tmp_path_factory) -> str:

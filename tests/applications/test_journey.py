@@ -8,7 +8,12 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from fund.applications.models import Application, ApplicationState, Submission
+from fund.applications.models import (
+    Application,
+    ApplicationState,
+    CaseNumberCounter,
+    Submission,
+)
 from fund.audit.models import AuditEvent
 from fund.core.roles import Role
 from fund.extensions import db as _db
@@ -209,6 +214,27 @@ def submit_form(client, application) -> dict:
 def submit(client, application, **extra):
     return client.post(f"{edit_path(application)}/send-inn",
                        data={**submit_form(client, application), **extra})
+
+
+def test_case_numbers_go_on_past_9999_in_a_fund_year(client, setting):
+    """The 10,000th application of a fund-year gets NF-YYYY-10000 and the next one 10001:
+    the number comes from a counter, never from the largest string (where «9999» sorts
+    after «10000» and every later submission would collide)."""
+    user, org, call = setting
+    prefix = f"NF-{call.year}-"
+    _db.session.add(CaseNumberCounter(prefix=prefix, last_number=9998))
+    old = make_application(call, org, user, title="Den 9999. søknaden")
+    first = make_application(call, org, user, title="Den 10000. søknaden")
+    second = make_application(call, org, user, title="Den 10001. søknaden")
+    _db.session.commit()
+    login(client, user)
+    for application in (old, first, second):
+        response = submit(client, application)
+        assert response.status_code == 302, html_of(response)[:2000]
+    assert fresh(old).case_number == f"{prefix}9999"
+    assert fresh(first).case_number == f"{prefix}10000"
+    assert fresh(second).case_number == f"{prefix}10001"
+    assert f"{prefix}10001" in html_of(client.get(f"/soknader/{second.id}/kvittering"))
 
 
 def test_submitting_freezes_a_snapshot_gives_a_case_number_and_sends_a_receipt(client, setting):
