@@ -3,7 +3,9 @@ nobody gets a server error, and nothing is lost or done twice."""
 
 import itertools
 import re
+import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -12,6 +14,7 @@ from fund.applications.models import Application, ApplicationState, Submission
 from fund.audit.models import AuditEvent
 from fund.auth.models import User
 from fund.core.roles import Role
+from fund.core.types import utcnow
 from fund.extensions import db as _db
 from tests.helpers import make_application, make_call, make_organisation, make_user
 from tests.served import at_once
@@ -80,6 +83,57 @@ def test_applicants_who_submit_at_the_same_moment_all_get_their_own_number(serve
             Application.id.in_([a for _e, a in drafts]))))
     assert states == {ApplicationState.SUBMITTED}
     assert sorted(numbers) == [f"NF-{year}-{n:04d}" for n in range(1, len(drafts) + 1)]
+
+
+def test_a_rush_across_the_deadline_accepts_each_before_it_once_and_keeps_the_rest(served):
+    """Thirty applicants press «Send inn» in the seconds around the deadline, twelve at a
+    time: each one before it is in with a number of its own, each one after it is told
+    the deadline has passed and keeps the draft, and nobody sees a server error."""
+    drafts, year = applicants_with_drafts(served, 30, closes_in=timedelta(minutes=5))
+    calls = [submit(served, email, application_id) for email, application_id in drafts]
+    with served.database() as session:
+        call = session.get(Application, drafts[0][1]).call
+        deadline = utcnow().replace(microsecond=0) + timedelta(seconds=3)
+        call.closes_at = deadline
+        session.commit()
+
+    start = time.monotonic()
+
+    def at(delay: float, press):
+        def run():
+            time.sleep(max(0.0, start + delay - time.monotonic()))
+            return press(), utcnow()
+        return run
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        # spread from 1 s before until 3 s after the deadline (in order, so both sides)
+        results = list(pool.map(lambda run: run(), [
+            at(2 + 4 * i / len(calls), press) for i, press in enumerate(calls)]))
+
+    statuses = Counter(response.status_code for response, _when in results)
+    assert set(statuses) <= {200, 302}, statuses
+    accepted = [a for (response, _), (_e, a) in zip(results, drafts, strict=True)
+                if response.status_code == 302]
+    refused = [(response, a) for (response, _), (_e, a) in zip(results, drafts, strict=True)
+               if response.status_code == 200]
+    assert accepted and refused, statuses
+    assert all("Søknadsfristen gikk ut" in response.text for response, _a in refused)
+    with served.database() as session:
+        rows = {a.id: a for a in session.scalars(select(Application).where(
+            Application.id.in_([a for _e, a in drafts])))}
+        submissions = Counter(session.scalars(select(Submission.application_id).where(
+            Submission.application_id.in_(list(rows)))))
+        for application_id in accepted:
+            assert rows[application_id].state == ApplicationState.SUBMITTED
+            assert rows[application_id].submitted_at.replace(tzinfo=None) \
+                < deadline.replace(tzinfo=None)
+            assert submissions[application_id] == 1
+        for _response, application_id in refused:
+            assert rows[application_id].state == ApplicationState.DRAFT
+            assert rows[application_id].case_number is None
+            assert submissions[application_id] == 0
+        numbers = sorted(rows[a].case_number for a in accepted)
+    assert numbers == [f"NF-{year}-{n:04d}" for n in range(1, len(accepted) + 1)]
 
 
 def test_twenty_clicks_on_send_submit_once_and_nobody_sees_an_error(served):
