@@ -138,6 +138,7 @@ class CallInfo:
     patterns: list[tuple[list[int], Decimal]] = field(default_factory=list)
     meeting_id: int | None = None
     template: dict | None = None  #: the snapshot every submission to it is made from
+    sent: int = 0  #: applications sent in so far
     granted: int = 0  #: the sum granted, for the budget
     applied: int = 0
 
@@ -235,6 +236,8 @@ class Generator:
         self.infos: list[CallInfo] = []
         self.orgs: list[Org] = []
         self.rush: list[Org] = []
+        #: every how many applications are ``soker-mange``'s (at least six of them)
+        self.many_every = max(1, min(round(1 / MANY_SHARE), total // 6))
         self.numbers: dict[str, int] = {}  #: case numbers given per prefix
         self.bases: dict[str, int] = {}  #: the counter's value before
 
@@ -364,7 +367,7 @@ class Generator:
         """One application and everything its state implies."""
         rnd = self.rnd
         info = self._pick_call(index)
-        org = self.orgs[0] if rnd.random() < MANY_SHARE else \
+        org = self.orgs[0] if index % self.many_every == 0 else \
             self.orgs[1 + rnd.randrange(len(self.orgs) - 1)]
         sent = rnd.random() < info.sent_share
         state = self._state(info) if sent else ApplicationState.DRAFT
@@ -388,10 +391,12 @@ class Generator:
             self._decision_rows(info, org, app, assessors, submission_id)
 
     def _state(self, info: CallInfo) -> ApplicationState:
-        roll = self.rnd.random()
-        if roll < 0.04:
+        """Of the applications sent to a call, one in 25 is withdrawn (the first among
+        them), and under review one in 17 awaits information (the second)."""
+        info.sent += 1
+        if info.sent % 25 == 1:
             return ApplicationState.WITHDRAWN
-        if info.phase == Phase.REVIEW and roll < 0.10:
+        if info.phase == Phase.REVIEW and info.sent % 17 == 2:
             return ApplicationState.INFO_REQUESTED
         return ApplicationState.SUBMITTED
 
