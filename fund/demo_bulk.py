@@ -27,7 +27,7 @@ from decimal import Decimal
 from operator import itemgetter
 from types import SimpleNamespace
 
-from sqlalchemy import JSON, func, insert, select, text, update
+from sqlalchemy import JSON, bindparam, func, insert, select, text, update
 from werkzeug.security import generate_password_hash
 
 from fund.applications.demo import DEMO_TEXT
@@ -57,6 +57,8 @@ from fund.core.roles import Role
 from fund.core.sql import increment
 from fund.core.types import utcnow
 from fund.decisions.models import (
+    Appeal,
+    AppealState,
     Decision,
     DecisionBody,
     DecisionKind,
@@ -74,6 +76,10 @@ from fund.grants.models import (
     GrantState,
     PaymentRequest,
     PaymentState,
+    Recovery,
+    RecoveryGround,
+    RecoveryState,
+    Repayment,
 )
 from fund.plan.models import Area, Measure, PlanVersion, Strategy
 from fund.review.models import (
@@ -610,39 +616,68 @@ class Generator:
     def _decision_rows(self, info: CallInfo, org: Org, app: dict, assessors,
                        submission_id: int) -> None:
         """The vedtak (or the withdrawal's confirmation), its letter, and for a grant the
-        tilsagn and its follow-up."""
+        tilsagn and its follow-up. One rejection in twenty is reversed on appeal."""
         rnd = self.rnd
         decided_on = (info.closes + timedelta(days=60)).date()
-        withdrawn = app["state"] == ApplicationState.WITHDRAWN
+        if app["state"] == ApplicationState.WITHDRAWN:
+            self._vedtak(info, app, Outcome.WITHDRAWN, None, decided_on, meeting_id=None)
+            return
         roll = rnd.random()
-        outcome = Outcome.WITHDRAWN if withdrawn else Outcome.GRANTED if roll < 0.3 else \
-            Outcome.PARTLY_GRANTED if roll < 0.4 else Outcome.REJECTED if roll < 0.9 else \
-            Outcome.DISMISSED
+        outcome = Outcome.GRANTED if roll < 0.3 else Outcome.PARTLY_GRANTED if roll < 0.4 \
+            else Outcome.REJECTED if roll < 0.9 else Outcome.DISMISSED
         applied = app["amount_applied"]
         amount = applied if outcome == Outcome.GRANTED else \
             applied // 2000 * 1000 if outcome == Outcome.PARTLY_GRANTED else None
-        decision = self.rows.add(
+        sent = _at(decided_on + timedelta(days=2))
+        if outcome == Outcome.REJECTED and rnd.random() < 0.05:
+            decision = self._reversal(info, org, app, decided_on, sent)
+            amount, sent = decision["amount"], _at(decision["decided_on"] + timedelta(days=2))
+        else:
+            decision = self._vedtak(info, app, outcome, amount, decided_on, info.meeting_id)
+        self._letter(app, decision, sent)
+        if amount:
+            info.granted += amount
+            self._grant_rows(info, org, app, decision, sent)
+
+    def _vedtak(self, info: CallInfo, app: dict, outcome: Outcome, amount: int | None,
+                decided_on: date, meeting_id: int | None, *,
+                kind: DecisionKind = DecisionKind.ALLOCATION) -> dict:
+        return self.rows.add(
             Decision, id=self.ids(Decision), application_id=app["id"],
-            meeting_id=None if withdrawn else info.meeting_id, outcome=outcome,
-            kind=DecisionKind.ALLOCATION, proposed_amount=amount, amount=amount,
-            returned_amount=0, reasons=DECISION_REASONS[outcome],
+            meeting_id=meeting_id, outcome=outcome, kind=kind, proposed_amount=amount,
+            amount=amount, returned_amount=0, reasons=DECISION_REASONS[outcome],
             conditions="Prosjektet skal være gjennomført innen ett år fra vedtaket."
             if amount else "", decided_on=decided_on,
             state_aid_basis=StateAidBasis.DE_MINIMIS if amount else None,
-            kdd_category=rnd.choice(["1110", "1310"]) if amount else None,
+            kdd_category=self.rnd.choice(["1110", "1310"]) if amount else None,
             decided_by_id=self.manager, created_at=_at(decided_on), replaced_at=None)
-        if withdrawn:
-            return
-        sent = _at(decided_on + timedelta(days=2))
+
+    def _letter(self, app: dict, decision: dict, sent: datetime) -> None:
         self.rows.add(Letter, id=self.ids(Letter), application_id=app["id"],
                       decision_id=decision["id"], kind=LetterKind.DECISION,
                       stored_name=f"generert-{decision['id']:08d}.pdf", sha256="0" * 64,
                       created_at=sent, created_by_id=self.manager, sent_at=sent,
                       sent_by_id=self.manager,
                       appeal_deadline=sent.date() + timedelta(weeks=3))
-        if amount:
-            info.granted += amount
-            self._grant_rows(info, org, app, decision, sent)
+
+    def _reversal(self, info: CallInfo, org: Org, app: dict, decided_on: date,
+                  sent: datetime) -> dict:
+        """A rejection the applicant appealed in time and the first instance reversed
+        (fvl § 33): the rejection kept, replaced by a grant. Returns the grant's vedtak."""
+        reversed_on = decided_on + timedelta(days=40)
+        first = self._vedtak(info, app, Outcome.REJECTED, None, decided_on, info.meeting_id)
+        reversal = self._vedtak(info, app, Outcome.GRANTED, app["amount_applied"],
+                                reversed_on, info.meeting_id)
+        first_id, reversal_id = first["id"], reversal["id"]
+        first.update(replaced_at=_at(reversed_on), replaced_by_id=reversal_id)
+        self._letter(app, first, sent)
+        self.rows.add(Appeal, id=self.ids(Appeal), decision_id=first_id,
+                      received_at=sent + timedelta(days=10), submitted_by_id=org.members[0],
+                      text="Vi klager på avslaget og legger ved nye målinger.", in_time=True,
+                      state=AppealState.REVERSED, handled_by_id=self.manager,
+                      handled_at=_at(reversed_on), new_decision_id=reversal_id,
+                      assessment="De nye målingene viser større effekt; vedtaket omgjøres.")
+        return reversal
 
     def _grant_rows(self, info: CallInfo, org: Org, app: dict, decision: dict,
                     offered: datetime) -> None:
@@ -677,6 +712,9 @@ class Generator:
         advance = amount // 2
         paid_on = accepted_at.date() + timedelta(days=30)
         self._payment(grant, 1, advance, paid_on, member, final=False)
+        if state == GrantState.ACCEPTED and rnd.random() < 0.03:
+            self._recovery(info, app, decision, grant, advance, paid_on)
+            return
         if state == GrantState.ACCEPTED:
             if rnd.random() < 0.3:
                 self.rows.add(FinalReport, id=self.ids(FinalReport), grant_id=grant["id"],
@@ -691,6 +729,11 @@ class Generator:
                       final=True)
         decision["returned_amount"] = amount - eligible
         grant["completed_at"] = _at(end + timedelta(days=30))
+        if rnd.random() < 0.1:  # paid back of own accord: costs lower than reported
+            self.rows.add(Repayment, id=self.ids(Repayment), grant_id=grant["id"],
+                          amount=max(1, eligible // 20), received_on=end + timedelta(days=90),
+                          recorded_by_id=self.sara, recorded_at=_at(end + timedelta(days=90)),
+                          note="Innbetalt til kommunens konto.")
         climate = info.fund == Fund.KLIMAFOND
         self.rows.add(FinalReport, id=self.ids(FinalReport), grant_id=grant["id"],
                       state=FinalReportState.APPROVED, results=REPORT_RESULTS,
@@ -701,6 +744,38 @@ class Generator:
                       submitted_at=_at(end), submitted_by_id=member,
                       decided_by_id=self.sara, decided_at=_at(end + timedelta(days=14)),
                       eligible_amount=eligible)
+
+    def _recovery(self, info: CallInfo, app: dict, decision: dict, grant: dict,
+                  advance: int, paid_on: date) -> None:
+        """The project was dropped after the advance: forhåndsvarsel, a recovery vedtak by
+        the kommunedirektør revoking the grant (its letter sent), the advance paid back."""
+        noticed = paid_on + timedelta(days=60)
+        decided_on = noticed + timedelta(days=30)
+        meeting_id = self.ids(DecisionMeeting)
+        self.rows.add(DecisionMeeting, id=meeting_id, call_id=info.id,
+                      body=DecisionBody.KOMMUNEDIREKTOR,
+                      delegation_reference="Delegeringsreglementet pkt. 4.2",
+                      meeting_date=decided_on, recorded_by_id=self.manager,
+                      recorded_at=_at(decided_on))
+        recovery = self._vedtak(info, app, Outcome.REJECTED, None, decided_on, meeting_id,
+                                kind=DecisionKind.RECOVERY)
+        decision.update(replaced_at=_at(decided_on), replaced_by_id=recovery["id"])
+        self._letter(app, recovery, _at(decided_on + timedelta(days=1)))
+        grant["state"] = GrantState.REVOKED
+        recovery_id = self.ids(Recovery)
+        self.rows.add(Recovery, id=recovery_id, grant_id=grant["id"],
+                      ground=RecoveryGround.NOT_CARRIED_OUT, state=RecoveryState.DECIDED,
+                      new_amount=0, reclaim_amount=advance,
+                      notice_text="Prosjektet er avlyst; kommunen vurderer å trekke tilsagnet "
+                                  "tilbake og kreve forskuddet tilbake.",
+                      notice_sent_at=_at(noticed), notice_sent_by_id=self.manager,
+                      answer_by=noticed + timedelta(weeks=3), decision_id=recovery["id"],
+                      decided_at=_at(decided_on))
+        self.rows.add(Repayment, id=self.ids(Repayment), grant_id=grant["id"],
+                      recovery_id=recovery_id, amount=advance,
+                      received_on=decided_on + timedelta(days=30), recorded_by_id=self.sara,
+                      recorded_at=_at(decided_on + timedelta(days=30)),
+                      note="Forskuddet er betalt tilbake.")
 
     def _payment(self, grant: dict, number: int, amount: int, paid_on: date, member: int,
                  final: bool) -> None:
@@ -737,17 +812,37 @@ class Generator:
 
 
 def write(rows: Rows) -> None:
-    """Every table's rows, parents first, in the session's transaction."""
+    """Every table's rows, parents first, in the session's transaction. A reference to
+    a row of the same table (a decision replaced by a later one) is set afterwards."""
     connection = db.session.connection()
     postgres = connection.dialect.name == "postgresql"
     if postgres:
         _skip_foreign_key_triggers(connection)
-    for table in _ordered(rows):
-        batch = rows[table]
+    for model in _ordered(rows):
+        batch, later = _without_self_references(model, rows[model])
         if postgres:
-            _copy(connection, table, batch)
+            _copy(connection, model, batch)
         else:
-            insert_rows(connection, table, batch)
+            insert_rows(connection, model, batch)
+        for key, values in later.items():
+            table = getattr(model, "__table__", model)
+            connection.execute(update(table).where(table.c.id == bindparam("row_id"))
+                               .values({key: bindparam("value")}), values)
+
+
+def _without_self_references(model, batch: list[dict]) -> tuple[list[dict], dict]:
+    """The rows with their references to the same table left out, and those references
+    (column → [{row_id, value}]) to set once the rows are in."""
+    table = getattr(model, "__table__", model)
+    keys = [c.key for c in table.c if any(fk.column.table is table for fk in c.foreign_keys)]
+    later: dict[str, list[dict]] = {}
+    for key in keys:
+        later[key] = [{"row_id": row["id"], "value": row[key]} for row in batch
+                      if row.get(key) is not None]
+        if later[key]:
+            batch = [{**row, key: None} if row.get(key) is not None else row
+                     for row in batch]
+    return batch, {key: values for key, values in later.items() if values}
 
 
 def _skip_foreign_key_triggers(connection) -> None:
