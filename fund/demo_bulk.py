@@ -19,15 +19,31 @@ dates follow the clock). No audit entries or outbox mail are made.
 """
 
 import enum
-import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
+from itertools import combinations
 from operator import itemgetter
 from types import SimpleNamespace
 
-from sqlalchemy import JSON, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
+    String,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from werkzeug.security import generate_password_hash
 
 from fund.applications.demo import DEMO_TEXT
@@ -223,11 +239,18 @@ class Generator:
         self.rows = Rows()
         self.ids = Ids()
         self.plan = db.session.scalar(select(PlanVersion).order_by(PlanVersion.id))
-        self.measures = list(db.session.scalars(
-            select(Measure).join(Strategy, Strategy.id == Measure.strategy_id)
+        #: the measures applicants may choose, as plain rows (ORM attributes are slow)
+        self.measures = db.session.execute(
+            select(Measure.id, Measure.strategy_id, Measure.code, Measure.text)
+            .join(Strategy, Strategy.id == Measure.strategy_id)
             .join(Area, Area.id == Strategy.area_id)
             .where(Area.plan_id == self.plan.id, Measure.open_to_applicants.is_(True))
-            .order_by(Measure.id)))
+            .order_by(Measure.id)).all()
+        #: every set of one, two or three of them (choosing one is cheaper than sampling),
+        #: and the strategies of each set
+        self.measure_sets = {k: list(combinations(self.measures, k)) for k in (1, 2, 3)}
+        self.strategies_of = {chosen: sorted({m.strategy_id for m in chosen})
+                              for sets in self.measure_sets.values() for chosen in sets}
         demo = {u.email: u.id for u in db.session.scalars(select(User).where(
             User.email.in_(["leder@demo.no", "saksbehandler@demo.no",
                             "saksbehandler2@demo.no"])))}
@@ -415,38 +438,27 @@ class Generator:
         user_id = org.members[app_id % len(org.members)]
         title = f"{rnd.choice(TITLE_VERBS)} {rnd.choice(TITLE_OBJECTS)}"
         climate = info.fund == Fund.KLIMAFOND
-        applied = rnd.randrange(50_000, 450_000, 5_000) if complete else None
-        starts = (info.closes + timedelta(days=90)).date()
-        row = self.rows.add(
-            Application, id=app_id, call_id=info.id, organisation_id=org.id,
-            created_by_id=user_id, updated_by_id=user_id, state=state, version=1,
-            case_number=None, created_at=moment - timedelta(days=rnd.randint(1, 20)),
-            updated_at=moment, submitted_at=None,
-            eligibility_failures=None, contact_name=_person(rnd),
-            contact_email=f"kontakt{app_id}@example.no", contact_phone="+47 99 99 99 99",
-            project_leader=_person(rnd), title=title,
-            summary=f"{title}: et prosjekt som gir nye arbeidsplasser og lavere utslipp i "
-                    "Lillestrøm." if complete else "",
-            **{name: DEMO_TEXT[name] if complete else "" for name in (
-                "description", "background", "goals", "anchoring", "additionality")},
-            partners="Romerike Logistikk AS" if app_id % 3 == 0 else "",
-            starts_on=starts if complete else None,
-            ends_on=starts + timedelta(days=rnd.choice([180, 300, 365])) if complete else None,
-            milestones="Oppstart, installasjon, måling og rapport.",
-            not_started=True, knowledge_jobs=rnd.randint(0, 5) if complete else None,
-            other_jobs=rnd.randint(0, 3) if complete else None,
-            competence="Prosjektet bygger kompetanse på energi og klima.",
-            has_education_partners=app_id % 4 == 0,
-            education_partners="OsloMet" if app_id % 4 == 0 else "",
-            has_international_cooperation=app_id % 7 == 0,
-            international="Partner i Sverige" if app_id % 7 == 0 else "",
-            climate_category=ClimateCategory.EMISSION_CUT if climate and complete else None,
-            climate_baseline="Oljefyring og dieselbiler i dag." if climate and complete else "",
-            co2e_cut_tonnes=Decimal(rnd.randrange(100, 20_000)) / 100
-            if climate and complete else None,
-            co2e_method="Målt forbruk siste år, omregnet med SSBs faktorer."
-            if climate and complete else "",
-            amount_applied=applied)
+        row = {**_application_base(complete, climate), "id": app_id, "call_id": info.id,
+               "organisation_id": org.id, "created_by_id": user_id, "updated_by_id": user_id,
+               "state": state, "created_at": moment - timedelta(days=rnd.randint(1, 20)),
+               "updated_at": moment, "contact_name": _person(rnd),
+               "contact_email": f"kontakt{app_id}@example.no", "project_leader": _person(rnd),
+               "title": title, "partners": "Romerike Logistikk AS" if app_id % 3 == 0 else "",
+               "has_education_partners": app_id % 4 == 0,
+               "education_partners": "OsloMet" if app_id % 4 == 0 else "",
+               "has_international_cooperation": app_id % 7 == 0,
+               "international": "Partner i Sverige" if app_id % 7 == 0 else ""}
+        if complete:
+            starts = (info.closes + timedelta(days=90)).date()
+            row.update(summary=f"{title}: et prosjekt som gir nye arbeidsplasser og lavere "
+                               "utslipp i Lillestrøm.",
+                       starts_on=starts,
+                       ends_on=starts + timedelta(days=rnd.choice([180, 300, 365])),
+                       knowledge_jobs=rnd.randint(0, 5), other_jobs=rnd.randint(0, 3),
+                       amount_applied=rnd.randrange(50_000, 450_000, 5_000))
+            if climate:
+                row["co2e_cut_tonnes"] = Decimal(rnd.randrange(100, 20_000)) / 100
+        row = self.rows.add(Application, **row)
         if state != ApplicationState.DRAFT:
             self.numbers[info.prefix] = self.numbers.get(info.prefix, 0) + 1
             row["case_number"] = self._case_number(info.prefix, self.numbers[info.prefix])
@@ -460,17 +472,17 @@ class Generator:
                 CaseNumberCounter.prefix == prefix)) or 0
         return f"{prefix}{self.bases[prefix] + count:04d}"
 
-    def _plan_rows(self, app_id: int, complete: bool) -> list[Measure]:
+    def _plan_rows(self, app_id: int, complete: bool) -> tuple:
         """One to three measures the applicant claims, their strategies, and SDGs."""
-        chosen = self.rnd.sample(self.measures, self.rnd.randint(1, 3) if complete else 1)
+        chosen = self.rnd.choice(self.measure_sets[self.rnd.randint(1, 3) if complete else 1])
         for measure in chosen:
             self.rows.add(ApplicationMeasure, id=self.ids(ApplicationMeasure),
                           application_id=app_id, measure_id=measure.id, how=DEMO_TEXT["how"])
-        for strategy_id in sorted({m.strategy_id for m in chosen}):
+        for strategy_id in self.strategies_of[chosen]:
             self.rows.add(application_strategies, application_id=app_id,
                           strategy_id=strategy_id)
         if complete:
-            for goal in self.rnd.sample([7, 8, 9, 12, 13], 2):
+            for goal in self.rnd.choice(SDG_PAIRS):
                 self.rows.add(ApplicationSDG, application_id=app_id, goal=goal)
         return chosen
 
@@ -513,8 +525,8 @@ class Generator:
                                       "not_started": app["not_started"]},
                           "measures": [{"code": m.code, "text": m.text, "how": DEMO_TEXT["how"]}
                                        for m in measures],
-                          "strategies": [self.strategies[s] for s in sorted(
-                              {m.strategy_id for m in measures})],
+                          "strategies": [self.strategies[s]
+                                         for s in self.strategies_of[measures]],
                           "budget": _budget_snapshot(template["budget"], applied),
                           "eligibility_warnings": warnings})
         return submission_id
@@ -522,7 +534,7 @@ class Generator:
     def _template(self, info: CallInfo) -> dict:
         """The snapshot of a transient application to the call, made once by the app's own
         ``snapshot``; each submission copies it with its own figures."""
-        measure = self.measures[0]
+        measure = db.session.get(Measure, self.measures[0].id)
         application = Application(
             call=info.call, organisation=Organisation(orgnr="0", name=""),
             case_number="", title="", project_leader="", starts_on=self.now.date(),
@@ -889,23 +901,42 @@ def insert_rows(connection, model, batch: list[dict]) -> None:
 
 
 def _copy(connection, model, batch: list[dict]) -> None:
-    """PostgreSQL's COPY: each row completed with ``_filled`` and taken as a tuple in C
-    (``itemgetter``); JSON columns dumped (enum members are ``str`` already)."""
+    """PostgreSQL's binary COPY, which spares the server parsing every value from text:
+    each row completed with ``_filled`` and taken as a tuple in C (``itemgetter``); psycopg
+    writes the values as the column types say (a dict as JSON, an enum member as text)."""
     table = getattr(model, "__table__", model)
     keys, fill = _filled(table, batch)
     as_tuple = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
-    dumped = [i for i, key in enumerate(keys) if isinstance(table.c[key].type, JSON)]
     raw = connection.connection.driver_connection
     columns = ", ".join(f'"{key}"' for key in keys)
     with raw.cursor() as cursor, cursor.copy(
-            f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT BINARY)') as copy:
+        copy.set_types([_pg_type(table.c[key]) for key in keys])
         for row in batch:
-            values = as_tuple({**fill, **row})
-            if dumped:
-                values = list(values)
-                for i in dumped:
-                    values[i] = json.dumps(values[i])
-            copy.write_row(values)
+            copy.write_row(as_tuple({**fill, **row}))
+
+
+def _pg_type(column) -> str:
+    """The PostgreSQL type a column has, as binary COPY must be told."""
+    kind = column.type
+    kind = getattr(kind, "impl_instance", kind)  # a TypeDecorator: what it stores
+    if isinstance(kind, JSON):
+        return "json"
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, DateTime):
+        return "timestamptz" if kind.timezone else "timestamp"
+    if isinstance(kind, Date):
+        return "date"
+    if isinstance(kind, Numeric) and not isinstance(kind, Integer):
+        return "numeric"
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, String):  # String, Text and the enums
+        return "varchar" if kind.length else "text"
+    raise TypeError(f"no COPY type for {column}")
 
 
 def finish() -> None:
@@ -941,6 +972,25 @@ def _orgnrs():
         base += 1
 
 
+@cache
+def _application_base(complete: bool, climate: bool) -> dict:
+    """What applications of a shape (complete or not, klimafond or not) have alike."""
+    texts = ("description", "background", "goals", "anchoring", "additionality")
+    return {
+        "version": 1, "case_number": None, "submitted_at": None,
+        "eligibility_failures": None, "contact_phone": "+47 99 99 99 99", "summary": "",
+        **{name: DEMO_TEXT[name] if complete else "" for name in texts},
+        "milestones": "Oppstart, installasjon, måling og rapport.", "not_started": True,
+        "competence": "Prosjektet bygger kompetanse på energi og klima.",
+        "starts_on": None, "ends_on": None, "knowledge_jobs": None, "other_jobs": None,
+        "amount_applied": None, "co2e_cut_tonnes": None,
+        "climate_category": ClimateCategory.EMISSION_CUT if climate and complete else None,
+        "climate_baseline": "Oljefyring og dieselbiler i dag." if climate and complete else "",
+        "co2e_method": "Målt forbruk siste år, omregnet med SSBs faktorer."
+        if climate and complete else "",
+    }
+
+
 def _person(rnd: random.Random) -> str:
     return f"{rnd.choice(FIRST_NAMES)} {rnd.choice(LAST_NAMES)}"
 
@@ -954,6 +1004,7 @@ def _budget_snapshot(template: dict, applied: int) -> dict:
             "total_financing": 2 * applied}
 
 
+SDG_PAIRS = list(combinations([7, 8, 9, 12, 13], 2))
 STARTED_WARNING = ("Tilskudd gis bare til prosjekter som ikke er startet. Bekreft at "
                    "prosjektet ikke er i gang.")
 REPORT_RESULTS = "Prosjektet er gjennomført som planlagt, og målene er nådd."
