@@ -303,7 +303,7 @@ def _inhabil_among(applications: list[Application] | list[QueueRow], user_ids: l
     member = select(Membership.user_id, Application.id).join(
         Application, Membership.organisation_id == Application.organisation_id).where(
         Application.id.in_(ids), Membership.user_id.in_(user_ids))
-    pairs = set(db.session.execute(declared.union(member)).all()) if ids and user_ids else set()
+    pairs = set(db.session.execute(declared.union(member)).all())  # one, even for none
     inhabil: dict[int, list[str]] = {}
     for application in applications:
         for user_id in user_ids:
