@@ -123,10 +123,13 @@ class Application(db.Model):
         # the first submission and only then, see above): each is read in order (forwards
         # or backwards), so a page, even a deep one, reads index entries rather than
         # sorting the table. fund.review.queries._queue_query filters on the same predicate.
+        # The default sort's carries the call and the rule count too, so the fund and
+        # «vilkår» filters are checked in the index without reading the rows.
         *(Index(f"ix_applications_received_{name}", *columns,
                 postgresql_where=text("case_number IS NOT NULL"),
                 sqlite_where=text("case_number IS NOT NULL"))
-          for name, columns in (("submitted", ("submitted_at", "id")),
+          for name, columns in (("submitted", ("submitted_at", "id", "call_id",
+                                               "eligibility_failures")),
                                 ("amount", ("amount_applied", "id")),
                                 ("title", ("title", "id")),
                                 ("call", ("call_id", "submitted_at", "id")))),

@@ -20,7 +20,9 @@ depends_on = None
 
 RECEIVED = sa.text("case_number IS NOT NULL")
 INDEXES = {
-    "ix_applications_received_submitted": ["submitted_at", "id"],
+    # with the call and the rule count, for the fund and «vilkår» filters
+    "ix_applications_received_submitted": ["submitted_at", "id", "call_id",
+                                           "eligibility_failures"],
     "ix_applications_received_amount": ["amount_applied", "id"],
     "ix_applications_received_title": ["title", "id"],
     "ix_applications_received_call": ["call_id", "submitted_at", "id"],
