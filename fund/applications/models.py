@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -118,6 +119,20 @@ class Application(db.Model):
                         name="submitted_at_iff_submitted"),
         # The caseworkers' queue: one call, by state, newest first.
         Index("ix_applications_call_state_submitted", "call_id", "state", "submitted_at"),
+        # The queue's sorts, over received applications only (a case number is given with
+        # the first submission and only then, see above): each is read in order (forwards
+        # or backwards), so a page, even a deep one, reads index entries rather than
+        # sorting the table. fund.review.queries._queue_query filters on the same predicate.
+        # The default sort's carries the call and the rule count too, so the fund and
+        # «vilkår» filters are checked in the index without reading the rows.
+        *(Index(f"ix_applications_received_{name}", *columns,
+                postgresql_where=text("case_number IS NOT NULL"),
+                sqlite_where=text("case_number IS NOT NULL"))
+          for name, columns in (("submitted", ("submitted_at", "id", "call_id",
+                                               "eligibility_failures")),
+                                ("amount", ("amount_applied", "id")),
+                                ("title", ("title", "id")),
+                                ("call", ("call_id", "submitted_at", "id")))),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -274,7 +289,7 @@ class Application(db.Model):
     def deletion_warning(self) -> datetime | None:
         """When the members were warned that this never-submitted draft will be deleted;
         None if they were not, or if the call's deadline was moved past the warning."""
-        if not self.can_be_deleted or self.deletion_warned_at is None \
+        if self.deletion_warned_at is None or not self.can_be_deleted \
                 or self.deletion_warned_at < self.call.closes_at:
             return None
         return self.deletion_warned_at

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from fund.applications.labels import HISTORY_ACTIONS
@@ -48,28 +48,65 @@ def organisations_of(user) -> list[Organisation]:
         .order_by(Organisation.name)).scalars())
 
 
+#: Applications per page of «Mine søknader» (``?side=``).
+DASHBOARD_PAGE_SIZE = 50
+
+#: The order of «Mine søknader»: what waits for the applicant first (a request to answer,
+#: then drafts), then the rest; last changed first within each.
+_WAITING_FIRST = case((Application.state == ApplicationState.INFO_REQUESTED, 0),
+                      (Application.state == ApplicationState.DRAFT, 1), else_=2)
+
+
 @dataclass
 class Dashboard:
     organisations: list[Organisation]
-    #: Each organisation's applications, last changed first, by organisation id.
+    #: The page's applications of each organisation (what waits for the applicant first,
+    #: then last changed first), by organisation id; an organisation with none on this
+    #: page is left out.
     by_organisation: dict[int, list[Application]]
+    #: How many applications each organisation has in all, by organisation id.
+    counts: dict[int, int]
     open_calls: list[Call]
     now: datetime
+    page: int = 1
+    page_size: int = DASHBOARD_PAGE_SIZE
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
 
 
-def dashboard(user, now: datetime | None = None) -> Dashboard:
-    """What the applicant's overview shows: their organisations, each with its
-    applications, and the calls open for new ones at ``now``."""
+def dashboard(user, now: datetime | None = None, page: int = 1) -> Dashboard:
+    """What the applicant's overview shows: their organisations, one page of their
+    applications (``page``, from 1), and the calls open for new ones at ``now``. A
+    constant number of statements, each bounded by the page (or by the user's own
+    applications, for the counts)."""
     now = now or utcnow()
     organisations = organisations_of(user)
+    org_ids = [o.id for o in organisations]
+    counts = dict(db.session.execute(
+        select(Application.organisation_id, func.count()).where(
+            Application.organisation_id.in_(org_ids))
+        .group_by(Application.organisation_id)).all())
+    pages = max(1, -(-sum(counts.values()) // DASHBOARD_PAGE_SIZE))
+    page = min(max(page, 1), pages)
     applications = db.session.execute(
-        select(Application).where(Application.organisation_id.in_([o.id for o in organisations]))
+        select(Application).where(Application.organisation_id.in_(org_ids))
         .options(selectinload(Application.call), selectinload(Application.info_requests))
-        .order_by(Application.updated_at.desc())).scalars().all()
-    by_organisation: dict[int, list[Application]] = {o.id: [] for o in organisations}
+        .order_by(_WAITING_FIRST, Application.updated_at.desc(), Application.id.desc())
+        .offset((page - 1) * DASHBOARD_PAGE_SIZE).limit(DASHBOARD_PAGE_SIZE)).scalars().all()
+    by_organisation: dict[int, list[Application]] = {}
     for application in applications:
-        by_organisation[application.organisation_id].append(application)
-    return Dashboard(organisations, by_organisation, open_calls(now), now)
+        by_organisation.setdefault(application.organisation_id, []).append(application)
+    return Dashboard(organisations, by_organisation, counts, open_calls(now), now, page)
 
 
 def history(application: Application, staff: bool = False,

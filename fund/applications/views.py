@@ -104,8 +104,10 @@ def _expire_if_overdue(application: Application) -> Application:
 @login_required
 def dashboard():
     require(can_start(current_user))
-    overview = queries.dashboard(current_user)
-    return render_template("applications/dashboard.html",
+    raw = request.args.get("side", "")
+    page = int(raw) if raw.isdigit() and 0 < len(raw) <= 6 else 1
+    overview = queries.dashboard(current_user, page=page)
+    return render_template("applications/dashboard.html", overview=overview,
                            organisations=overview.organisations, by_org=overview.by_organisation,
                            open_calls=overview.open_calls, now=overview.now,
                            STATE_LABELS=STATE_LABELS, STATE_COLOURS=STATE_COLOURS,

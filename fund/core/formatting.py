@@ -2,11 +2,12 @@
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_group_symbol
 from flask import current_app, has_request_context
 from flask_babel import _get_current_context as _babel_context
 from flask_babel import get_locale
@@ -88,11 +89,19 @@ def _signed(text: str) -> str:
     return MINUS + text[1:] if text.startswith("-") else text
 
 
+@lru_cache(maxsize=16)
+def _group_symbol(locale: str) -> str:
+    return get_group_symbol(locale)
+
+
 def format_nok(amount: int | None) -> str:
     """``kr 150 000`` (with a no-break space as thousands separator); ``kr −30 000`` with
-    a minus sign, never a hyphen."""
+    a minus sign, never a hyphen. Whole kroner are grouped without Babel's pattern engine
+    (the same result, for a list page's every row)."""
     if amount is None:
         return ""
+    if type(amount) is int:
+        return "kr\u00a0" + _signed(f"{amount:,}".replace(",", _group_symbol(_locale())))
     return "kr\u00a0" + _signed(format_decimal(amount, format="#,##0", locale=_locale()))
 
 

@@ -311,7 +311,7 @@ class LineForm(Form):
 SORTS = {
     "innsendt": ((Application.submitted_at.desc(), Application.id.desc()), _l("Nyeste først")),
     "eldst": ((Application.submitted_at, Application.id), _l("Eldste først")),
-    "belop": ((Application.amount_applied.desc(), Application.id), _l("Største beløp")),
+    "belop": ((Application.amount_applied.desc(), Application.id.desc()), _l("Største beløp")),
     "tittel": ((Application.title, Application.id), _l("Tittel")),
 }
 DEFAULT_SORT = "innsendt"

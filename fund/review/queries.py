@@ -2,8 +2,8 @@
 reader is inhabil in, their own assessments, and the ranking they may see (live, or
 frozen once the review is closed)."""
 
-import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -18,11 +18,10 @@ from fund.applications.models import (
     EligibilityWarning,
     InfoRequest,
     Submission,
+    application_strategies,
 )
-from fund.applications.operations import eligibility_problems
 from fund.applications.permissions import STAFF_VISIBLE
 from fund.applications.queries import history as application_history
-from fund.applications.rules import Problem
 from fund.audit.models import AuditEvent
 from fund.auth.models import Membership, Organisation, User
 from fund.calls.models import Call, Criterion
@@ -122,25 +121,44 @@ def call_for_review(call_id: int) -> Call | None:
 
 # The queue -------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class QueueRow:
+    """One application as a row of the queue shows it: only the columns it prints."""
+
+    id: int
+    case_number: str
+    submitted_at: datetime | None
+    title: str
+    state: ApplicationState
+    amount_applied: int | None
+    #: How many eligibility rules the last submission broke (stored by ``submit``).
+    eligibility_failures: int | None
+    call_title: str
+    organisation_name: str
+    organisation_verified: bool
+    #: The codes of the strategies the application names, in order.
+    strategies: tuple[str, ...] = ()
+
+
 @dataclass
 class CaseQueue:
     """One page of the queue of received applications, as one case handler sees it."""
 
     filters: QueueFilters
-    rows: list[Application]
-    #: How many applications match the filters (those the reader is inhabil in left out).
-    total: int
+    rows: list[QueueRow]
     has_next: bool
     calls: list[Call]
     call: Call | None
     strategies: list[Strategy]
     caseworkers: list[User]
-    #: The reader's own declarations and assessments, and every assignment, by application.
-    declarations: dict[int, ConflictDeclaration]
-    mine: dict[int, Assessment]
-    assigned: dict[int, list[User]]
-    #: The eligibility rules each shown application breaks today.
-    problems: dict[int, list[Problem]]
+    #: The ids of the shown applications the reader has declared on (habil or not).
+    declared: set[int]
+    #: The reader's own assessments of the shown applications: completed or not, by id.
+    mine: dict[int, bool]
+    assigned: dict[int, list[str]]
+    #: The messages of the eligibility rules each shown application broke when it was last
+    #: submitted (as stored then), by application id.
+    warnings: dict[int, list[str]]
     #: Matching applications left out because the reader is inhabil in them.
     hidden: int = 0
     #: Shown applications that lack a caseworker since theirs became inhabil (§ 9), with
@@ -154,28 +172,40 @@ class CaseQueue:
     def page(self) -> int:
         return self.filters.page
 
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.filters.page_size))
-
 
 def _queue_query(filters: QueueFilters, user: User):
-    query = select(Application)
-    query = query.where(Application.state == ApplicationState(filters.status)) \
-        if filters.status else query.where(Application.state.in_(STAFF_VISIBLE))
+    """The ids of the applications ``filters`` asks for, before the reader's inhabilities.
+    Received means a case number: the table's check constraint gives one to every
+    application that has left the draft state (``STAFF_VISIBLE``) and to no other, and the
+    queue's partial indexes are on exactly that, so the plans can walk them in order."""
+    query = select(Application.id).where(Application.case_number.is_not(None))
+    if filters.status:
+        query = query.where(Application.state == ApplicationState(filters.status))
     if filters.call_id:
         query = query.where(Application.call_id == filters.call_id)
     if filters.fund:
-        query = query.where(Application.call.has(Call.fund == filters.fund))
+        query = query.where(Application.call_id.in_(
+            select(Call.id).where(Call.fund == filters.fund)))
     if filters.strategy:
         # «1B», or «2022-2024:1B» when the filter offers strategies of several plans
         period, _sep, code = filters.strategy.rpartition(":")
-        query = query.where(Application.strategies.any(Strategy.code == code))
+        # the strategies' ids first (a few rows of the plan), so that the database plans the
+        # link table's lookup on its statistics of those very ids (a code nobody chose is
+        # found empty at once, not by walking every received application)
+        strategy_ids = list(db.session.execute(
+            select(Strategy.id).where(Strategy.code == code)).scalars())
+        query = query.where(Application.id.in_(
+            select(application_strategies.c.application_id).where(
+                application_strategies.c.strategy_id.in_(strategy_ids))))
         if period:
-            query = query.where(Application.call.has(Call.plan.has(PlanVersion.period == period)))
+            query = query.where(Application.call_id.in_(
+                select(Call.id).join(Call.plan).where(PlanVersion.period == period)))
     if filters.measure:
-        query = query.where(Application.measures.any(
-            ApplicationMeasure.measure.has(filters.measure_matches(Measure.code))))
+        measure_ids = list(db.session.execute(
+            select(Measure.id).where(filters.measure_matches(Measure.code))).scalars())
+        query = query.where(Application.id.in_(
+            select(ApplicationMeasure.application_id).where(
+                ApplicationMeasure.measure_id.in_(measure_ids))))
     if filters.mine:
         query = query.where(select(Assignment.id).where(
             Assignment.application_id == Application.id,
@@ -192,37 +222,53 @@ def _queue_query(filters: QueueFilters, user: User):
 
 def case_queue(filters: QueueFilters, user: User) -> CaseQueue:
     """The page of the queue ``filters`` asks for (``filters.page``), without the
-    applications ``user`` is inhabil in."""
+    applications ``user`` is inhabil in. A constant number of statements, each bounded by
+    the page: the page's ids come from an index in the sort's order (a deep page skips
+    index entries, not rows), then only the columns the rows print."""
     matching = _queue_query(filters, user)
-    hidden = _hidden_select(user)
-    visible = matching.where(Application.id.not_in(hidden))
-    total = db.session.execute(select(func.count()).select_from(
-        visible.subquery())).scalar_one()
-    hidden_count = db.session.execute(select(func.count()).select_from(
-        matching.where(Application.id.in_(hidden)).subquery())).scalar_one()
+    # the few the reader is inhabil in, as values: the plans then count them from the
+    # index instead of guessing how many a membership could hide
+    hidden = sorted(hidden_application_ids(user))
+    hidden_count = db.session.execute(
+        matching.where(Application.id.in_(hidden)).with_only_columns(func.count())
+    ).scalar_one()
     size = filters.page_size
-    rows = db.session.execute(
-        visible.options(
-            joinedload(Application.organisation).selectinload(Organisation.memberships),
-            joinedload(Application.call), selectinload(Application.strategies),
-            selectinload(Application.measures).selectinload(ApplicationMeasure.measure),
-            selectinload(Application.cost_lines), selectinload(Application.financing_lines),
-            selectinload(Application.aid_received))
-        .order_by(*filters.order_by).offset((filters.page - 1) * size).limit(size)
-    ).unique().scalars().all()
-    ids = [a.id for a in rows]
-    declarations = {d.application_id: d for d in db.session.execute(
-        select(ConflictDeclaration).where(ConflictDeclaration.caseworker_id == user.id,
-                                          ConflictDeclaration.application_id.in_(ids))
-    ).scalars()}
-    mine = {a.application_id: a for a in db.session.execute(
-        select(Assessment).where(Assessment.caseworker_id == user.id,
-                                 Assessment.application_id.in_(ids))).scalars()}
-    assigned: dict[int, list[User]] = {}
-    for assignment in db.session.execute(
-            select(Assignment).where(Assignment.application_id.in_(ids))
-            .options(joinedload(Assignment.caseworker))).scalars():
-        assigned.setdefault(assignment.application_id, []).append(assignment.caseworker)
+    page_ids = (matching.where(Application.id.not_in(hidden)).order_by(*filters.order_by)
+                .offset((filters.page - 1) * size).limit(size + 1))
+    found = db.session.execute(
+        select(Application.id, Application.case_number, Application.submitted_at,
+               Application.title, Application.state, Application.amount_applied,
+               Application.eligibility_failures, Call.title, Organisation.name,
+               Organisation.verified_at.is_not(None))
+        .join(Call, Call.id == Application.call_id)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .where(Application.id.in_(page_ids.scalar_subquery()))
+        .order_by(*filters.order_by)).all()
+    has_next = len(found) > size
+    found = found[:size]
+    ids = [row[0] for row in found]
+    codes: dict[int, list[str]] = {}
+    for application_id, code in db.session.execute(
+            select(application_strategies.c.application_id, Strategy.code)
+            .join(Strategy, Strategy.id == application_strategies.c.strategy_id)
+            .where(application_strategies.c.application_id.in_(ids))
+            .order_by(Strategy.code)):
+        codes.setdefault(application_id, []).append(code)
+    rows = [QueueRow(*row, strategies=tuple(codes.get(row[0], ()))) for row in found]
+    declared = set(db.session.execute(
+        select(ConflictDeclaration.application_id).where(
+            ConflictDeclaration.caseworker_id == user.id,
+            ConflictDeclaration.application_id.in_(ids))).scalars())
+    mine = {application_id: state == AssessmentState.COMPLETED
+            for application_id, state in db.session.execute(
+                select(Assessment.application_id, Assessment.state).where(
+                    Assessment.caseworker_id == user.id, Assessment.application_id.in_(ids)))}
+    assigned: dict[int, list[str]] = {}
+    for application_id, name in db.session.execute(
+            select(Assignment.application_id, User.name)
+            .join(User, User.id == Assignment.caseworker_id)
+            .where(Assignment.application_id.in_(ids)).order_by(Assignment.id)):
+        assigned.setdefault(application_id, []).append(name)
     calls = db.session.execute(select(Call).where(Call.published_at.is_not(None))
                                .order_by(Call.opens_at.desc())).scalars().all()
     call = next((c for c in calls if c.id == filters.call_id), None)
@@ -231,15 +277,31 @@ def case_queue(filters: QueueFilters, user: User) -> CaseQueue:
     ).scalars().all()
     return CaseQueue(
         inhabil=_inhabil_among(rows, [u.id for u in caseworkers]),
-        filters=filters, rows=rows, total=total,
-        has_next=filters.page * size < total, calls=calls, call=call,
-        strategies=_strategies(call), caseworkers=caseworkers, declarations=declarations,
+        filters=filters, rows=rows, has_next=has_next, calls=calls, call=call,
+        strategies=_strategies(call), caseworkers=caseworkers, declared=declared,
         mine=mine, assigned=assigned,
-        problems={a.id: eligibility_problems(a) for a in rows}, hidden=hidden_count,
-        vacant=vacated_by(ids))
+        warnings=last_warnings([r.id for r in rows if r.eligibility_failures]),
+        hidden=hidden_count, vacant=vacated_by(ids))
 
 
-def _inhabil_among(applications: list[Application], user_ids: list[int]
+def last_warnings(ids: list[int]) -> dict[int, list[str]]:
+    """The eligibility warnings of each application's last submission (the ones
+    ``eligibility_failures`` counts), by application id; one query."""
+    last = (select(Submission.application_id, func.max(Submission.number).label("number"))
+            .where(Submission.application_id.in_(ids)).group_by(Submission.application_id)
+            .subquery())
+    warnings: dict[int, list[str]] = {}
+    for application_id, message in db.session.execute(
+            select(Submission.application_id, EligibilityWarning.message)
+            .join(EligibilityWarning, EligibilityWarning.submission_id == Submission.id)
+            .join(last, (last.c.application_id == Submission.application_id)
+                  & (last.c.number == Submission.number))
+            .order_by(EligibilityWarning.id)):
+        warnings.setdefault(application_id, []).append(message)
+    return warnings
+
+
+def _inhabil_among(applications: list[Application] | list[QueueRow], user_ids: list[int]
                    ) -> dict[int, list[str]]:
     """Which of ``applications`` each of the users is inhabil in (declared so, or a member
     of the applying organisation), as case numbers in the applications' order; one
@@ -252,7 +314,7 @@ def _inhabil_among(applications: list[Application], user_ids: list[int]
     member = select(Membership.user_id, Application.id).join(
         Application, Membership.organisation_id == Application.organisation_id).where(
         Application.id.in_(ids), Membership.user_id.in_(user_ids))
-    pairs = set(db.session.execute(declared.union(member)).all()) if ids and user_ids else set()
+    pairs = set(db.session.execute(declared.union(member)).all())  # one, even for none
     inhabil: dict[int, list[str]] = {}
     for application in applications:
         for user_id in user_ids:

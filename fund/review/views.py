@@ -195,7 +195,8 @@ def received():
                                                 for s in STAFF_VISIBLE]
     form.strategi.choices = [("", _("Alle"))] + _strategy_choices(queue.strategies)
     return render_template(
-        "review/received.html", queue=queue, form=form, STATE_LABELS=CASE_STATE_LABELS,
+        "review/received.html", queue=queue, form=form,
+        STATE_LABELS={state: str(label) for state, label in CASE_STATE_LABELS.items()},
         ranked_calls=[c for c in queue.calls if c.state in RANKED_STATES],
         assign_form=ConfirmForm(), assigns_others=can_assign_others(current_user))
 
