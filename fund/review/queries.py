@@ -450,19 +450,22 @@ def own_assessments(user: User, call: Call) -> dict[int, Assessment]:
 def frozen_ranking(call: Call) -> FrozenRanking | None:
     return db.session.execute(
         select(FrozenRanking).where(FrozenRanking.call_id == call.id).options(
-            selectinload(FrozenRanking.rows), selectinload(FrozenRanking.closed_by))
+            selectinload(FrozenRanking.closed_by))
     ).scalar_one_or_none()
 
 
-def full_ranking(call: Call) -> RankingResult:
-    """Every row: frozen once the review is closed, else computed from live data."""
+def full_ranking(call: Call, details: bool = True) -> RankingResult:
+    """Every row: frozen once the review is closed, else computed from live data.
+    ``details``: with what only the exports and the record show (the criterion means, the
+    recommendations and the caseworkers' comments); the pages do without."""
     stored = frozen_ranking(call) if call.review_closed else None
-    return frozen(stored, call) if stored is not None else ranking(call)
+    return frozen(stored, call, details) if stored is not None else ranking(call, details)
 
 
-def ranking_for(user: User, call: Call, inhabil: set[int]) -> RankingResult:
+def ranking_for(user: User, call: Call, inhabil: set[int],
+                details: bool = False) -> RankingResult:
     """The ranking as ``user`` may see it (``inhabil`` from hidden_application_ids)."""
-    result = full_ranking(call)
+    result = full_ranking(call, details)
     own = own_assessments(user, call) \
         if settings_for(call).blind_review and not call.review_closed \
         else {}
