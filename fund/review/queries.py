@@ -466,11 +466,15 @@ def ranking_for(user: User, call: Call, inhabil: set[int],
                 details: bool = False) -> RankingResult:
     """The ranking as ``user`` may see it (``inhabil`` from hidden_application_ids)."""
     result = full_ranking(call, details)
-    own = own_assessments(user, call) \
-        if settings_for(call).blind_review and not call.review_closed \
-        else {}
-    blinded = {row.application_id for row in result.rows
-               if not sees_others_assessments(user, call, own.get(row.application_id))}
+    blinded = set()
+    if settings_for(call).blind_review and not call.review_closed:  # else nobody is
+        own = own_assessments(user, call)
+        # Without an assessment of one's own, the answer is the same for every row.
+        unassessed_seen = sees_others_assessments(user, call, None)
+        blinded = {row.application_id for row in result.rows
+                   if (row.application_id in own and not sees_others_assessments(
+                       user, call, own[row.application_id]))
+                   or (row.application_id not in own and not unassessed_seen)}
     return for_reader(result, inhabil, blinded)
 
 

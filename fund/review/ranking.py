@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import case, distinct, func, select
@@ -181,10 +182,10 @@ def _micro(value) -> int:
     return int(Decimal(value).scaleb(6))
 
 
-@dataclass(frozen=True)
-class _Figures:
+class _Figures(NamedTuple):
     """One application's figures over its counted assessments, as SQL aggregated them;
-    sums in millionths for totals, in kroner for amounts."""
+    sums in millionths for totals, in kroner for amounts (a tuple: thousands are made
+    per ranking)."""
 
     count: int = 0
     middle_sum: int = 0  #: of the middle one or two values in order
