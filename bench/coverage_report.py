@@ -3,11 +3,11 @@ aggregate SQL, for N applications.
 
 Run with `make bench` (after bench/run.py). For each size in BENCH_COVERAGE_SIZES it builds
 a throwaway database (SQLite in a temp dir, or DATABASE_URL; a PostgreSQL database has its
-public schema dropped and recreated) with the real migrations and the plan, bulk-inserts N
-applications with everything the report reads (calls over several years in both funds,
-organisations, confirmed measures, current and replaced decisions, grants, payments,
-repayments, final reports, financing lines) with SQLAlchemy Core, then times, for no
-filter, one year and one call:
+public schema dropped and recreated) with the real migrations and the plan, adds N
+applications with ``fund.demo_bulk.generate`` (what ``flask demo --applications N`` adds:
+calls over several years in both funds, organisations, confirmed measures, current and
+replaced decisions, grants, payments, repayments, final reports, financing lines), then
+times, for no filter, one year and one call:
 
 - ``coverage(plan, flt)``, ``extras(plan, flt)`` and ``evaluation(plan, flt)``: median and p95 of
   BENCH_COVERAGE_REPEAT runs after one warm-up, and the SQL statements one run sends;
@@ -22,59 +22,34 @@ Prints a table: case, N, what, median ms, p95 ms, bare SQL ms, ratio, statements
 """
 
 import os
-import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import bindparam, event, insert, select, text  # noqa: E402
+from sqlalchemy import bindparam, event, select, text  # noqa: E402
 
 from fund import create_app  # noqa: E402
-from fund.applications.models import (  # noqa: E402
-    Application,
-    ApplicationState,
-    FinancingKind,
-    FinancingLine,
-)
-from fund.auth.models import Organisation, User  # noqa: E402
-from fund.calls.models import Call, Fund  # noqa: E402
+from fund.auth.demo import DEMO_USERS  # noqa: E402
+from fund.auth.models import User  # noqa: E402
+from fund.calls.models import Call  # noqa: E402
 from fund.core.roles import Role  # noqa: E402
-from fund.decisions.models import (  # noqa: E402
-    Decision,
-    DecisionBody,
-    DecisionKind,
-    DecisionMeeting,
-)
+from fund.demo_bulk import generate  # noqa: E402
 from fund.extensions import db  # noqa: E402
-from fund.grants.models import (  # noqa: E402
-    FinalReport,
-    FinalReportState,
-    Grant,
-    GrantState,
-    PaymentRequest,
-    PaymentState,
-    Repayment,
-)
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file  # noqa: E402
-from fund.plan.models import Area, Measure, PlanVersion, Strategy  # noqa: E402
+from fund.plan.models import PlanVersion  # noqa: E402
 from fund.reports.coverage import CoverageFilter, coverage  # noqa: E402
 from fund.reports.evaluation import evaluation  # noqa: E402
-from fund.reports.extras import extras, postcode_places  # noqa: E402
-from fund.review.models import ConfirmedMeasure, Outcome  # noqa: E402
+from fund.reports.extras import extras  # noqa: E402
 
 SIZES = [int(n) for n in os.environ.get("BENCH_COVERAGE_SIZES", "1000,100000").split(",")]
 REPEAT = int(os.environ.get("BENCH_COVERAGE_REPEAT", "7"))
-YEARS = range(2021, 2027)  #: six years of calls, two per fund and year
-CALLS_PER_FUND_AND_YEAR = 2
-CASE_YEAR = 2024
-CHUNK = 20_000
+CASE_YEAR = datetime.now(UTC).year - 2  #: a decided year of the generated calls
 
 
 # --- The throwaway database ---
@@ -91,184 +66,14 @@ def build(tmp: str):
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
         load_plan(read_plan_file(DATA_DIR / "handlingsplan-2022-2024.yaml"))
-        for email, role in (("bench@example.no", Role.MANAGER),
-                            ("soker@example.no", Role.APPLICANT)):
-            user = User(email=email, name=email, role=role, email_verified_at=datetime.now(UTC))
-            user.set_password("bench-password-123")
-            db.session.add(user)
+        for email, name, role in DEMO_USERS:  # the demo's staff, whom the generator needs
+            if role in (Role.CASEWORKER, Role.MANAGER):
+                user = User(email=email, name=name, role=role, is_demo=True,
+                            email_verified_at=datetime.now(UTC))
+                user.set_password("bench-password-123")
+                db.session.add(user)
         db.session.commit()
     return app
-
-
-def _insert(conn, model, rows):
-    """executemany in chunks; every row gets the same keys (a key missing from a row is
-    given the column's scalar default, else NULL), as one compiled INSERT needs."""
-    table = model.__table__
-    keys = {key for row in rows for key in row}
-    fill = {key: table.c[key].default.arg
-            if table.c[key].default is not None and table.c[key].default.is_scalar else None
-            for key in keys}
-    rows = [{**fill, **row} for row in rows]
-    for start in range(0, len(rows), CHUNK):
-        conn.execute(insert(table), rows[start:start + CHUNK])
-
-
-def populate(total: int) -> dict[str, int]:
-    """Bulk-insert ``total`` applications and what follows from them, with explicit ids
-    (so the rows can refer to each other without reading ids back). Deterministic."""
-    rnd = random.Random(total)
-    plan_id = db.session.scalar(select(PlanVersion.id))
-    manager = db.session.scalar(select(User.id).where(User.role == Role.MANAGER))
-    applicant = db.session.scalar(select(User.id).where(User.role == Role.APPLICANT))
-    measures = list(db.session.scalars(
-        select(Measure.id).join(Strategy, Strategy.id == Measure.strategy_id)
-        .join(Area, Area.id == Strategy.area_id).where(Area.plan_id == plan_id)
-        .order_by(Measure.id)))
-    postcodes = [*postcode_places(), "0150", "2040", None]
-    now = datetime.now(UTC).replace(microsecond=0)
-    db.session.rollback()  # its read transaction would hold SQLite's lock
-
-    calls, meetings = [], []
-    for year in YEARS:
-        for fund in Fund:
-            for n in range(CALLS_PER_FUND_AND_YEAR):
-                call_id = len(calls) + 1
-                opens = datetime(year, 3, 1, 8, tzinfo=UTC) + timedelta(days=120 * n)
-                calls.append(dict(
-                    id=call_id, fund=fund, year=year, title=f"{fund.value} {year} nr. {n + 1}",
-                    opens_at=opens, closes_at=opens + timedelta(days=30), budget=5_000_000,
-                    max_grant=500_000, max_share_percent=50, plan_id=plan_id,
-                    joint_key=f"joint-{year}" if n == 1 else None,
-                    review_closed_at=opens + timedelta(days=60)))
-                meetings.append(dict(id=call_id, call_id=call_id,
-                                     body=DecisionBody.FORMANNSKAPET,
-                                     meeting_date=(opens + timedelta(days=70)).date(),
-                                     recorded_by_id=manager))
-
-    organisations = [dict(id=k + 1, orgnr=f"{910_000_000 + k}", name=f"Bedrift {k + 1} AS",
-                          postcode=postcodes[k % len(postcodes)])
-                     for k in range(max(50, total // 10))]
-
-    applications, confirmed, financing = [], [], []
-    decisions, grants, payments, repayments, reports = [], [], [], [], []
-    for i in range(total):
-        app_id = i + 1
-        call = calls[i % len(calls)]
-        kind = i % 20
-        state = (ApplicationState.DRAFT if kind == 0 else
-                 ApplicationState.WITHDRAWN if kind == 1 else
-                 ApplicationState.INFO_REQUESTED if kind == 2 else ApplicationState.SUBMITTED)
-        draft = state == ApplicationState.DRAFT
-        climate = call["fund"] == Fund.KLIMAFOND
-        applied = rnd.randrange(50_000, 500_000, 1000)
-        applications.append(dict(
-            id=app_id, call_id=call["id"], organisation_id=organisations[
-                rnd.randrange(len(organisations))]["id"],
-            created_by_id=applicant, state=state,
-            case_number=None if draft else
-            f"{'KF' if climate else 'NF'}-{call['year']}-{app_id:06d}",
-            submitted_at=None if draft else call["opens_at"] + timedelta(days=10),
-            title=f"Prosjekt {app_id}", amount_applied=applied,
-            partners="Partner AS" if i % 3 == 0 else "",
-            knowledge_jobs=rnd.randrange(0, 6), other_jobs=rnd.randrange(0, 4),
-            has_education_partners=i % 4 == 0, has_international_cooperation=i % 7 == 0,
-            co2e_cut_tonnes=Decimal(rnd.randrange(0, 50_000)) / 100 if climate else None,
-            co2e_method=("Livsløpsanalyse" if i % 2 else "Energimåling") if climate else ""))
-        for kind_ in rnd.sample(list(FinancingKind), rnd.randrange(1, 3)):
-            financing.append(dict(application_id=app_id, kind=kind_,
-                                  amount=rnd.randrange(10_000, 400_000, 1000)))
-        if draft:
-            continue
-        for measure_id in rnd.sample(measures, rnd.randrange(1, 4)):
-            confirmed.append(dict(application_id=app_id, measure_id=measure_id,
-                                  confirmed_by_id=manager))
-        if i % 10 == 9:
-            continue  # not yet decided
-        decided_on = call["closes_at"].date() + timedelta(days=70)
-        base = dict(application_id=app_id, decided_by_id=manager, decided_on=decided_on,
-                    meeting_id=call["id"], kdd_category=rnd.choice(["1310", "1110", None]))
-        if state == ApplicationState.WITHDRAWN:
-            decisions.append(dict(base, id=len(decisions) + 1, outcome=Outcome.WITHDRAWN,
-                                  meeting_id=None, kdd_category=None))
-            continue
-        roll = rnd.random()
-        outcome = (Outcome.GRANTED if roll < 0.4 else Outcome.PARTLY_GRANTED if roll < 0.5
-                   else Outcome.REJECTED if roll < 0.9 else Outcome.DISMISSED)
-        amount = (applied if outcome == Outcome.GRANTED else applied // 2
-                  if outcome == Outcome.PARTLY_GRANTED else None)
-        decision_kind = DecisionKind.ALLOCATION
-        if i % 50 == 7:  # reversed on appeal: the first decision is kept, replaced
-            decisions.append(dict(base, id=len(decisions) + 1, outcome=Outcome.REJECTED,
-                                  replaced_at=now))
-            outcome, amount = Outcome.GRANTED, applied
-        elif amount and i % 100 == 13:  # reduced by a recovery vedtak
-            decisions.append(dict(base, id=len(decisions) + 1, outcome=outcome, amount=amount,
-                                  replaced_at=now))
-            outcome, amount, decision_kind = Outcome.PARTLY_GRANTED, amount // 2, \
-                DecisionKind.RECOVERY
-        decision = dict(base, id=len(decisions) + 1, outcome=outcome, amount=amount,
-                        kind=decision_kind, returned_amount=0, replaced_at=None)
-        decisions.append(decision)
-        if not amount or i % 20 == 19:
-            continue  # no grant, or the letter is not yet sent
-        roll = rnd.random()
-        grant_state = (GrantState.LAPSED if roll < 0.1 else GrantState.OFFERED if roll < 0.2
-                       else GrantState.ACCEPTED if roll < 0.6 else GrantState.COMPLETED)
-        grant_id = len(grants) + 1
-        grants.append(dict(id=grant_id, application_id=app_id, state=grant_state,
-                           acceptance_deadline=decided_on + timedelta(days=28),
-                           lapsed_at=now if grant_state == GrantState.LAPSED else None))
-        if grant_state == GrantState.LAPSED:
-            decision["returned_amount"] = amount
-        paid_on = decided_on + timedelta(days=60)
-        paid = 0
-        if grant_state in (GrantState.ACCEPTED, GrantState.COMPLETED):
-            advance = amount // 2
-            payments.append(dict(grant_id=grant_id, number=1, state=PaymentState.PAID,
-                                 amount_requested=advance, amount_approved=advance,
-                                 amount_paid=advance, paid_on=paid_on))
-            paid = advance
-        if grant_state == GrantState.COMPLETED:
-            rest = amount - paid - (amount // 10 if i % 3 == 0 else 0)
-            payments.append(dict(grant_id=grant_id, number=2, is_final=True,
-                                 state=PaymentState.PAID, amount_requested=rest,
-                                 amount_approved=rest, amount_paid=rest,
-                                 paid_on=paid_on + timedelta(days=300)))
-            paid += rest
-            decision["returned_amount"] = amount - paid
-            reports.append(dict(
-                grant_id=grant_id, state=FinalReportState.APPROVED,
-                knowledge_jobs=rnd.randrange(0, 6), other_jobs=rnd.randrange(0, 4),
-                co2e_tonnes=Decimal(rnd.randrange(0, 30_000)) / 100 if climate else None,
-                co2e_method="Energimåling" if climate else "",
-                has_education_partners=i % 5 == 0, has_international_cooperation=i % 9 == 0,
-                funding_innovasjon_norge=rnd.choice([0, 100_000, None]),
-                funding_forskningsradet=rnd.choice([0, 250_000, None]), funding_eu=None,
-                funding_other=rnd.choice([0, 50_000])))
-            if i % 8 == 5:
-                repayments.append(dict(grant_id=grant_id, amount=paid // 10,
-                                       received_on=paid_on + timedelta(days=400),
-                                       recorded_by_id=manager))
-        elif grant_state == GrantState.ACCEPTED and i % 3 == 0:
-            reports.append(dict(grant_id=grant_id, state=FinalReportState.SUBMITTED))
-
-    tables = [(Call, calls), (DecisionMeeting, meetings), (Organisation, organisations),
-              (Application, applications), (FinancingLine, financing),
-              (ConfirmedMeasure, confirmed), (Decision, decisions), (Grant, grants),
-              (PaymentRequest, payments), (Repayment, repayments), (FinalReport, reports)]
-    with db.engine.begin() as conn:
-        for model, rows in tables:
-            _insert(conn, model, rows)
-        if conn.dialect.name == "postgresql":
-            # explicit ids leave the sequences behind; and ANALYZE as autovacuum would
-            for model, _ in tables:
-                table = model.__table__
-                if "id" in table.c:
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"(SELECT max(id) FROM {table.name}))"))
-            conn.execute(text("ANALYZE"))
-    return {model.__tablename__: len(rows) for model, rows in tables}
 
 
 # --- The bare aggregate SQL ---
@@ -390,7 +195,9 @@ def bench_size(size: int) -> None:
         app = build(tmp)
         with app.app_context():
             start = time.perf_counter()
-            counts = populate(size)
+            with app.test_request_context():
+                counts = generate(size)
+            db.session.commit()
             dialect = db.engine.dialect.name
             if dialect == "postgresql":  # JIT compiles the report's big queries, or not
                 dialect += " jit=" + db.session.execute(text("SHOW jit")).scalar()
