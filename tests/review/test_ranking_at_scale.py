@@ -195,3 +195,21 @@ def test_the_innstilling_pdf_stays_a_few_pages(app):
                                     line=40, manual_line=False, reason=""), proposals)
     pages = len(PdfReader(io.BytesIO(data)).pages)
     assert pages <= 13, pages
+
+
+def test_a_long_list_of_undeclared_applications_is_cut_short(client, competition):
+    """A manager who has declared on none of thousands of applications is told the first
+    twenty and how many more, not every case number (issue 14)."""
+    from tests.helpers import login
+    c = competition
+    org, applicant = c.apps["A"].organisation, c.apps["A"].created_by
+    for i in range(20):
+        make_application(c.call, org, applicant, title=f"Ekstra {i}",
+                         state=ApplicationState.SUBMITTED, case_number=f"NF-2099-{i:04d}",
+                         submitted_at=c.call.opens_at + timedelta(days=1, hours=i))
+    _db.session.commit()
+    login(client, c.lene)
+    html = page(client, c.ranking_path())
+    warning = html[html.index('id="undeclared"'):]
+    warning = warning[:warning.index("</div>")]
+    assert "og 4 til." in warning and warning.count("NF-") == 20
