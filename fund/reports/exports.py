@@ -276,6 +276,13 @@ def filter_text(selection_filter: CoverageFilter, calls: Sequence[CallInfo]) -> 
     return " · ".join(parts) or _("Alle utlysninger under planen")
 
 
+#: The most funded projects the PDF lists in its appendix. A longer list (a year at
+#: national scale has thousands) is a spreadsheet's job: the PDF says how many there are
+#: and where they are listed (the CSV and XLSX of the same selection), and stays a few
+#: pages, rendered in seconds.
+APPENDIX_LIMIT = 150
+
+
 def coverage_pdf(parts: Sequence[ReportPart], generated_on: date,
                  flt: CoverageFilter | None = None) -> bytes:
     """The report as an archivable, tagged PDF/A-2a: a cover, then each plan version's
@@ -290,4 +297,4 @@ def coverage_pdf(parts: Sequence[ReportPart], generated_on: date,
                       counting_rule=counting_rule(), share_of=share_of,
                       measure_codes=measure_codes, grant_state=grant_state,
                       coverage_charts=coverage_charts, effects_chart=effects_chart,
-                      FUND_LABELS=FUND_LABELS)
+                      FUND_LABELS=FUND_LABELS, appendix_limit=APPENDIX_LIMIT)

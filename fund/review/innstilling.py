@@ -27,6 +27,7 @@ from flask import current_app, render_template
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -191,57 +192,65 @@ def _excel_time(value: datetime) -> datetime:
     return formatting.to_local(value).replace(tzinfo=None)
 
 
+def _cell(sheet, value, **style) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
 def to_xlsx(result: RankingResult, proposals: dict[int, ProposalLine],
             generated_at: datetime | None = None) -> bytes:
     """The ranking as an Excel workbook: sheet "Innstilling" with typed cells, the rows
-    below the budget line greyed and the line drawn; sheet "Om" about the call."""
+    below the budget line greyed and the line drawn; sheet "Om" about the call. Written
+    row by row (openpyxl's write-only mode): the whole call in one pass, not a sheet of
+    styled cell objects held in memory."""
     _complete(result, proposals)
     generated_at = generated_at or utcnow()
     columns = _columns(result)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Innstilling")
-
-    sheet.append([_xlsx_text(column.header) for column in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
-        cell.border = Border(bottom=Side(style="thin", color="FF1C2329"))
-    sheet.row_dimensions[1].height = 45
-
+    lines = _lines(result, proposals)
+    # The widths come first in the file: one pass over the text columns' values.
     widths = [column.width for column in columns]
-    line_drawn = False
-    for row in _lines(result, proposals):
-        values = [_xlsx_value(column.kind, column.value(row)) for column in columns]
-        sheet.append(values)
-        cells = sheet[sheet.max_row]
-        for index, (column, cell) in enumerate(zip(columns, cells, strict=True)):
-            if column.kind == AMOUNT:
-                cell.number_format = _AMOUNT_FORMAT
-            elif column.kind == SCORE:
-                cell.number_format = _SCORE_FORMAT
-            elif column.kind == TEXT and cell.value is not None:
-                longest = max(len(line) for line in str(cell.value).splitlines() or [""])
+    for index, column in enumerate(columns):
+        if column.kind != TEXT:
+            continue
+        for line in lines:
+            value = column.value(line)
+            if value:
+                longest = max(len(part) for part in str(value).splitlines() or [""])
                 widths[index] = max(widths[index], min(longest + 2, 60))
-            if not row.within_budget:
-                cell.fill = _BELOW_FILL
-                cell.font = _BELOW_FONT
-                if not line_drawn:
-                    cell.border = Border(top=_LINE)
-        if not row.within_budget:
-            line_drawn = True
-
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Innstilling"))
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(sheet.max_row, 2)}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(lines) + 1, 2)}"
     sheet.print_options.gridLines = False
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "1:1"
+    sheet.row_dimensions[1].height = 45
+
+    header = dict(font=Font(bold=True), fill=_HEADER_FILL,
+                  alignment=Alignment(wrap_text=True, vertical="bottom"),
+                  border=Border(bottom=Side(style="thin", color="FF1C2329")))
+    sheet.append([_cell(sheet, _xlsx_text(column.header), **header) for column in columns])
+    formats = {AMOUNT: _AMOUNT_FORMAT, SCORE: _SCORE_FORMAT}
+    below = dict(fill=_BELOW_FILL, font=_BELOW_FONT)
+    first_below = below | dict(border=Border(top=_LINE))
+    line_drawn = False
+    for line in lines:
+        style = {} if line.within_budget else (below if line_drawn else first_below)
+        cells = []
+        for column in columns:
+            number_format = formats.get(column.kind)
+            cells.append(_cell(sheet, _xlsx_value(column.kind, column.value(line)), **style,
+                               **({"number_format": number_format} if number_format else {})))
+        sheet.append(cells)
+        if not line.within_budget:
+            line_drawn = True
 
     _about_sheet(workbook.create_sheet(_("Om")), result, proposals, generated_at)
 
@@ -273,15 +282,13 @@ def _about_sheet(sheet, result: RankingResult, proposals: dict[int, ProposalLine
          _xlsx_text(result.reason) if result.manual_line and result.reason else None, None),
         (_("Generert"), _excel_time(generated_at), "dd.mm.yyyy hh:mm"),
     ]
-    for label, value, number_format in rows:
-        sheet.append([label, value])
-        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
-        value_cell = sheet.cell(sheet.max_row, 2)
-        value_cell.alignment = Alignment(horizontal="left", wrap_text=True, vertical="top")
-        if number_format:
-            value_cell.number_format = number_format
     sheet.column_dimensions["A"].width = 32
     sheet.column_dimensions["B"].width = 60
+    value_style = dict(alignment=Alignment(horizontal="left", wrap_text=True, vertical="top"))
+    for label, value, number_format in rows:
+        sheet.append([_cell(sheet, label, font=Font(bold=True)),
+                      _cell(sheet, value, **value_style,
+                            **({"number_format": number_format} if number_format else {}))])
 
 
 # --- PDF --------------------------------------------------------------------------------

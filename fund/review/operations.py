@@ -397,7 +397,7 @@ def move_funding_line(call, line: int | None, reason: str, actor: User) -> None:
         raise ReviewError(_("Begrunn hvorfor linjen flyttes."))
     if line is not None and line < 0:
         raise ReviewError(_("Linjen kan ikke stå over første søknad."))
-    ranked = len(ranking(call).rows) if line is not None else 0
+    ranked = len(ranking(call, details=False).rows) if line is not None else 0
     if line is not None and line > ranked:
         raise ReviewError(_("Det er bare %(num)s søknader i rangeringen; linjen kan stå etter "
                             "høyst så mange.", num=ranked))

@@ -512,24 +512,31 @@ def own_assessments(user: User, call: Call) -> dict[int, Assessment]:
 def frozen_ranking(call: Call) -> FrozenRanking | None:
     return db.session.execute(
         select(FrozenRanking).where(FrozenRanking.call_id == call.id).options(
-            selectinload(FrozenRanking.rows), selectinload(FrozenRanking.closed_by))
+            selectinload(FrozenRanking.closed_by))
     ).scalar_one_or_none()
 
 
-def full_ranking(call: Call) -> RankingResult:
-    """Every row: frozen once the review is closed, else computed from live data."""
+def full_ranking(call: Call, details: bool = True) -> RankingResult:
+    """Every row: frozen once the review is closed, else computed from live data.
+    ``details``: with what only the exports and the record show (the criterion means, the
+    recommendations and the caseworkers' comments); the pages do without."""
     stored = frozen_ranking(call) if call.review_closed else None
-    return frozen(stored, call) if stored is not None else ranking(call)
+    return frozen(stored, call, details) if stored is not None else ranking(call, details)
 
 
-def ranking_for(user: User, call: Call, inhabil: set[int]) -> RankingResult:
+def ranking_for(user: User, call: Call, inhabil: set[int],
+                details: bool = False) -> RankingResult:
     """The ranking as ``user`` may see it (``inhabil`` from hidden_application_ids)."""
-    result = full_ranking(call)
-    own = own_assessments(user, call) \
-        if settings_for(call).blind_review and not call.review_closed \
-        else {}
-    blinded = {row.application_id for row in result.rows
-               if not sees_others_assessments(user, call, own.get(row.application_id))}
+    result = full_ranking(call, details)
+    blinded = set()
+    if settings_for(call).blind_review and not call.review_closed:  # else nobody is
+        own = own_assessments(user, call)
+        # Without an assessment of one's own, the answer is the same for every row.
+        unassessed_seen = sees_others_assessments(user, call, None)
+        blinded = {row.application_id for row in result.rows
+                   if (row.application_id in own and not sees_others_assessments(
+                       user, call, own[row.application_id]))
+                   or (row.application_id not in own and not unassessed_seen)}
     return for_reader(result, inhabil, blinded)
 
 

@@ -6,15 +6,17 @@ when the review was closed. Either is then cut down to what one reader may see w
 bound by blind review has not finished assessing are set aside unranked."""
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, distinct, func, select
 
 from fund.applications.models import Application, ApplicationState
+from fund.auth.models import Organisation
 from fund.calls.models import Call
 from fund.core.formatting import format_nok, format_number
 from fund.extensions import db
@@ -22,7 +24,9 @@ from fund.review import scoring
 from fund.review.models import (
     Assessment,
     AssessmentState,
+    CriterionScoreRow,
     FrozenRanking,
+    FrozenRankingRow,
     Outcome,
     assessment_counts,
 )
@@ -136,43 +140,143 @@ def recommended_amount(assessments, applied: int) -> int:
     return applied
 
 
-def ranking(call: Call) -> RankingResult:
+def _counted(call: Call):
+    """SQL: the completed assessments that count (author not inhabil) of the call's
+    submitted applications."""
+    return (Assessment.application_id.in_(
+        select(Application.id).where(Application.call_id == call.id,
+                                     Application.state == ApplicationState.SUBMITTED)),
+            Assessment.state == AssessmentState.COMPLETED, assessment_counts())
+
+
+def _middle(value, *where):
+    """SQL: per application, the sum and the number of the middle one or two of
+    ``value`` in order (their mean is the median), with ``value``'s count, sum, lowest and
+    highest; over the counted assessments matching ``where``. Window functions, so it
+    runs on PostgreSQL and SQLite alike."""
+    ordered = select(
+        Assessment.application_id.label("application_id"), value.label("value"),
+        func.row_number().over(partition_by=Assessment.application_id,
+                               order_by=(value, Assessment.id)).label("position"),
+        func.count().over(partition_by=Assessment.application_id).label("n"),
+    ).where(*where).subquery()
+    # the middle of n: position n/2 and n/2 + 1 when n is even, (n + 1)/2 when odd
+    middle = (ordered.c.position * 2).in_([ordered.c.n, ordered.c.n + 1, ordered.c.n + 2])
+    return select(
+        ordered.c.application_id, func.max(ordered.c.n),
+        func.sum(case((middle, ordered.c.value))), func.sum(case((middle, 1), else_=0)),
+        func.sum(ordered.c.value), func.min(ordered.c.value), func.max(ordered.c.value),
+    ).group_by(ordered.c.application_id)
+
+
+#: Totals are stored with six decimals (``scoring.STORED_PLACES``): summed as integers
+#: of millionths, so every mean and median is an exact ratio of integers.
+_MICRO = 10 ** 6
+
+
+def _micro(value) -> int:
+    """A stored total, or a sum of them, in millionths (PostgreSQL hands back a Decimal;
+    SQLite a float, whose six stored decimals are what counts)."""
+    if isinstance(value, float):
+        return round(value * _MICRO)
+    return int(Decimal(value).scaleb(6))
+
+
+class _Figures(NamedTuple):
+    """One application's figures over its counted assessments, as SQL aggregated them;
+    sums in millionths for totals, in kroner for amounts (a tuple: thousands are made
+    per ranking)."""
+
+    count: int = 0
+    middle_sum: int = 0  #: of the middle one or two values in order
+    middle_count: int = 0
+    total: int = 0
+    lowest: int = 0
+    highest: int = 0
+
+    def summary(self, method) -> scoring.Summary:
+        """What ``scoring.aggregate`` gives for these totals: the same exact value, rounded
+        once, half-up."""
+        if not self.count:
+            return scoring.Summary(value=None, spread=None, count=0)
+        if scoring.Aggregate(method) is scoring.Aggregate.MEDIAN:
+            value = scoring.round_tenth_of(self.middle_sum, self.middle_count * _MICRO)
+        else:
+            value = scoring.round_tenth_of(self.total, self.count * _MICRO)
+        return scoring.Summary(
+            value=value, spread=scoring.round_tenth_of(self.highest - self.lowest, _MICRO),
+            count=self.count)
+
+    @property
+    def median_amount(self) -> int:
+        """``scoring.median_amount``: the median, rounded down to whole kroner."""
+        return self.middle_sum // self.middle_count
+
+
+def _figures(query, scale=_micro) -> dict[int, _Figures]:
+    return {application_id: _Figures(n, scale(middle_sum), middle_count, scale(total),
+                                     scale(lowest), scale(highest))
+            for application_id, n, middle_sum, middle_count, total, lowest, highest
+            in db.session.execute(query)}
+
+
+def ranking(call: Call, details: bool = True) -> RankingResult:
     """Rank the call's submitted applications by aggregate score and draw the budget line:
-    every row, for the record and for readers who may see it all."""
+    every row, for the record and for readers who may see it all.
+
+    The figures per application (median or mean, spread, the recommended amount, whether
+    the recommendations differ) are aggregated in SQL; Python gets one narrow row per
+    application. ``details`` adds what only the record and the exports need: the mean
+    per criterion, the recommendations and the caseworkers' comments."""
+    counted = _counted(call)
     applications = db.session.execute(
-        select(Application).where(Application.call_id == call.id,
-                                  Application.state == ApplicationState.SUBMITTED)
-        .options(selectinload(Application.organisation))
-        .order_by(Application.submitted_at, Application.id)).scalars().all()
-    assessments = db.session.execute(
-        select(Assessment).where(Assessment.application_id.in_([a.id for a in applications]),
-                                 Assessment.state == AssessmentState.COMPLETED,
-                                 assessment_counts())
-        .options(selectinload(Assessment.scores))).scalars().all()
-    by_application: dict[int, list[Assessment]] = {}
-    for assessment in assessments:
-        by_application.setdefault(assessment.application_id, []).append(assessment)
+        select(Application.id, Application.case_number, Application.title,
+               Application.amount_applied, Organisation.name, Organisation.orgnr)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .where(Application.call_id == call.id,
+               Application.state == ApplicationState.SUBMITTED)
+        .order_by(Application.submitted_at, Application.id)).all()
+    totals = _figures(_middle(Assessment.total_score, *counted,
+                              Assessment.total_score.is_not(None)))
+    amounts = _figures(_middle(Assessment.recommended_amount, *counted,
+                               Assessment.recommended_amount.is_not(None),
+                               Assessment.recommendation.in_(sorted(GRANT_RECOMMENDATIONS))),
+                       scale=int)
+    reject = Assessment.recommendation == scoring.Recommendation.REJECT
+    verdicts = {application_id: (done, kinds, rejects)
+                for application_id, done, kinds, rejects in db.session.execute(
+                    select(Assessment.application_id, func.count(),
+                           func.count(distinct(Assessment.recommendation)),
+                           func.sum(case((reject, 1), else_=0)))
+                    .where(*counted).group_by(Assessment.application_id))}
+    criteria = [CriterionColumn(c.id, c.title, c.weight) for c in call.criteria]
+    per_criterion, said = (_details(counted) if details else ({}, {}))
     settings = settings_for(call)
     threshold = Decimal(settings.disagreement_threshold)
+    nothing = _Figures()
     rows = []
-    for application in applications:
-        done = by_application.get(application.id, [])
-        summary = scoring.aggregate([a.total_score for a in done], settings.score_aggregate)
-        per_criterion = {c.id: scoring.mean_tenth([s.score for a in done for s in a.scores
-                                      if s.criterion_id == c.id and s.score is not None
-                                      and not s.not_applicable]) for c in call.criteria}
+    for application_id, case_number, title, applied, organisation, orgnr in applications:
+        applied = applied or 0
+        summary = totals.get(application_id, nothing).summary(settings.score_aggregate)
+        done, kinds, rejects = verdicts.get(application_id, (0, 0, 0))
+        grants = amounts.get(application_id)
+        if grants is not None:  # the median of the amounts recommended for a grant
+            recommended = grants.median_amount
+        elif done and rejects == done:  # every completed assessment says «Avslå»
+            recommended = 0
+        else:
+            recommended = applied
+        means = per_criterion.get(application_id, {})
+        recommendations, comments = said.get(application_id, ([], []))
         rows.append(RankingRow(
-            application_id=application.id, case_number=application.case_number or "",
-            title=application.title, organisation=application.organisation.name,
-            orgnr=application.organisation.orgnr,
-            amount_applied=application.amount_applied or 0,
-            recommended_amount=recommended_amount(done, application.amount_applied or 0),
-            score=summary.value, spread=summary.spread, assessments=summary.count,
-            disagreement=scoring.disagreement([a.recommendation for a in done],
-                                              summary.spread, threshold),
-            criterion_scores=per_criterion,
-            recommendations=[a.recommendation.value for a in done if a.recommendation],
-            justification=" ".join(a.overall_comment for a in done if a.overall_comment)))
+            application_id=application_id, case_number=case_number or "", title=title,
+            organisation=organisation, orgnr=orgnr, amount_applied=applied,
+            recommended_amount=recommended, score=summary.value, spread=summary.spread,
+            assessments=summary.count,
+            disagreement=kinds > 1 or (summary.spread is not None
+                                       and summary.spread > threshold),
+            criterion_scores={c.id: means.get(c.id) for c in criteria} if details else {},
+            recommendations=recommendations, justification=" ".join(comments)))
     line = settings.funding_line
     line_after = line if line is not None and line <= len(rows) else None
     ranked = scoring.rank([scoring.RankRow(key=row, score=row.score,
@@ -185,10 +289,35 @@ def ranking(call: Call) -> RankingResult:
             item.rank, item.running_total, item.within_budget
         ordered.append(row)
     return RankingResult(
-        call=call, criteria=[CriterionColumn(c.id, c.title, c.weight) for c in call.criteria],
-        rows=ordered, budget=call.budget, line=scoring.budget_line_index(ranked),
-        manual_line=line_after is not None,
+        call=call, criteria=criteria, rows=ordered, budget=call.budget,
+        line=scoring.budget_line_index(ranked), manual_line=line_after is not None,
         reason=settings.funding_line_reason if line_after is not None else "")
+
+
+def _details(counted):
+    """The mean step per criterion (summed and counted in SQL), and the recommendations
+    and overall comments, per application."""
+    means: dict[int, dict[int, Decimal | None]] = {}
+    for application_id, criterion_id, total, count in db.session.execute(
+            select(Assessment.application_id, CriterionScoreRow.criterion_id,
+                   func.sum(CriterionScoreRow.score), func.count(CriterionScoreRow.score))
+            .join(CriterionScoreRow, CriterionScoreRow.assessment_id == Assessment.id)
+            .where(*counted, CriterionScoreRow.score.is_not(None),
+                   CriterionScoreRow.not_applicable.is_(False))
+            .group_by(Assessment.application_id, CriterionScoreRow.criterion_id)):
+        means.setdefault(application_id, {})[criterion_id] = \
+            scoring.round_tenth_of(int(total), count)
+    said: dict[int, tuple[list[str], list[str]]] = {}
+    for application_id, recommendation, comment in db.session.execute(
+            select(Assessment.application_id, Assessment.recommendation,
+                   Assessment.overall_comment)
+            .where(*counted).order_by(Assessment.application_id, Assessment.id)):
+        recommendations, comments = said.setdefault(application_id, ([], []))
+        if recommendation:
+            recommendations.append(recommendation.value)
+        if comment:
+            comments.append(comment)
+    return means, said
 
 
 def _decimal(value) -> Decimal | None:
@@ -196,19 +325,35 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else scoring.to_display(Decimal(str(value)))
 
 
-def frozen(stored: FrozenRanking, call: Call) -> RankingResult:
-    """The ranking as it stood when the review was closed; every row."""
-    rows = [RankingRow(
-        application_id=row.application_id, case_number=row.case_number, title=row.title,
-        organisation=row.organisation, orgnr=row.orgnr, amount_applied=row.amount_applied,
-        recommended_amount=row.recommended_amount, score=_decimal(row.score),
-        spread=_decimal(row.spread), assessments=row.assessments,
-        disagreement=row.disagreement,
-        criterion_scores={int(key): _decimal(value)
-                          for key, value in row.criterion_scores.items()},
-        recommendations=list(row.recommendations), justification=row.justification,
-        rank=row.rank, running_total=row.running_total, within_budget=row.within_budget)
-        for row in sorted(stored.rows, key=lambda r: r.rank)]
+def frozen(stored: FrozenRanking, call: Call, details: bool = True) -> RankingResult:
+    """The ranking as it stood when the review was closed; every row, read as plain
+    columns (``details``: with the criterion means, recommendations and comments)."""
+    stored_row = FrozenRankingRow
+    columns = [stored_row.application_id, stored_row.case_number, stored_row.title,
+               stored_row.organisation, stored_row.orgnr, stored_row.amount_applied,
+               stored_row.recommended_amount, stored_row.score, stored_row.spread,
+               stored_row.assessments, stored_row.disagreement, stored_row.rank,
+               stored_row.running_total, stored_row.within_budget]
+    if details:
+        columns += [stored_row.criterion_scores, stored_row.recommendations,
+                    stored_row.justification]
+    rows = []
+    for values in db.session.execute(select(*columns).where(
+            stored_row.ranking_id == stored.id).order_by(stored_row.rank)):
+        rows.append(RankingRow(
+            application_id=values.application_id, case_number=values.case_number,
+            title=values.title, organisation=values.organisation, orgnr=values.orgnr,
+            amount_applied=values.amount_applied,
+            recommended_amount=values.recommended_amount, score=_decimal(values.score),
+            spread=_decimal(values.spread), assessments=values.assessments,
+            disagreement=values.disagreement,
+            criterion_scores={int(key): _decimal(value)
+                              for key, value in values.criterion_scores.items()}
+            if details else {},
+            recommendations=list(values.recommendations) if details else [],
+            justification=values.justification if details else "",
+            rank=values.rank, running_total=values.running_total,
+            within_budget=values.within_budget))
     return RankingResult(
         call=call, criteria=[CriterionColumn(c["id"], c["title"], c["weight"])
                              for c in stored.criteria],
@@ -237,6 +382,47 @@ def for_reader(result: RankingResult, hidden: set[int], blinded: set[int]) -> Ra
                                         within_budget=False))
     return dataclasses.replace(result, rows=rows, line=None, manual_line=False, reason="",
                                hidden=len(result.rows) - len(kept), blinded=set_aside)
+
+
+#: Rows on one page of the ranking.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class RankingPage:
+    """One page of a ranking as a reader sees it: its rows, and its share of the rows set
+    aside for a reader bound by blind review. The totals stay the ranking's."""
+
+    number: int
+    pages: int
+    rows: list[RankingRow]
+    blinded: list[WithheldRow]
+    #: Draw the budget line before the row at this index of ``rows``; None: not here.
+    line_before: int | None
+    #: The page the budget line is on; None when the line is not shown or not drawn.
+    line_page: int | None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def ranking_page(result: RankingResult, number: int, size: int = PAGE_SIZE) -> RankingPage:
+    """Page ``number`` (from 1; out of range: the nearest page) of ``result``. The line is
+    drawn between the last row within it and the first below, as on one long list."""
+    pages = max(1, math.ceil(len(result.rows) / size), math.ceil(len(result.blinded) / size))
+    number = min(max(number, 1), pages)
+    start = (number - 1) * size
+    line = result.line
+    drawn = line is not None and 0 < line < len(result.rows)
+    line_before = line - start if drawn and start <= line < start + size else None
+    return RankingPage(number=number, pages=pages, rows=result.rows[start:start + size],
+                       blinded=result.blinded[start:start + size], line_before=line_before,
+                       line_page=line // size + 1 if drawn else None)
 
 
 # The administration's proposal per application ------------------------------------------

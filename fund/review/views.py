@@ -128,7 +128,7 @@ from fund.review.queries import (
     vacated_by,
     withdrawn_applications,
 )
-from fund.review.ranking import RankingResult
+from fund.review.ranking import RankingResult, ranking_page
 from fund.review.settings import settings_for
 
 CASE_STATE_LABELS = STAFF_STATE_LABELS
@@ -512,14 +512,14 @@ def _assessment_page(application, own, form, errors=None):
 
 # Ranking and the innstilling -------------------------------------------------------------------
 
-def _ranking(call_id: int):
+def _ranking(call_id: int, details: bool = False):
     """The call, its ranking as the current user may see it, and the applications of the
-    call the user is inhabil in."""
+    call the user is inhabil in (``details``: as the exports need it)."""
     require(is_case_handler(current_user))
     _expire_overdue_requests()
     call = call_for_review(call_id) or abort(404)
     hidden = hidden_application_ids(current_user, call)
-    return call, ranking_for(current_user, call, hidden), hidden
+    return call, ranking_for(current_user, call, hidden, details), hidden
 
 
 def export_refusal(result: RankingResult) -> str | None:
@@ -544,13 +544,14 @@ def _ranking_page(call_id: int, line_form: LineForm | None = None):
     """The ranking page; with ``line_form``, the posted form with its errors on its fields
     (None if this reader is not shown the form)."""
     call, result, hidden = _ranking(call_id)
+    page = ranking_page(result, request.args.get("side", 1, type=int))
     settings = settings_for(call)
     movable = may_move_line(current_user, call, bool(hidden)) and not result.withheld
     if line_form is not None and not movable:
         return None
     undeclared = undeclared_case_numbers(current_user, call) \
         if can_move_line(current_user) and not call.review_closed else []
-    return render_template("review/ranking.html", call=call, result=result,
+    return render_template("review/ranking.html", call=call, result=result, page=page,
                            settings=settings, AGGREGATE_LABELS=AGGREGATE_LABELS,
                            export_refused=export_refusal(result), undeclared=undeclared,
                            proposals_open=can_move_line(current_user) and call.review_closed,
@@ -587,7 +588,7 @@ def move_line(call_id):
 @login_required
 def innstilling(call_id, kind):
     from fund.review import innstilling as export
-    call, result, _hidden = _ranking(call_id)
+    call, result, _hidden = _ranking(call_id, details=True)
     refusal = export_refusal(result)
     if refusal:
         flash(refusal, "warning")
@@ -660,7 +661,8 @@ def proposals_view(call_id):
     actor = _actor()
     refusals = proposal_refusals(call, actor)
     inhabil = bool(hidden_application_ids(actor, call))
-    result = full_ranking(call) if call.review_closed and not inhabil else None
+    result = full_ranking(call, details=False) if call.review_closed and not inhabil \
+        else None
     errors: dict[int, str] = {}
     posted = None
     if request.method == "POST" and result is not None:

@@ -102,9 +102,8 @@ def test_the_receipt_is_tagged_in_its_readers_language(app, language, title, fir
 
 @pytest.mark.parametrize("language, expected", [
     ("nb", [("H1", "Innstilling: Klima- og næringsfond 2027"), ("H2", "Rangering"),
-            ("H2", "Forslag og begrunnelse per søknad"),
-            ("H3", "1. Grønn logistikk i Lillestrøm"), ("H3", "2. =1+1 Formelprosjekt"),
-            ("H3", "3. Solceller på Strømmen (under linjen)"),
+            # one paragraph and one table row per application, not a section each
+            ("H2", "Begrunnelse for forslagene"), ("H2", "Poeng per kriterium"),
             ("H2", "Forslag til vedtak")]),
     ("en", [("H1", "Recommendation: Klima- og næringsfond 2027")])])
 def test_the_innstilling_is_tagged_with_its_headings_in_order(app, language, expected):
@@ -116,6 +115,8 @@ def test_the_innstilling_is_tagged_with_its_headings_in_order(app, language, exp
     assert ranking[:3] == (["Nr.", "Søknadsnummer", "Søker og prosjekt"] if language == "nb"
                            else ranking[:3])  # (the English words are the catalogue's)
     assert len(ranking) >= 6
+    criteria = tables(data)[1]  # the criterion means: a header and one row per application
+    assert criteria[:2] == (["Nr.", "Søknadsnummer"] if language == "nb" else criteria[:2])
 
 
 def test_the_decision_letter_is_tagged_and_norwegian(sent):  # noqa: F811

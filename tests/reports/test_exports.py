@@ -236,3 +236,16 @@ def test_a_title_that_looks_like_a_formula_stays_text(app, world, db):
         data = coverage_xlsx(one(coverage(world.plan, Y2027)))
     cell = load_workbook(io.BytesIO(data))["Prosjekter"]["B4"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
+def test_a_long_list_of_projects_is_left_to_the_spreadsheet(app, world, monkeypatch):
+    """A year at national scale has thousands of funded projects: the PDF says how many
+    and where they are listed, and stays a few pages (issue 14)."""
+    import fund.reports.exports
+    with app.test_request_context():
+        report = coverage(world.plan, Y2027)
+        monkeypatch.setattr(fund.reports.exports, "APPENDIX_LIMIT", len(report.projects) - 1)
+        text = " ".join(pdf_text(coverage_pdf(one(report), date(2027, 12, 31))).split())
+    assert "Vedlegg: prosjekter som har fått tilskudd" in text
+    assert f"{len(report.projects)} prosjekter har fått tilskudd i utvalget." in text
+    assert "regnearket for det samme utvalget" in text and "Prosjekt Lambda AS" not in text
