@@ -109,6 +109,8 @@ def _rush_rows(rush: dict) -> list[str]:
         f"{_verdict(rush['pass_p99'])}) |",
         f"| godtatt per sekund i vinduet | {rush['accepted_per_s']:.1f} |",
         f"| innlogging av alle på forhånd | {rush['login_s']:.0f} s |",
+        f"| grunner til avvisning (flest) | "
+        f"{'; '.join(f'{k}: {v}' for k, v in rush.get('refusal_reasons', {}).items()) or '–'} |",
     ]
 
 

@@ -18,6 +18,7 @@ each with one complete draft in one open call. The rush:
 import random
 import statistics
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,18 +43,31 @@ class Applicant:
     post_ms: list[float] = field(default_factory=list)  #: every POST's time
     accepted_post_ms: float | None = None
     refusals: int = 0
+    reasons: list[str] = field(default_factory=list)  #: why each refusal, briefly
     refusals_before_deadline: int = 0
     http_5xx: int = 0
     network_errors: int = 0
 
 
 def rush_drafts(engine) -> list[tuple[str, int, int]]:
-    """(email, application id, call id) of each rush user's draft."""
+    """(email, application id, call id) of each rush user's draft in the rush call (the
+    call most of their drafts are in)."""
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(text("""
+        rows = [tuple(row) for row in conn.execute(text("""
             SELECT u.email, a.id, a.call_id FROM applications a
             JOIN users u ON u.id = a.created_by_id
-            WHERE u.email LIKE 'rush%@demo.no' AND a.state = 'draft' ORDER BY u.email"""))]
+            WHERE u.email LIKE 'rush%@demo.no' AND a.state = 'draft'
+            ORDER BY u.email, a.id"""))]
+    if not rows:
+        return []
+    calls = Counter(call for _email, _id, call in rows)
+    call = calls.most_common(1)[0][0]
+    seen, result = set(), []
+    for email, app_id, call_id in rows:
+        if call_id == call and email not in seen:
+            seen.add(email)
+            result.append((email, app_id, call_id))
+    return result
 
 
 def set_deadline(engine, call_id: int, closes_at: datetime) -> None:
@@ -77,7 +91,8 @@ def attempt(base: str, who: Applicant) -> str:
             return "accepted"
         token, version = form_field(CSRF, page.text), form_field(VERSION, page.text)
         if token is None or version is None:
-            return "refused"  # no form: the call has closed
+            who.reasons.append(f"no form on the send-inn page ({page.url.rsplit('/', 1)[-1]})")
+            return "refused"  # no form: the call has closed, or the draft is incomplete
         start = time.perf_counter()
         reply = who.session.post(path, timeout=60, data={
             "csrf_token": token, "version": version, "confirm": "y", "reply": ""})
@@ -88,6 +103,8 @@ def attempt(base: str, who: Applicant) -> str:
         if reply.url.endswith("/kvittering") and reply.status_code == 200:
             who.accepted_post_ms = who.post_ms[-1]
             return "accepted"
+        who.reasons.append(f"POST answered {reply.status_code} at "
+                           f"{reply.url.rsplit('/', 1)[-1]}")
         return "refused"
     except requests.RequestException:
         who.network_errors += 1
@@ -222,6 +239,8 @@ def rush(base: str, url: str, window: float, clients: int, password: str, log) -
                                               0.99) or 0, 1),
         "accepted_per_s": len(accepted) / window if window else 0.0,
     }
+    reasons = Counter(reason for a in applicants for reason in a.reasons)
+    result["refusal_reasons"] = dict(reasons.most_common(5))
     result["pass_p99"] = bool(post) and result["post_p99_ms"] <= 1000
     result["pass"] = (result["pass_p99"] and not result["lost"]
                       and not result["duplicate_case_numbers"]
