@@ -13,10 +13,12 @@ deadline rush (``bench/rush.py``). It drops the databases it created at the end 
 
 Settings (environment):
   BENCH_SIZES      targets, e.g. ``postgresql:100000,postgresql:1500:rush,sqlite:1500:rush``
-  BENCH_DURATION   seconds per wrk run (default 5; the heavy pages run with 2 connections)
+  BENCH_DURATION   seconds per wrk run (default 3; a page slower than 0.5 s a request runs
+                   with 2 connections, and longer)
   BENCH_ROUNDS     rounds per page (default 1; every page run sits between two floor runs)
   BENCH_RUSH       drafts in the rush (default 1000), BENCH_RUSH_WINDOW seconds (60),
-                   BENCH_RUSH_CLIENTS (50)
+                   BENCH_RUSH_CLIENTS (50), BENCH_RUSH_GRACE seconds of trying after the
+                   deadline (10)
   BENCH_PG         the PostgreSQL server (its ``postgres`` database is used to create ours)
   BENCH_OUT        folder for RESULTS.md and results.json (default: bench/)
 """
@@ -83,6 +85,7 @@ class Settings:
     rush_size: int
     rush_window: float
     rush_clients: int
+    rush_grace: float
     keep: bool
     out: Path
     quick: bool
@@ -113,11 +116,12 @@ def settings(argv: list[str] | None = None) -> Settings:
     return Settings(
         targets=parse_targets(args.sizes or env.get("BENCH_SIZES")
                               or (QUICK_SIZES if quick else DEFAULT_SIZES)),
-        duration=float(env.get("BENCH_DURATION") or (1 if quick else 5)),
+        duration=float(env.get("BENCH_DURATION") or (1 if quick else 3)),
         rounds=int(env.get("BENCH_ROUNDS") or 1),
         rush_size=int(env.get("BENCH_RUSH") or (20 if quick else 1000)),
         rush_window=float(env.get("BENCH_RUSH_WINDOW") or (4 if quick else 60)),
         rush_clients=int(env.get("BENCH_RUSH_CLIENTS") or (10 if quick else 50)),
+        rush_grace=float(env.get("BENCH_RUSH_GRACE") or (2 if quick else 10)),
         keep=args.keep, out=Path(args.out or env.get("BENCH_OUT") or Path(__file__).parent),
         quick=quick)
 
@@ -382,7 +386,7 @@ def bench_target(target: Target, cfg: Settings, databases: dbs.Databases,
         if target.rush:
             app.restart("/healthz")  # a fresh start, as before a deadline
             run["rush"] = rush_mod.rush(app.base, url, cfg.rush_window, cfg.rush_clients,
-                                        PASSWORD, log)
+                                        PASSWORD, log, grace=cfg.rush_grace)
         return run
     except Exception as exc:  # keep going with the next target, and say what failed
         log(f"{target.name}: FAILED: {exc}")
@@ -408,7 +412,8 @@ def main(argv: list[str] | None = None) -> dict:
                "machine": report.machine(databases.pg_server),
                "settings": {"duration_s": cfg.duration, "rounds": cfg.rounds,
                             "rush": cfg.rush_size, "rush_window_s": cfg.rush_window,
-                            "rush_clients": cfg.rush_clients, "quick": cfg.quick,
+                            "rush_clients": cfg.rush_clients, "rush_grace_s": cfg.rush_grace,
+                            "quick": cfg.quick,
                             "database_url_ignored": bool(foreign)},
                "runs": []}
     try:

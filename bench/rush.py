@@ -111,12 +111,13 @@ def attempt(base: str, who: Applicant) -> str:
         return "error"
 
 
-def applicant_flow(base: str, who: Applicant, start: float, deadline: float) -> None:
+def applicant_flow(base: str, who: Applicant, start: float, deadline: float,
+                   grace: float) -> None:
     """Arrive at the applicant's time; submit until accepted or past the grace period."""
     delay = start + who.arrival - time.monotonic()
     if delay > 0:
         time.sleep(delay)
-    while time.monotonic() < deadline + GRACE_S:
+    while time.monotonic() < deadline + grace:
         sent = time.monotonic()
         outcome = attempt(base, who)
         if outcome == "accepted":
@@ -187,7 +188,8 @@ def _percentile(values: list[float], q: float) -> float | None:
     return values[min(len(values) - 1, max(0, round(q * len(values)) - 1))]
 
 
-def rush(base: str, url: str, window: float, clients: int, password: str, log) -> dict:
+def rush(base: str, url: str, window: float, clients: int, password: str, log,
+         grace: float = GRACE_S) -> dict:
     """Run the rush against the served app on database ``url``; the figures."""
     engine = create_engine(url)
     try:
@@ -210,7 +212,8 @@ def rush(base: str, url: str, window: float, clients: int, password: str, log) -
         deadline = start + (closes_at - datetime.now(UTC)).total_seconds()
         log(f"rush: deadline {closes_at:%H:%M:%S} UTC; {clients} clients")
         with ThreadPoolExecutor(clients) as pool:
-            list(pool.map(lambda who: applicant_flow(base, who, start, deadline), applicants))
+            list(pool.map(lambda who: applicant_flow(base, who, start, deadline, grace),
+                          applicants))
         db = count(engine, call_id, [a.application_id for a in applicants], closes_at)
     finally:
         engine.dispose()
@@ -218,7 +221,7 @@ def rush(base: str, url: str, window: float, clients: int, password: str, log) -
     refused = [a for a in applicants if not a.accepted]
     post = [a.accepted_post_ms for a in accepted if a.accepted_post_ms is not None]
     result = {
-        "drafts": len(applicants), "clients": clients, "window_s": window, "grace_s": GRACE_S,
+        "drafts": len(applicants), "clients": clients, "window_s": window, "grace_s": grace,
         "call_id": call_id, "login_s": round(login_s, 1),
         "accepted": len(accepted),
         "accepted_before_deadline": sum(1 for a in accepted if a.accepted_at <= deadline),
