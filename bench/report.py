@@ -150,7 +150,9 @@ def markdown(results: dict) -> str:
             rss = run["rss_mb"]
             ok = bool(rss) and max(rss) <= 200
             lines += ["", f"Arbeidernes minne etter lasten: {', '.join(map(str, rss))} MB RSS "
-                      f"(mål ≤ 200 MB: {_verdict(ok)})."]
+                      f"(mål ≤ 200 MB: {_verdict(ok)})"
+                      + (f"; etter PDF-ene: {', '.join(map(str, run['rss_after_pdfs_mb']))} MB."
+                         if run.get("rss_after_pdfs_mb") else ".")]
         coverage = next((p for p in run.get("pages", []) if p["key"] == "coverage"), None)
         if coverage and coverage.get("bare_sql_ms"):
             lines += [f"Dekningsrapportens rene aggregat-SQL: {coverage['bare_sql_ms']} ms "

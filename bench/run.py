@@ -383,6 +383,7 @@ def bench_target(target: Target, cfg: Settings, databases: dbs.Databases,
             result["pass"] = judge(result)
             run["pdfs"].append(result)
             log(report.page_line(result))
+        run["rss_after_pdfs_mb"] = [round(x) for x in app.worker_rss_mb()]
         if target.rush:
             app.restart("/healthz")  # a fresh start, as before a deadline
             run["rush"] = rush_mod.rush(app.base, url, cfg.rush_window, cfg.rush_clients,
