@@ -50,6 +50,8 @@ lint: install
 # The app and a minimal floor page under gunicorn, loaded by wrk, the PDFs and the deadline
 # rush, on databases of its own (bench/run.py; results in bench/RESULTS.md). About 15
 # minutes; BENCH_SIZES, BENCH_DURATION and the others in bench/run.py change it.
+bench: export BENCH_COVERAGE_SIZES ?= 100000
+bench: export BENCH_COVERAGE_REPEAT ?= 3
 bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python bench/coverage_report.py
