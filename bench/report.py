@@ -127,7 +127,7 @@ def markdown(results: dict) -> str:
         f"- gunicorn med 2 synkrone arbeidere (app og gulv), wrk med 16 forbindelser og "
         f"2 tråder, {s['duration_s']:g} s per kjøring, {s['rounds']} runde(r) per side; hver "
         "kjøring av en side står mellom to kjøringer av gulvet, og forholdet er mot "
-        "medianen av dem. En side der én forespørsel tar over 0,5 s, kjøres med 2 "
+        "medianen av dem. En side der én forespørsel tar over 2 s, kjøres med 2 "
         "forbindelser (c=2) og lenger.",
         "- Gulvet (`bench/floor.py`): Flask + Flask-SQLAlchemy + Jinja, 50 søknader med "
         "organisasjon, nøkkelsidedelt.",
