@@ -19,10 +19,11 @@ def login(base: str, email: str, password: str, timeout: float = 60) -> requests
     session = requests.Session()
     form = session.get(f"{base}/logg-inn", timeout=timeout)
     token = field(CSRF, form.text)
-    reply = session.post(f"{base}/logg-inn", timeout=timeout, data={
+    reply = session.post(f"{base}/logg-inn", timeout=timeout, allow_redirects=False, data={
         "csrf_token": token or "", "email": email, "password": password})
-    if reply.status_code >= 400 or reply.url.rstrip("/").endswith("/logg-inn"):
-        raise RuntimeError(f"login as {email} failed: HTTP {reply.status_code} at {reply.url}")
+    # a login redirects (to the page asked for, or the start page); a refusal shows the form
+    if reply.status_code not in (302, 303) or "/logg-inn" in reply.headers.get("Location", ""):
+        raise RuntimeError(f"login as {email} failed: HTTP {reply.status_code}")
     return session
 
 

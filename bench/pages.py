@@ -65,7 +65,10 @@ def _facts(conn) -> Facts:
     per_call = f"""SELECT call_id, count(*) AS n FROM applications WHERE state IN {SUBMITTED}
                    GROUP BY call_id"""
     biggest = _one(conn, per_call + " ORDER BY n DESC, call_id LIMIT 1")
-    innstilling = _one(conn, per_call + " ORDER BY abs(count(*) - 300), call_id LIMIT 1")
+    # the call nearest 300 submitted, not counting the demo's own few-application calls
+    innstilling = _one(conn, f"SELECT * FROM ({per_call}) c WHERE n >= 30 "
+                             "ORDER BY abs(n - 300), call_id LIMIT 1") \
+        or _one(conn, per_call + " ORDER BY abs(count(*) - 300), call_id LIMIT 1")
     measure = _one(conn, """
         SELECT s.code, m.code, count(*) FROM confirmed_measures cm
         JOIN plan_measures m ON m.id = cm.measure_id
@@ -183,11 +186,16 @@ def pdfs(f: Facts, quick: bool = False) -> list[Page]:
     if quick:
         return [p for p in pdfs(f) if p.key == "letter_pdf"]
     result = []
-    if f.innstilling_call:
+    if f.innstilling_call and f.innstilling_submitted <= 1000:  # else it is not near 300
         result.append(Page("innstilling_pdf",
                            f"innstilling PDF ({f.innstilling_submitted} søknader)",
                            f"/saksbehandling/utlysninger/{f.innstilling_call}/innstilling.pdf",
                            "manager", ("time", 5000), wrk=False, repeat=1))
+    if f.biggest_call and f.biggest_call != f.innstilling_call:
+        result.append(Page("innstilling_pdf_biggest",
+                           f"innstilling PDF, største utlysning ({f.biggest_call_submitted})",
+                           f"/saksbehandling/utlysninger/{f.biggest_call}/innstilling.pdf",
+                           "manager", ("p50", 300), wrk=False, repeat=1))
     if f.letter:
         result.append(Page("letter_pdf", "vedtaksbrev PDF", f"/vedtak/brev/{f.letter}.pdf",
                            "manager", ("p50", 300), wrk=False, repeat=3))

@@ -13,7 +13,7 @@ deadline rush (``bench/rush.py``). It drops the databases it created at the end 
 
 Settings (environment):
   BENCH_SIZES      targets, e.g. ``postgresql:100000,postgresql:1500:rush,sqlite:1500:rush``
-  BENCH_DURATION   seconds per wrk run (default 3; a page slower than 2 s a request runs
+  BENCH_DURATION   seconds per wrk run (default 2; a page slower than 2 s a request runs
                    with 2 connections, and longer)
   BENCH_ROUNDS     rounds per page (default 1; every page run sits between two floor runs)
   BENCH_RUSH       drafts in the rush (default 1000), BENCH_RUSH_WINDOW seconds (60),
@@ -52,6 +52,7 @@ APP_PORT, FLOOR_PORT = int(os.environ.get("BENCH_PORT", "8371")), \
 DEFAULT_SIZES = "postgresql:100000,postgresql:1500:rush,sqlite:1500:rush"
 QUICK_SIZES = "sqlite:60:rush"
 HEAVY_SINGLE_S = 2.0  #: a page whose single request takes longer runs with 2 connections
+TOO_SLOW_S = 5.0  #: and one slower than this is timed by single requests only
 
 INSTANCE_CONFIG = """\
 # Written by bench/run.py for the benchmark's own instance.
@@ -116,7 +117,7 @@ def settings(argv: list[str] | None = None) -> Settings:
     return Settings(
         targets=parse_targets(args.sizes or env.get("BENCH_SIZES")
                               or (QUICK_SIZES if quick else DEFAULT_SIZES)),
-        duration=float(env.get("BENCH_DURATION") or (1 if quick else 3)),
+        duration=float(env.get("BENCH_DURATION") or (1 if quick else 2)),
         rounds=int(env.get("BENCH_ROUNDS") or 1),
         rush_size=int(env.get("BENCH_RUSH") or (20 if quick else 1000)),
         rush_window=float(env.get("BENCH_RUSH_WINDOW") or (4 if quick else 60)),
@@ -250,8 +251,11 @@ def measure_page(page: page_defs.Page, app: Server, floors: FloorRuns,
         result["error"] = f"HTTP {sorted(set(codes))}"
     if not page.wrk or result.get("error"):
         return result
+    if single_ms / 1000 > TOO_SLOW_S:
+        result["too_slow"] = True  # wrk would finish next to no requests in a short run
+        return result
     connections = 2 if heavy else 16
-    duration = cfg.duration if not heavy else max(cfg.duration, min(30, 2.5 * single_ms / 1000))
+    duration = cfg.duration if not heavy else max(cfg.duration, 3 * single_ms / 1000)
     cookie = cookie_header(session) if session else None
     around, runs = [floors.last()], []
     for _ in range(cfg.rounds):
@@ -290,6 +294,8 @@ def judge(result: dict) -> bool | None:
         return None
     kind, bound = target
     if kind == "ratio":
+        if result.get("too_slow"):
+            return False
         if result.get("ratio") is None:
             return False
         return result["ratio"] >= bound and not result.get("errors") \

@@ -39,11 +39,12 @@ def parse(output: str) -> WrkResult:
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
                        output)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    requests = int(total[1]) if total else 0
     return WrkResult(
         requests_per_s=float(rate[1]) if rate else 0.0,
-        p50_ms=_ms(p50[1]) if p50 else None,
-        p99_ms=_ms(p99[1]) if p99 else None,
-        requests=int(total[1]) if total else 0,
+        p50_ms=_ms(p50[1]) if p50 and requests else None,
+        p99_ms=_ms(p99[1]) if p99 and requests else None,
+        requests=requests,
         errors=sum(int(n) for n in socket.groups()) if socket else 0,
         non_2xx=int(non_2xx[1]) if non_2xx else 0)
 
