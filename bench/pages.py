@@ -7,6 +7,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 SUBMITTED = "('submitted', 'info_requested')"
+MANY_APPLICANT = "soker-mange@demo.no"  #: the generator's applicant with ~1.2 % of N
 
 
 @dataclass
@@ -58,10 +59,16 @@ def facts(url: str) -> Facts:
 
 
 def _facts(conn) -> Facts:
+    # the generator's applicant with many applications (soker-mange@demo.no), else the one
+    # whose organisations have the most; counted as the dashboard shows them
     applicant = _one(conn, """
-        SELECT u.email, count(*) FROM applications a JOIN users u ON u.id = a.created_by_id
-        WHERE u.email NOT LIKE 'rush%' GROUP BY u.email ORDER BY count(*) DESC, u.email
-        LIMIT 1""")
+        SELECT u.email, count(*) FROM applications a
+        JOIN memberships m ON m.organisation_id = a.organisation_id
+        JOIN users u ON u.id = m.user_id
+        WHERE u.email NOT LIKE 'rush%'
+        GROUP BY u.email
+        ORDER BY CASE WHEN u.email = :many THEN 0 ELSE 1 END, count(*) DESC, u.email
+        LIMIT 1""", many=MANY_APPLICANT)
     per_call = f"""SELECT call_id, count(*) AS n FROM applications WHERE state IN {SUBMITTED}
                    GROUP BY call_id"""
     biggest = _one(conn, per_call + " ORDER BY n DESC, call_id LIMIT 1")
@@ -75,14 +82,14 @@ def _facts(conn) -> Facts:
         JOIN plan_strategies s ON s.id = m.strategy_id
         GROUP BY s.code, m.code ORDER BY count(*) DESC, m.code LIMIT 1""")
     email = applicant[0] if applicant else ""
-    drafts = [row[0] for row in conn.execute(text("""
-        SELECT a.id FROM applications a JOIN users u ON u.id = a.created_by_id
-        JOIN calls c ON c.id = a.call_id
-        WHERE u.email = :email AND a.state = 'draft' ORDER BY c.closes_at DESC, a.id
-        LIMIT 10"""), {"email": email})]
+    own = """FROM applications a JOIN memberships m ON m.organisation_id = a.organisation_id
+             JOIN users u ON u.id = m.user_id JOIN calls c ON c.id = a.call_id
+             WHERE u.email = :email"""
+    drafts = [row[0] for row in conn.execute(text(f"""
+        SELECT a.id {own} AND a.state = 'draft' ORDER BY c.closes_at DESC, a.id LIMIT 10"""),
+        {"email": email})]
     submitted = [row[0] for row in conn.execute(text(f"""
-        SELECT a.id FROM applications a JOIN users u ON u.id = a.created_by_id
-        WHERE u.email = :email AND a.state IN {SUBMITTED} ORDER BY a.id LIMIT 5"""),
+        SELECT a.id {own} AND a.state IN {SUBMITTED} ORDER BY a.id LIMIT 5"""),
         {"email": email})]
     letter = _one(conn, "SELECT id FROM letters ORDER BY id LIMIT 1")
     year = _one(conn, """SELECT c.year FROM decisions d JOIN applications a

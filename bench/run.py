@@ -255,7 +255,8 @@ def measure_page(page: page_defs.Page, app: Server, floors: FloorRuns,
         result["too_slow"] = True  # wrk would finish next to no requests in a short run
         return result
     connections = 2 if heavy else 16
-    duration = cfg.duration if not heavy else max(cfg.duration, 3 * single_ms / 1000)
+    # 16 connections on 2 workers: the first wave alone takes 8 requests' time
+    duration = max(cfg.duration, (3 if heavy else 10) * single_ms / 1000)
     cookie = cookie_header(session) if session else None
     around, runs = [floors.last()], []
     for _ in range(cfg.rounds):
