@@ -8,12 +8,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install translations lint bench db clean system-deps mutants screenshots
+.PHONY: run test install translations lint bench bench-coverage db clean system-deps mutants screenshots
 
-# System libraries WeasyPrint needs (Debian/Ubuntu), poppler for the PDF tests, and
-# pg_dump/pg_restore for `flask backup`/`restore` on PostgreSQL.
+# System libraries WeasyPrint needs (Debian/Ubuntu), poppler for the PDF tests,
+# pg_dump/pg_restore for `flask backup`/`restore` on PostgreSQL, and wrk for `make bench`.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils \
-                   postgresql-client
+                   postgresql-client wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,15 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+# The app and a minimal floor page under gunicorn, loaded by wrk, the PDFs and the deadline
+# rush, on databases of its own (bench/run.py; results in bench/RESULTS.md). About 15
+# minutes; BENCH_SIZES, BENCH_DURATION and the others in bench/run.py change it.
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
+
+# The coverage report's functions against their bare aggregate SQL, in-process, at 1 000
+# and 100 000 applications (BENCH_COVERAGE_SIZES); a few minutes more than make bench has.
+bench-coverage: install
 	$(BIN)/python bench/coverage_report.py
 
 system-deps:

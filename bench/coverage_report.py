@@ -1,11 +1,12 @@
 """Benchmark: the plan-coverage report (``coverage``, ``extras``, ``evaluation``) against its bare
 aggregate SQL, for N applications.
 
-Run with `make bench` (after bench/run.py). For each size in BENCH_COVERAGE_SIZES it builds
-a throwaway database (SQLite in a temp dir, or DATABASE_URL; a PostgreSQL database has its
-public schema dropped and recreated) with the real migrations and the plan, adds N
-applications with ``fund.demo_bulk.generate`` (what ``flask demo --applications N`` adds:
-calls over several years in both funds, organisations, confirmed measures, current and
+Run with `make bench-coverage`. For each database in BENCH_COVERAGE_DATABASES (default
+``postgresql``; also ``sqlite``) and each size in BENCH_COVERAGE_SIZES it makes a database of
+its own (PostgreSQL: ``bench_<random>`` on BENCH_PG, dropped afterwards; SQLite: a temporary
+folder; ``DATABASE_URL`` is ignored, see bench/dbs.py) with the real migrations and the plan,
+adds N applications with ``fund.demo_bulk.generate`` (what ``flask demo --applications N``
+adds: calls over several years in both funds, organisations, confirmed measures, current and
 replaced decisions, grants, payments, repayments, final reports, financing lines), then
 times, for no filter, one year and one call:
 
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import bindparam, event, select, text  # noqa: E402
 
+from bench.dbs import Databases, foreign_database_url  # noqa: E402
 from fund import create_app  # noqa: E402
 from fund.auth.demo import DEMO_USERS  # noqa: E402
 from fund.auth.models import User  # noqa: E402
@@ -48,6 +50,7 @@ from fund.reports.evaluation import evaluation  # noqa: E402
 from fund.reports.extras import extras  # noqa: E402
 
 SIZES = [int(n) for n in os.environ.get("BENCH_COVERAGE_SIZES", "1000,100000").split(",")]
+KINDS = os.environ.get("BENCH_COVERAGE_DATABASES", "postgresql").replace(" ", "").split(",")
 REPEAT = int(os.environ.get("BENCH_COVERAGE_REPEAT", "7"))
 CASE_YEAR = datetime.now(UTC).year - 2  #: a decided year of the generated calls
 
@@ -55,15 +58,13 @@ CASE_YEAR = datetime.now(UTC).year - 2  #: a decided year of the generated calls
 # --- The throwaway database ---
 
 
-def build(tmp: str):
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
+def build(tmp: str, url: str):
+    """The app on ``url`` (a new, empty database of the benchmark's own), migrated, with
+    the plan and two users."""
     os.environ["FUND_INSTANCE_PATH"] = tmp
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                       "MAIL_BACKEND": "file", "TRUSTED_HOSTS": ["localhost"]})
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
         load_plan(read_plan_file(DATA_DIR / "handlingsplan-2022-2024.yaml"))
         for email, name, role in DEMO_USERS:  # the demo's staff, whom the generator needs
@@ -190,38 +191,54 @@ def run_case(plan, name: str, flt: CoverageFilter, size: int) -> None:
           f"{1:>6.1f} {bare_stmts:>6.0f}", flush=True)
 
 
-def bench_size(size: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        app = build(tmp)
-        with app.app_context():
-            start = time.perf_counter()
-            with app.test_request_context():
-                counts = generate(size)
-            db.session.commit()
-            dialect = db.engine.dialect.name
-            if dialect == "postgresql":  # JIT compiles the report's big queries, or not
-                dialect += " jit=" + db.session.execute(text("SHOW jit")).scalar()
-                db.session.rollback()
-            print(f"[{dialect}] N={size}: built in "
-                  f"{time.perf_counter() - start:.1f} s: "
-                  + ", ".join(f"{name} {n}" for name, n in counts.items() if n), flush=True)
-            plan = db.session.scalar(select(PlanVersion))
-            db.session.expunge(plan)  # loaded, as a view has it: not reloaded per run
-            call_id = db.session.scalar(select(Call.id).where(Call.year == CASE_YEAR)
-                                        .order_by(Call.id))
-            print(f"{'case':10} {'N':>7} {'what':9} {'median ms':>10} {'p95 ms':>8} "
-                  f"{'bare ms':>8} {'ratio':>6} {'stmts':>6}")
-            for name, flt in (("all", CoverageFilter()),
-                              ("one year", CoverageFilter(years=(CASE_YEAR,))),
-                              ("one call", CoverageFilter(call_id=call_id))):
-                run_case(plan, name, flt, size)
-            db.session.remove()
-            db.engine.dispose()
+def bench_size(size: int, kind: str, databases: Databases) -> None:
+    url = databases.new(kind)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            _bench_size(size, build(tmp, url))
+    finally:
+        databases.drop(url)
+
+
+def _bench_size(size: int, app) -> None:
+    """Populate and time the report against its bare SQL."""
+    with app.app_context():
+        start = time.perf_counter()
+        with app.test_request_context():
+            counts = generate(size)
+        db.session.commit()
+        dialect = db.engine.dialect.name
+        if dialect == "postgresql":  # JIT compiles the report's big queries, or not
+            dialect += " jit=" + db.session.execute(text("SHOW jit")).scalar()
+            db.session.rollback()
+        print(f"[{dialect}] N={size}: built in "
+              f"{time.perf_counter() - start:.1f} s: "
+              + ", ".join(f"{name} {n}" for name, n in counts.items() if n), flush=True)
+        plan = db.session.scalar(select(PlanVersion))
+        db.session.expunge(plan)  # loaded, as a view has it: not reloaded per run
+        call_id = db.session.scalar(select(Call.id).where(Call.year == CASE_YEAR)
+                                    .order_by(Call.id))
+        print(f"{'case':10} {'N':>7} {'what':9} {'median ms':>10} {'p95 ms':>8} "
+              f"{'bare ms':>8} {'ratio':>6} {'stmts':>6}")
+        for name, flt in (("all", CoverageFilter()),
+                          ("one year", CoverageFilter(years=(CASE_YEAR,))),
+                          ("one call", CoverageFilter(call_id=call_id))):
+            run_case(plan, name, flt, size)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def main():
-    for size in SIZES:
-        bench_size(size)
+    if foreign_database_url():
+        print("DATABASE_URL is set and ignored: the benchmark uses databases of its own only")
+        os.environ.pop("DATABASE_URL")  # create_app must not see it either
+    databases = Databases(keep="--keep" in sys.argv)
+    try:
+        for kind in KINDS:
+            for size in SIZES:
+                bench_size(size, kind, databases)
+    finally:
+        databases.drop_all()
 
 
 if __name__ == "__main__":

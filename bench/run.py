@@ -1,139 +1,445 @@
-"""Benchmark: time and SQL statements per page as the number of calls and applications grows.
+"""``make bench``: the app and the floor under gunicorn, loaded by wrk (issue 14).
 
-Run with `make bench`. Builds a throwaway SQLite database (or uses DATABASE_URL),
-runs the real migrations, loads the plan, creates N calls, and requests each page
-REPEAT times. Prints a table: page, N, median ms, p95 ms, queries per request.
+For each target (database kind and size) it makes a database of its own (PostgreSQL:
+``bench_<random>`` on ``BENCH_PG``; SQLite: a temporary folder), migrates it, loads the
+plan and generates the data with ``flask demo --applications N [--rush K]``, serves the
+app (``fund:create_app()``) and the floor (``bench/floor.py``) with ``gunicorn -w 2``,
+logs in over HTTP and loads each page with wrk in rounds alternating with the floor.
+Then single timed requests for the PDFs, the workers' memory, and (where asked) the
+deadline rush (``bench/rush.py``). It drops the databases it created at the end (unless
+``--keep``) and writes ``bench/RESULTS.md`` and ``bench/results.json``.
+
+``DATABASE_URL`` is ignored: the benchmark never touches a database it did not create.
+
+Settings (environment):
+  BENCH_SIZES      targets, e.g. ``postgresql:100000,postgresql:1500:rush,sqlite:1500:rush``
+  BENCH_DURATION   seconds per wrk run (default 2; a page slower than 2 s a request runs
+                   with 2 connections, and longer)
+  BENCH_ROUNDS     rounds per page (default 1; every page run sits between two floor runs)
+  BENCH_RUSH       drafts in the rush (default 1000), BENCH_RUSH_WINDOW seconds (60),
+                   BENCH_RUSH_CLIENTS (50), BENCH_RUSH_GRACE seconds of trying after the
+                   deadline (10)
+  BENCH_PG         the PostgreSQL server (its ``postgres`` database is used to create ours)
+  BENCH_OUT        folder for RESULTS.md and results.json (default: bench/)
 """
 
+import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
+
+import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, select, text  # noqa: E402
+from bench import dbs, report, wrk  # noqa: E402
+from bench import pages as page_defs  # noqa: E402
+from bench import rush as rush_mod  # noqa: E402
+from bench.client import cookie_header, login  # noqa: E402
+from bench.servers import ROOT, Server  # noqa: E402
 
-from fund import create_app  # noqa: E402
-from fund.applications.models import (  # noqa: E402
-    Application,
-    ApplicationState,
-    CostCategory,
-    CostLine,
-)
-from fund.auth.models import Membership, Organisation, User  # noqa: E402
-from fund.calls.models import Call, Fund  # noqa: E402
-from fund.calls.operations import create_call  # noqa: E402
-from fund.core.roles import Role
-from fund.extensions import db  # noqa: E402
-from fund.plan.loader import DATA_DIR, load_plan, read_plan_file  # noqa: E402
+PLAN = "fund/plan/data/handlingsplan-2022-2024.yaml"
+PASSWORD = "fond-demo-2026"
+USERS = {"caseworker": "saksbehandler@demo.no", "manager": "leder@demo.no"}
+APP_PORT, FLOOR_PORT = int(os.environ.get("BENCH_PORT", "8371")), \
+    int(os.environ.get("BENCH_PORT", "8371")) + 1
+DEFAULT_SIZES = "postgresql:100000,postgresql:1500:rush,sqlite:1500:rush"
+QUICK_SIZES = "sqlite:60:rush"
+HEAVY_SINGLE_S = 2.0  #: a page whose single request takes longer runs with 2 connections
+TOO_SLOW_S = 5.0  #: and one slower than this is timed by single requests only
 
-SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10,300").split(",")]
-REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
-PAGES = ["/", "/plan/", "/utlysninger/1", "/forvaltning/utlysninger", "/healthz",
-         "/saksbehandling/soknader", "/saksbehandling/utlysninger/1/rangering"]
-APPLICANT_PAGES = ["/soknader", "/soknader/1"]
-
-
-def build(tmp: str):
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
-    os.environ["FUND_INSTANCE_PATH"] = tmp
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False,
-                      "MAIL_BACKEND": "file", "TRUSTED_HOSTS": ["localhost"]})
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
-        plan, _ = load_plan(read_plan_file(DATA_DIR / "handlingsplan-2022-2024.yaml"))
-        manager = User(email="bench@example.no", name="Bench", role=Role.MANAGER,
-                       email_verified_at=datetime.now(UTC))
-        manager.set_password("bench-password-123")
-        applicant = User(email="soker@example.no", name="Søker", role=Role.APPLICANT,
-                         email_verified_at=datetime.now(UTC))
-        applicant.set_password("bench-password-123")
-        db.session.add_all([manager, applicant,
-                            Organisation(orgnr="912345688", name="Bench AS",
-                                         memberships=[Membership(user=applicant)])])
-        db.session.commit()
-    return app
+INSTANCE_CONFIG = """\
+# Written by bench/run.py for the benchmark's own instance.
+SESSION_COOKIE_SECURE = False  # plain http on loopback
+REMEMBER_COOKIE_SECURE = False
+TRUSTED_HOSTS = ["127.0.0.1", "localhost"]
+MAIL_BACKEND = "file"
+# A thousand logins from one address in a minute is the benchmark, not an attack.
+LOGIN_MAX_FAILURES_PER_EMAIL_AND_CLIENT = 1000
+LOGIN_MAX_FAILURES_PER_IP = 100000
+LOGIN_MAX_FAILURES_PER_EMAIL = 100000
+"""
 
 
-def add_calls(app, total: int) -> None:
-    with app.app_context():
-        plan_id = db.session.execute(text("SELECT id FROM plan_versions")).scalar()
-        from fund.plan.models import PlanVersion
-        plan = db.session.get(PlanVersion, plan_id)
-        have = db.session.scalar(select(db.func.count()).select_from(Call))
-        now = datetime.now(UTC).replace(microsecond=0)
-        for i in range(have, total):
-            create_call(fund=Fund.KLIMAFOND if i % 2 else Fund.NAERINGSFOND, year=2020 + i % 10,
-                        title=f"Utlysning {i}", opens_at=now + timedelta(days=(i % 40) - 20),
-                        closes_at=now + timedelta(days=(i % 40) + 10), budget=1_000_000,
-                        max_grant=200_000, max_share_percent=50, plan=plan)
-        db.session.commit()
-        add_applications(total)
+@dataclass
+class Target:
+    kind: str  #: "postgresql" or "sqlite"
+    size: int
+    rush: bool
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind} {self.size:,}".replace(",", " ")
 
 
-def add_applications(total: int) -> None:
-    """As many applications as calls, half of them submitted, all from one organisation."""
-    organisation = db.session.scalars(select(Organisation)).one()
-    applicant = organisation.memberships[0].user
-    call = db.session.get(Call, 1)
-    have = db.session.scalar(select(db.func.count()).select_from(Application))
-    for i in range(have, total):
-        db.session.add(Application(
-            call=call, organisation=organisation, created_by=applicant, title=f"Søknad {i}",
-            cost_lines=[CostLine(category=CostCategory.SERVICES, amount=100_000)],
-            state=ApplicationState.SUBMITTED if i % 2 else ApplicationState.DRAFT,
-            case_number=f"NF-2099-{i:05d}" if i % 2 else None,
-            submitted_at=datetime.now(UTC) if i % 2 else None))
-    db.session.commit()
+@dataclass
+class Settings:
+    targets: list[Target]
+    duration: float
+    rounds: int
+    rush_size: int
+    rush_window: float
+    rush_clients: int
+    rush_grace: float
+    keep: bool
+    out: Path
+    quick: bool
 
 
-def measure(app, client, path):
-    counter = {"n": 0}
+def parse_targets(spec: str) -> list[Target]:
+    """``kind:size[:rush]`` separated by commas; kind ``pg``/``postgresql``/``sqlite``."""
+    targets = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        kind, size, *flags = item.split(":")
+        kind = {"pg": "postgresql", "postgres": "postgresql"}.get(kind, kind)
+        if kind not in ("postgresql", "sqlite"):
+            raise SystemExit(f"BENCH_SIZES: unknown database {kind!r}")
+        targets.append(Target(kind, int(size), "rush" in flags))
+    return targets
 
-    def count(*args):
-        counter["n"] += 1
 
-    with app.app_context():
-        engine = db.engine
-    client.get(path)  # warm-up
-    event.listen(engine, "before_cursor_execute", count)
-    timings = []
-    for _ in range(REPEAT):
+def settings(argv: list[str] | None = None) -> Settings:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny data, 1 s runs, a small rush: proves the harness works")
+    parser.add_argument("--keep", action="store_true", help="keep the databases made")
+    parser.add_argument("--sizes", help="as BENCH_SIZES")
+    parser.add_argument("--out", help="folder for RESULTS.md and results.json")
+    args = parser.parse_args(argv)
+    env = os.environ
+    quick = args.quick
+    return Settings(
+        targets=parse_targets(args.sizes or env.get("BENCH_SIZES")
+                              or (QUICK_SIZES if quick else DEFAULT_SIZES)),
+        duration=float(env.get("BENCH_DURATION") or (1 if quick else 2)),
+        rounds=int(env.get("BENCH_ROUNDS") or 1),
+        rush_size=int(env.get("BENCH_RUSH") or (20 if quick else 1000)),
+        rush_window=float(env.get("BENCH_RUSH_WINDOW") or (4 if quick else 60)),
+        rush_clients=int(env.get("BENCH_RUSH_CLIENTS") or (10 if quick else 50)),
+        rush_grace=float(env.get("BENCH_RUSH_GRACE") or (2 if quick else 10)),
+        keep=args.keep, out=Path(args.out or env.get("BENCH_OUT") or Path(__file__).parent),
+        quick=quick)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- One target's database and instance ---
+
+
+def app_env(url: str, instance: Path) -> dict[str, str]:
+    """The environment of the app's processes: our database and instance only."""
+    env = dbs.clean_environment(dict(os.environ))
+    env.update(DATABASE_URL=url, FUND_INSTANCE_PATH=str(instance),
+               FUND_BASE_URL=f"http://127.0.0.1:{APP_PORT}", FUND_SECRET_KEY="bench-secret",
+               FUND_TRUSTED_HOSTS="127.0.0.1 localhost", PYTHONUNBUFFERED="1")
+    return env
+
+
+def flask(env: dict[str, str], *args: str, timeout: float = 1800) -> str:
+    """Run ``flask --app fund …`` in the benchmark's environment; its output."""
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "fund", *args], env=env,
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def generator_available(env: dict[str, str]) -> bool:
+    """Whether ``flask demo`` takes ``--applications`` (the generator of issue 14)."""
+    return "--applications" in flask(env, "demo", "--help")
+
+
+def prepare(target: Target, url: str, instance: Path, cfg: Settings, notes: list[str]) -> dict:
+    """Migrate, load the plan and generate the data; the timings."""
+    instance.mkdir(parents=True, exist_ok=True)
+    (instance / "config.py").write_text(INSTANCE_CONFIG)
+    env = app_env(url, instance)
+    timings = {}
+    start = time.monotonic()
+    flask(env, "db", "upgrade")
+    flask(env, "plan", "load", PLAN)
+    timings["migrate_s"] = round(time.monotonic() - start, 1)
+    start = time.monotonic()
+    if generator_available(env):
+        args = ["demo", "--applications", str(target.size)]
+        if target.rush:
+            args += ["--rush", str(cfg.rush_size)]
+        flask(env, *args)
+    else:
+        notes.append("`flask demo --applications` is missing: plain `flask demo` data, "
+                     "no rush")
+        flask(env, "demo")
+        target.rush = False
+    timings["generate_s"] = round(time.monotonic() - start, 1)
+    if url.startswith("postgresql"):
+        dbs_analyze(url)
+    return timings
+
+
+def dbs_analyze(url: str) -> None:
+    """ANALYZE, as autovacuum would after a bulk load."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+# --- Measuring ---
+
+
+def timed_gets(base: str, session: requests.Session | None, path: str,
+               repeat: int) -> tuple[list[float], list[int]]:
+    """``repeat`` sequential GETs; their times in ms and status codes."""
+    times, codes = [], []
+    for _ in range(repeat):
         start = time.perf_counter()
-        response = client.get(path)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    event.remove(engine, "before_cursor_execute", count)
-    timings.sort()
-    return (statistics.median(timings), timings[int(len(timings) * 0.95) - 1],
-            counter["n"] / REPEAT)
+        try:
+            reply = (session or requests).get(base + path, timeout=120, allow_redirects=False)
+            codes.append(reply.status_code)
+        except requests.RequestException:
+            codes.append(0)
+        times.append((time.perf_counter() - start) * 1000)
+    return times, codes
 
 
-def main():
-    with tempfile.TemporaryDirectory() as tmp:
-        app = build(tmp)
-        clients = {}
-        for email in ("bench@example.no", "soker@example.no"):
-            clients[email] = app.test_client()
-            clients[email].post("/logg-inn", data={"email": email,
-                                                   "password": "bench-password-123"})
-        print(f"{'page':28} {'rows':>6} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
-        for size in SIZES:
-            add_calls(app, size)
-            for email, paths in (("bench@example.no", PAGES),
-                                 ("soker@example.no", APPLICANT_PAGES)):
-                for path in paths:
-                    median, p95, queries = measure(app, clients[email], path)
-                    print(f"{path:28} {size:>6} {median:>10.1f} {p95:>8.1f} {queries:>8.1f}")
+class FloorRuns:
+    """The floor's runs in one target, in order; a page's ratio is to the median of the
+    run just before it and the one just after (shared with the neighbouring pages)."""
+
+    def __init__(self, floor: Server, duration: float):
+        self.floor, self.duration = floor, duration
+        self.runs: list[float] = []
+
+    def run(self) -> float:
+        self.runs.append(wrk.run(self.floor.base + "/", self.duration).requests_per_s)
+        return self.runs[-1]
+
+    def last(self) -> float:
+        return self.runs[-1] if self.runs else self.run()
+
+
+def single_requests(app: Server, session, page: page_defs.Page) -> tuple[list[float], list]:
+    """A warm-up request (not timed: a worker's first request loads templates), then
+    ``page.repeat`` timed ones (one if the page is slow)."""
+    warm, codes = timed_gets(app.base, session, page.path, 1)
+    repeat = 1 if warm[0] > 3000 else page.repeat
+    times, more = timed_gets(app.base, session, page.path, repeat)
+    return times, codes + more
+
+
+def measure_page(page: page_defs.Page, app: Server, floors: FloorRuns,
+                 sessions: dict, cfg: Settings) -> dict:
+    """Single requests first (service time, and a check that the page answers 200), then
+    wrk rounds, each between two floor runs."""
+    session = sessions.get(page.user)
+    singles, codes = single_requests(app, session, page)
+    single_ms = statistics.median(singles)
+    heavy = single_ms / 1000 > HEAVY_SINGLE_S
+    result = {"key": page.key, "label": page.label, "path": page.path, "user": page.user,
+              "single_ms": round(single_ms, 1), "single_status": sorted(set(codes)),
+              "target": page.target}
+    if any(code != 200 for code in codes):
+        result["error"] = f"HTTP {sorted(set(codes))}"
+    if not page.wrk or result.get("error"):
+        return result
+    if single_ms / 1000 > TOO_SLOW_S:
+        result["too_slow"] = True  # wrk would finish next to no requests in a short run
+        return result
+    connections = 2 if heavy else 16
+    # 16 connections on 2 workers: the first wave alone takes 8 requests' time
+    duration = max(cfg.duration, (3 if heavy else 10) * single_ms / 1000)
+    cookie = cookie_header(session) if session else None
+    around, runs = [floors.last()], []
+    for _ in range(cfg.rounds):
+        runs.append(wrk.run(app.base + page.path, duration, connections=connections,
+                            threads=min(2, connections), cookie=cookie))
+        if not app.wait_idle():
+            log(f"{page.key}: the app stayed busy; restarting it")
+            app.restart("/healthz")
+            result["restarted"] = True
+        around.append(floors.run())
+    rates = [r.requests_per_s for r in runs]
+    ratios = [r.requests_per_s / statistics.median(around[i:i + 2])
+              for i, r in enumerate(runs) if statistics.median(around[i:i + 2])]
+    result.update(
+        connections=connections, duration_s=duration,
+        rps=round(statistics.median(rates), 1),
+        p50_ms=_median([r.p50_ms for r in runs]), p99_ms=_median([r.p99_ms for r in runs]),
+        floor_rps=round(statistics.median(around), 1),
+        ratio=round(statistics.median(ratios), 3) if ratios else None,
+        errors=sum(r.errors for r in runs), non_2xx=sum(r.non_2xx for r in runs),
+        floor_runs=[round(x, 1) for x in around], runs=[r.as_dict() for r in runs])
+    return result
+
+
+def _median(values):
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 1) if values else None
+
+
+def judge(result: dict) -> bool | None:
+    """Whether a page met its target (None: no target)."""
+    target = result.get("target")
+    if result.get("error"):
+        return False
+    if not target:
+        return None
+    kind, bound = target
+    if kind == "ratio":
+        if result.get("too_slow"):
+            return False
+        if result.get("ratio") is None:
+            return False
+        return result["ratio"] >= bound and not result.get("errors") \
+            and not result.get("non_2xx")
+    if kind == "p50":
+        return result["single_ms"] <= bound
+    return result.get("max_ms", result["single_ms"]) <= bound
+
+
+def measure_pdf(page: page_defs.Page, app: Server, sessions: dict) -> dict:
+    """Single timed requests (the first one is timed too: an export is asked for once)."""
+    times, codes = timed_gets(app.base, sessions.get(page.user), page.path, page.repeat)
+    result = {"key": page.key, "label": page.label, "path": page.path, "user": page.user,
+              "single_ms": round(statistics.median(times), 1),
+              "max_ms": round(max(times), 1), "single_status": sorted(set(codes)),
+              "target": page.target}
+    if any(code != 200 for code in codes):
+        result["error"] = f"HTTP {sorted(set(codes))}"
+    return result
+
+
+def bare_coverage_ms(url: str, plan_id: int | None) -> float | None:
+    """The coverage report's bare aggregate SQL (bench/coverage_report.py), median of 3."""
+    if plan_id is None:
+        return None
+    from sqlalchemy import create_engine, text
+
+    from bench.coverage_report import BARE_SQL
+    engine = create_engine(url, connect_args={"options": "-c jit=off"}
+                           if url.startswith("postgresql") else {})
+    times = []
+    with engine.connect() as conn:
+        for _ in range(4):
+            start = time.perf_counter()
+            conn.execute(text(BARE_SQL.format(calls="")), {"plan": plan_id}).all()
+            times.append((time.perf_counter() - start) * 1000)
+    engine.dispose()
+    return round(statistics.median(times[1:]), 1)
+
+
+# --- One target from start to end ---
+
+
+def bench_target(target: Target, cfg: Settings, databases: dbs.Databases,
+                 workdir: Path) -> dict:
+    notes: list[str] = []
+    url = databases.new(target.kind)
+    instance = workdir / f"instance-{target.kind}-{target.size}"
+    log(f"{target.name}: database {url.rsplit('/', 1)[-1]}; generating")
+    run = {"database": target.kind, "size": target.size, "notes": notes}
+    app = floor = None
+    try:
+        run.update(prepare(target, url, instance, cfg, notes))
+        log(f"{target.name}: ready (migrate {run['migrate_s']} s, "
+            f"generate {run['generate_s']} s)")
+        f = page_defs.facts(url)
+        run["facts"] = f.__dict__
+        env = app_env(url, instance)
+        app = Server("app", "fund:create_app()", APP_PORT, env, workdir)
+        floor = Server("floor", "bench.floor:app", FLOOR_PORT,
+                       {**env, "BENCH_FLOOR_DATABASE_URL": url}, workdir)
+        app.start("/healthz")
+        floor.start("/")
+        sessions = {role: login(app.base, email, PASSWORD) for role, email in USERS.items()}
+        sessions["applicant"] = login(app.base, f.applicant, PASSWORD)
+        deep = page_defs.last_queue_page(url)
+        form = page_defs.first_ok(app.base, sessions["applicant"],
+                                  [f"/soknader/{i}" for i in f.drafts])
+        if form is None:
+            notes.append("no editable draft of the applicant: the form page is left out")
+        run["pages"] = []
+        floors = FloorRuns(floor, cfg.duration)
+        for page in page_defs.pages(f, deep, form, quick=cfg.quick):
+            result = measure_page(page, app, floors, sessions, cfg)
+            result["pass"] = judge(result)
+            run["pages"].append(result)
+            log(report.page_line(result))
+        coverage = next((p for p in run["pages"] if p["key"] == "coverage"), None)
+        if coverage:
+            coverage["bare_sql_ms"] = bare_coverage_ms(url, f.plan_id)
+            if coverage["bare_sql_ms"] and coverage["pass"] is not None:
+                coverage["pass"] = coverage["pass"] and \
+                    coverage["single_ms"] <= 3 * coverage["bare_sql_ms"]
+        run["floor_runs"] = [round(x, 1) for x in floors.runs]
+        run["floor_median"] = round(statistics.median(floors.runs), 1) if floors.runs else None
+        run["rss_mb"] = [round(x) for x in app.worker_rss_mb()]
+        log(f"{target.name}: worker RSS after the load {run['rss_mb']} MB")
+        run["pdfs"] = []
+        for page in page_defs.pdfs(f, quick=cfg.quick):
+            result = measure_pdf(page, app, sessions)
+            result["pass"] = judge(result)
+            run["pdfs"].append(result)
+            log(report.page_line(result))
+        run["rss_after_pdfs_mb"] = [round(x) for x in app.worker_rss_mb()]
+        if target.rush:
+            app.restart("/healthz")  # a fresh start, as before a deadline
+            run["rush"] = rush_mod.rush(app.base, url, cfg.rush_window, cfg.rush_clients,
+                                        PASSWORD, log, grace=cfg.rush_grace)
+        return run
+    except Exception as exc:  # keep going with the next target, and say what failed
+        log(f"{target.name}: FAILED: {exc}")
+        run["failed"] = str(exc)
+        return run
+    finally:
+        for server in (app, floor):
+            if server:
+                server.stop()
+        databases.drop(url)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    cfg = settings(argv)
+    if not wrk.available():
+        raise SystemExit("wrk is missing: `make system-deps` (Debian package wrk)")
+    foreign = dbs.foreign_database_url()
+    if foreign:
+        log("DATABASE_URL is set and ignored: the benchmark uses databases of its own only")
+    started = time.monotonic()
+    databases = dbs.Databases(keep=cfg.keep)
+    results = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+               "machine": report.machine(databases.pg_server),
+               "settings": {"duration_s": cfg.duration, "rounds": cfg.rounds,
+                            "rush": cfg.rush_size, "rush_window_s": cfg.rush_window,
+                            "rush_clients": cfg.rush_clients, "rush_grace_s": cfg.rush_grace,
+                            "quick": cfg.quick,
+                            "database_url_ignored": bool(foreign)},
+               "runs": []}
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench_run_") as workdir:
+            for target in cfg.targets:
+                results["runs"].append(bench_target(target, cfg, databases, Path(workdir)))
+    finally:
+        left = databases.drop_all()
+        if left:
+            log(f"kept (--keep): {', '.join(left)}")
+    results["wall_s"] = round(time.monotonic() - started)
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    (cfg.out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False,
+                                                     default=str) + "\n")
+    markdown = report.markdown(results)
+    (cfg.out / "RESULTS.md").write_text(markdown)
+    print(markdown)
+    return results
 
 
 if __name__ == "__main__":

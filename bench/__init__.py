@@ -1,0 +1,1 @@
+"""The benchmark of issue 14 (`make bench`); see run.py."""
