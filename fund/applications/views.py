@@ -282,13 +282,10 @@ def delete_attachment(application_id, attachment_id):
 
 # Submitting ----------------------------------------------------------------------------------
 
-def _submit(application: Application, user, reply: str | None) -> str:
-    """Submit, and word the confirmation while the rows are at hand: after the commit
-    they are expired, and reading them again costs a reload of the whole application."""
-    submission = submit(application, user, reply)
+def _submitted_message(submission) -> str:
     if submission.number == 1:
         return _("Søknaden er sendt inn. Søknadsnummeret er %(case)s.",
-                 case=application.case_number)
+                 case=submission.application.case_number)
     return _("Opplysningene er sendt inn.")
 
 
@@ -312,8 +309,8 @@ def confirm_submit(application_id):
             return redirect(url_for("applications.confirm_submit",
                                     application_id=application.id))
         try:
-            submitted = commit(_submit, application, _user(), form.reply.data,
-                               into=_reply_error(form), success=lambda message: message)
+            submitted = commit(submit, application, _user(), form.reply.data,
+                               into=_reply_error(form), success=_submitted_message)
         except StaleDataError:  # submitted by a simultaneous click
             db.session.rollback()
             return redirect(url_for("applications.receipt", application_id=application_id))
