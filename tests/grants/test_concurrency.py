@@ -9,6 +9,7 @@ advance share of 50 %: kr 75 000 may be paid before the final report."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -45,6 +46,9 @@ class Seeded:
     member_ids: list[int]
     cost_line_id: int
 
+
+#: The day a payment is recorded is the day in Oslo (UTC+1 in winter, +2 in summer).
+OSLO = ZoneInfo("Europe/Oslo")
 
 def seed_grant(served, state=GrantState.ACCEPTED, payments=()) -> Seeded:
     """A granted application of kr 150 000 with its tilsagn in ``state``; ``payments`` are
@@ -193,7 +197,7 @@ def test_the_same_request_approved_twice_at_once_is_approved_once(served):
 def test_the_same_payment_recorded_as_paid_twice_at_once_is_paid_once(served):
     seeded = seed_grant(served, payments=[(PaymentState.APPROVED, 60_000)])
     [payment] = payments_of(served, seeded.grant_id)
-    today = (utcnow() + timedelta(hours=2)).date().isoformat()  # Oslo is ahead of UTC
+    today = datetime.now(OSLO).date().isoformat()  # the day in Oslo, summer or winter
     # The first caseworker approved it; the second and the manager record it paid.
     calls = [staff_post(served, email, payment.id, "utbetalt", {"paid_on": today})
              for email in seeded.staff[1:]]
@@ -259,7 +263,7 @@ def test_a_recovery_vedtak_and_dropping_it_at_once_do_not_both_happen(served):
     path = f"/tilskudd/{seeded.grant_id}"
     decider, dropper = (served.browser().login(e) for e in (seeded.staff[2], other_email))
     decide_token, drop_token = decider.csrf_token(path), dropper.csrf_token(path)
-    today = (utcnow() + timedelta(hours=2)).date().isoformat()
+    today = datetime.now(OSLO).date().isoformat()
     calls = [
         lambda: decider.post(f"{path}/tilbakekreving/{recovery_id}/vedtak", data={
             "csrf_token": decide_token, "rdecide-reasons": "Prosjektet er ikke gjennomført.",
