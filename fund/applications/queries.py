@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from fund.applications.labels import HISTORY_ACTIONS
 from fund.applications.models import (
@@ -12,6 +12,7 @@ from fund.applications.models import (
     ApplicationMeasure,
     ApplicationState,
     InfoRequest,
+    Submission,
 )
 from fund.audit.models import AuditEvent
 from fund.auth.models import Membership, Organisation
@@ -22,23 +23,52 @@ from fund.extensions import db
 from fund.plan.models import Area, PlanVersion, Strategy
 
 
-def application_for_edit(application_id: int) -> Application | None:
-    """An application with everything its form, checklist and pages read."""
+def application_for_edit(application_id: int, plan: bool = True) -> Application | None:
+    """An application with everything its checklist and pages read, and (``plan``) its
+    call's plan with every strategy and measure, which only the form offers."""
+    call = joinedload(Application.call)
     return db.session.execute(
         select(Application).where(Application.id == application_id).options(
-            selectinload(Application.organisation).selectinload(Organisation.memberships),
-            selectinload(Application.call).selectinload(Call.plan)
-            .selectinload(PlanVersion.areas).selectinload(Area.strategies)
-            .selectinload(Strategy.measures),
+            joinedload(Application.organisation).selectinload(Organisation.memberships),
+            call.selectinload(Call.plan).selectinload(PlanVersion.areas)
+            .selectinload(Area.strategies).selectinload(Strategy.measures) if plan else call,
             selectinload(Application.strategies),
-            selectinload(Application.measures).selectinload(ApplicationMeasure.measure),
+            selectinload(Application.measures).joinedload(ApplicationMeasure.measure),
             selectinload(Application.cost_lines), selectinload(Application.financing_lines),
             selectinload(Application.aid_received), selectinload(Application.exemption_requests),
-            selectinload(Application.attachments), selectinload(Application.submissions),
+            selectinload(Application.attachments),
+            # the snapshots (large) are read only when two are compared
+            selectinload(Application.submissions).defer(Submission.snapshot),
             selectinload(Application.sdg_rows),
-            selectinload(Application.info_requests).selectinload(InfoRequest.requested_by),
-            selectinload(Application.updated_by),
-        )).scalar_one_or_none()
+            selectinload(Application.info_requests).joinedload(InfoRequest.requested_by),
+            joinedload(Application.updated_by),
+        )).unique().scalar_one_or_none()
+
+
+def application_for_receipt(application_id: int) -> tuple[Application, Submission] | None:
+    """An application with its last submission (and that submission's warnings), for the
+    receipt page; None if there is no such application or it was never submitted."""
+    application = db.session.execute(
+        select(Application).where(Application.id == application_id).options(
+            joinedload(Application.call),
+            joinedload(Application.organisation).selectinload(Organisation.memberships),
+        )).unique().scalar_one_or_none()
+    if application is None:
+        return None
+    submission = db.session.execute(
+        select(Submission).where(Submission.application_id == application_id)
+        .order_by(Submission.number.desc()).limit(1)
+        .options(defer(Submission.snapshot), selectinload(Submission.warnings))
+    ).scalar_one_or_none()
+    return application, submission
+
+
+def submitted_as(application_id: int) -> tuple[str | None, int]:
+    """The application's case number and how many times it has been submitted."""
+    return db.session.execute(
+        select(Application.case_number, select(func.count(Submission.id)).where(
+            Submission.application_id == application_id).scalar_subquery())
+        .where(Application.id == application_id)).one()
 
 
 def organisations_of(user) -> list[Organisation]:

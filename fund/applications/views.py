@@ -75,8 +75,10 @@ BLANK_ROWS = 2
 BUDGET_FIELDS = {"amount_applied", "financing", "costs", "aid"}
 
 
-def _load(application_id: int) -> Application:
-    application = queries.application_for_edit(application_id)
+def _load(application_id: int, plan: bool = False) -> Application:
+    """The user's application with what its pages read; ``plan`` for the form, which
+    offers the call's whole plan."""
+    application = queries.application_for_edit(application_id, plan=plan)
     if application is None or not can_view(current_user, application):
         abort(404)  # another applicant's application does not exist for you
     return application
@@ -175,7 +177,7 @@ def _stale_message(exc: Exception) -> str:
 @bp.route("/soknader/<int:application_id>", methods=["GET", "POST"])
 @login_required
 def edit(application_id):
-    application = _expire_if_overdue(_load(application_id))
+    application = _expire_if_overdue(_load(application_id, plan=True))
     if not can_edit(current_user, application):
         if request.method == "POST":
             flash(_("Søknaden er sendt inn og kan ikke endres."), "warning")
@@ -192,7 +194,7 @@ def edit(application_id):
         db.session.commit()
     except (StaleApplication, StaleDataError) as exc:
         db.session.rollback()
-        return _render_edit(_load(application_id), form, stale=_stale_message(exc), status=409)
+        return _render_edit(_load(application_id, plan=True), form, stale=_stale_message(exc), status=409)
     if form.has_errors() or file_errors:
         flash(_("Det du skrev er lagret, bortsett fra feltene som er merket."), "warning")
         form.version.data = str(application.version)
@@ -209,7 +211,7 @@ def edit(application_id):
 @bp.route("/soknader/<int:application_id>/autolagre", methods=["POST"])
 @login_required
 def autosave(application_id):
-    application = _expire_if_overdue(_load(application_id))
+    application = _expire_if_overdue(_load(application_id, plan=True))
     if not can_edit(current_user, application):
         return jsonify(ok=False, message=_("Søknaden er sendt inn og kan ikke endres.")), 409
     form = ApplicationForm.for_application(application, posted=True)
@@ -282,11 +284,14 @@ def delete_attachment(application_id, attachment_id):
 
 # Submitting ----------------------------------------------------------------------------------
 
-def _submitted_message(submission) -> str:
-    if submission.number == 1:
-        return _("Søknaden er sendt inn. Søknadsnummeret er %(case)s.",
-                 case=submission.application.case_number)
-    return _("Opplysningene er sendt inn.")
+def _submitted_message(application_id: int):
+    """The flash after a submission, read back from what was committed (one small read)."""
+    def message(_submission) -> str:
+        case_number, submissions = queries.submitted_as(application_id)
+        if submissions == 1:
+            return _("Søknaden er sendt inn. Søknadsnummeret er %(case)s.", case=case_number)
+        return _("Opplysningene er sendt inn.")
+    return message
 
 
 def _reply_error(form):
@@ -310,7 +315,8 @@ def confirm_submit(application_id):
                                     application_id=application.id))
         try:
             submitted = commit(submit, application, _user(), form.reply.data,
-                               into=_reply_error(form), success=_submitted_message)
+                               into=_reply_error(form),
+                               success=_submitted_message(application_id))
         except StaleDataError:  # submitted by a simultaneous click
             db.session.rollback()
             return redirect(url_for("applications.receipt", application_id=application_id))
@@ -329,12 +335,14 @@ def confirm_submit(application_id):
 @bp.route("/soknader/<int:application_id>/kvittering")
 @login_required
 def receipt(application_id):
-    application = _load(application_id)
-    if not application.submissions:
+    found = queries.application_for_receipt(application_id)
+    if found is None or not can_view(current_user, found[0]):
+        abort(404)
+    application, submission = found
+    if submission is None:
         return redirect(url_for("applications.edit", application_id=application.id))
     return render_template("applications/receipt.html", application=application,
-                           submission=application.submissions[-1],
-                           RULE_CONSEQUENCES=RULE_CONSEQUENCES)
+                           submission=submission, RULE_CONSEQUENCES=RULE_CONSEQUENCES)
 
 
 @bp.route("/soknader/<int:application_id>/kvittering.pdf")
