@@ -576,3 +576,44 @@ def test_every_change_of_a_figure_is_in_the_log_however_soon_after_the_last_save
         ["title"], ["amount_applied"], ["amount_applied"], ["description"]]
     assert [e.details.get("figures", {}).get("amount_applied") for e in saved] == [
         None, [None, 100_000], [100_000, 150_000], None]
+
+
+def test_the_deadline_rush_pages_read_only_what_they_show(client, setting):
+    """In the last minute before a deadline every applicant loads the send-inn page, posts
+    it and reads the receipt. None of the three loads the call's whole plan (only the form
+    offers it), and neither the flash after submitting nor the receipt reads a submission's
+    frozen snapshot; the receipt runs the same statements after a second submission."""
+    from tests.helpers import count_queries
+    user, org, call = setting
+    application = make_application(call, org, user)
+    _db.session.commit()
+    login(client, user)
+    path = f"{edit_path(application)}/send-inn"
+
+    def selects(counter):
+        return [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
+
+    with count_queries() as page:
+        data = submit_form(client, application)
+    with count_queries() as posted:
+        response = client.post(path, data=data)
+    assert response.status_code == 302
+    flash = html_of(client.get(response.headers["Location"]))
+    assert fresh(application).case_number in flash and "Søknaden er sendt inn" in flash
+    receipt_path = f"/soknader/{application.id}/kvittering"
+    with count_queries() as receipt:
+        assert client.get(receipt_path).status_code == 200
+    for counter in (page, posted, receipt):
+        assert not any("plan_areas" in s for s in selects(counter)), \
+            "\n".join(selects(counter))
+    for counter in (posted, receipt):
+        assert not any("submissions.snapshot" in s for s in selects(counter)), \
+            "\n".join(selects(counter))
+    # a second submission (an answer to a request) does not make the receipt read more
+    _db.session.add(Submission(application_id=application.id, number=2, snapshot={},
+                               submitted_at=fresh(application).submitted_at,
+                               submitted_by_id=user.id))
+    _db.session.commit()
+    with count_queries() as again:
+        assert client.get(receipt_path).status_code == 200
+    assert len(selects(again)) == len(selects(receipt)) <= 6, "\n".join(selects(again))
