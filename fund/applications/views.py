@@ -194,7 +194,8 @@ def edit(application_id):
         db.session.commit()
     except (StaleApplication, StaleDataError) as exc:
         db.session.rollback()
-        return _render_edit(_load(application_id, plan=True), form, stale=_stale_message(exc), status=409)
+        return _render_edit(_load(application_id, plan=True), form, stale=_stale_message(exc),
+                            status=409)
     if form.has_errors() or file_errors:
         flash(_("Det du skrev er lagret, bortsett fra feltene som er merket."), "warning")
         form.version.data = str(application.version)

@@ -252,6 +252,36 @@ def assessment_counts():
         ConflictDeclaration.disqualified.is_(True)).exists()
 
 
+class AssessmentFigures(db.Model):
+    """One application's figures over the assessments that count (completed, the author
+    not inhabil: ``assessment_counts``), as a ranking reads them: the sums its median and
+    mean are made of, exact (totals in millionths, amounts in kroner). Kept by
+    ``fund.review.figures`` in the flush that changes an assessment or a declaration; an
+    application with no assessment that counts has no row."""
+
+    __tablename__ = "assessment_figures"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    #: Completed assessments that count, how many recommendations they differ in, and
+    #: how many recommend «Avslå».
+    assessments: Mapped[int]
+    kinds: Mapped[int]
+    rejects: Mapped[int]
+    #: Over the counted totals: how many, the sum and number of the middle one or two (in
+    #: order), the sum, the lowest and the highest, in millionths.
+    score_count: Mapped[int]
+    score_middle_sum: Mapped[int] = mapped_column(BigInteger)
+    score_middle_count: Mapped[int]
+    score_sum: Mapped[int] = mapped_column(BigInteger)
+    score_lowest: Mapped[int] = mapped_column(BigInteger)
+    score_highest: Mapped[int] = mapped_column(BigInteger)
+    #: Over the amounts recommended for a grant: how many, and the middle one or two.
+    amount_count: Mapped[int]
+    amount_middle_sum: Mapped[int] = mapped_column(BigInteger)
+    amount_middle_count: Mapped[int]
+
+
 class CriterionScoreRow(db.Model):
     """The score (0–5, or not applicable) and comment for one criterion."""
 

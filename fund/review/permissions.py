@@ -77,10 +77,18 @@ def sees_others_assessments(user, call, own: Assessment | None) -> bool:
     an application (``own``: the user's assessment of it). With blind review a bound
     reader sees them once their own assessment is complete; after the review is closed
     nothing can change, and everyone sees them."""
+    return sees_others_given(user, call, own is not None,
+                             own is not None and own.state == AssessmentState.COMPLETED)
+
+
+def sees_others_given(user, call, assessed: bool, completed: bool) -> bool:
+    """``sees_others_assessments`` for a reader who has (``assessed``) or has not started
+    an assessment of their own, and has ``completed`` it or not: the answer depends on
+    nothing else, so a list asks it once per kind."""
     if not settings_for(call).blind_review or call.review_closed or \
-            not bound_by_blind_review(user, own):
+            not (user.role == Role.CASEWORKER or assessed):  # bound_by_blind_review
         return True
-    return own is not None and own.state == AssessmentState.COMPLETED
+    return completed
 
 
 def can_move_line(user) -> bool:

@@ -48,6 +48,7 @@ from fund.review.permissions import (
     is_disqualified,
     is_received,
     sees_others_assessments,
+    sees_others_given,
 )
 from fund.review.ranking import (
     ProposalLine,
@@ -509,6 +510,15 @@ def own_assessments(user: User, call: Call) -> dict[int, Assessment]:
             Assessment.caseworker_id == user.id, Application.call_id == call.id)).scalars()}
 
 
+def own_assessment_states(user: User, call: Call) -> dict[int, bool]:
+    """Whether the user has completed their own assessment, by the id of each application
+    of the call they have one of (two narrow columns, not the assessments)."""
+    return {application_id: state == AssessmentState.COMPLETED
+            for application_id, state in db.session.execute(
+                select(Assessment.application_id, Assessment.state).join(Application).where(
+                    Assessment.caseworker_id == user.id, Application.call_id == call.id))}
+
+
 def frozen_ranking(call: Call) -> FrozenRanking | None:
     return db.session.execute(
         select(FrozenRanking).where(FrozenRanking.call_id == call.id).options(
@@ -530,13 +540,13 @@ def ranking_for(user: User, call: Call, inhabil: set[int],
     result = full_ranking(call, details)
     blinded = set()
     if settings_for(call).blind_review and not call.review_closed:  # else nobody is
-        own = own_assessments(user, call)
-        # Without an assessment of one's own, the answer is the same for every row.
-        unassessed_seen = sees_others_assessments(user, call, None)
+        completed = own_assessment_states(user, call)
+        # the answer depends only on whether the reader has assessed the row, and finished
+        seen = {kind: sees_others_given(user, call, *kind)
+                for kind in ((False, False), (True, False), (True, True))}
         blinded = {row.application_id for row in result.rows
-                   if (row.application_id in own and not sees_others_assessments(
-                       user, call, own[row.application_id]))
-                   or (row.application_id not in own and not unassessed_seen)}
+                   if not seen[(row.application_id in completed,
+                                completed.get(row.application_id, False))]}
     return for_reader(result, inhabil, blinded)
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import func, select
 
 from fund.applications.models import Application, ApplicationState
 from fund.auth.models import Organisation
@@ -21,8 +21,10 @@ from fund.calls.models import Call
 from fund.core.formatting import format_nok, format_number
 from fund.extensions import db
 from fund.review import scoring
+from fund.review.figures import MICRO
 from fund.review.models import (
     Assessment,
+    AssessmentFigures,
     AssessmentState,
     CriterionScoreRow,
     FrozenRanking,
@@ -57,6 +59,14 @@ class RankingRow:
     rank: int = 0
     running_total: int = 0
     within_budget: bool = False
+
+    def renumbered(self, rank: int, running_total: int) -> "RankingRow":
+        """A copy at another place, outside the budget line (``for_reader``); a shallow
+        copy of the fields, as ``dataclasses.replace`` but without its cost per row."""
+        row = object.__new__(RankingRow)
+        row.__dict__.update(self.__dict__, rank=rank, running_total=running_total,
+                            within_budget=False)
+        return row
 
 
 @dataclass
@@ -149,41 +159,8 @@ def _counted(call: Call):
             Assessment.state == AssessmentState.COMPLETED, assessment_counts())
 
 
-def _middle(value, *where):
-    """SQL: per application, the sum and the number of the middle one or two of
-    ``value`` in order (their mean is the median), with ``value``'s count, sum, lowest and
-    highest; over the counted assessments matching ``where``. Window functions, so it
-    runs on PostgreSQL and SQLite alike."""
-    ordered = select(
-        Assessment.application_id.label("application_id"), value.label("value"),
-        func.row_number().over(partition_by=Assessment.application_id,
-                               order_by=(value, Assessment.id)).label("position"),
-        func.count().over(partition_by=Assessment.application_id).label("n"),
-    ).where(*where).subquery()
-    # the middle of n: position n/2 and n/2 + 1 when n is even, (n + 1)/2 when odd
-    middle = (ordered.c.position * 2).in_([ordered.c.n, ordered.c.n + 1, ordered.c.n + 2])
-    return select(
-        ordered.c.application_id, func.max(ordered.c.n),
-        func.sum(case((middle, ordered.c.value))), func.sum(case((middle, 1), else_=0)),
-        func.sum(ordered.c.value), func.min(ordered.c.value), func.max(ordered.c.value),
-    ).group_by(ordered.c.application_id)
-
-
-#: Totals are stored with six decimals (``scoring.STORED_PLACES``): summed as integers
-#: of millionths, so every mean and median is an exact ratio of integers.
-_MICRO = 10 ** 6
-
-
-def _micro(value) -> int:
-    """A stored total, or a sum of them, in millionths (PostgreSQL hands back a Decimal;
-    SQLite a float, whose six stored decimals are what counts)."""
-    if isinstance(value, float):
-        return round(value * _MICRO)
-    return int(Decimal(value).scaleb(6))
-
-
 class _Figures(NamedTuple):
-    """One application's figures over its counted assessments, as SQL aggregated them;
+    """One application's figures over its counted assessments, as stored for it;
     sums in millionths for totals, in kroner for amounts (a tuple: thousands are made
     per ranking)."""
 
@@ -194,30 +171,18 @@ class _Figures(NamedTuple):
     lowest: int = 0
     highest: int = 0
 
-    def summary(self, method) -> scoring.Summary:
-        """What ``scoring.aggregate`` gives for these totals: the same exact value, rounded
-        once, half-up."""
+    def summary(self, median: bool) -> scoring.Summary:
+        """What ``scoring.aggregate`` gives for these totals (the median, or else the
+        mean): the same exact value, rounded once, half-up."""
         if not self.count:
             return scoring.Summary(value=None, spread=None, count=0)
-        if scoring.Aggregate(method) is scoring.Aggregate.MEDIAN:
-            value = scoring.round_tenth_of(self.middle_sum, self.middle_count * _MICRO)
+        if median:
+            value = scoring.round_tenth_of(self.middle_sum, self.middle_count * MICRO)
         else:
-            value = scoring.round_tenth_of(self.total, self.count * _MICRO)
+            value = scoring.round_tenth_of(self.total, self.count * MICRO)
         return scoring.Summary(
-            value=value, spread=scoring.round_tenth_of(self.highest - self.lowest, _MICRO),
+            value=value, spread=scoring.round_tenth_of(self.highest - self.lowest, MICRO),
             count=self.count)
-
-    @property
-    def median_amount(self) -> int:
-        """``scoring.median_amount``: the median, rounded down to whole kroner."""
-        return self.middle_sum // self.middle_count
-
-
-def _figures(query, scale=_micro) -> dict[int, _Figures]:
-    return {application_id: _Figures(n, scale(middle_sum), middle_count, scale(total),
-                                     scale(lowest), scale(highest))
-            for application_id, n, middle_sum, middle_count, total, lowest, highest
-            in db.session.execute(query)}
 
 
 def ranking(call: Call, details: bool = True) -> RankingResult:
@@ -225,47 +190,41 @@ def ranking(call: Call, details: bool = True) -> RankingResult:
     every row, for the record and for readers who may see it all.
 
     The figures per application (median or mean, spread, the recommended amount, whether
-    the recommendations differ) are aggregated in SQL; Python gets one narrow row per
-    application. ``details`` adds what only the record and the exports need: the mean
-    per criterion, the recommendations and the caseworkers' comments."""
-    counted = _counted(call)
+    the recommendations differ) come from the stored ``AssessmentFigures`` (kept by
+    ``fund.review.figures`` as the assessments change): one narrow row per application.
+    ``details`` adds what only the record and the exports need: the mean per criterion,
+    the recommendations and the caseworkers' comments."""
+    stored = AssessmentFigures
     applications = db.session.execute(
         select(Application.id, Application.case_number, Application.title,
-               Application.amount_applied, Organisation.name, Organisation.orgnr)
+               Application.amount_applied, Organisation.name, Organisation.orgnr,
+               stored.assessments, stored.kinds, stored.rejects, stored.score_count,
+               stored.score_middle_sum, stored.score_middle_count, stored.score_sum,
+               stored.score_lowest, stored.score_highest, stored.amount_count,
+               stored.amount_middle_sum, stored.amount_middle_count)
         .join(Organisation, Organisation.id == Application.organisation_id)
+        .outerjoin(stored, stored.application_id == Application.id)
         .where(Application.call_id == call.id,
                Application.state == ApplicationState.SUBMITTED)
         .order_by(Application.submitted_at, Application.id)).all()
-    totals = _figures(_middle(Assessment.total_score, *counted,
-                              Assessment.total_score.is_not(None)))
-    amounts = _figures(_middle(Assessment.recommended_amount, *counted,
-                               Assessment.recommended_amount.is_not(None),
-                               Assessment.recommendation.in_(sorted(GRANT_RECOMMENDATIONS))),
-                       scale=int)
-    reject = Assessment.recommendation == scoring.Recommendation.REJECT
-    verdicts = {application_id: (done, kinds, rejects)
-                for application_id, done, kinds, rejects in db.session.execute(
-                    select(Assessment.application_id, func.count(),
-                           func.count(distinct(Assessment.recommendation)),
-                           func.sum(case((reject, 1), else_=0)))
-                    .where(*counted).group_by(Assessment.application_id))}
     criteria = [CriterionColumn(c.id, c.title, c.weight) for c in call.criteria]
-    per_criterion, said = (_details(counted) if details else ({}, {}))
+    per_criterion, said = (_details(_counted(call)) if details else ({}, {}))
     settings = settings_for(call)
     threshold = Decimal(settings.disagreement_threshold)
-    nothing = _Figures()
+    nothing = scoring.Summary(value=None, spread=None, count=0)
+    median = scoring.Aggregate(settings.score_aggregate) is scoring.Aggregate.MEDIAN
     rows = []
-    for application_id, case_number, title, applied, organisation, orgnr in applications:
+    for (application_id, case_number, title, applied, organisation, orgnr, done, kinds,
+         rejects, *score, amounts, amount_middle_sum, amount_middle_count) in applications:
         applied = applied or 0
-        summary = totals.get(application_id, nothing).summary(settings.score_aggregate)
-        done, kinds, rejects = verdicts.get(application_id, (0, 0, 0))
-        grants = amounts.get(application_id)
-        if grants is not None:  # the median of the amounts recommended for a grant
-            recommended = grants.median_amount
+        summary = _Figures(*score).summary(median) if done else nothing
+        if amounts:  # the median of the amounts recommended for a grant
+            recommended = amount_middle_sum // amount_middle_count
         elif done and rejects == done:  # every completed assessment says «Avslå»
             recommended = 0
         else:
             recommended = applied
+        kinds = kinds or 0
         means = per_criterion.get(application_id, {})
         recommendations, comments = said.get(application_id, ([], []))
         rows.append(RankingRow(
@@ -378,8 +337,7 @@ def for_reader(result: RankingResult, hidden: set[int], blinded: set[int]) -> Ra
     rows, running = [], 0
     for position, row in enumerate(shown, start=1):
         running += row.recommended_amount
-        rows.append(dataclasses.replace(row, rank=position, running_total=running,
-                                        within_budget=False))
+        rows.append(row.renumbered(position, running))
     return dataclasses.replace(result, rows=rows, line=None, manual_line=False, reason="",
                                hidden=len(result.rows) - len(kept), blinded=set_aside)
 
