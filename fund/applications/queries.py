@@ -106,6 +106,11 @@ class Dashboard:
         return sum(self.counts.values())
 
     @property
+    def shown(self) -> tuple[int, ...]:
+        """The ids of the page's applications: what the rows' hooks read about."""
+        return tuple(a.id for rows in self.by_organisation.values() for a in rows)
+
+    @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
 

@@ -335,16 +335,21 @@ def case_view(application: Application) -> tuple[list[Decision], list[Letter], l
     return decisions, letters, appeals
 
 
-def notified_decisions(user: User) -> dict[int, Decision]:
+def notified_decisions(user: User, among: tuple[int, ...] | None = None
+                       ) -> dict[int, Decision]:
     """The current vedtak whose letter is sent, on applications of the user's
-    organisations, by application id: one query for a whole list (kept for the request)."""
+    organisations (``among`` these applications only), by application id: one query for
+    a whole list (kept for the request)."""
     cache = g.setdefault("notified_decisions", {})
-    if user.id not in cache:
-        rows = db.session.execute(
-            select(Decision).join(Letter, Letter.decision_id == Decision.id)
-            .join(Application, Application.id == Decision.application_id)
-            .join(Membership, Membership.organisation_id == Application.organisation_id)
-            .where(Membership.user_id == user.id, Decision.replaced_at.is_(None),
-                   Letter.sent_at.is_not(None))).scalars()
-        cache[user.id] = {decision.application_id: decision for decision in rows}
-    return cache[user.id]
+    key = (user.id, among)
+    if key not in cache:
+        query = (select(Decision).join(Letter, Letter.decision_id == Decision.id)
+                 .join(Application, Application.id == Decision.application_id)
+                 .join(Membership, Membership.organisation_id == Application.organisation_id)
+                 .where(Membership.user_id == user.id, Decision.replaced_at.is_(None),
+                        Letter.sent_at.is_not(None)))
+        if among is not None:
+            query = query.where(Decision.application_id.in_(among))
+        cache[key] = {decision.application_id: decision
+                      for decision in db.session.execute(query).scalars()}
+    return cache[key]

@@ -569,11 +569,11 @@ def applicant_status(_name, application, **_context):
 
 
 @template_hook.connect_via("application_dashboard_row")
-def dashboard_row(_name, application, **_context):
-    # The user's own notified decisions only, read once for the whole list.
+def dashboard_row(_name, application, shown=None, **_context):
+    # The user's own notified decisions on the page's applications, read once for all.
     if not current_user.is_authenticated:
         return None
-    decision = queries.notified_decisions(current_user).get(application.id)
+    decision = queries.notified_decisions(current_user, among=shown).get(application.id)
     if decision is None:
         return None
     return render_template("decisions/_dashboard_row.html", application=application,

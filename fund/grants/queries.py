@@ -44,17 +44,20 @@ def grant_of(application: Application) -> Grant | None:
         select(Grant).where(Grant.application_id == application.id)).scalar_one_or_none()
 
 
-def own_grants(user) -> dict[int, Grant]:
-    """The grants of the user's organisations by application id: one query for a whole
-    list (kept for the request)."""
+def own_grants(user, among: tuple[int, ...] | None = None) -> dict[int, Grant]:
+    """The grants of the user's organisations (``among`` these applications only) by
+    application id: one query for a whole list (kept for the request)."""
     cache = g.setdefault("own_grants", {})
-    if user.id not in cache:
-        rows = db.session.execute(
-            select(Grant).join(Application, Application.id == Grant.application_id)
-            .join(Membership, Membership.organisation_id == Application.organisation_id)
-            .where(Membership.user_id == user.id)).scalars()
-        cache[user.id] = {grant.application_id: grant for grant in rows}
-    return cache[user.id]
+    key = (user.id, among)
+    if key not in cache:
+        query = (select(Grant).join(Application, Application.id == Grant.application_id)
+                 .join(Membership, Membership.organisation_id == Application.organisation_id)
+                 .where(Membership.user_id == user.id))
+        if among is not None:
+            query = query.where(Grant.application_id.in_(among))
+        cache[key] = {grant.application_id: grant
+                      for grant in db.session.execute(query).scalars()}
+    return cache[key]
 
 
 def current_decision_of(grant: Grant) -> Decision | None:

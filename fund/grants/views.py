@@ -321,11 +321,12 @@ def grants_applicant_panel(_name, application, **_context):
 
 
 @template_hook.connect_via("application_dashboard_row")
-def grants_dashboard_row(_name, application, **_context):
-    """«Mine søknader»: the way on from a granted application to its grant page."""
+def grants_dashboard_row(_name, application, shown=None, **_context):
+    """«Mine søknader»: the way on from a granted application to its grant page (the
+    page's grants read once for all its rows)."""
     if not current_user.is_authenticated:
         return None
-    grant = queries.own_grants(current_user).get(application.id)
+    grant = queries.own_grants(current_user, among=shown).get(application.id)
     if grant is None:
         return None
     return render_template("grants/dashboard_row.html", grant=grant,
