@@ -379,6 +379,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["hook"] = hook
     app.jinja_env.globals["pdf_letterhead"] = letterhead
     app.jinja_env.globals["external_url"] = external_url
+    from fund.core.http import url_for_each
+    app.jinja_env.globals["url_for_each"] = url_for_each
     app.jinja_env.filters["percent"] = formatting.format_percent
     app.jinja_env.filters["number"] = formatting.format_number
     app.jinja_env.filters["combine"] = lambda a, b: {**a, **b}

@@ -1,7 +1,7 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, request
+from flask import abort, flash, g, request, url_for
 
 from fund.core.errors import DomainError
 from fund.extensions import db
@@ -23,6 +23,22 @@ def is_safe_next(target: str | None) -> bool:
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/") \
         and not target.startswith("//") and "\\" not in target
+
+
+#: A number no route is given, standing in for the one each row puts in its link.
+_SLOT = 918273645
+
+
+def url_for_each(endpoint: str, key: str, **values):
+    """``url_for(endpoint, key=…, **values)`` as a function of the one value that changes
+    from row to row: the URL is built once, and each row only puts its number in. A list
+    of fifty rows with three links each builds three URLs, not 150. ``key`` must be an
+    integer part of the path."""
+    before, _slot, after = url_for(endpoint, **{key: _SLOT}, **values).partition(str(_SLOT))
+
+    def url(value: int) -> str:
+        return f"{before}{int(value)}{after}"
+    return url
 
 
 def flash_errors(form) -> None:

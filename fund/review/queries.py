@@ -221,11 +221,13 @@ def _queue_query(filters: QueueFilters, user: User):
     return query
 
 
-def case_queue(filters: QueueFilters, user: User) -> CaseQueue:
+def case_queue(filters: QueueFilters, user: User, assigning: bool = True) -> CaseQueue:
     """The page of the queue ``filters`` asks for (``filters.page``), without the
     applications ``user`` is inhabil in. A constant number of statements, each bounded by
     the page: the page's ids come from an index in the sort's order (a deep page skips
-    index entries, not rows), then only the columns the rows print."""
+    index entries, not rows), then only the columns the rows print. ``assigning``: with
+    the case handlers to assign to and what each is inhabil in (for a reader who assigns
+    others)."""
     matching = _queue_query(filters, user)
     # the few the reader is inhabil in, as values: the plans then count them from the
     # index instead of guessing how many a membership could hide
@@ -275,9 +277,9 @@ def case_queue(filters: QueueFilters, user: User) -> CaseQueue:
     call = next((c for c in calls if c.id == filters.call_id), None)
     caseworkers = db.session.execute(select(User).where(
         User.role.in_(CASE_HANDLERS), User.active.is_(True)).order_by(User.name)
-    ).scalars().all()
+    ).scalars().all() if assigning else []
     return CaseQueue(
-        inhabil=_inhabil_among(rows, [u.id for u in caseworkers]),
+        inhabil=_inhabil_among(rows, [u.id for u in caseworkers]) if assigning else {},
         filters=filters, rows=rows, has_next=has_next, calls=calls, call=call,
         strategies=_strategies(call), caseworkers=caseworkers, declared=declared,
         mine=mine, assigned=assigned,

@@ -186,7 +186,8 @@ def received():
     require(is_case_handler(current_user))
     _expire_overdue_requests()
     form = QueueFilterForm(request.args)
-    queue = case_queue(form.filters(), current_user)
+    assigns_others = can_assign_others(current_user)
+    queue = case_queue(form.filters(), current_user, assigning=assigns_others)
     form.utlysning.choices = [("", _("Alle utlysninger"))] + [
         (str(c.id), c.title) for c in queue.calls]
     form.fond.choices = [("", _("Begge"))] + [(f.value, label) for f, label in
@@ -198,7 +199,7 @@ def received():
         "review/received.html", queue=queue, form=form,
         STATE_LABELS={state: str(label) for state, label in CASE_STATE_LABELS.items()},
         ranked_calls=[c for c in queue.calls if c.state in RANKED_STATES],
-        assign_form=ConfirmForm(), assigns_others=can_assign_others(current_user))
+        assign_form=ConfirmForm(), assigns_others=assigns_others)
 
 
 def _strategy_choices(strategies) -> list[tuple[str, str]]:
