@@ -381,3 +381,49 @@ def test_drafts_started_at_the_same_moment_stay_within_the_limit(served):
         drafts = session.scalar(select(func.count()).select_from(Application).where(
             Application.organisation_id == org_id, Application.call_id == call_id))
     assert drafts == served.app.config["MAX_DRAFTS_PER_ORGANISATION_AND_CALL"]
+
+
+def test_caseworkers_completing_one_application_at_once_all_count_in_the_ranking(served):
+    """Six caseworkers complete their assessments of the same application at the same
+    moment: nobody sees an error, and the ranking's stored figures count all six, as the
+    live assessments do (each refresh waits for the one before to commit)."""
+    from fund.calls.models import Call
+    from fund.review import figures
+    from fund.review.models import AssessmentFigures, ConflictDeclaration
+    drafts, _year = applicants_with_drafts(served, 1)
+    application_id = drafts[0][1]
+    with served.database() as session:
+        from fund.applications.operations import submit as submit_now
+        application = session.get(Application, application_id)
+        submit_now(application, application.created_by)
+        call = session.get(Call, application.call_id)
+        call.closes_at = utcnow() - timedelta(minutes=1)
+        call.opens_at = utcnow() - timedelta(days=1)
+        criteria = [c.id for c in call.criteria]
+        caseworkers = []
+        for _ in range(6):
+            worker = make_user(unique("saksbehandler") + "@example.no", Role.CASEWORKER)
+            session.add(ConflictDeclaration(application_id=application_id,
+                                            caseworker=worker, disqualified=False))
+            caseworkers.append(worker.email)
+
+    def completer(email, score):
+        browser = served.browser().login(email)
+        path = f"/saksbehandling/soknader/{application_id}/vurdering"
+        token = browser.csrf_token(path)
+        data = {"csrf_token": token, "version": "", "overall_comment": "Vurdert.",
+                "recommended_amount": str(50_000 + 10_000 * score),
+                "recommendation": "approve", "complete": "1",
+                **{f"score-{c}": str(score) for c in criteria}}
+        return lambda: browser.post(path, data=data)
+
+    responses = at_once([completer(email, n % 6) for n, email in enumerate(caseworkers)])
+
+    assert all(r.status_code in (200, 302) for r in responses), \
+        [(r.status_code, r.text[:300]) for r in responses if r.status_code >= 300]
+    with served.database() as session:
+        stored = session.get(AssessmentFigures, application_id)
+        live = figures.figures_of(session.execute(figures._counted(
+            figures.Assessment.application_id == application_id)))
+        assert stored is not None and stored.assessments == 6
+        assert {column: getattr(stored, column) for column in live[0]} == live[0]

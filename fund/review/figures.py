@@ -16,6 +16,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session
 
+from fund.applications.models import Application
 from fund.extensions import db
 from fund.review import scoring
 from fund.review.models import (
@@ -85,10 +86,20 @@ def _counted(*where):
 
 
 def refresh(connection, application_ids: Iterable[int]) -> None:
-    """Make the figures of these applications again from their assessments."""
+    """Make the figures of these applications again from their assessments.
+
+    The applications' rows are locked first (in id order; FOR NO KEY UPDATE, which the
+    key-share lock of a new assessment's foreign key does not block; SQLite's writers
+    take turns anyway): two caseworkers who complete an assessment of the same application at once
+    would otherwise each count only their own, and the second to commit would leave
+    figures without the first's. Waiting for the lock, the second reads the first's
+    committed assessment (each statement of a READ COMMITTED transaction sees what is
+    committed when it starts)."""
     ids = sorted(set(application_ids))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
+        connection.execute(select(Application.id).where(Application.id.in_(chunk))
+                           .order_by(Application.id).with_for_update(key_share=True))
         rows = figures_of(connection.execute(
             _counted(Assessment.application_id.in_(chunk))))
         connection.execute(delete(AssessmentFigures).where(
