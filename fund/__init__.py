@@ -207,6 +207,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.reports.export_views import bp as reports_exports_bp
     from fund.reports.views import bp as reports_bp
     from fund.review import grants  # noqa: F401  (answers signals from the domains below)
+    # (and keeps the ranking's stored figures in step with every flush)
     from fund.review.figures import rebuild_figures_command
     from fund.review.views import bp as review_bp
     from fund.review.views import manage_bp as review_manage_bp
