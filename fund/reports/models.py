@@ -70,3 +70,19 @@ def as_number(kind: ContextKind, value) -> int | Decimal:
     if kind.whole:
         return int(value)
     return Decimal(value).quantize(Decimal("0.1"))
+
+
+class ReportChange(db.Model):
+    """A mark that something the plan-coverage report reads has changed (issue 14): one
+    row per flush that touches those tables, written in the same transaction. The rows are
+    only ever added (no counter row that every writer would queue on); the stored reports
+    are kept for one state of this table (``fund.reports.freshness``)."""
+
+    __tablename__ = "report_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random, so a mark rolled back and another written with the same id differ.
+    token: Mapped[str] = mapped_column(String(32))
+
+    def __repr__(self) -> str:
+        return f"<ReportChange {self.id}>"

@@ -18,6 +18,7 @@ from fund.plan.models import PlanVersion
 from fund.reports.coverage import CoverageFilter, CoverageReport, coverage, inhabil_in_filter
 from fund.reports.evaluation import Evaluation, evaluation
 from fund.reports.extras import Extras, extras
+from fund.reports.freshness import stored
 
 #: Query parameters: plan version, year (repeatable), fund, call.
 PLAN_PARAM, YEAR_PARAM, FUND_PARAM, CALL_PARAM = "plan", "aar", "fond", "utlysning"
@@ -182,12 +183,23 @@ class ReportPart:
     evaluation: Evaluation | None = None
 
 
-def report_parts(selection: Selection) -> list[ReportPart]:
-    """Each covered plan version's report, extras and evaluation, newest version first."""
+def report_part(plan_id: int, flt: CoverageFilter) -> ReportPart:
+    """One plan version's report, extras and evaluation, computed now from the live rows
+    (about twenty aggregate queries over the filtered calls' applications)."""
+    plan = db.session.get(PlanVersion, plan_id)
+    return ReportPart(report=coverage(plan, flt), extras=extras(plan, flt),
+                      evaluation=evaluation(plan, flt))
+
+
+def report_parts(selection: Selection, live: bool = False) -> list[ReportPart]:
+    """Each covered plan version's report, extras and evaluation, newest version first:
+    as stored for this state of the data (``fund.reports.freshness``), or computed now
+    (``live``, or when nothing is stored for it). Ask for it after the inhabil check."""
     parts = []
     for plan_id in selection.plan_ids:
-        plan = db.session.get(PlanVersion, plan_id)
-        parts.append(ReportPart(report=coverage(plan, selection.filter),
-                                extras=extras(plan, selection.filter),
-                                evaluation=evaluation(plan, selection.filter)))
+        if live:
+            parts.append(report_part(plan_id, selection.filter))
+        else:
+            parts.append(stored(("coverage", plan_id, selection.filter),
+                                lambda plan_id=plan_id: report_part(plan_id, selection.filter)))
     return parts

@@ -1,0 +1,160 @@
+"""Stored plan-coverage reports, and the marks that keep them fresh (issue 14).
+
+The report (its tree, extras and evaluation) scans every application of the filtered calls;
+at 100,000 applications that takes seconds. So a computed report is kept, in the process,
+for one state of what it reads, and used again until that changes:
+
+- every flush that adds, changes or deletes a row of a table the report reads
+  (``TRACKED``), and every ORM bulk UPDATE or DELETE of one, adds a ``ReportChange`` row
+  in the same transaction (a session event registered here: the domains below reports
+  know nothing of it);
+- a stored report is keyed by the state of ``report_changes`` when it was computed: the
+  number of rows, the last id and its random token. Marks are only added, so a committed
+  mark always changes the count, whatever order the ids were handed out in; a rolled-back
+  mark and a later one with the same id (SQLite) differ by the token.
+
+The state is read before the report's own queries, so a stored report is never older than
+its key. Writers that go around the ORM (the bulk demo generator's COPY) call
+``mark_changed``; ``flask reports rebuild`` does too, after a repair by hand in SQL.
+
+Who may see a report is decided before it is looked up (the inhabil check is live), and a
+report holds nothing per reader, so storing it shows no one anything they could not see."""
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from sqlalchemy import delete, event, func, insert, inspect, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from fund.applications.models import Application, ApplicationState, FinancingLine
+from fund.auth.models import Organisation
+from fund.calls.models import Call, CallMeasure
+from fund.decisions.models import Decision
+from fund.extensions import db
+from fund.grants.models import FinalReport, Grant, PaymentRequest, Repayment
+from fund.plan.models import Area, Measure, PlanVersion, Strategy
+from fund.reports.models import ContextFigure, ReportChange
+from fund.review.models import ConfirmedMeasure
+
+#: The tables the report, its extras and its evaluation read.
+TRACKED = frozenset(model.__table__.name for model in (
+    Application, FinancingLine, Organisation, Call, CallMeasure, Decision, Grant,
+    PaymentRequest, Repayment, FinalReport, ConfirmedMeasure, PlanVersion, Area, Strategy,
+    Measure, ContextFigure))
+
+#: Reports kept per process (each is one plan version and filter).
+KEPT = 8
+
+
+def _mark(connection) -> None:
+    connection.execute(insert(ReportChange.__table__).values(token=uuid.uuid4().hex))
+
+
+def mark_changed() -> None:
+    """Record, in the session's transaction, that what the report reads has changed."""
+    _mark(db.session.connection())
+
+
+def _tracked(obj) -> bool:
+    return getattr(getattr(type(obj), "__table__", None), "name", None) in TRACKED
+
+
+def _draft(session, obj) -> bool:
+    """A draft application, or a financing line of one, that stays a draft: no report
+    counts drafts, and applicants edit them all day."""
+    if isinstance(obj, FinancingLine):
+        obj = session.identity_map.get(identity_key(Application, obj.application_id))
+    if not isinstance(obj, Application):
+        return False
+    state = inspect(obj).attrs.state.history
+    return obj.state == ApplicationState.DRAFT and not state.deleted
+
+
+def _counts(session, objects, changed: bool = False) -> bool:
+    return any(_tracked(obj) and not _draft(session, obj)
+               and (not changed or session.is_modified(obj)) for obj in objects)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, flush_context) -> None:
+    if _counts(session, session.new) or _counts(session, session.deleted) \
+            or _counts(session, session.dirty, changed=True):
+        _mark(session.connection())
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk(state) -> None:
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in TRACKED:
+        _mark(state.session.connection())
+
+
+# --- The stored reports ---
+
+
+class _Kept:
+    """The last ``KEPT`` reports computed, by key; thread-safe (threaded workers)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.lock = threading.Lock()
+        self.items: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_kept = _Kept(KEPT)
+
+
+def state() -> tuple:
+    """The state of the marks: (rows, last id, its token). Two small reads."""
+    count, last = db.session.execute(
+        select(func.count(), func.max(ReportChange.id))).one()
+    token = db.session.scalar(select(ReportChange.token).where(ReportChange.id == last)) \
+        if last is not None else None
+    return count, last, token
+
+
+def stored(what: Hashable, compute: Callable):
+    """``compute()``, or what it returned before for ``what`` in this state of the data."""
+    key = (db.engine.url.render_as_string(hide_password=True), what, state())
+    found = _kept.get(key)
+    if found is None:
+        found = compute()
+        _kept.put(key, found)
+    return found
+
+
+def forget() -> None:
+    """Drop every stored report of this process."""
+    _kept.clear()
+
+
+def rebuild() -> int:
+    """After a change made around the ORM: drop the old marks and add one, so every
+    stored report (in every process) is computed again. Returns the marks dropped."""
+    dropped = db.session.execute(delete(ReportChange)).rowcount
+    mark_changed()
+    forget()
+    return dropped

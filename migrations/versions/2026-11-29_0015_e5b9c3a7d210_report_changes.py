@@ -1,0 +1,36 @@
+"""reports: report_changes, the marks that keep the stored plan-coverage reports fresh
+
+Revision ID: e5b9c3a7d210
+Revises: c4e8a2f61d57
+Create Date: 2026-11-29 00:15:00
+
+Every flush that changes what the plan-coverage report reads adds a row here in the same
+transaction; a report computed for one state of this table is used until it changes
+(issue 14). One mark is written here so that reports stored before the upgrade are not
+used.
+"""
+import uuid
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'e5b9c3a7d210'
+down_revision = 'c4e8a2f61d57'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    table = op.create_table(
+        'report_changes',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('token', sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_report_changes')),
+    )
+    op.bulk_insert(table, [{'token': uuid.uuid4().hex}])
+
+
+def downgrade():
+    op.drop_table('report_changes')
