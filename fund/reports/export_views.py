@@ -8,6 +8,7 @@ no call uses is not found. A caseworker who is inhabil in an application of the 
 the filter gets no file: the totals would reveal that case."""
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -16,6 +17,7 @@ from fund.core.http import require
 from fund.core.pdf import pdf_response
 from fund.core.types import utcnow
 from fund.reports.exports import coverage_csv, coverage_pdf, coverage_xlsx
+from fund.reports.freshness import state, stored
 from fund.reports.selection import (
     ReportPart,
     Selection,
@@ -86,8 +88,12 @@ def xlsx_file():
 @bp.route("/eksport.pdf")
 @login_required
 def pdf_file():
+    at = state()  # before the report is read: the file is never older than its key
     selection, parts = _parts()
-    response = pdf_response(coverage_pdf(parts, to_local(utcnow()).date()),
-                            _filename(selection, parts, "pdf"), inline=False)
+    day = to_local(utcnow()).date()
+    # the same report, day and language make the same file: rendered once (seconds)
+    data = stored(("coverage.pdf", tuple(selection.plan_ids), selection.filter,
+                   str(get_locale()), day), lambda: coverage_pdf(parts, day), at=at)
+    response = pdf_response(data, _filename(selection, parts, "pdf"), inline=False)
     response.headers["Cache-Control"] = "private, no-store"
     return response

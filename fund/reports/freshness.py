@@ -45,8 +45,8 @@ TRACKED = frozenset(model.__table__.name for model in (
     PaymentRequest, Repayment, FinalReport, ConfirmedMeasure, PlanVersion, Area, Strategy,
     Measure, ContextFigure))
 
-#: Reports kept per process (each is one plan version and filter).
-KEPT = 8
+#: Reports and files kept per process (each is one plan version and filter).
+KEPT = 16
 
 
 def _mark(connection) -> None:
@@ -136,9 +136,11 @@ def state() -> tuple:
     return count, last, token
 
 
-def stored(what: Hashable, compute: Callable):
-    """``compute()``, or what it returned before for ``what`` in this state of the data."""
-    key = (db.engine.url.render_as_string(hide_password=True), what, state())
+def stored(what: Hashable, compute: Callable, at: tuple | None = None):
+    """``compute()``, or what it returned before for ``what`` in this state of the data.
+    ``at``: the state, read before anything ``compute`` uses was read."""
+    key = (db.engine.url.render_as_string(hide_password=True), what,
+           at if at is not None else state())
     found = _kept.get(key)
     if found is None:
         found = compute()
