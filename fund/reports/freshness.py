@@ -25,7 +25,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from sqlalchemy import delete, event, func, insert, inspect, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -69,8 +69,7 @@ def _draft(session, obj) -> bool:
         obj = session.identity_map.get(identity_key(Application, obj.application_id))
     if not isinstance(obj, Application):
         return False
-    state = inspect(obj).attrs.state.history
-    return obj.state == ApplicationState.DRAFT and not state.deleted
+    return obj.state == ApplicationState.DRAFT
 
 
 def _counts(session, objects, changed: bool = False) -> bool:
