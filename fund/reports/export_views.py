@@ -34,9 +34,15 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def _parts() -> tuple[Selection, list[ReportPart]]:
-    """The filtered reports (one per plan version), after the checks: staff only, a plan
-    version no call uses is not found, and no file for a reader who is inhabil in any
-    application of the calls in the filter."""
+    """The filtered reports (one per plan version), after ``_checked``."""
+    selection = _checked()
+    return selection, report_parts(selection)
+
+
+def _checked() -> Selection:
+    """The selection, after the checks: staff only, a plan version no call uses is not
+    found, and no file for a reader who is inhabil in any application of the calls in the
+    filter."""
     require(is_case_handler(current_user))
     selection = parse_selection(request.args)
     if selection.unknown_plan:
@@ -45,7 +51,7 @@ def _parts() -> tuple[Selection, list[ReportPart]]:
         abort(make_response(render_template("errors/error.html", code=403, message=_(
             "Du er inhabil i en søknad i utvalget, og tallene ville vise den. Velg et "
             "utvalg uten den søknaden, eller be en annen saksbehandler om rapporten.")), 403))
-    return selection, report_parts(selection)
+    return selection
 
 
 def _filename(selection: Selection, parts: list[ReportPart], extension: str) -> str:
@@ -88,8 +94,9 @@ def xlsx_file():
 @bp.route("/eksport.pdf")
 @login_required
 def pdf_file():
-    at = state()  # before the report is read: the file is never older than its key
-    selection, parts = _parts()
+    selection = _checked()
+    at = state(selection.call_ids())  # before the report: a file is never older than its key
+    parts = report_parts(selection)
     day = to_local(utcnow()).date()
     # the same report, day and language make the same file: rendered once (seconds)
     data = stored(("coverage.pdf", tuple(selection.plan_ids), selection.filter,

@@ -5,13 +5,16 @@ at 100,000 applications that takes seconds. So a computed report is kept, in the
 for one state of what it reads, and used again until that changes:
 
 - every flush that adds, changes or deletes a row of a table the report reads
-  (``TRACKED``), and every ORM bulk UPDATE or DELETE of one, adds a ``ReportChange`` row
-  in the same transaction (a session event registered here: the domains below reports
-  know nothing of it);
-- a stored report is keyed by the state of ``report_changes`` when it was computed: the
-  number of rows, the last id and its random token. Marks are only added, so a committed
-  mark always changes the count, whatever order the ids were handed out in; a rolled-back
-  mark and a later one with the same id (SQLite) differ by the token.
+  (``TRACKED``; drafts aside) adds a ``ReportChange`` row per call it changes (found
+  through the row's application or grant), in the same transaction; a change to the plan,
+  an organisation or a context figure, an ORM bulk UPDATE or DELETE, or a row whose call
+  is not found, adds one mark for every call (a session event registered here: the
+  domains below reports know nothing of it);
+- a stored report is keyed by its calls and the state of their marks (and the marks for
+  every call) when it was computed: the number of rows, the last id and its random token.
+  Marks are only added, so a committed mark always changes the count, whatever order the
+  ids were handed out in; a rolled-back mark and a later one with the same id (SQLite)
+  differ by the token. A change in this year's call leaves last year's report stored.
 
 The state is read before the report's own queries, so a stored report is never older than
 its key. Writers that go around the ORM (the bulk demo generator's COPY) call
@@ -23,9 +26,9 @@ report holds nothing per reader, so storing it shows no one anything they could 
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, event, func, insert, inspect, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -49,39 +52,83 @@ TRACKED = frozenset(model.__table__.name for model in (
 KEPT = 16
 
 
-def _mark(connection) -> None:
-    connection.execute(insert(ReportChange.__table__).values(token=uuid.uuid4().hex))
+def _mark(connection, calls: set[int | None]) -> None:
+    """One mark per call changed; a single mark for every call if one is not known."""
+    rows = [{"token": uuid.uuid4().hex, "call_id": call}
+            for call in ({None} if None in calls else calls)]
+    if rows:
+        connection.execute(insert(ReportChange.__table__), rows)
 
 
 def mark_changed() -> None:
-    """Record, in the session's transaction, that what the report reads has changed."""
-    _mark(db.session.connection())
+    """Record, in the session's transaction, that what the report reads has changed (in
+    every call)."""
+    _mark(db.session.connection(), {None})
 
 
 def _tracked(obj) -> bool:
     return getattr(getattr(type(obj), "__table__", None), "name", None) in TRACKED
 
 
+def _loaded(obj, name: str):
+    """An attribute as it is in memory; never a load from the database during a flush."""
+    return inspect(obj).dict.get(name)
+
+
 def _draft(session, obj) -> bool:
     """A draft application, or a financing line of one, that stays a draft: no report
     counts drafts, and applicants edit them all day."""
     if isinstance(obj, FinancingLine):
-        obj = session.identity_map.get(identity_key(Application, obj.application_id))
+        obj = session.identity_map.get(
+            identity_key(Application, _loaded(obj, "application_id")))
     if not isinstance(obj, Application):
         return False
-    return obj.state == ApplicationState.DRAFT
+    return _loaded(obj, "state") == ApplicationState.DRAFT
 
 
-def _counts(session, objects, changed: bool = False) -> bool:
-    return any(_tracked(obj) and not _draft(session, obj)
-               and (not changed or session.is_modified(obj)) for obj in objects)
+def _calls(session, objects) -> set[int | None]:
+    """The calls whose report the rows change; None: any call (the plan, organisations,
+    context figures, or a row whose call is not found)."""
+    calls: set[int | None] = set()
+    applications: set[int | None] = set()
+    grants: set[int | None] = set()
+    for obj in objects:
+        if isinstance(obj, Application):
+            moved = inspect(obj).attrs.call_id.history.deleted
+            calls.update([_loaded(obj, "call_id"), *(None for _ in moved)])
+        elif isinstance(obj, Call):
+            calls.add(_loaded(obj, "id"))
+        elif isinstance(obj, CallMeasure):
+            calls.add(_loaded(obj, "call_id"))
+        elif isinstance(obj, Decision | ConfirmedMeasure | FinancingLine | Grant):
+            applications.add(_loaded(obj, "application_id"))
+        elif isinstance(obj, PaymentRequest | Repayment | FinalReport):
+            grants.add(_loaded(obj, "grant_id"))
+        else:
+            calls.add(None)
+    connection = session.connection()
+    if grants:
+        found = dict(connection.execute(select(Grant.id, Grant.application_id).where(
+            Grant.id.in_([g for g in grants if g is not None]))).all())
+        applications.update(found.get(grant) for grant in grants)
+    if applications:
+        found = dict(connection.execute(select(Application.id, Application.call_id).where(
+            Application.id.in_([a for a in applications if a is not None]))).all())
+        calls.update(found.get(application) for application in applications)
+    return calls
+
+
+def _changed(session, objects, changed: bool = False) -> list:
+    return [obj for obj in objects if _tracked(obj) and not _draft(session, obj)
+            and (not changed or session.is_modified(obj))]
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, flush_context) -> None:
-    if _counts(session, session.new) or _counts(session, session.deleted) \
-            or _counts(session, session.dirty, changed=True):
-        _mark(session.connection())
+    objects = [*_changed(session, session.new), *_changed(session, session.deleted),
+               *_changed(session, session.dirty, changed=True)]
+    if objects:
+        _mark(session.connection(), _calls(session, objects))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -90,7 +137,7 @@ def _bulk(state) -> None:
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in TRACKED:
-        _mark(state.session.connection())
+        _mark(state.session.connection(), {None})  # which rows is not known here
 
 
 # --- The stored reports ---
@@ -126,13 +173,18 @@ class _Kept:
 _kept = _Kept(KEPT)
 
 
-def state() -> tuple:
-    """The state of the marks: (rows, last id, its token). Two small reads."""
+def state(calls: Iterable[int] | None = None) -> tuple:
+    """The state of the marks of ``calls`` (None: of every call): the calls, and the
+    number of their marks (and of the marks for every call), the last one's id and its
+    token. Two small reads."""
+    calls = tuple(sorted(set(calls))) if calls is not None else None
+    which = ReportChange.call_id.is_(None) | ReportChange.call_id.in_(calls) \
+        if calls is not None else true()
     count, last = db.session.execute(
-        select(func.count(), func.max(ReportChange.id))).one()
+        select(func.count(), func.max(ReportChange.id)).where(which)).one()
     token = db.session.scalar(select(ReportChange.token).where(ReportChange.id == last)) \
         if last is not None else None
-    return count, last, token
+    return calls, count, last, token
 
 
 def stored(what: Hashable, compute: Callable, at: tuple | None = None):

@@ -27,10 +27,13 @@ def upgrade():
         'report_changes',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('token', sa.String(length=32), nullable=False),
+        sa.Column('call_id', sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_report_changes')),
     )
-    op.bulk_insert(table, [{'token': uuid.uuid4().hex}])
+    op.create_index(op.f('ix_report_changes_call_id'), 'report_changes', ['call_id'])
+    op.bulk_insert(table, [{'token': uuid.uuid4().hex, 'call_id': None}])
 
 
 def downgrade():
+    op.drop_index(op.f('ix_report_changes_call_id'), table_name='report_changes')
     op.drop_table('report_changes')

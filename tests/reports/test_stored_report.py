@@ -129,23 +129,35 @@ def kept(parts, before) -> bool:
     return len(parts) == len(before) and all(a is b for a, b in zip(parts, before, strict=True))
 
 
+def year_2027():
+    return parse_selection(MultiDict({"aar": "2027"}))
+
+
 def one_year():
     return parse_selection(MultiDict({"aar": "2028"}))
+
+
+SELECTIONS = (everything, year_2027, one_year)
+
+
+def each_call(call):
+    return lambda: parse_selection(MultiDict({"utlysning": str(call.id)}))
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__)
 def test_after_each_kind_of_change_the_kept_report_is_the_live_one(app, db, world, change):
     with app.test_request_context():
-        before = [report_parts(select()) for select in (everything, one_year)]
-        for parts, select in zip(before, (everything, one_year), strict=True):
+        selections = [*SELECTIONS, *(each_call(call) for call in world.calls.values())]
+        before = [report_parts(select()) for select in selections]
+        for parts, select in zip(before, selections, strict=True):
             assert parts == report_parts(select(), live=True)
             assert kept(report_parts(select()), parts)  # not computed again
 
         change(db, world)
         db.session.flush()
 
-        after = [report_parts(select()) for select in (everything, one_year)]
-        for parts, select in zip(after, (everything, one_year), strict=True):
+        after = [report_parts(select()) for select in selections]
+        for parts, select in zip(after, selections, strict=True):
             assert parts == report_parts(select(), live=True)
         assert after != before  # the change is one the report shows
 
@@ -167,6 +179,16 @@ def test_an_applicant_editing_a_draft_does_not_make_the_report_be_computed_again
         db.session.flush()
         assert not kept(report_parts(everything()), stored)
         assert report_parts(everything()) == report_parts(everything(), live=True)
+
+
+def test_a_decision_this_year_leaves_another_years_report_stored(app, db, world):
+    with app.test_request_context():
+        stored, other = report_parts(year_2027()), report_parts(one_year())
+        record_decision(db, world)  # in a 2027 call
+        db.session.flush()
+        assert not kept(report_parts(year_2027()), stored)
+        assert kept(report_parts(one_year()), other)
+        assert report_parts(one_year()) == report_parts(one_year(), live=True)
 
 
 def test_a_change_rolled_back_leaves_no_stale_report(app, db, world):
@@ -202,7 +224,7 @@ def test_the_rebuild_command_drops_the_old_marks(app, db, world):
     result = runner.invoke(args=["reports", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "forkastet" in result.output
-    count, _last, _token = freshness.state()
+    _calls, count, _last, _token = freshness.state()
     assert count == 1
 
 
