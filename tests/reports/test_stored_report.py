@@ -293,3 +293,30 @@ def test_after_the_bulk_demo_generator_the_stored_report_is_the_live_one(app, db
         for select in SELECTIONS:
             assert report_parts(select()) == report_parts(select(), live=True)
         assert report_parts(everything()) != before[everything]
+
+
+def test_a_strategy_with_many_projects_lists_the_first_and_links_the_spreadsheet(
+        client, db, world):
+    from fund.reports.views import PROJECT_LIMIT
+    from tests.reports.conftest import application, grant
+
+    for i in range(PROJECT_LIMIT + 2):
+        app = application(world.calls["N28"], f"Mange {i:02d} AS", 10_000)
+        confirm(app, ["3B-1"], world.sara)
+        decision(app, Outcome.GRANTED, world.sara, amount=10_000)
+        grant(app, GrantState.ACCEPTED)
+    db.session.flush()
+    login(client, world.sara)
+    html = client.get("/rapporter/dekning?aar=2028").get_data(as_text=True)
+    assert html.count("Prosjekt Mange ") == PROJECT_LIMIT
+    assert f"de {PROJECT_LIMIT} første av {PROJECT_LIMIT + 2} prosjekter" in html
+    more = html[html.index('id="projects-3B-more"'):]
+    more = more[:more.index("</p>")]
+    assert "/rapporter/dekning/eksport.xlsx?" in more and "aar=2028" in more
+    # the spreadsheet has them all
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    book = load_workbook(BytesIO(client.get("/rapporter/dekning/eksport.xlsx?aar=2028").data))
+    titles = [row[1] for row in book["Prosjekter"].iter_rows(values_only=True)]
+    assert sum(1 for t in titles if str(t).startswith("Prosjekt Mange ")) == PROJECT_LIMIT + 2
