@@ -12,6 +12,10 @@ times, for no filter, one year and one call:
 
 - ``coverage(plan, flt)``, ``extras(plan, flt)`` and ``evaluation(plan, flt)``: median and p95 of
   BENCH_COVERAGE_REPEAT runs after one warm-up, and the SQL statements one run sends;
+- ``report_parts`` as the page and the files call it: the whole selection (the three above)
+  computed from the live rows (``live``: what the first request after a change pays), and
+  as stored for this state of the data (``stored``: every other request; the state of the
+  change marks is read each time);
 - the bare aggregate SQL: one hand-written query for the per-area/strategy/measure and
   total counts and sums: the filtered applications with their current decision's amount,
   joined to their confirmed measures, then each level aggregated over its distinct
@@ -34,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import bindparam, event, select, text  # noqa: E402
+from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from bench.dbs import Databases, foreign_database_url  # noqa: E402
 from fund import create_app  # noqa: E402
@@ -48,6 +53,7 @@ from fund.plan.models import PlanVersion  # noqa: E402
 from fund.reports.coverage import CoverageFilter, coverage  # noqa: E402
 from fund.reports.evaluation import evaluation  # noqa: E402
 from fund.reports.extras import extras  # noqa: E402
+from fund.reports.selection import parse_selection, report_parts  # noqa: E402
 
 SIZES = [int(n) for n in os.environ.get("BENCH_COVERAGE_SIZES", "1000,100000").split(",")]
 KINDS = os.environ.get("BENCH_COVERAGE_DATABASES", "postgresql").replace(" ", "").split(",")
@@ -183,8 +189,17 @@ def run_case(plan, name: str, flt: CoverageFilter, size: int) -> None:
     check_equal(report, bare)
     _, *ext = timed(lambda: extras(plan, flt), REPEAT)
     _, *evl = timed(lambda: evaluation(plan, flt), REPEAT)
+    args = MultiDict([("aar", str(year)) for year in flt.years or ()])
+    if flt.call_id is not None:
+        args["utlysning"] = str(flt.call_id)
+    selection = parse_selection(args)
+    assert selection.filter == flt and selection.plan_ids == [plan.id]
+    _, *live = timed(lambda: report_parts(selection, live=True), REPEAT)
+    parts, *kept = timed(lambda: report_parts(selection), REPEAT)
+    assert parts == report_parts(selection, live=True)
     for what, (median, p95, stmts) in (("coverage", cov), ("extras", ext),
-                                       ("evaluation", evl)):
+                                       ("evaluation", evl), ("live", live),
+                                       ("stored", kept)):
         print(f"{name:10} {size:>7} {what:10} {median:>10.1f} {p95:>8.1f} {bare_ms:>8.1f} "
               f"{median / bare_ms:>6.1f} {stmts:>6.0f}", flush=True)
     print(f"{name:10} {size:>7} {'bare SQL':10} {bare_ms:>10.1f} {'':>8} {bare_ms:>8.1f} "
@@ -220,10 +235,11 @@ def _bench_size(size: int, app) -> None:
                                     .order_by(Call.id))
         print(f"{'case':10} {'N':>7} {'what':9} {'median ms':>10} {'p95 ms':>8} "
               f"{'bare ms':>8} {'ratio':>6} {'stmts':>6}")
-        for name, flt in (("all", CoverageFilter()),
-                          ("one year", CoverageFilter(years=(CASE_YEAR,))),
-                          ("one call", CoverageFilter(call_id=call_id))):
-            run_case(plan, name, flt, size)
+        with app.test_request_context():
+            for name, flt in (("all", CoverageFilter()),
+                              ("one year", CoverageFilter(years=(CASE_YEAR,))),
+                              ("one call", CoverageFilter(call_id=call_id))):
+                run_case(plan, name, flt, size)
         db.session.remove()
         db.engine.dispose()
 

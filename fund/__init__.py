@@ -204,11 +204,12 @@ def _register_blueprints(app: Flask) -> None:
     from fund.plan.cli import plan_cli
     from fund.plan.views import bp as plan_bp
     from fund.privacy.views import bp as privacy_bp
+    from fund.reports import freshness as _report_freshness  # noqa: F401  (marks changes)
+    from fund.reports.cli import reports_cli
     from fund.reports.export_views import bp as reports_exports_bp
     from fund.reports.views import bp as reports_bp
     from fund.review import grants  # noqa: F401  (answers signals from the domains below)
-    # (and keeps the ranking's stored figures in step with every flush)
-    from fund.review.figures import rebuild_figures_command
+    from fund.review.figures import rebuild_figures_command  # (installs its flush listener)
     from fund.review.views import bp as review_bp
     from fund.review.views import manage_bp as review_manage_bp
 
@@ -216,7 +217,8 @@ def _register_blueprints(app: Flask) -> None:
                review_manage_bp, decisions_bp, decisions_applicant_bp, grants_bp,
                grants_recipient_bp, reports_bp, reports_exports_bp, privacy_bp):
         app.register_blueprint(bp)
-    for group in (mail_cli, call_cli, plan_cli, applications_cli, decisions_cli, grants_cli):
+    for group in (mail_cli, call_cli, plan_cli, applications_cli, decisions_cli, grants_cli,
+                  reports_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
     for command in (grant_app_role_command, backup_command, restore_command, files_cli,

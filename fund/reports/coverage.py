@@ -126,6 +126,8 @@ class Project:
     amount: int  #: the current decision's amount
     #: The tilsagn's state; None while the letter (and so the tilsagn) is not yet sent.
     grant_state: GrantState | None
+    #: The tilsagn, for the link to its staff page; None as ``grant_state``.
+    grant_id: int | None = None
 
     @property
     def funded(self) -> bool:
@@ -451,7 +453,7 @@ def coverage(plan: PlanVersion, flt: CoverageFilter | None = None) -> CoverageRe
     for row in db.session.execute(
             select(ConfirmedMeasure.measure_id, Application.id, Application.case_number,
                    Application.title, Organisation.name, Organisation.orgnr,
-                   apps.c.granted, Grant.state)
+                   apps.c.granted, Grant.state, Grant.id)
             .join(apps, apps.c.id == ConfirmedMeasure.application_id)
             .join(Application, Application.id == ConfirmedMeasure.application_id)
             .join(Organisation, Organisation.id == Application.organisation_id)
@@ -460,7 +462,8 @@ def coverage(plan: PlanVersion, flt: CoverageFilter | None = None) -> CoverageRe
             .order_by(Application.case_number, ConfirmedMeasure.measure_id)):
         project = projects.setdefault(row[1], Project(
             application_id=row[1], case_number=row[2], title=row[3], recipient=row[4],
-            orgnr=row[5], amount=_int(row[6]), grant_state=row[7]))
+            orgnr=row[5], amount=_int(row[6]), grant_state=row[7],
+            grant_id=row[8]))
         by_measure.setdefault(row[0], []).append(project)
 
     open_measures = _open_measures(plan.id, flt)

@@ -8,6 +8,7 @@ no call uses is not found. A caseworker who is inhabil in an application of the 
 the filter gets no file: the totals would reveal that case."""
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -16,6 +17,7 @@ from fund.core.http import require
 from fund.core.pdf import pdf_response
 from fund.core.types import utcnow
 from fund.reports.exports import coverage_csv, coverage_pdf, coverage_xlsx
+from fund.reports.freshness import state, stored
 from fund.reports.selection import (
     ReportPart,
     Selection,
@@ -32,9 +34,15 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def _parts() -> tuple[Selection, list[ReportPart]]:
-    """The filtered reports (one per plan version), after the checks: staff only, a plan
-    version no call uses is not found, and no file for a reader who is inhabil in any
-    application of the calls in the filter."""
+    """The filtered reports (one per plan version), after ``_checked``."""
+    selection = _checked()
+    return selection, report_parts(selection)
+
+
+def _checked() -> Selection:
+    """The selection, after the checks: staff only, a plan version no call uses is not
+    found, and no file for a reader who is inhabil in any application of the calls in the
+    filter."""
     require(is_case_handler(current_user))
     selection = parse_selection(request.args)
     if selection.unknown_plan:
@@ -43,7 +51,7 @@ def _parts() -> tuple[Selection, list[ReportPart]]:
         abort(make_response(render_template("errors/error.html", code=403, message=_(
             "Du er inhabil i en søknad i utvalget, og tallene ville vise den. Velg et "
             "utvalg uten den søknaden, eller be en annen saksbehandler om rapporten.")), 403))
-    return selection, report_parts(selection)
+    return selection
 
 
 def _filename(selection: Selection, parts: list[ReportPart], extension: str) -> str:
@@ -86,8 +94,13 @@ def xlsx_file():
 @bp.route("/eksport.pdf")
 @login_required
 def pdf_file():
-    selection, parts = _parts()
-    response = pdf_response(coverage_pdf(parts, to_local(utcnow()).date()),
-                            _filename(selection, parts, "pdf"), inline=False)
+    selection = _checked()
+    at = state(selection.call_ids())  # before the report: a file is never older than its key
+    parts = report_parts(selection)
+    day = to_local(utcnow()).date()
+    # the same report, day and language make the same file: rendered once (seconds)
+    data = stored(("coverage.pdf", tuple(selection.plan_ids), selection.filter,
+                   str(get_locale()), day), lambda: coverage_pdf(parts, day), at=at)
+    response = pdf_response(data, _filename(selection, parts, "pdf"), inline=False)
     response.headers["Cache-Control"] = "private, no-store"
     return response

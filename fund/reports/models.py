@@ -70,3 +70,22 @@ def as_number(kind: ContextKind, value) -> int | Decimal:
     if kind.whole:
         return int(value)
     return Decimal(value).quantize(Decimal("0.1"))
+
+
+class ReportChange(db.Model):
+    """A mark that something the plan-coverage report reads has changed (issue 14): one
+    row per call per flush that touches those tables, written in the same transaction. The rows are
+    only ever added (no counter row that every writer would queue on); the stored reports
+    are kept for one state of this table (``fund.reports.freshness``)."""
+
+    __tablename__ = "report_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random, so a mark rolled back and another written with the same id differ.
+    token: Mapped[str] = mapped_column(String(32))
+    #: The call whose figures changed; None: possibly every call's. No foreign key: a
+    #: mark outlives a deleted call, and writers do not lock the call's row.
+    call_id: Mapped[int | None] = mapped_column(index=True)
+
+    def __repr__(self) -> str:
+        return f"<ReportChange {self.id}>"

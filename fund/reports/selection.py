@@ -18,6 +18,7 @@ from fund.plan.models import PlanVersion
 from fund.reports.coverage import CoverageFilter, CoverageReport, coverage, inhabil_in_filter
 from fund.reports.evaluation import Evaluation, evaluation
 from fund.reports.extras import Extras, extras
+from fund.reports.freshness import state, stored
 
 #: Query parameters: plan version, year (repeatable), fund, call.
 PLAN_PARAM, YEAR_PARAM, FUND_PARAM, CALL_PARAM = "plan", "aar", "fond", "utlysning"
@@ -66,6 +67,11 @@ class Selection:
             return [self.plan_id]
         used = {call.plan_id for call in self.calls if self._picks(call)}
         return [plan.id for plan in self.plans if plan.id in used]
+
+    def call_ids(self, plan_id: int | None = None) -> list[int]:
+        """The calls the report covers (of ``plan_id``, when given)."""
+        return [call.id for call in self.calls if self._picks(call)
+                and (plan_id is None or call.plan_id == plan_id)]
 
     def _picks(self, call: CallChoice) -> bool:
         flt = self.filter
@@ -182,12 +188,24 @@ class ReportPart:
     evaluation: Evaluation | None = None
 
 
-def report_parts(selection: Selection) -> list[ReportPart]:
-    """Each covered plan version's report, extras and evaluation, newest version first."""
+def report_part(plan_id: int, flt: CoverageFilter) -> ReportPart:
+    """One plan version's report, extras and evaluation, computed now from the live rows
+    (about twenty aggregate queries over the filtered calls' applications)."""
+    plan = db.session.get(PlanVersion, plan_id)
+    return ReportPart(report=coverage(plan, flt), extras=extras(plan, flt),
+                      evaluation=evaluation(plan, flt))
+
+
+def report_parts(selection: Selection, live: bool = False) -> list[ReportPart]:
+    """Each covered plan version's report, extras and evaluation, newest version first:
+    as stored for this state of the data (``fund.reports.freshness``), or computed now
+    (``live``, or when nothing is stored for it). Ask for it after the inhabil check."""
     parts = []
     for plan_id in selection.plan_ids:
-        plan = db.session.get(PlanVersion, plan_id)
-        parts.append(ReportPart(report=coverage(plan, selection.filter),
-                                extras=extras(plan, selection.filter),
-                                evaluation=evaluation(plan, selection.filter)))
+        if live:
+            parts.append(report_part(plan_id, selection.filter))
+        else:
+            parts.append(stored(("coverage", plan_id, selection.filter),
+                                lambda plan_id=plan_id: report_part(plan_id, selection.filter),
+                                at=state(selection.call_ids(plan_id))))
     return parts

@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from fund.core.http import commit, require
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.grants.labels import GRANT_STATE_LABELS
-from fund.grants.models import Grant
 from fund.reports.charts import coverage_charts, effects_chart
 from fund.reports.forms import ConfirmForm, ContextFigureForm
 from fund.reports.labels import CONTEXT_KIND_HINTS, CONTEXT_KIND_LABELS
@@ -97,13 +95,8 @@ def public_json():
 # --- The plan-coverage report for staff (issue 11) ---
 
 
-def _grant_ids(projects) -> dict[int, int]:
-    """The tilsagn of each listed project, for the link to its staff page."""
-    ids = [p.application_id for p in projects]
-    if not ids:
-        return {}
-    return dict(db.session.execute(
-        select(Grant.application_id, Grant.id).where(Grant.application_id.in_(ids))).all())
+#: The granted projects the page lists under each strategy; the files list them all.
+PROJECT_LIMIT = 25
 
 
 @dataclass(frozen=True)
@@ -140,8 +133,11 @@ def coverage_page():
                               **effects_chart(part.report.total_effects,
                                               f"p{part.report.plan_id}-" if several else "")})
              for part in found]
-    grant_ids = _grant_ids([project for part in found for project in part.report.projects])
-    context.update(parts=parts, grant_ids=grant_ids, several=several)
+    # the tilsagn of each listed project, for the link to its staff page
+    grant_ids = {project.application_id: project.grant_id for part in found
+                 for project in part.report.projects if project.grant_id is not None}
+    context.update(parts=parts, grant_ids=grant_ids, several=several,
+                   project_limit=PROJECT_LIMIT)
     return render_template("reports/coverage.html", **context)
 
 
