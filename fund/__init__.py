@@ -207,6 +207,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.reports.export_views import bp as reports_exports_bp
     from fund.reports.views import bp as reports_bp
     from fund.review import grants  # noqa: F401  (answers signals from the domains below)
+    from fund.review.cli import exports_cli
     from fund.review.views import bp as review_bp
     from fund.review.views import manage_bp as review_manage_bp
 
@@ -214,7 +215,8 @@ def _register_blueprints(app: Flask) -> None:
                review_manage_bp, decisions_bp, decisions_applicant_bp, grants_bp,
                grants_recipient_bp, reports_bp, reports_exports_bp, privacy_bp):
         app.register_blueprint(bp)
-    for group in (mail_cli, call_cli, plan_cli, applications_cli, decisions_cli, grants_cli):
+    for group in (mail_cli, call_cli, plan_cli, applications_cli, decisions_cli, grants_cli,
+                  exports_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
     for command in (grant_app_role_command, backup_command, restore_command, files_cli):

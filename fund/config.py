@@ -197,3 +197,11 @@ RECOVERY_ANSWER_DAYS = 14
 #: the window (each one reads every case of their organisations and renders the receipts).
 PRIVACY_EXPORT_MAX = 5
 PRIVACY_EXPORT_WINDOW = timedelta(hours=1)
+
+#: How a long export of the innstilling (a large call's PDF or Excel) is made outside the
+#: request: "process" (a thread of the worker runs `flask --app fund exports run --job N`
+#: and waits; the memory is given back when it ends), "thread" (in the worker), or "cron"
+#: (only `flask --app fund exports run`, from cron). The CLI also takes what is left.
+EXPORT_JOB_RUNNER = "process"
+#: A job running for longer than this (seconds) has lost its runner: the CLI takes it again.
+EXPORT_JOB_STALE_AFTER = 900
