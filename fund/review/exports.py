@@ -11,8 +11,13 @@ can be tried again.
 
 The job makes what the direct export makes for the same reader (``innstilling.to_pdf``
 as a draft, or ``to_xlsx``), checked again when it runs: still a case handler, and the
-whole ranking visible to them. The proposed innstilling, the record laid before the
-deciding body, is never made here: it is stored once, when proposed, and served as it is.
+whole ranking visible to them.
+
+«Legg fram» of a large call is a job too (kind ``"propose"``): it runs
+``operations.propose_innstilling`` for the manager who asked, with every check that makes
+(the review closed, habil in all, not proposed before), under the call's row lock. The
+record is the same as when proposed in the request: the Innstilling row with the stored
+PDF and its SHA-256, and its audit entry; the proposals are locked from then on.
 """
 
 import subprocess
@@ -29,17 +34,18 @@ from fund.audit.operations import record
 from fund.calls.models import Call
 from fund.core import files
 from fund.core.errors import DomainError
-from fund.core.pdf import documents_folder
+from fund.core.pdf import RECORD_LOCALE, documents_folder
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.review import innstilling as document
 from fund.review.models import ExportJob, ExportState
-from fund.review.permissions import is_case_handler
+from fund.review.operations import ReviewError, propose_innstilling
+from fund.review.permissions import can_move_line, is_case_handler
 from fund.review.queries import hidden_application_ids, proposal_lines, ranking_for
 from fund.review.ranking import RankingResult
 
-#: The exports that can be made as a job.
-KINDS = ("pdf", "xlsx")
+#: What a job makes: the draft innstilling as PDF or Excel, or the proposed innstilling.
+KINDS = ("pdf", "xlsx", PROPOSE := "propose")
 
 #: Up to this many applications the PDF is made while the reader waits (about 2.5 s of
 #: WeasyPrint for 300 on the 2-core test machine, idle; 5 s loaded); above it, a job.
@@ -49,7 +55,7 @@ DIRECT_ROWS = {"pdf": 300, "xlsx": 2000}
 FOLDER = "exports"
 
 #: Roughly how long WeasyPrint takes per application, for the estimate while waiting.
-SECONDS_PER_ROW = {"pdf": 0.012, "xlsx": 0.002}
+SECONDS_PER_ROW = {"pdf": 0.012, "xlsx": 0.002, PROPOSE: 0.012}
 
 
 @files.references(FOLDER)
@@ -85,10 +91,11 @@ def own_job(user, call_id: int, job_id: int) -> ExportJob | None:
 
 
 def recent_jobs(user, call: Call, limit: int = 5) -> list[ExportJob]:
-    """``user``'s latest jobs for ``call``, newest first (for the ranking page)."""
+    """``user``'s latest exports of ``call``, newest first."""
     return list(db.session.execute(
         select(ExportJob).where(ExportJob.call_id == call.id,
-                                ExportJob.requested_by_id == user.id)
+                                ExportJob.requested_by_id == user.id,
+                                ExportJob.kind != PROPOSE)
         .order_by(ExportJob.id.desc()).limit(limit)).scalars())
 
 
@@ -114,13 +121,14 @@ def download_name(job: ExportJob) -> str:
 
 # State changes --------------------------------------------------------------------------------
 
-def request_export(call: Call, kind: str, actor, locale: str) -> ExportJob:
-    """Queue an export of ``call``'s innstilling for ``actor`` (who may export it: the
-    view has checked)."""
+def request_export(call: Call, kind: str, actor, locale: str,
+                   rows: int | None = None) -> ExportJob:
+    """Queue an export of ``call``'s innstilling (of ``rows`` applications, if known) for
+    ``actor``, who may export it (the view has checked)."""
     if kind not in KINDS:
         raise ValueError(kind)
     job = ExportJob(kind=kind, call_id=call.id, requested_by_id=actor.id, locale=locale,
-                    state=ExportState.QUEUED, progress=0, attempts=0)
+                    state=ExportState.QUEUED, progress=0, attempts=0, rows=rows)
     db.session.add(job)
     db.session.flush()
     record("review.export_requested", call, actor=actor, job=job.id, format=kind)
@@ -173,11 +181,18 @@ def _progress(job: ExportJob, value: int) -> None:
     db.session.commit()
 
 
-def _make(job: ExportJob) -> bytes:
-    """The file, made as the direct export makes it for the same reader."""
+def _make(job: ExportJob) -> bytes | None:
+    """The file, made as the direct export makes it for the same reader; for «legg fram»,
+    the innstilling proposed and stored (None: the file is the innstilling's)."""
     user, call = job.requested_by, job.call
-    if not is_case_handler(user) or not user.is_active:
+    allowed = can_move_line(user) if job.kind == PROPOSE else is_case_handler(user)
+    if not allowed or not user.is_active:
         raise ExportRefused(_("Du har ikke lenger tilgang til innstillingen."))
+    if job.kind == PROPOSE:
+        _progress(job, 15)
+        with force_locale(RECORD_LOCALE):
+            propose_innstilling(call, user)
+        return None
     result = ranking_for(user, call, hidden_application_ids(user, call), details=True)
     refusal = export_refusal(result)
     if refusal:
@@ -193,7 +208,7 @@ def _make(job: ExportJob) -> bytes:
 def _failure_text(exc: Exception) -> str:
     """What the person is told: a refusal as it is; any other failure (the renderer,
     fonts, memory, the disk) only that it failed and was logged."""
-    if isinstance(exc, ExportRefused):
+    if isinstance(exc, ExportRefused | ReviewError):
         return str(exc)
     return _("Filen kunne ikke lages. Feilen er logget. Prøv igjen om litt; skjer det igjen, "
              "kontakt brukerstøtte.")
@@ -211,16 +226,16 @@ def run_job(job_id: int | None = None) -> ExportJob | None:
     try:
         with force_locale(job.locale):
             data = _make(job)
-            _progress(job, 90)
-            name, sha256 = files.write(data, documents_folder(FOLDER))
-            job.stored_name, job.sha256 = name, sha256
+            if data is not None:
+                name, sha256 = files.write(data, documents_folder(FOLDER))
+                job.stored_name, job.sha256 = name, sha256
+                record("call.innstilling_exported", job.call, actor=job.requested_by,
+                       format=job.kind, proposed=False, job=job.id)
             job.state, job.progress, job.finished_at = ExportState.DONE, 100, utcnow()
-            record("call.innstilling_exported", job.call, actor=job.requested_by,
-                   format=job.kind, proposed=False, job=job.id)
             db.session.commit()
     except Exception as exc:
         db.session.rollback()
-        if not isinstance(exc, ExportRefused):
+        if not isinstance(exc, ExportRefused | ReviewError):
             current_app.logger.exception("export job %s failed", claimed)
         job = db.session.get(ExportJob, claimed)
         with force_locale(job.locale):

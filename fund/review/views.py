@@ -40,7 +40,7 @@ from fund.calls.queries import call_for_page
 from fund.core.formatting import format_datetime, format_number
 from fund.core.hooks import template_hook
 from fund.core.http import commit, flash_errors, is_safe_next, require, writes
-from fund.core.pdf import DocumentFailed, pdf_response
+from fund.core.pdf import RECORD_LOCALE, DocumentFailed, pdf_response
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.review import exports, scoring
@@ -653,6 +653,8 @@ def export_file(call_id, job_id):
     job = _own_job(call_id, job_id)
     if job.state != ExportState.DONE:
         abort(404)
+    if job.kind == exports.PROPOSE:  # the stored innstilling, as the deciding body has it
+        return redirect(url_for("review.innstilling", call_id=call_id, kind="pdf"))
     try:
         path = exports.file_path(job)
     except FileNotFoundError:
@@ -730,10 +732,15 @@ def proposals_view(call_id):
         entries, errors = read_proposals(request.form, ids)
         posted = request.form
         if not errors:
+            job = None
             try:
                 save_proposals(call, actor, entries)
                 if request.form.get("action") == "propose":
-                    propose_innstilling(call, actor)
+                    if exports.needs_job("pdf", len(result.rows)):  # too long to wait for
+                        job = exports.request_export(call, exports.PROPOSE, actor,
+                                                     RECORD_LOCALE, rows=len(result.rows))
+                    else:
+                        propose_innstilling(call, actor)
                 db.session.commit()
             except ProposalsInvalid as exc:
                 db.session.rollback()
@@ -743,6 +750,12 @@ def proposals_view(call_id):
                 flash(str(exc), "danger")
                 return redirect(url_for("review.proposals_view", call_id=call.id))
             else:
+                if job is not None:
+                    exports.start(job.id)
+                    flash(_("Forslagene er lagret. Innstillingen lages nå og legges fram når "
+                            "PDF-en er lagret."), "success")
+                    return redirect(url_for("review.export_job", call_id=call.id,
+                                            job_id=job.id))
                 flash(_("Innstillingen er lagt fram. Forslagene er låst, og PDF-en er lagret.")
                       if request.form.get("action") == "propose" else
                       _("Forslagene er lagret."), "success")

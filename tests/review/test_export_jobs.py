@@ -18,8 +18,10 @@ from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db as _db
 from fund.review import exports
-from fund.review.models import ExportJob, ExportState
-from tests.helpers import html_of, login, make_user, post_form
+from fund.review.innstilling import stored_path
+from fund.review.models import ExportJob, ExportState, Innstilling, Proposal
+from tests.helpers import browser_form, html_of, login, make_user, post_form
+from tests.review.test_proposals import closed  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -230,3 +232,45 @@ def test_a_small_call_is_still_made_while_the_reader_waits(client, competition):
     response = client.get(competition.ranking_path("innstilling.pdf"))
     assert response.mimetype == "application/pdf"
     assert jobs() == []
+
+
+def test_laying_a_large_innstilling_forward_is_a_job_that_leaves_the_same_record(
+        app, client, runner, closed, monkeypatch):  # noqa: F811
+    """«Legg fram» of a large call: the proposals are saved in the request; the PDF is
+    made, stored and the innstilling proposed by the job, for the manager who asked, in
+    Norwegian, with the same record (the stored PDF and its SHA-256, the audit entry)."""
+    monkeypatch.setitem(exports.DIRECT_ROWS, "pdf", 2)
+    monkeypatch.setitem(app.config, "EXPORT_JOB_RUNNER", "cron")
+    closed.lene.locale = "en"
+    _db.session.commit()
+    login(client, closed.lene)
+    path = closed.ranking_path("forslag")
+    form = browser_form(html_of(client.get(path)), "proposals-form")
+    form["action"] = "propose"
+    response = client.post(path, data=form)
+    job_page = response.headers["Location"]
+    assert "/eksport/jobb/" in job_page
+    assert _db.session.scalars(select(Proposal)).all()  # saved in the request
+    assert _db.session.scalars(select(Innstilling)).all() == []  # not yet proposed
+    assert client.get(job_page).headers["Refresh"] == "3"
+
+    assert "Ferdige: 1" in runner.invoke(args=["exports", "run"]).output
+    innstilling = _db.session.scalars(select(Innstilling)).one()
+    assert innstilling.proposed_by_id == closed.lene.id
+    data = stored_path(innstilling.stored_name).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == innstilling.sha256
+    text = pdf_text(data)
+    assert f"Innstilling: {closed.call.title}" in text and "Forslag til vedtak" in text
+    assert "Utkast" not in text
+    assert "review.innstilling_proposed" in actions()
+    page = client.get(job_page)
+    link = re.search(r'id="export-download" href="([^"]+)"', page.get_data(as_text=True))[1]
+    assert client.get(link).data == data  # the stored document, byte for byte
+    assert client.get(job_page + "/fil").headers["Location"].endswith("innstilling.pdf")
+    # Laid forward: a second attempt is refused with the reason, nothing changes.
+    again = exports.request_export(closed.call, exports.PROPOSE, closed.lene, "nb")
+    _db.session.commit()
+    runner.invoke(args=["exports", "run"])
+    _db.session.refresh(again)
+    assert again.state == ExportState.FAILED and "kan ikke endres" in again.message
+    assert len(_db.session.scalars(select(Innstilling)).all()) == 1
