@@ -641,7 +641,8 @@ def export_job(call_id, job_id):
     waiting = job.state in (ExportState.QUEUED, ExportState.RUNNING)
     response = current_app.make_response(render_template(
         "review/export_job.html", job=job, call=job.call, waiting=waiting,
-        estimate=exports.estimate_seconds(job), form=ConfirmForm(), ExportState=ExportState))
+        estimate=exports.estimate_seconds(job), progress=exports.progress_shown(job),
+        form=ConfirmForm(), ExportState=ExportState))
     if waiting:
         response.headers["Refresh"] = "3"
     return response

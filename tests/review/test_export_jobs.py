@@ -274,3 +274,20 @@ def test_laying_a_large_innstilling_forward_is_a_job_that_leaves_the_same_record
     _db.session.refresh(again)
     assert again.state == ExportState.FAILED and "kan ikke endres" in again.message
     assert len(_db.session.scalars(select(Innstilling)).all()) == 1
+
+
+@pytest.mark.parametrize("state, rows, seconds_gone, shown", [
+    (ExportState.QUEUED, None, 0, 0),
+    (ExportState.RUNNING, None, 60, 15),  # size not known yet: the stage only
+    (ExportState.RUNNING, 1000, 0, 15),
+    (ExportState.RUNNING, 1000, 10, 55),  # half of the 20 s estimate
+    (ExportState.RUNNING, 1000, 600, 95),  # late: held below done
+    (ExportState.DONE, 1000, 5, 100),
+])
+def test_the_progress_shown_follows_the_stage_and_the_time_against_the_estimate(
+        state, rows, seconds_gone, shown):
+    now = utcnow()
+    job = ExportJob(kind="pdf", state=state, rows=rows, progress=15 if rows or
+                    state == ExportState.RUNNING else 0,
+                    started_at=now - timedelta(seconds=seconds_gone))
+    assert exports.progress_shown(job, now) == shown
