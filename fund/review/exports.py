@@ -47,10 +47,6 @@ from fund.review.ranking import RankingResult
 #: What a job makes: the draft innstilling as PDF or Excel, or the proposed innstilling.
 KINDS = ("pdf", "xlsx", PROPOSE := "propose")
 
-#: Up to this many applications the PDF is made while the reader waits (about 2.5 s of
-#: WeasyPrint for 300 on the 2-core test machine, idle; 5 s loaded); above it, a job.
-DIRECT_ROWS = {"pdf": 300, "xlsx": 2000}
-
 #: The stored files' folder under the instance folder.
 FOLDER = "exports"
 
@@ -77,8 +73,10 @@ def export_refusal(result: RankingResult) -> str | None:
 
 
 def needs_job(kind: str, rows: int) -> bool:
-    """Whether an export of ``rows`` applications is made outside the request."""
-    return kind in DIRECT_ROWS and rows > DIRECT_ROWS[kind]
+    """Whether an export of ``rows`` applications is made outside the request
+    (``EXPORT_DIRECT_ROWS``: up to how many it is made while the reader waits)."""
+    limit = current_app.config["EXPORT_DIRECT_ROWS"].get(kind)
+    return limit is not None and rows > limit
 
 
 # What the pages read ------------------------------------------------------------------------

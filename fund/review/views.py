@@ -737,7 +737,7 @@ def proposals_view(call_id):
             try:
                 save_proposals(call, actor, entries)
                 if request.form.get("action") == "propose":
-                    if exports.needs_job("pdf", len(result.rows)):  # too long to wait for
+                    if exports.needs_job(exports.PROPOSE, len(result.rows)):  # too long
                         job = exports.request_export(call, exports.PROPOSE, actor,
                                                      RECORD_LOCALE, rows=len(result.rows))
                     else:

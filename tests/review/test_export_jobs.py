@@ -28,8 +28,7 @@ from tests.review.test_proposals import closed  # noqa: F401 (a fixture)
 def large(app, competition, monkeypatch):
     """The competition's four applications count as a large call; jobs wait for a runner
     (cron) unless a test starts one."""
-    monkeypatch.setitem(exports.DIRECT_ROWS, "pdf", 2)
-    monkeypatch.setitem(exports.DIRECT_ROWS, "xlsx", 2)
+    monkeypatch.setitem(app.config, "EXPORT_DIRECT_ROWS", {"pdf": 2, "xlsx": 2})
     monkeypatch.setitem(app.config, "EXPORT_JOB_RUNNER", "cron")
     return competition
 
@@ -163,6 +162,18 @@ def test_a_refusal_when_the_job_runs_is_the_reason_itself(client, runner, large)
     assert "En annen må eksportere den." in html_of(client.get(job_page))
 
 
+def test_a_job_of_someone_who_is_no_longer_a_case_handler_is_refused(client, runner, large):
+    login(client, large.lene)
+    job_page = ask_for(client, large)
+    large.lene.role = Role.APPLICANT  # moved to other work before the job ran
+    _db.session.commit()
+    runner.invoke(args=["exports", "run"])
+    (job,) = jobs()
+    assert job.state == ExportState.FAILED and job.stored_name is None
+    assert job.message == "Du har ikke lenger tilgang til innstillingen."
+    assert client.get(job_page).status_code == 403  # nor the page, now
+
+
 def test_another_persons_job_is_not_found(client, runner, large):
     login(client, large.lene)
     job_page = ask_for(client, large)
@@ -239,7 +250,7 @@ def test_laying_a_large_innstilling_forward_is_a_job_that_leaves_the_same_record
     """«Legg fram» of a large call: the proposals are saved in the request; the PDF is
     made, stored and the innstilling proposed by the job, for the manager who asked, in
     Norwegian, with the same record (the stored PDF and its SHA-256, the audit entry)."""
-    monkeypatch.setitem(exports.DIRECT_ROWS, "pdf", 2)
+    monkeypatch.setitem(app.config, "EXPORT_DIRECT_ROWS", {"propose": 2})
     monkeypatch.setitem(app.config, "EXPORT_JOB_RUNNER", "cron")
     closed.lene.locale = "en"
     _db.session.commit()
