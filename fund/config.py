@@ -209,3 +209,5 @@ EXPORT_JOB_RUNNER = "process"
 EXPORT_DIRECT_ROWS = {"pdf": 300, "propose": 300, "xlsx": 2000}
 #: A job running for longer than this (seconds) has lost its runner: the CLI takes it again.
 EXPORT_JOB_STALE_AFTER = 900
+#: How long a finished export (its file) is kept for download; `exports run` removes older.
+EXPORT_KEEP = timedelta(days=7)

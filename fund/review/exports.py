@@ -258,6 +258,24 @@ def run_job(job_id: int | None = None) -> ExportJob | None:
     return job
 
 
+def purge_old(now=None) -> int:
+    """Remove exports (their rows and files) finished more than ``EXPORT_KEEP`` ago: a
+    draft export is a copy to download, not a record (the proposed innstilling is kept
+    as the Innstilling's own file, never here). Returns how many."""
+    cutoff = (now or utcnow()) - current_app.config["EXPORT_KEEP"]
+    old = list(db.session.execute(select(ExportJob).where(
+        ExportJob.state.in_([ExportState.DONE, ExportState.FAILED]),
+        ExportJob.finished_at < cutoff)).scalars())
+    for job in old:
+        if job.stored_name:
+            files.remove(documents_folder(FOLDER), job.stored_name)
+        db.session.delete(job)
+    if old:
+        record("review.exports_purged", None, by_system=True, count=len(old))
+    db.session.commit()
+    return len(old)
+
+
 def run_due(limit: int | None = None) -> tuple[int, int]:
     """Run due jobs one after the other (the CLI); returns (done, failed)."""
     done = failed = 0

@@ -302,3 +302,21 @@ def test_the_progress_shown_follows_the_stage_and_the_time_against_the_estimate(
                     state == ExportState.RUNNING else 0,
                     started_at=now - timedelta(seconds=seconds_gone))
     assert exports.progress_shown(job, now) == shown
+
+
+def test_old_exports_are_removed_with_their_files_and_the_proposed_one_is_kept(
+        client, runner, large):
+    login(client, large.lene)
+    job_page = ask_for(client, large)
+    runner.invoke(args=["exports", "run"])
+    (job,) = jobs()
+    path = exports.file_path(job)
+    assert path.exists()
+    job.finished_at = utcnow() - timedelta(days=6)
+    _db.session.commit()
+    assert "slettet (eldre enn 7 dager): 0" in runner.invoke(args=["exports", "run"]).output
+    job.finished_at = utcnow() - timedelta(days=8)
+    _db.session.commit()
+    assert "slettet (eldre enn 7 dager): 1" in runner.invoke(args=["exports", "run"]).output
+    assert jobs() == [] and not path.exists()
+    assert client.get(job_page).status_code == 404
