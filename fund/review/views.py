@@ -610,7 +610,7 @@ def innstilling(call_id, kind):
 
 # Long exports, made outside the request (fund.review.exports) ----------------------------------
 
-@bp.route("/utlysninger/<int:call_id>/eksport/<any(pdf, xlsx):kind>", methods=["POST"])
+@bp.route("/utlysninger/<int:call_id>/eksport/<any(pdf, csv, xlsx):kind>", methods=["POST"])
 @login_required
 def export_start(call_id, kind):
     """Queue the innstilling of a large call as a job; the reader follows it on its page."""
@@ -624,7 +624,7 @@ def export_start(call_id, kind):
     job = exports.request_export(call, kind, _actor(), get_locale().language)
     db.session.commit()
     exports.start(job.id)
-    return redirect(url_for("review.export_job", call_id=call.id, job_id=job.id), 303)
+    return redirect(url_for("review.export_job", call_id=call.id, export_id=job.id), 303)
 
 
 def _own_job(call_id: int, job_id: int):
@@ -632,12 +632,12 @@ def _own_job(call_id: int, job_id: int):
     return exports.own_job(current_user, call_id, job_id) or abort(404)
 
 
-@bp.route("/utlysninger/<int:call_id>/eksport/jobb/<int:job_id>")
+@bp.route("/utlysninger/<int:call_id>/eksport/jobb/<int:export_id>")
 @login_required
-def export_job(call_id, job_id):
+def export_job(call_id, export_id):
     """The job's page: how far it has come (it refreshes itself while waiting), then the
     download, or why it failed and a way to try again."""
-    job = _own_job(call_id, job_id)
+    job = _own_job(call_id, export_id)
     waiting = job.state in (ExportState.QUEUED, ExportState.RUNNING)
     response = current_app.make_response(render_template(
         "review/export_job.html", job=job, call=job.call, waiting=waiting,
@@ -648,10 +648,10 @@ def export_job(call_id, job_id):
     return response
 
 
-@bp.route("/utlysninger/<int:call_id>/eksport/jobb/<int:job_id>/fil")
+@bp.route("/utlysninger/<int:call_id>/eksport/jobb/<int:export_id>/fil")
 @login_required
-def export_file(call_id, job_id):
-    job = _own_job(call_id, job_id)
+def export_file(call_id, export_id):
+    job = _own_job(call_id, export_id)
     if job.state != ExportState.DONE:
         abort(404)
     if job.kind == exports.PROPOSE:  # the stored innstilling, as the deciding body has it
@@ -664,15 +664,15 @@ def export_file(call_id, job_id):
                      as_attachment=job.kind != "pdf", download_name=exports.download_name(job))
 
 
-@bp.route("/utlysninger/<int:call_id>/eksport/jobb/<int:job_id>/igjen", methods=["POST"])
+@bp.route("/utlysninger/<int:call_id>/eksport/jobb/<int:export_id>/igjen", methods=["POST"])
 @login_required
-def export_retry(call_id, job_id):
-    job = _own_job(call_id, job_id)
+def export_retry(call_id, export_id):
+    job = _own_job(call_id, export_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if commit(exports.retry, job, _actor()).ok:
         exports.start(job.id)
-    return redirect(url_for("review.export_job", call_id=call_id, job_id=job.id), 303)
+    return redirect(url_for("review.export_job", call_id=call_id, export_id=job.id), 303)
 
 
 @bp.route("/utlysninger/<int:call_id>/avslutt", methods=["GET", "POST"])
@@ -756,7 +756,7 @@ def proposals_view(call_id):
                     flash(_("Forslagene er lagret. Innstillingen lages nå og legges fram når "
                             "PDF-en er lagret."), "success")
                     return redirect(url_for("review.export_job", call_id=call.id,
-                                            job_id=job.id))
+                                            export_id=job.id))
                 flash(_("Innstillingen er lagt fram. Forslagene er låst, og PDF-en er lagret.")
                       if request.form.get("action") == "propose" else
                       _("Forslagene er lagret."), "success")
