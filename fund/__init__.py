@@ -209,6 +209,7 @@ def _register_blueprints(app: Flask) -> None:
     from fund.reports.export_views import bp as reports_exports_bp
     from fund.reports.views import bp as reports_bp
     from fund.review import grants  # noqa: F401  (answers signals from the domains below)
+    from fund.review.cli import exports_cli
     from fund.review.figures import rebuild_figures_command  # (installs its flush listener)
     from fund.review.views import bp as review_bp
     from fund.review.views import manage_bp as review_manage_bp
@@ -218,7 +219,7 @@ def _register_blueprints(app: Flask) -> None:
                grants_recipient_bp, reports_bp, reports_exports_bp, privacy_bp):
         app.register_blueprint(bp)
     for group in (mail_cli, call_cli, plan_cli, applications_cli, decisions_cli, grants_cli,
-                  reports_cli):
+                  reports_cli, exports_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
     for command in (grant_app_role_command, backup_command, restore_command, files_cli,

@@ -197,3 +197,17 @@ RECOVERY_ANSWER_DAYS = 14
 #: the window (each one reads every case of their organisations and renders the receipts).
 PRIVACY_EXPORT_MAX = 5
 PRIVACY_EXPORT_WINDOW = timedelta(hours=1)
+
+#: How a long export of the innstilling (a large call's PDF or Excel) is made outside the
+#: request: "process" (a thread of the worker runs `flask --app fund exports run --job N`
+#: and waits; the memory is given back when it ends), "thread" (in the worker), or "cron"
+#: (only `flask --app fund exports run`, from cron). The CLI also takes what is left.
+EXPORT_JOB_RUNNER = "process"
+#: Up to how many applications an innstilling export is made while the reader waits; above
+#: it, as a job ("propose" is «legg fram»). A PDF of 300 takes about 2.5 s of WeasyPrint on
+#: the idle 2-core test machine (5 s loaded); the workers' timeout is 30 s.
+EXPORT_DIRECT_ROWS = {"pdf": 300, "propose": 300, "xlsx": 2000}
+#: A job running for longer than this (seconds) has lost its runner: the CLI takes it again.
+EXPORT_JOB_STALE_AFTER = 900
+#: How long a finished export (its file) is kept for download; `exports run` removes older.
+EXPORT_KEEP = timedelta(days=7)

@@ -181,6 +181,17 @@ MATRIX = {
     # export is refused (back to the ranking page with the reason). See tests/review.
     ("/saksbehandling/utlysninger/<int:call_id>/innstilling.<any(pdf, csv, xlsx):kind>", "GET"):
         row(LOGIN, 403, 403, 302, 200, 403),
+    # A large call's export is a job (fund.review.exports): asked for by POST (the same
+    # refusal as the export for the blind caseworker; the manager's job is queued and they
+    # are sent to its page); {export_id} is nobody's job here: 404 for case handlers.
+    ("/saksbehandling/utlysninger/<int:call_id>/eksport/<any(pdf, csv, xlsx):kind>", "POST"):
+        row(LOGIN, 403, 403, 302, 303, 403),
+    ("/saksbehandling/utlysninger/<int:call_id>/eksport/jobb/<int:export_id>", "GET"):
+        row(LOGIN, 403, 403, 404, 404, 403),
+    ("/saksbehandling/utlysninger/<int:call_id>/eksport/jobb/<int:export_id>/fil", "GET"):
+        row(LOGIN, 403, 403, 404, 404, 403),
+    ("/saksbehandling/utlysninger/<int:call_id>/eksport/jobb/<int:export_id>/igjen", "POST"):
+        row(LOGIN, 403, 403, 404, 404, 403),
     ("/saksbehandling/utlysninger/<int:call_id>/linje", "POST"):
         row(LOGIN, 403, 403, 403, 302, 403),
     # Closing the review: a confirmation page, then the POST (refused here: the call is

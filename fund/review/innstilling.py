@@ -358,6 +358,12 @@ def _orgnr(value: str) -> str:
     return orgnr_format.format(value) if value else ""
 
 
+#: Up to this many applications the PDF has the table of scores per criterion; above it
+#: the table (a row per application, a cell per criterion) would be most of the pages
+#: and of the rendering time, and the reader is pointed to the spreadsheet, which has it.
+CRITERIA_TABLE_ROWS = 50
+
+
 def render_html(result: RankingResult, proposals: dict[int, ProposalLine],
                 generated_at: datetime | None = None, draft: bool = False) -> str:
     """The innstilling as HTML for WeasyPrint (also handy for a preview). ``draft``: not
@@ -375,7 +381,10 @@ def render_html(result: RankingResult, proposals: dict[int, ProposalLine],
                     for number, line in enumerate(lines, start=1)],
         generated=formatting.format_datetime(generated_at),
         generated_date=formatting.format_date(generated_at), score=_score, orgnr=_orgnr,
-        proposal_word=proposal_word, municipality=current_app.config["MUNICIPALITY_NAME"])
+        proposal_word=proposal_word, municipality=current_app.config["MUNICIPALITY_NAME"],
+        criteria_table=len(lines) <= CRITERIA_TABLE_ROWS,
+        criteria_list=", ".join(_("%(title)s (vekt %(weight)s)", title=criterion.title,
+                                  weight=criterion.weight) for criterion in result.criteria))
 
 
 def to_pdf(result: RankingResult, proposals: dict[int, ProposalLine],

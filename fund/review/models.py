@@ -397,6 +397,55 @@ class Innstilling(db.Model):
         return f"<Innstilling call={self.call_id} {self.proposed_at}>"
 
 
+class ExportState(enum.StrEnum):
+    QUEUED = "queued"  #: waiting for a runner (the worker's thread, or the CLI from cron)
+    RUNNING = "running"
+    DONE = "done"  #: the file is stored and can be downloaded by whoever asked for it
+    FAILED = "failed"  #: ``message`` says why; it can be tried again
+
+
+class ExportJob(db.Model):
+    """A long export of a call's innstilling (PDF or Excel) made outside the request that
+    asked for it: a large call takes longer than a request may (issue 14). Only the person
+    who asked sees it and downloads the file."""
+
+    __tablename__ = "export_jobs"
+    __table_args__ = (
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_is_per_cent"),
+        Index("ix_export_jobs_state_created", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What is made: "pdf" (the draft innstilling) or "xlsx".
+    kind: Mapped[str] = mapped_column(String(10))
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"),
+                                         index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                 index=True)
+    #: The language the document is written in: the reader's, as a direct export.
+    locale: Mapped[str] = mapped_column(String(10), default="nb")
+    state: Mapped[ExportState] = mapped_column(enum_column(ExportState, "export_state"),
+                                               default=ExportState.QUEUED)
+    progress: Mapped[int] = mapped_column(default=0)  #: per cent, as far as it is known
+    #: Why it failed, for the person (Norwegian, or their language); never a traceback.
+    message: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: Applications in the document, once known (for the estimate shown while waiting).
+    rows: Mapped[int | None] = mapped_column()
+    #: Random name of the file under <instance>/exports/, and the SHA-256 of its bytes.
+    stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship()
+    requested_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ExportJob {self.id} {self.kind} call={self.call_id} {self.state}>"
+
+
 class InternalNote(db.Model):
     """A note between caseworkers; never shown to the applicant or the public."""
 

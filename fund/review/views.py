@@ -12,8 +12,8 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,10 +40,11 @@ from fund.calls.queries import call_for_page
 from fund.core.formatting import format_datetime, format_number
 from fund.core.hooks import template_hook
 from fund.core.http import commit, flash_errors, is_safe_next, require, writes
-from fund.core.pdf import DocumentFailed, pdf_response
+from fund.core.pdf import RECORD_LOCALE, DocumentFailed, pdf_response
 from fund.core.types import utcnow
 from fund.extensions import db
-from fund.review import scoring
+from fund.review import exports, scoring
+from fund.review.exports import export_refusal
 from fund.review.forms import (
     AGGREGATE_LABELS,
     EXEMPTION_OUTCOME_LABELS,
@@ -65,7 +66,7 @@ from fund.review.forms import (
     read_proposals,
 )
 from fund.review.labels import CASE_HISTORY_ACTIONS, PROPOSAL_WORDS
-from fund.review.models import ConflictGround, ExemptionOutcome
+from fund.review.models import ConflictGround, ExemptionOutcome, ExportState
 from fund.review.operations import (
     IncompleteAssessment,
     NotClosable,
@@ -128,7 +129,7 @@ from fund.review.queries import (
     vacated_by,
     withdrawn_applications,
 )
-from fund.review.ranking import RankingResult, ranking_page
+from fund.review.ranking import ranking_page
 from fund.review.settings import settings_for
 
 CASE_STATE_LABELS = STAFF_STATE_LABELS
@@ -523,18 +524,6 @@ def _ranking(call_id: int, details: bool = False):
     return call, ranking_for(current_user, call, hidden, details), hidden
 
 
-def export_refusal(result: RankingResult) -> str | None:
-    """Why the innstilling cannot be exported by this reader: an incomplete one must never
-    reach the decision body."""
-    if result.hidden:
-        return _("Du er inhabil i minst én søknad i utlysningen, og en innstilling uten alle "
-                 "søknadene kan ikke eksporteres. En annen må eksportere den.")
-    if result.blinded:
-        return _("Fullfør vurderingene dine først: innstillingen kan bare eksporteres når du "
-                 "ser alle søknadene.")
-    return None
-
-
 @bp.route("/utlysninger/<int:call_id>/rangering")
 @login_required
 def ranking_view(call_id):
@@ -595,6 +584,11 @@ def innstilling(call_id, kind):
         flash(refusal, "warning")
         return redirect(url_for("review.ranking_view", call_id=call.id))
     proposed = innstilling_of(call)
+    if exports.needs_job(kind, len(result.rows)) and not (kind == "pdf" and proposed):
+        # too long to make while the reader waits: made outside the request, on a POST
+        return render_template("review/export_start.html", call=call, kind=kind,
+                               rows=len(result.rows), form=ConfirmForm(),
+                               jobs=exports.recent_jobs(current_user, call))
     if kind == "pdf" and proposed is not None:  # the document the deciding body got
         try:
             content = export.stored_path(proposed.stored_name).read_bytes()
@@ -613,6 +607,73 @@ def innstilling(call_id, kind):
     response.headers["Content-Disposition"] = \
         f'{disposition}; filename="innstilling-{call.year}-{call.fund.value}.{kind}"'
     return response
+
+
+# Long exports, made outside the request (fund.review.exports) ----------------------------------
+
+@bp.route("/utlysninger/<int:call_id>/eksport/<any(pdf, csv, xlsx):kind>", methods=["POST"])
+@login_required
+def export_start(call_id, kind):
+    """Queue the innstilling of a large call as a job; the reader follows it on its page."""
+    call, result, _hidden = _ranking(call_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    refusal = export_refusal(result)
+    if refusal:
+        flash(refusal, "warning")
+        return redirect(url_for("review.ranking_view", call_id=call.id))
+    job = exports.request_export(call, kind, _actor(), get_locale().language)
+    db.session.commit()
+    exports.start(job.id)
+    return redirect(url_for("review.export_job", call_id=call.id, export_id=job.id), 303)
+
+
+def _own_job(call_id: int, job_id: int):
+    require(is_case_handler(current_user))
+    return exports.own_job(current_user, call_id, job_id) or abort(404)
+
+
+@bp.route("/utlysninger/<int:call_id>/eksport/jobb/<int:export_id>")
+@login_required
+def export_job(call_id, export_id):
+    """The job's page: how far it has come (it refreshes itself while waiting), then the
+    download, or why it failed and a way to try again."""
+    job = _own_job(call_id, export_id)
+    waiting = job.state in (ExportState.QUEUED, ExportState.RUNNING)
+    response = current_app.make_response(render_template(
+        "review/export_job.html", job=job, call=job.call, waiting=waiting,
+        estimate=exports.estimate_seconds(job), progress=exports.progress_shown(job),
+        form=ConfirmForm(), ExportState=ExportState))
+    if waiting:
+        response.headers["Refresh"] = "3"
+    return response
+
+
+@bp.route("/utlysninger/<int:call_id>/eksport/jobb/<int:export_id>/fil")
+@login_required
+def export_file(call_id, export_id):
+    job = _own_job(call_id, export_id)
+    if job.state != ExportState.DONE:
+        abort(404)
+    if job.kind == exports.PROPOSE:  # the stored innstilling, as the deciding body has it
+        return redirect(url_for("review.innstilling", call_id=call_id, kind="pdf"))
+    try:
+        path = exports.file_path(job)
+    except FileNotFoundError:
+        abort(404)
+    return send_file(path, mimetype=exports.mimetype(job),
+                     as_attachment=job.kind != "pdf", download_name=exports.download_name(job))
+
+
+@bp.route("/utlysninger/<int:call_id>/eksport/jobb/<int:export_id>/igjen", methods=["POST"])
+@login_required
+def export_retry(call_id, export_id):
+    job = _own_job(call_id, export_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if commit(exports.retry, job, _actor()).ok:
+        exports.start(job.id)
+    return redirect(url_for("review.export_job", call_id=call_id, export_id=job.id), 303)
 
 
 @bp.route("/utlysninger/<int:call_id>/avslutt", methods=["GET", "POST"])
@@ -673,10 +734,15 @@ def proposals_view(call_id):
         entries, errors = read_proposals(request.form, ids)
         posted = request.form
         if not errors:
+            job = None
             try:
                 save_proposals(call, actor, entries)
                 if request.form.get("action") == "propose":
-                    propose_innstilling(call, actor)
+                    if exports.needs_job(exports.PROPOSE, len(result.rows)):  # too long
+                        job = exports.request_export(call, exports.PROPOSE, actor,
+                                                     RECORD_LOCALE, rows=len(result.rows))
+                    else:
+                        propose_innstilling(call, actor)
                 db.session.commit()
             except ProposalsInvalid as exc:
                 db.session.rollback()
@@ -686,6 +752,12 @@ def proposals_view(call_id):
                 flash(str(exc), "danger")
                 return redirect(url_for("review.proposals_view", call_id=call.id))
             else:
+                if job is not None:
+                    exports.start(job.id)
+                    flash(_("Forslagene er lagret. Innstillingen lages nå og legges fram når "
+                            "PDF-en er lagret."), "success")
+                    return redirect(url_for("review.export_job", call_id=call.id,
+                                            export_id=job.id))
                 flash(_("Innstillingen er lagt fram. Forslagene er låst, og PDF-en er lagret.")
                       if request.form.get("action") == "propose" else
                       _("Forslagene er lagret."), "success")

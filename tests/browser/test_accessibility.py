@@ -134,6 +134,9 @@ NOT_PAGES = {
     "auth.reset_password": "needs a token from an e-mail; same form as /registrer",
     "auth.confirm_role": "redirects unless the Enhetsregisteret lookup is on",
     "calls.edit_call": "the demo has no planned call; same template as /forvaltning/utlysninger/ny",
+    "review.export_job": "needs an export job, made by a POST for a large call (the stories "
+                         "in tests/review/test_export_jobs.py); a status line and one button",
+    "review.export_file": "a file (PDF or Excel)",
 }
 FILE_ROUTE = re.compile(r"\.(pdf|csv|xlsx|json)|<any\(|dokumenter|vedlegg/")
 

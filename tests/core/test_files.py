@@ -179,8 +179,8 @@ def test_every_table_naming_a_stored_file_is_known_to_reconcile(app):
     from fund.extensions import db
     naming = sorted(f"{table.name}.{column.name}" for table in db.metadata.sorted_tables
                     for column in table.columns if column.name.endswith("stored_name"))
-    assert naming == ["attachments.stored_name", "grant_documents.stored_name",
-                      "innstillinger.stored_name", "letters.stored_name",
-                      "recoveries.notice_stored_name"]
-    assert sorted(files._REFERENCES) == ["grant_documents", "letters", "uploads"]
+    assert naming == ["attachments.stored_name", "export_jobs.stored_name",
+                      "grant_documents.stored_name", "innstillinger.stored_name",
+                      "letters.stored_name", "recoveries.notice_stored_name"]
+    assert sorted(files._REFERENCES) == ["exports", "grant_documents", "letters", "uploads"]
     assert len(files._REFERENCES["letters"]) == 3
