@@ -57,6 +57,9 @@ def page_line(p: dict) -> str:
     """One page as a terminal line."""
     if p.get("error"):
         return f"{p['label']:45} ERROR {p['error']} (single {p['single_ms']} ms)"
+    if p.get("job"):
+        return (f"{p['label']:45} job: answered {p['single_ms']:.0f} ms, file ready after "
+                f"{p['max_ms']:.0f} ms  {_verdict(p.get('pass'))}")
     if "rps" not in p:
         slow = " (too slow for wrk)" if p.get("too_slow") else ""
         return (f"{p['label']:45} single {p['single_ms']:>9.1f} ms{slow}  "
@@ -82,8 +85,10 @@ def _page_rows(run: dict) -> list[str]:
                         f"{p.get('error', slow)} | {_target(p['target'])} | "
                         f"{_verdict(p['pass'])} |")
     for p in run.get("pdfs", []):
+        # an export made in the background: the press answers, the file is ready later
+        most = "fil klar etter" if p.get("job") else "maks"
         rows.append(f"| {p['label']} | – | – | – | – | – | {p['single_ms']:.0f} "
-                    f"(maks {p['max_ms']:.0f}) | {p.get('error', '0')} | "
+                    f"({most} {p['max_ms']:.0f}) | {p.get('error', '0')} | "
                     f"{_target(p['target'])} | {_verdict(p['pass'])} |")
     return rows
 

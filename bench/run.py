@@ -26,6 +26,7 @@ Settings (environment):
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -41,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import dbs, report, wrk  # noqa: E402
 from bench import pages as page_defs  # noqa: E402
 from bench import rush as rush_mod  # noqa: E402
-from bench.client import cookie_header, login  # noqa: E402
+from bench.client import CSRF, cookie_header, login  # noqa: E402
+from bench.client import field as client_field  # noqa: E402
 from bench.servers import ROOT, Server  # noqa: E402
 
 PLAN = "fund/plan/data/handlingsplan-2022-2024.yaml"
@@ -306,9 +308,68 @@ def judge(result: dict) -> bool | None:
     return result.get("max_ms", result["single_ms"]) <= bound
 
 
+#: How long the benchmark waits for an export made in the background.
+JOB_TIMEOUT_S = float(os.environ.get("BENCH_JOB_TIMEOUT") or 240)
+_JOB_START = re.compile(r'<form method="post" action="([^"]+)" id="export-start">')
+
+
+def measure_job(page: page_defs.Page, app: Server, session, start_page: str) -> dict:
+    """An export the app makes in the background (too long for the request): press «Lag
+    filen» as a browser does, follow the job page until the file is ready, and download
+    it. ``single_ms`` is the press's answer (what the person waits for in a request),
+    ``max_ms`` the time until the file was downloaded."""
+    result = {"key": page.key, "label": page.label, "path": page.path, "user": page.user,
+              "target": page.target, "job": True}
+    action, token = _JOB_START.search(start_page), client_field(CSRF, start_page)
+    if action is None or token is None:
+        return {**result, "single_ms": 0, "max_ms": 0, "error": "no «Lag filen» form"}
+    began = time.perf_counter()
+    reply = session.post(app.base + action[1], data={"csrf_token": token},
+                         allow_redirects=False, timeout=120)
+    answered = (time.perf_counter() - began) * 1000
+    result["single_ms"] = round(answered, 1)
+    location = reply.headers.get("Location", "")
+    if reply.status_code not in (302, 303) or "/eksport/jobb/" not in location:
+        return {**result, "max_ms": round(answered, 1),
+                "error": f"HTTP {reply.status_code} on «Lag filen»"}
+    job_url = location if location.startswith("http") else app.base + location
+    state, download = "timeout", None
+    while time.perf_counter() - began < JOB_TIMEOUT_S:
+        html = session.get(job_url, timeout=120).text
+        found = re.search(r'id="export-download" href="([^"]+)"', html)
+        if found:
+            state, download = "done", found[1]
+            break
+        if 'id="export-failed"' in html:
+            state = "failed"
+            break
+        time.sleep(0.5)
+    if download:
+        data = session.get(app.base + download.replace("&amp;", "&"), timeout=300)
+        if data.status_code != 200 or not data.content.startswith(b"%PDF"):
+            state = f"download HTTP {data.status_code}"
+    result["max_ms"] = round((time.perf_counter() - began) * 1000, 1)
+    result["single_status"] = [reply.status_code]
+    if state != "done":
+        result["error"] = f"job {state}"
+    return result
+
+
 def measure_pdf(page: page_defs.Page, app: Server, sessions: dict) -> dict:
-    """Single timed requests (the first one is timed too: an export is asked for once)."""
-    times, codes = timed_gets(app.base, sessions.get(page.user), page.path, page.repeat)
+    """Single timed requests (the first one is timed too: an export is asked for once);
+    an export the app makes in the background is timed as a job (``measure_job``)."""
+    session = sessions.get(page.user)
+    began = time.perf_counter()
+    try:
+        first = (session or requests).get(app.base + page.path, timeout=120,
+                                          allow_redirects=False)
+    except requests.RequestException:
+        first = None
+    first_ms = (time.perf_counter() - began) * 1000
+    if first is not None and first.status_code == 200 and 'id="export-start"' in first.text:
+        return measure_job(page, app, session, first.text)
+    times, codes = timed_gets(app.base, session, page.path, page.repeat - 1)
+    times, codes = [first_ms, *times], [first.status_code if first is not None else 0, *codes]
     result = {"key": page.key, "label": page.label, "path": page.path, "user": page.user,
               "single_ms": round(statistics.median(times), 1),
               "max_ms": round(max(times), 1), "single_status": sorted(set(codes)),
