@@ -58,7 +58,20 @@ def create_app(config: dict | None = None) -> Flask:
     _register_hooks(app)
     _register_errors(app)
     _register_template_helpers(app)
+    if app.config["GC_FREEZE"] if app.config["GC_FREEZE"] is not None else not app.testing:
+        _freeze_what_lives_as_long_as_the_process()
     return app
+
+
+def _freeze_what_lives_as_long_as_the_process() -> None:
+    """Move what the app made to start (models, metadata, routes, the settings) out of the
+    cycle collector's reach: it lives as long as the worker, and every full collection
+    walked all of it again. A ranking of 8,000 rows makes enough objects to set off such
+    collections, which were half its time (issue 14: 185 → 82 ms of CPU). Not in tests,
+    which make many apps in one process (``GC_FREEZE``)."""
+    import gc
+    gc.collect()
+    gc.freeze()
 
 
 def _configure(app: Flask, overrides: dict) -> None:

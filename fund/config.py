@@ -211,3 +211,7 @@ EXPORT_DIRECT_ROWS = {"pdf": 300, "propose": 300, "xlsx": 2000}
 EXPORT_JOB_STALE_AFTER = 900
 #: How long a finished export (its file) is kept for download; `exports run` removes older.
 EXPORT_KEEP = timedelta(days=7)
+
+#: Freeze the objects the app made at start out of the cycle collector's reach (see
+#: ``fund._freeze_what_lives_as_long_as_the_process``). None: yes, except when testing.
+GC_FREEZE = None

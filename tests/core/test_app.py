@@ -228,3 +228,21 @@ def _insert(conn, table, **values) -> int:
             else "{}" if isinstance(kind, JSON) else "")
     return conn.execute(Table(table, MetaData(), autoload_with=conn).insert().values(
         **values)).inserted_primary_key[0]
+
+
+def test_a_worker_freezes_what_it_made_at_start_out_of_the_collectors_reach(tmp_path):
+    """Issue 14: a served app moves its start-up objects out of the cycle collector's
+    reach (full collections walked them again during every large page); a test app does
+    not, as the suite makes many apps in one process."""
+    code = ("import gc, sys; from fund import create_app; "
+            "create_app({'SQLALCHEMY_DATABASE_URI': sys.argv[1], 'SECRET_KEY': 'x', "
+            "'TESTING': sys.argv[2] == 'test'}); print(gc.get_freeze_count())")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+        "FUND_INSTANCE_PATH": str(tmp_path)}
+    counts = {}
+    for mode in ("served", "test"):
+        done = subprocess.run([sys.executable, "-c", code, f"sqlite:///{tmp_path}/f.db", mode],
+                              capture_output=True, text=True, env=env, check=True,
+                              cwd=Path(__file__).parents[2])
+        counts[mode] = int(done.stdout.split()[-1])
+    assert counts["served"] > 10_000 and counts["test"] == 0, counts
