@@ -21,7 +21,7 @@ from fund.calls.models import Call
 from fund.core.formatting import format_nok, format_number
 from fund.extensions import db
 from fund.review import scoring
-from fund.review.figures import MICRO
+from fund.review.figures import GRANTS, MICRO
 from fund.review.models import (
     Assessment,
     AssessmentFigures,
@@ -125,8 +125,7 @@ class RankingResult:
 
 
 #: The recommendations that come with an amount: a grant, in full or reduced.
-GRANT_RECOMMENDATIONS = frozenset({scoring.Recommendation.APPROVE,
-                                   scoring.Recommendation.APPROVE_REDUCED})
+GRANT_RECOMMENDATIONS = GRANTS
 
 
 def recommended_amounts(assessments) -> list[int]:
