@@ -186,6 +186,10 @@ class ReportPart:
     report: CoverageReport
     extras: Extras | None = None
     evaluation: Evaluation | None = None
+    #: This part of the coverage page as rendered (``fund.reports.views``), by language,
+    #: layout and the links the reader's role adds: kept with a stored part, so it is made
+    #: again when the data changes. Nothing in it is per reader beyond the key.
+    pages: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def report_part(plan_id: int, flt: CoverageFilter) -> ReportPart:

@@ -5,13 +5,16 @@ entered by hand for the yearly evaluation (LAW.md §5.2)."""
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from fund.core.http import commit, require
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.grants.labels import GRANT_STATE_LABELS
+from fund.plan.permissions import can_set_priorities
 from fund.reports.charts import coverage_charts, effects_chart
 from fund.reports.forms import ConfirmForm, ContextFigureForm
 from fund.reports.labels import CONTEXT_KIND_HINTS, CONTEXT_KIND_LABELS
@@ -31,7 +34,7 @@ from fund.reports.public import (
     public_grants,
 )
 from fund.reports.queries import context_figures_by_year
-from fund.reports.selection import inhabil_count, parse_selection, report_parts
+from fund.reports.selection import ReportPart, inhabil_count, parse_selection, report_parts
 from fund.review.queries import hidden_application_ids
 
 bp = Blueprint("reports", __name__)
@@ -101,14 +104,36 @@ PROJECT_LIMIT = 25
 
 @dataclass(frozen=True)
 class PagePart:
-    """One plan version's part of the page: its report, extras and evaluation, the charts,
-    and the prefix that keeps its element ids apart from the other versions'."""
+    """One plan version's part of the page: its report, the prefix that keeps its element
+    ids apart from the other versions', and its HTML."""
 
     report: object
-    extras: object
-    evaluation: object
     prefix: str
-    charts: dict
+    html: Markup
+
+
+def _part_html(part: ReportPart, selection, prefix: str, several: bool) -> Markup:
+    """A plan version's part of the page (its tables, charts and project lists), rendered
+    once per language, layout and role and kept with the stored report: rendering it is
+    most of the page's time, and it holds nothing per reader but the two links the key
+    names (issue 14)."""
+    export_args = selection.query_args(part.report.plan_id)
+    key = (str(get_locale()), prefix, several, repr(export_args),
+           can_enter_context(current_user), can_set_priorities(current_user))
+    html = part.pages.get(key)
+    if html is None:
+        charts = {**coverage_charts(part.report, prefix),
+                  **effects_chart(part.report.total_effects, prefix)}
+        # the tilsagn of each listed project, for the link to its staff page
+        grant_ids = {project.application_id: project.grant_id
+                     for project in part.report.projects if project.grant_id is not None}
+        html = Markup(render_template(
+            "reports/coverage_part.html", part=part, report=part.report, extras=part.extras,
+            charts=charts, pfx=prefix, d=1 if several else 0, grant_ids=grant_ids,
+            selection=selection, project_limit=PROJECT_LIMIT,
+            GRANT_STATE_LABELS=GRANT_STATE_LABELS))
+        part.pages[key] = html
+    return html
 
 
 @bp.route("/rapporter/dekning")
@@ -118,7 +143,7 @@ def coverage_page():
         abort(403)
     selection = parse_selection(request.args)
     context = dict(selection=selection, flt=selection.filter, messages=selection.messages,
-                   parts=[], hidden=0, GRANT_STATE_LABELS=GRANT_STATE_LABELS)
+                   parts=[], hidden=0)
     hidden = inhabil_count(hidden_application_ids(current_user), selection)
     if hidden:
         # Totals over cases one is inhabil in would let one work their figures out.
@@ -126,18 +151,11 @@ def coverage_page():
         return render_template("reports/coverage.html", **context), 403
     found = report_parts(selection)
     several = len(found) > 1
-    parts = [PagePart(report=part.report, extras=part.extras, evaluation=part.evaluation,
-                      prefix=f"p{part.report.plan_id}-" if several else "",
-                      charts={**coverage_charts(part.report,
-                                                f"p{part.report.plan_id}-" if several else ""),
-                              **effects_chart(part.report.total_effects,
-                                              f"p{part.report.plan_id}-" if several else "")})
-             for part in found]
-    # the tilsagn of each listed project, for the link to its staff page
-    grant_ids = {project.application_id: project.grant_id for part in found
-                 for project in part.report.projects if project.grant_id is not None}
-    context.update(parts=parts, grant_ids=grant_ids, several=several,
-                   project_limit=PROJECT_LIMIT)
+    prefixes = [f"p{part.report.plan_id}-" if several else "" for part in found]
+    context.update(several=several, parts=[
+        PagePart(report=part.report, prefix=prefix,
+                 html=_part_html(part, selection, prefix, several))
+        for part, prefix in zip(found, prefixes, strict=True)])
     return render_template("reports/coverage.html", **context)
 
 

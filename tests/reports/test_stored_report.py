@@ -320,3 +320,52 @@ def test_a_strategy_with_many_projects_lists_the_first_and_links_the_spreadsheet
     book = load_workbook(BytesIO(client.get("/rapporter/dekning/eksport.xlsx?aar=2028").data))
     titles = [row[1] for row in book["Prosjekter"].iter_rows(values_only=True)]
     assert sum(1 for t in titles if str(t).startswith("Prosjekt Mange ")) == PROJECT_LIMIT + 2
+
+
+def test_the_page_is_rendered_once_and_each_reader_sees_their_own(client, db, world):
+    """The page's plan-version part is rendered once and kept with the stored report: a
+    second reader of the same role and language is served it without a render, a manager
+    gets the links only managers have, an English reader English text, and after a change
+    the page is the one rendered from nothing."""
+    from flask import template_rendered
+
+    from tests.helpers import post_form
+
+    renders = []
+
+    def count(sender, template, context, **extra):
+        if template.name == "reports/coverage_part.html":
+            renders.append(template.name)
+
+    template_rendered.connect(count)
+    try:
+        login(client, world.sara)
+        first = client.get("/rapporter/dekning?aar=2027").get_data(as_text=True)
+        again = client.get("/rapporter/dekning?aar=2027").get_data(as_text=True)
+        assert first == again and len(renders) == 1
+        assert "Registrer tall utenfor systemet" not in first
+
+        leader = client.application.test_client()  # another browser
+        login(leader, make_user("leder@example.no", Role.MANAGER, name="Lea Leder"))
+        managers = leader.get("/rapporter/dekning?aar=2027").get_data(as_text=True)
+        assert "Registrer tall utenfor systemet" in managers
+        assert "Endre den politiske prioriteringen" in managers
+        assert len(renders) == 2
+        # the caseworker still gets the caseworker's page
+        assert client.get("/rapporter/dekning?aar=2027").get_data(as_text=True) == first
+
+        post_form(client, "/sprak", {"lang": "en", "next": "/"}, form_page="/")
+        english = client.get("/rapporter/dekning?aar=2027").get_data(as_text=True)
+        assert "Download the same figures" in english and "Last ned de samme" not in english
+        assert len(renders) == 3
+        post_form(client, "/sprak", {"lang": "nb", "next": "/"}, form_page="/")
+
+        record_decision(db, world)  # Upsilon AS granted 35 000
+        db.session.flush()
+        changed = client.get("/rapporter/dekning?aar=2027").get_data(as_text=True)
+        assert changed != first and "Prosjekt Upsilon AS" in changed
+        assert "Prosjekt Upsilon AS" not in first
+        freshness.forget()
+        assert client.get("/rapporter/dekning?aar=2027").get_data(as_text=True) == changed
+    finally:
+        template_rendered.disconnect(count)
