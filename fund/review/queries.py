@@ -5,8 +5,9 @@ frozen once the review is closed)."""
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from fund.applications.diff import Change
@@ -25,6 +26,7 @@ from fund.applications.queries import history as application_history
 from fund.audit.models import AuditEvent
 from fund.auth.models import Membership, Organisation, User
 from fund.calls.models import Call, Criterion
+from fund.core.sql import among
 from fund.extensions import db
 from fund.plan.models import Area, Measure, PlanVersion, Strategy
 from fund.review import scoring
@@ -162,9 +164,8 @@ class CaseQueue:
     warnings: dict[int, list[str]]
     #: Matching applications left out because the reader is inhabil in them.
     hidden: int = 0
-    #: Shown applications that lack a caseworker since theirs became inhabil (§ 9), with
-    #: the one who left.
-    vacant: dict[int, User] = field(default_factory=dict)
+    #: Shown applications that lack a caseworker since theirs became inhabil (§ 9).
+    vacant: set[int] = field(default_factory=set)
     #: For each case handler who is inhabil in some of the shown applications, their case
     #: numbers (they cannot be assigned those).
     inhabil: dict[int, list[str]] = field(default_factory=dict)
@@ -234,7 +235,7 @@ def case_queue(filters: QueueFilters, user: User, assigning: bool = True) -> Cas
     hidden = sorted(hidden_application_ids(user))
     hidden_count = db.session.execute(
         matching.where(Application.id.in_(hidden)).with_only_columns(func.count())
-    ).scalar_one()
+    ).scalar_one() if hidden else 0
     size = filters.page_size
     page_ids = (matching.where(Application.id.not_in(hidden)).order_by(*filters.order_by)
                 .offset((filters.page - 1) * size).limit(size + 1))
@@ -250,28 +251,9 @@ def case_queue(filters: QueueFilters, user: User, assigning: bool = True) -> Cas
     has_next = len(found) > size
     found = found[:size]
     ids = [row[0] for row in found]
-    codes: dict[int, list[str]] = {}
-    for application_id, code in db.session.execute(
-            select(application_strategies.c.application_id, Strategy.code)
-            .join(Strategy, Strategy.id == application_strategies.c.strategy_id)
-            .where(application_strategies.c.application_id.in_(ids))
-            .order_by(Strategy.code)):
-        codes.setdefault(application_id, []).append(code)
-    rows = [QueueRow(*row, strategies=tuple(codes.get(row[0], ()))) for row in found]
-    declared = set(db.session.execute(
-        select(ConflictDeclaration.application_id).where(
-            ConflictDeclaration.caseworker_id == user.id,
-            ConflictDeclaration.application_id.in_(ids))).scalars())
-    mine = {application_id: state == AssessmentState.COMPLETED
-            for application_id, state in db.session.execute(
-                select(Assessment.application_id, Assessment.state).where(
-                    Assessment.caseworker_id == user.id, Assessment.application_id.in_(ids)))}
-    assigned: dict[int, list[str]] = {}
-    for application_id, name in db.session.execute(
-            select(Assignment.application_id, User.name)
-            .join(User, User.id == Assignment.caseworker_id)
-            .where(Assignment.application_id.in_(ids)).order_by(Assignment.id)):
-        assigned.setdefault(application_id, []).append(name)
+    facts = _row_facts(ids, user)
+    rows = [QueueRow(*row, strategies=tuple(sorted(facts.strategies.get(row[0], ()))))
+            for row in found]
     calls = db.session.execute(select(Call).where(Call.published_at.is_not(None))
                                .order_by(Call.opens_at.desc())).scalars().all()
     call = next((c for c in calls if c.id == filters.call_id), None)
@@ -281,10 +263,71 @@ def case_queue(filters: QueueFilters, user: User, assigning: bool = True) -> Cas
     return CaseQueue(
         inhabil=_inhabil_among(rows, [u.id for u in caseworkers]) if assigning else {},
         filters=filters, rows=rows, has_next=has_next, calls=calls, call=call,
-        strategies=_strategies(call), caseworkers=caseworkers, declared=declared,
-        mine=mine, assigned=assigned,
+        strategies=_strategies(call), caseworkers=caseworkers, declared=facts.declared,
+        mine=facts.mine, assigned=facts.assigned,
         warnings=last_warnings([r.id for r in rows if r.eligibility_failures]),
-        hidden=hidden_count, vacant=vacated_by(ids))
+        hidden=hidden_count, vacant=facts.vacant)
+
+
+@dataclass
+class _RowFacts:
+    strategies: dict[int, list[str]] = field(default_factory=dict)
+    declared: set[int] = field(default_factory=set)
+    mine: dict[int, bool] = field(default_factory=dict)
+    assigned: dict[int, list[str]] = field(default_factory=dict)
+    vacant: set[int] = field(default_factory=set)
+
+
+def _row_facts(ids: list[int], user: User) -> _RowFacts:
+    """What the queue's rows print besides their own columns, in one statement (issue 14:
+    five round trips were a fifth of the page): each row's strategy codes, whether the
+    reader has declared on it and the state of their assessment, the names of the case
+    handlers assigned (in the order assigned), and whether it lacks a caseworker since
+    theirs became inhabil (``vacated_by``, § 9)."""
+    facts = _RowFacts()
+    found = db.session.execute(_row_facts_statement(), {"ids": ids, "reader": user.id}).all()
+    assigned: dict[int, list[tuple[int, str]]] = {}
+    for kind, application_id, text, order in found:
+        if kind == _STRATEGY:
+            facts.strategies.setdefault(application_id, []).append(text)
+        elif kind == _DECLARED:
+            facts.declared.add(application_id)
+        elif kind == _MINE:
+            facts.mine[application_id] = text == "1"
+        elif kind == _ASSIGNED:
+            assigned.setdefault(application_id, []).append((order, text))
+        else:
+            facts.vacant.add(application_id)
+    facts.assigned = {key: [name for _order, name in sorted(names)]
+                      for key, names in assigned.items()}
+    return facts
+
+
+_STRATEGY, _DECLARED, _MINE, _ASSIGNED, _VACANT = range(5)
+
+
+@cache
+def _row_facts_statement():
+    """``_row_facts``'s statement, built once: the page's ids are one bound value
+    (``among``), the reader another."""
+    nothing, zero, reader = literal("", String), literal(0, Integer), bindparam("reader")
+    return union_all(
+        select(literal(_STRATEGY, Integer), application_strategies.c.application_id,
+               Strategy.code, zero)
+        .join(Strategy, Strategy.id == application_strategies.c.strategy_id)
+        .where(among(application_strategies.c.application_id)),
+        select(literal(_DECLARED, Integer), ConflictDeclaration.application_id, nothing, zero)
+        .where(ConflictDeclaration.caseworker_id == reader,
+               among(ConflictDeclaration.application_id)),
+        select(literal(_MINE, Integer), Assessment.application_id,
+               case((Assessment.state == AssessmentState.COMPLETED, "1"), else_="0"), zero)
+        .where(Assessment.caseworker_id == reader, among(Assessment.application_id)),
+        select(literal(_ASSIGNED, Integer), Assignment.application_id, User.name,
+               Assignment.id)
+        .join(User, User.id == Assignment.caseworker_id)
+        .where(among(Assignment.application_id)),
+        select(literal(_VACANT, Integer), ConflictDeclaration.application_id, nothing, zero)
+        .where(among(ConflictDeclaration.application_id), *_vacated()))
 
 
 def last_warnings(ids: list[int]) -> dict[int, list[str]]:
@@ -349,17 +392,21 @@ def applications_to_assign(ids: list[int]) -> list[Application]:
     ).scalars().all()
 
 
+def _vacated() -> tuple:
+    """The declarations that left a case without a caseworker."""
+    return (ConflictDeclaration.disqualified.is_(True),
+            ConflictDeclaration.left_assignment.is_(True),
+            ~select(Assignment.id).where(
+                Assignment.application_id == ConflictDeclaration.application_id).exists())
+
+
 def vacated_by(ids) -> dict[int, User]:
     """The applications (among ``ids``) that lack a caseworker because the assigned one
     became inhabil and no one else is assigned yet (a substitute is needed,
     forvaltningsloven § 9), each with the caseworker who left (the latest)."""
     rows = db.session.execute(
-        select(ConflictDeclaration).where(
-            ConflictDeclaration.application_id.in_(ids),
-            ConflictDeclaration.disqualified.is_(True),
-            ConflictDeclaration.left_assignment.is_(True),
-            ~select(Assignment.id).where(
-                Assignment.application_id == ConflictDeclaration.application_id).exists())
+        select(ConflictDeclaration).where(ConflictDeclaration.application_id.in_(ids),
+                                          *_vacated())
         .options(joinedload(ConflictDeclaration.caseworker))
         .order_by(ConflictDeclaration.id)).scalars().all()
     return {d.application_id: d.caseworker for d in rows}
