@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cache
 
 from sqlalchemy import Integer, String, bindparam, case, func, literal, select, union_all
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from fund.applications.diff import Change
 from fund.applications.diff import changes as snapshot_changes
@@ -265,8 +265,7 @@ def case_queue(filters: QueueFilters, user: User, assigning: bool = True) -> Cas
         filters=filters, rows=rows, has_next=has_next, calls=calls, call=call,
         strategies=_strategies(call), caseworkers=caseworkers, declared=facts.declared,
         mine=facts.mine, assigned=facts.assigned,
-        warnings=last_warnings([r.id for r in rows if r.eligibility_failures]),
-        hidden=hidden_count, vacant=facts.vacant)
+        warnings=facts.warnings, hidden=hidden_count, vacant=facts.vacant)
 
 
 @dataclass
@@ -276,17 +275,20 @@ class _RowFacts:
     mine: dict[int, bool] = field(default_factory=dict)
     assigned: dict[int, list[str]] = field(default_factory=dict)
     vacant: set[int] = field(default_factory=set)
+    warnings: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _row_facts(ids: list[int], user: User) -> _RowFacts:
     """What the queue's rows print besides their own columns, in one statement (issue 14:
     five round trips were a fifth of the page): each row's strategy codes, whether the
     reader has declared on it and the state of their assessment, the names of the case
-    handlers assigned (in the order assigned), and whether it lacks a caseworker since
-    theirs became inhabil (``vacated_by``, § 9)."""
+    handlers assigned (in the order assigned), whether it lacks a caseworker since
+    theirs became inhabil (``vacated_by``, § 9), and the eligibility warnings of its last
+    submission (``last_warnings``)."""
     facts = _RowFacts()
     found = db.session.execute(_row_facts_statement(), {"ids": ids, "reader": user.id}).all()
     assigned: dict[int, list[tuple[int, str]]] = {}
+    warnings: dict[int, list[tuple[int, str]]] = {}
     for kind, application_id, text, order in found:
         if kind == _STRATEGY:
             facts.strategies.setdefault(application_id, []).append(text)
@@ -296,14 +298,18 @@ def _row_facts(ids: list[int], user: User) -> _RowFacts:
             facts.mine[application_id] = text == "1"
         elif kind == _ASSIGNED:
             assigned.setdefault(application_id, []).append((order, text))
+        elif kind == _WARNING:
+            warnings.setdefault(application_id, []).append((order, text))
         else:
             facts.vacant.add(application_id)
-    facts.assigned = {key: [name for _order, name in sorted(names)]
+    facts.assigned = {key: [text for _order, text in sorted(names)]
                       for key, names in assigned.items()}
+    facts.warnings = {key: [text for _order, text in sorted(messages)]
+                      for key, messages in warnings.items()}
     return facts
 
 
-_STRATEGY, _DECLARED, _MINE, _ASSIGNED, _VACANT = range(5)
+_STRATEGY, _DECLARED, _MINE, _ASSIGNED, _VACANT, _WARNING = range(6)
 
 
 @cache
@@ -311,6 +317,7 @@ def _row_facts_statement():
     """``_row_facts``'s statement, built once: the page's ids are one bound value
     (``among``), the reader another."""
     nothing, zero, reader = literal("", String), literal(0, Integer), bindparam("reader")
+    last = aliased(Submission)
     return union_all(
         select(literal(_STRATEGY, Integer), application_strategies.c.application_id,
                Strategy.code, zero)
@@ -327,7 +334,14 @@ def _row_facts_statement():
         .join(User, User.id == Assignment.caseworker_id)
         .where(among(Assignment.application_id)),
         select(literal(_VACANT, Integer), ConflictDeclaration.application_id, nothing, zero)
-        .where(among(ConflictDeclaration.application_id), *_vacated()))
+        .where(among(ConflictDeclaration.application_id), *_vacated()),
+        select(literal(_WARNING, Integer), Submission.application_id,
+               EligibilityWarning.message, EligibilityWarning.id)
+        .join(EligibilityWarning, EligibilityWarning.submission_id == Submission.id)
+        .where(among(Submission.application_id), Submission.number == (
+            select(func.max(last.number)).where(
+                last.application_id == Submission.application_id)
+            .scalar_subquery())))
 
 
 def last_warnings(ids: list[int]) -> dict[int, list[str]]:
