@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased, selectinload
 from fund.applications.models import Application, ApplicationState
 from fund.auth.models import Membership, Organisation, User
 from fund.calls.models import Call
+from fund.core import sql
 from fund.decisions import deminimis
 from fund.decisions.models import (
     Appeal,
@@ -348,8 +349,9 @@ def notified_decisions(user: User, among: tuple[int, ...] | None = None
                  .join(Membership, Membership.organisation_id == Application.organisation_id)
                  .where(Membership.user_id == user.id, Decision.replaced_at.is_(None),
                         Letter.sent_at.is_not(None)))
-        if among is not None:
-            query = query.where(Decision.application_id.in_(among))
+        params = {}
+        if among is not None:  # the page's ids, bound as one value
+            query, params = query.where(sql.among(Decision.application_id)), {"ids": among}
         cache[key] = {decision.application_id: decision
-                      for decision in db.session.execute(query).scalars()}
+                      for decision in db.session.execute(query, params).scalars()}
     return cache[key]

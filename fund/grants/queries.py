@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from fund.applications.models import Application, CostLine
 from fund.auth.models import Membership
+from fund.core import sql
 from fund.decisions.deadlines import add_working_days
 from fund.decisions.labels import KDD_CATEGORIES
 from fund.decisions.models import Decision, DecisionKind, Letter, StateAidBasis
@@ -53,10 +54,11 @@ def own_grants(user, among: tuple[int, ...] | None = None) -> dict[int, Grant]:
         query = (select(Grant).join(Application, Application.id == Grant.application_id)
                  .join(Membership, Membership.organisation_id == Application.organisation_id)
                  .where(Membership.user_id == user.id))
-        if among is not None:
-            query = query.where(Grant.application_id.in_(among))
+        params = {}
+        if among is not None:  # the page's ids, bound as one value
+            query, params = query.where(sql.among(Grant.application_id)), {"ids": among}
         cache[key] = {grant.application_id: grant
-                      for grant in db.session.execute(query).scalars()}
+                      for grant in db.session.execute(query, params).scalars()}
     return cache[key]
 
 

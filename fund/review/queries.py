@@ -283,8 +283,8 @@ def _row_facts(ids: list[int], user: User) -> _RowFacts:
     five round trips were a fifth of the page): each row's strategy codes, whether the
     reader has declared on it and the state of their assessment, the names of the case
     handlers assigned (in the order assigned), whether it lacks a caseworker since
-    theirs became inhabil (``vacated_by``, § 9), and the eligibility warnings of its last
-    submission (``last_warnings``)."""
+    theirs became inhabil (``vacated_by``, § 9), and the eligibility warnings its last
+    submission stored (the ones ``eligibility_failures`` counts), in their order."""
     facts = _RowFacts()
     found = db.session.execute(_row_facts_statement(), {"ids": ids, "reader": user.id}).all()
     assigned: dict[int, list[tuple[int, str]]] = {}
@@ -342,23 +342,6 @@ def _row_facts_statement():
             select(func.max(last.number)).where(
                 last.application_id == Submission.application_id)
             .scalar_subquery())))
-
-
-def last_warnings(ids: list[int]) -> dict[int, list[str]]:
-    """The eligibility warnings of each application's last submission (the ones
-    ``eligibility_failures`` counts), by application id; one query."""
-    last = (select(Submission.application_id, func.max(Submission.number).label("number"))
-            .where(Submission.application_id.in_(ids)).group_by(Submission.application_id)
-            .subquery())
-    warnings: dict[int, list[str]] = {}
-    for application_id, message in db.session.execute(
-            select(Submission.application_id, EligibilityWarning.message)
-            .join(EligibilityWarning, EligibilityWarning.submission_id == Submission.id)
-            .join(last, (last.c.application_id == Submission.application_id)
-                  & (last.c.number == Submission.number))
-            .order_by(EligibilityWarning.id)):
-        warnings.setdefault(application_id, []).append(message)
-    return warnings
 
 
 def _inhabil_among(applications: list[Application] | list[QueueRow], user_ids: list[int]
