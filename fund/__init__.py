@@ -121,6 +121,8 @@ def _configure(app: Flask, overrides: dict) -> None:
         if app.config.get(name) is None:
             app.config[name] = not app.debug
     logging.basicConfig(level=logging.INFO)
+    # WeasyPrint's progress is a line per step and page of every PDF: noise in the log
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _instance_secret(path: Path) -> str:

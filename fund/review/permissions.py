@@ -69,7 +69,11 @@ def bound_by_blind_review(user, own: Assessment | None) -> bool:
     """Who blind review applies to, for one application: a caseworker always; a manager
     only once they have started assessing it themself (one who does not assess proposes
     on the completed assessments)."""
-    return user.role == Role.CASEWORKER or own is not None
+    return _bound(user, own is not None)
+
+
+def _bound(user, assessed: bool) -> bool:
+    return user.role == Role.CASEWORKER or assessed
 
 
 def sees_others_assessments(user, call, own: Assessment | None) -> bool:
@@ -86,7 +90,7 @@ def sees_others_given(user, call, assessed: bool, completed: bool) -> bool:
     an assessment of their own, and has ``completed`` it or not: the answer depends on
     nothing else, so a list asks it once per kind."""
     if not settings_for(call).blind_review or call.review_closed or \
-            not (user.role == Role.CASEWORKER or assessed):  # bound_by_blind_review
+            not _bound(user, assessed):
         return True
     return completed
 

@@ -47,3 +47,18 @@ def test_a_pdf_answer_names_its_file(app):
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == \
         'inline; filename="kvittering-NF-2027-0001-1.pdf"'
+
+
+def test_a_pdf_leaves_no_progress_lines_in_the_log(app, caplog):
+    """WeasyPrint logs each step of every page at INFO; the app's log keeps its warnings
+    only."""
+    import logging
+    import uuid
+
+    from fund.core.pdf import pdf_of
+    caplog.set_level(logging.INFO)
+    with app.test_request_context():
+        # HTML never rendered before: the suite keeps the PDF of HTML it has seen
+        data = pdf_of(f"<!doctype html><html lang='nb'><title>x</title><p>{uuid.uuid4()}</p>")
+    assert data.startswith(b"%PDF")
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint.progress")]
