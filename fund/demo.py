@@ -23,7 +23,7 @@ from fund.extensions import db
 from fund.grants.demo import demo_grants
 from fund.plan.demo import demo_plan, demo_priorities
 from fund.reports.demo import demo_context
-from fund.review.demo import demo_decided_call, demo_reviews
+from fund.review.demo import demo_decided_call, demo_export, demo_reviews
 
 __all__ = ["DEMO_PASSWORD", "DemoRefused", "demo_command", "load_demo"]
 
@@ -44,6 +44,7 @@ def load_demo() -> list[str]:
     created += demo_decisions(users)
     created += demo_grants(users)
     created += demo_context(users)
+    created += demo_export(users)
     demo_draft_call(plan, created)
     return created
 

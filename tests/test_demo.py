@@ -215,3 +215,33 @@ def test_every_kind_of_object_and_case_history_entry_in_the_demo_has_a_name(runn
         AuditEvent.object_type == "applications")))
     assert {"letter.sent", "grant.payment_paid"} <= actions
     assert actions <= set(CASE_HISTORY_ACTIONS), actions - set(CASE_HISTORY_ACTIONS)
+
+
+def test_the_manager_finds_a_finished_export_of_last_rounds_innstilling(runner, client):
+    """The page a long export is followed on, in the demo: the manager's job is done and
+    its file is a real PDF of the call's innstilling; it is no one else's to see."""
+    import io
+
+    from pypdf import PdfReader
+
+    from fund.review.models import ExportJob, ExportState
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    job = _db.session.scalar(select(ExportJob))
+    assert job.state == ExportState.DONE and job.kind == "pdf"
+    assert job.requested_by.email == "leder@demo.no" and job.rows > 0
+    page = f"/saksbehandling/utlysninger/{job.call_id}/eksport/jobb/{job.id}"
+    login(client, "leder@demo.no", "fond-demo-2026")
+    # found from the call's ranking, where the exports are
+    ranking = client.get(f"/saksbehandling/utlysninger/{job.call_id}/rangering")
+    assert f'href="{page}"' in ranking.get_data(as_text=True)
+    html = client.get(page).get_data(as_text=True)
+    assert "Filen er klar" in html and "Last ned PDF" in html
+    data = client.get(page + "/fil").data
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert job.call.title in text
+    other = client.application.test_client()
+    login(other, "saksbehandler@demo.no", "fond-demo-2026")
+    assert other.get(page).status_code == 404
+    assert other.get(page + "/fil").status_code == 404

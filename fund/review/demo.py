@@ -168,3 +168,22 @@ def _assess(applications, users) -> None:
                 select(Measure.id).join(Strategy, Strategy.id == Measure.strategy_id)
                 .join(Area, Area.id == Strategy.area_id)
                 .where(Area.plan_id == application.call.plan_id, Measure.code.in_(codes)))))
+
+
+def demo_export(users) -> list[str]:
+    """The manager's finished export of last round's innstilling (PDF), so that the page
+    a long export is followed on can be seen (a call of the demo's size is exported in
+    the request; only a large one is made as a job)."""
+    from fund.calls.models import Call
+    from fund.review import exports
+    from fund.review.models import ExportJob, FrozenRanking
+
+    if db.session.execute(select(ExportJob.id).limit(1)).first() is not None:
+        return []
+    call = db.session.execute(select(Call).join(FrozenRanking, FrozenRanking.call_id == Call.id)
+                              .order_by(Call.id).limit(1)).scalar_one_or_none()
+    if call is None:
+        return []
+    job = exports.request_export(call, "pdf", users["leder@demo.no"], "nb")
+    exports.make_at_once(job)
+    return [f"{call.title}: innstillingen eksportert som PDF-jobb"]

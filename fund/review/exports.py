@@ -192,15 +192,16 @@ def _progress(job: ExportJob, value: int) -> None:
     db.session.commit()
 
 
-def _make(job: ExportJob) -> bytes | None:
+def _make(job: ExportJob, progress=_progress) -> bytes | None:
     """The file, made as the direct export makes it for the same reader; for «legg fram»,
-    the innstilling proposed and stored (None: the file is the innstilling's)."""
+    the innstilling proposed and stored (None: the file is the innstilling's).
+    ``progress(job, per_cent)``: how a stage passed is shown (committed)."""
     user, call = job.requested_by, job.call
     allowed = can_move_line(user) if job.kind == PROPOSE else is_case_handler(user)
     if not allowed or not user.is_active:
         raise ExportRefused(_("Du har ikke lenger tilgang til innstillingen."))
     if job.kind == PROPOSE:
-        _progress(job, 15)
+        progress(job, 15)
         with force_locale(RECORD_LOCALE):
             propose_innstilling(call, user)
         return None
@@ -209,7 +210,7 @@ def _make(job: ExportJob) -> bytes | None:
     if refusal:
         raise ExportRefused(refusal)
     job.rows = len(result.rows)
-    _progress(job, 15)
+    progress(job, 15)
     proposals = proposal_lines(call, result)
     if job.kind == "pdf":
         return document.to_pdf(result, proposals, draft=True)
@@ -236,13 +237,7 @@ def run_job(job_id: int | None = None) -> ExportJob | None:
     job = db.session.get(ExportJob, claimed)
     try:
         with force_locale(job.locale):
-            data = _make(job)
-            if data is not None:
-                name, sha256 = files.write(data, documents_folder(FOLDER))
-                job.stored_name, job.sha256 = name, sha256
-                record("call.innstilling_exported", job.call, actor=job.requested_by,
-                       format=job.kind, proposed=False, job=job.id)
-            job.state, job.progress, job.finished_at = ExportState.DONE, 100, utcnow()
+            _done(job, _make(job))
             db.session.commit()
     except Exception as exc:
         db.session.rollback()
@@ -255,6 +250,26 @@ def run_job(job_id: int | None = None) -> ExportJob | None:
         record("review.export_failed", job.call, by_system=True, job=job.id,
                format=job.kind)
         db.session.commit()
+    return job
+
+
+def _done(job: ExportJob, data: bytes | None) -> None:
+    """The job's file made: stored under a random name with its SHA-256, the export
+    audited, and the job done."""
+    if data is not None:
+        name, sha256 = files.write(data, documents_folder(FOLDER))
+        job.stored_name, job.sha256 = name, sha256
+        record("call.innstilling_exported", job.call, actor=job.requested_by,
+               format=job.kind, proposed=False, job=job.id)
+    job.state, job.progress, job.finished_at = ExportState.DONE, 100, utcnow()
+
+
+def make_at_once(job: ExportJob) -> ExportJob:
+    """Make a queued job's file now, in the current transaction and without the runner
+    (nothing is committed): as ``run_job`` makes it, for the demo's finished export."""
+    job.state, job.started_at, job.attempts = ExportState.RUNNING, utcnow(), 1
+    with force_locale(job.locale):
+        _done(job, _make(job, progress=lambda job, value: None))
     return job
 
 

@@ -544,6 +544,7 @@ def _ranking_page(call_id: int, line_form: LineForm | None = None):
     return render_template("review/ranking.html", call=call, result=result, page=page,
                            settings=settings, AGGREGATE_LABELS=AGGREGATE_LABELS,
                            export_refused=export_refusal(result), undeclared=undeclared,
+                           jobs=exports.recent_jobs(current_user, call),
                            proposals_open=can_move_line(current_user) and call.review_closed,
                            proposed=innstilling_of(call),
                            # a new move needs its own reason: never the last one's
@@ -633,6 +634,17 @@ def _own_job(call_id: int, job_id: int):
     return exports.own_job(current_user, call_id, job_id) or abort(404)
 
 
+def _file_refused(job) -> str | None:
+    """Why a made file may not be had now: whoever asked has since become inhabil in one
+    of the call's applications, or blind review binds them again (a reopened assessment).
+    The file holds every application, so it is checked on each download, as the direct
+    export is."""
+    if job.state != ExportState.DONE or job.kind == exports.PROPOSE:
+        return None  # the proposed innstilling is checked where it is read
+    _call, result, _hidden = _ranking(job.call_id)
+    return export_refusal(result)
+
+
 @bp.route("/utlysninger/<int:call_id>/eksport/jobb/<int:export_id>")
 @login_required
 def export_job(call_id, export_id):
@@ -643,7 +655,7 @@ def export_job(call_id, export_id):
     response = current_app.make_response(render_template(
         "review/export_job.html", job=job, call=job.call, waiting=waiting,
         estimate=exports.estimate_seconds(job), progress=exports.progress_shown(job),
-        form=ConfirmForm(), ExportState=ExportState))
+        refused=_file_refused(job), form=ConfirmForm(), ExportState=ExportState))
     if waiting:
         response.headers["Refresh"] = "3"
     return response
@@ -657,6 +669,10 @@ def export_file(call_id, export_id):
         abort(404)
     if job.kind == exports.PROPOSE:  # the stored innstilling, as the deciding body has it
         return redirect(url_for("review.innstilling", call_id=call_id, kind="pdf"))
+    refusal = _file_refused(job)
+    if refusal:
+        flash(refusal, "warning")
+        return redirect(url_for("review.export_job", call_id=call_id, export_id=job.id))
     try:
         path = exports.file_path(job)
     except FileNotFoundError:

@@ -25,6 +25,7 @@ from fund.grants.models import FinalReport, Grant, GrantState, PaymentRequest
 from fund.plan.loader import DATA_DIR, load_plan, read_plan_file
 from fund.plan.models import PlanVersion
 from fund.reports.models import ContextFigure
+from fund.review.models import ExportJob
 from tests.browser.pages import (
     DESKTOP,
     NARROW,
@@ -106,6 +107,7 @@ PAGES = {
         "/saksbehandling/utlysninger/{open_call}/avslutt",
         "/saksbehandling/utlysninger/{decided_call}/rangering",
         "/saksbehandling/utlysninger/{decided_call}/forslag",
+        "/saksbehandling/utlysninger/{decided_call}/eksport/jobb/{export_job}",
         "/vedtak/utlysninger/{open_call}", "/vedtak/utlysninger/{decided_call}",
         "/vedtak/utlysninger/{decided_call}/brev", "/vedtak/utlysninger/{decided_call}/send",
         "/vedtak/soknader/{submitted}",
@@ -134,8 +136,6 @@ NOT_PAGES = {
     "auth.reset_password": "needs a token from an e-mail; same form as /registrer",
     "auth.confirm_role": "redirects unless the Enhetsregisteret lookup is on",
     "calls.edit_call": "the demo has no planned call; same template as /forvaltning/utlysninger/ny",
-    "review.export_job": "needs an export job, made by a POST for a large call (the stories "
-                         "in tests/review/test_export_jobs.py); a status line and one button",
     "review.export_file": "a file (PDF or Excel)",
 }
 FILE_ROUTE = re.compile(r"\.(pdf|csv|xlsx|json)|<any\(|dokumenter|vedlegg/")
@@ -184,6 +184,7 @@ def _demo_ids(session) -> dict[str, int]:
             User.email == "saksbehandler@demo.no")),
         "draft_call": session.scalar(select(Call.id).where(Call.published_at.is_(None))),
         "draft_plan": DRAFT_PLAN,
+        "export_job": session.scalar(select(ExportJob.id)),
     }
 
 

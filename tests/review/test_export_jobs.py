@@ -320,3 +320,30 @@ def test_old_exports_are_removed_with_their_files_and_the_proposed_one_is_kept(
     assert "slettet (eldre enn 7 dager): 1" in runner.invoke(args=["exports", "run"]).output
     assert jobs() == [] and not path.exists()
     assert client.get(job_page).status_code == 404
+
+
+def test_a_file_made_before_its_reader_became_inhabil_is_not_given_to_them(
+        client, runner, large):
+    """The file holds every application of the call: once the manager has declared
+    herself inhabil in one of them, the finished job's page says why it cannot be had,
+    and its address gives no file, as the direct export would not."""
+    from fund.review.models import ConflictDeclaration, ConflictGround
+    login(client, large.lene)
+    job_page = ask_for(client, large)
+    runner.invoke(args=["exports", "run"])
+    ready = html_of(client.get(job_page))
+    link = re.search(r'id="export-download" href="([^"]+)"', ready)[1]
+    assert client.get(link).mimetype == "application/pdf"
+    exported = actions().count("call.innstilling_exported")
+
+    _db.session.add(ConflictDeclaration(application=large.apps["B"], caseworker=large.lene,
+                                        disqualified=True, ground=ConflictGround.FAMILY))
+    _db.session.commit()
+    page = html_of(client.get(job_page))
+    assert 'id="export-download"' not in page
+    assert "du kan ikke laste den ned nå" in page and "En annen må eksportere den." in page
+    refused = client.get(link)
+    assert refused.status_code == 302 and refused.mimetype != "application/pdf"
+    assert large.apps["B"].title not in refused.get_data(as_text=True)
+    assert "En annen må eksportere den." in html_of(client.get(refused.headers["Location"]))
+    assert actions().count("call.innstilling_exported") == exported
