@@ -46,7 +46,7 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 #: The instance's folders of stored files (the folders the domains write under
 #: ``instance_path``; tests/core/test_backup.py checks that none is missing).
-FILE_FOLDERS = ("uploads", "letters", "grant_documents", "outbox")
+FILE_FOLDERS = ("uploads", "letters", "grant_documents", "outbox", "exports")
 #: What else an instance holds, and is left out on purpose (see the module's docstring).
 NOT_BACKED_UP = ("secret_key", "config.py", "config.py.example")
 DATABASE_FILES = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}

@@ -3,6 +3,7 @@ a list of ids bound as one value."""
 
 import json
 
+from flask import g
 from sqlalchemy import Boolean, Integer, String, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
@@ -80,3 +81,20 @@ def among(column, name: str = "ids"):
     execution): a statement built once, and its SQL the same for any number of ids. An IN
     of 50 values binds 50 parameters, which cost the queue more than its query did."""
     return _Among(column, bindparam(name, type_=IdList()))
+
+
+def by_application(name: str, user, query, ids: tuple[int, ...] | None = None) -> dict:
+    """The entities ``query`` selects (each with an ``application_id``) by application
+    id, of the applications ``ids`` only (None: all), read once per request, reader and
+    list (``name`` keeps two queries' apart): what a page's rows' hooks ask, one query
+    for all the rows."""
+    cache = g.setdefault(name, {})
+    key = (user.id, ids)
+    if key not in cache:
+        params = {}
+        if ids is not None:  # the page's ids, bound as one value
+            entity = query.column_descriptions[0]["entity"]
+            query, params = query.where(among(entity.application_id)), {"ids": ids}
+        cache[key] = {row.application_id: row
+                      for row in db.session.execute(query, params).scalars()}
+    return cache[key]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -341,17 +341,9 @@ def notified_decisions(user: User, among: tuple[int, ...] | None = None
     """The current vedtak whose letter is sent, on applications of the user's
     organisations (``among`` these applications only), by application id: one query for
     a whole list (kept for the request)."""
-    cache = g.setdefault("notified_decisions", {})
-    key = (user.id, among)
-    if key not in cache:
-        query = (select(Decision).join(Letter, Letter.decision_id == Decision.id)
-                 .join(Application, Application.id == Decision.application_id)
-                 .join(Membership, Membership.organisation_id == Application.organisation_id)
-                 .where(Membership.user_id == user.id, Decision.replaced_at.is_(None),
-                        Letter.sent_at.is_not(None)))
-        params = {}
-        if among is not None:  # the page's ids, bound as one value
-            query, params = query.where(sql.among(Decision.application_id)), {"ids": among}
-        cache[key] = {decision.application_id: decision
-                      for decision in db.session.execute(query, params).scalars()}
-    return cache[key]
+    return sql.by_application("notified_decisions", user, (
+        select(Decision).join(Letter, Letter.decision_id == Decision.id)
+        .join(Application, Application.id == Decision.application_id)
+        .join(Membership, Membership.organisation_id == Application.organisation_id)
+        .where(Membership.user_id == user.id, Decision.replaced_at.is_(None),
+               Letter.sent_at.is_not(None))), among)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask import g
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -48,18 +47,10 @@ def grant_of(application: Application) -> Grant | None:
 def own_grants(user, among: tuple[int, ...] | None = None) -> dict[int, Grant]:
     """The grants of the user's organisations (``among`` these applications only) by
     application id: one query for a whole list (kept for the request)."""
-    cache = g.setdefault("own_grants", {})
-    key = (user.id, among)
-    if key not in cache:
-        query = (select(Grant).join(Application, Application.id == Grant.application_id)
-                 .join(Membership, Membership.organisation_id == Application.organisation_id)
-                 .where(Membership.user_id == user.id))
-        params = {}
-        if among is not None:  # the page's ids, bound as one value
-            query, params = query.where(sql.among(Grant.application_id)), {"ids": among}
-        cache[key] = {grant.application_id: grant
-                      for grant in db.session.execute(query, params).scalars()}
-    return cache[key]
+    return sql.by_application("own_grants", user, (
+        select(Grant).join(Application, Application.id == Grant.application_id)
+        .join(Membership, Membership.organisation_id == Application.organisation_id)
+        .where(Membership.user_id == user.id)), among)
 
 
 def current_decision_of(grant: Grant) -> Decision | None:

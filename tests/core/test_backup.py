@@ -508,3 +508,10 @@ def test_a_sqlite_backup_of_an_older_version_is_not_moved_into_postgresql(
             from sqlalchemy import inspect
             assert inspect(connection).get_table_names() == []
         _db.engine.dispose()
+
+
+def test_every_folder_whose_files_rows_name_is_backed_up(app):
+    """Each folder ``files.references`` knows (the files rows name: attachments, letters,
+    grant documents, exports …) is in the backup, or a restore would miss them."""
+    from fund.core import files
+    assert set(files._REFERENCES) <= set(FILE_FOLDERS)
