@@ -2,6 +2,7 @@
 a list of ids bound as one value."""
 
 import json
+from collections.abc import Callable
 
 from flask import g
 from sqlalchemy import Boolean, Integer, String, bindparam
@@ -83,18 +84,18 @@ def among(column, name: str = "ids"):
     return _Among(column, bindparam(name, type_=IdList()))
 
 
-def by_application(name: str, user, query, ids: tuple[int, ...] | None = None) -> dict:
-    """The entities ``query`` selects (each with an ``application_id``) by application
+def by_application(name: str, user, ids: tuple[int, ...] | None, query: Callable) -> dict:
+    """The entities ``query()`` selects (each with an ``application_id``) by application
     id, of the applications ``ids`` only (None: all), read once per request, reader and
-    list (``name`` keeps two queries' apart): what a page's rows' hooks ask, one query
-    for all the rows."""
+    list (``name`` keeps two queries' apart): what a page's rows' hooks ask, each row,
+    with one query for all of them (``query`` is called only then)."""
     cache = g.setdefault(name, {})
     key = (user.id, ids)
     if key not in cache:
-        params = {}
+        statement, params = query(), {}
         if ids is not None:  # the page's ids, bound as one value
-            entity = query.column_descriptions[0]["entity"]
-            query, params = query.where(among(entity.application_id)), {"ids": ids}
+            entity = statement.column_descriptions[0]["entity"]
+            statement, params = statement.where(among(entity.application_id)), {"ids": ids}
         cache[key] = {row.application_id: row
-                      for row in db.session.execute(query, params).scalars()}
+                      for row in db.session.execute(statement, params).scalars()}
     return cache[key]

@@ -341,9 +341,9 @@ def notified_decisions(user: User, among: tuple[int, ...] | None = None
     """The current vedtak whose letter is sent, on applications of the user's
     organisations (``among`` these applications only), by application id: one query for
     a whole list (kept for the request)."""
-    return sql.by_application("notified_decisions", user, (
+    return sql.by_application("notified_decisions", user, among, lambda: (
         select(Decision).join(Letter, Letter.decision_id == Decision.id)
         .join(Application, Application.id == Decision.application_id)
         .join(Membership, Membership.organisation_id == Application.organisation_id)
         .where(Membership.user_id == user.id, Decision.replaced_at.is_(None),
-               Letter.sent_at.is_not(None))), among)
+               Letter.sent_at.is_not(None))))

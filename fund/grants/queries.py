@@ -47,10 +47,10 @@ def grant_of(application: Application) -> Grant | None:
 def own_grants(user, among: tuple[int, ...] | None = None) -> dict[int, Grant]:
     """The grants of the user's organisations (``among`` these applications only) by
     application id: one query for a whole list (kept for the request)."""
-    return sql.by_application("own_grants", user, (
+    return sql.by_application("own_grants", user, among, lambda: (
         select(Grant).join(Application, Application.id == Grant.application_id)
         .join(Membership, Membership.organisation_id == Application.organisation_id)
-        .where(Membership.user_id == user.id)), among)
+        .where(Membership.user_id == user.id)))
 
 
 def current_decision_of(grant: Grant) -> Decision | None:
