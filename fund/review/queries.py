@@ -280,9 +280,10 @@ class _RowFacts:
 
 def _row_facts(ids: list[int], user: User) -> _RowFacts:
     """What the queue's rows print besides their own columns, in one statement (issue 14:
-    five round trips were a fifth of the page): each row's strategy codes, whether the
-    reader has declared on it and the state of their assessment, the names of the case
-    handlers assigned (in the order assigned), whether it lacks a caseworker since
+    six round trips, each with its list of ids, were a fifth of the page): each row's
+    strategy codes, whether the reader has declared on it and the state of their
+    assessment, the names of the case handlers assigned (in the order assigned), whether
+    it lacks a caseworker since
     theirs became inhabil (``vacated_by``, § 9), and the eligibility warnings its last
     submission stored (the ones ``eligibility_failures`` counts), in their order."""
     facts = _RowFacts()
