@@ -283,9 +283,9 @@ def _row_facts(ids: list[int], user: User) -> _RowFacts:
     six round trips, each with its list of ids, were a fifth of the page): each row's
     strategy codes, whether the reader has declared on it and the state of their
     assessment, the names of the case handlers assigned (in the order assigned), whether
-    it lacks a caseworker since
-    theirs became inhabil (``vacated_by``, § 9), and the eligibility warnings its last
-    submission stored (the ones ``eligibility_failures`` counts), in their order."""
+    it lacks a caseworker since theirs became inhabil (``vacated_by``, § 9), and the
+    eligibility warnings its last submission stored (the ones ``eligibility_failures``
+    counts), in their order."""
     facts = _RowFacts()
     found = db.session.execute(_row_facts_statement(), {"ids": ids, "reader": user.id}).all()
     assigned: dict[int, list[tuple[int, str]]] = {}
