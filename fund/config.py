@@ -106,6 +106,14 @@ PRIVACY_OFFICER_EMAIL = "personvernombud@lillestrom.kommune.no"
 #: Needed so that rate limits and the audit log see the client's address.
 PROXY_COUNT = 0
 
+#: Behind a proxy that stamps each request's arrival (nginx: ``proxy_set_header
+#: X-Request-Start "t=${msec}";``, which also replaces what a client sent): the header's
+#: name. A submission is then judged against the call's deadline at the time it reached
+#: the proxy, not when a busy worker got to it. None: the worker's clock. Only a time
+#: at most REQUEST_START_MAX_AGE seconds old (and not in the future) is believed.
+REQUEST_START_HEADER = None
+REQUEST_START_MAX_AGE = 30
+
 #: The site's canonical address. Every link in mail is built from it, never from the
 #: request's Host header.
 BASE_URL = "http://127.0.0.1:5000"

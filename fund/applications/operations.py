@@ -438,9 +438,12 @@ def _next_case_number(application: Application) -> str:
     return f"{prefix}{number:04d}"
 
 
-def submit(application: Application, user: User, reply: str | None = None) -> Submission:
+def submit(application: Application, user: User, reply: str | None = None,
+           arrived: datetime | None = None) -> Submission:
     """Freeze the application as submitted, give it a case number, send a receipt.
 
+    ``arrived``: when the request reached the site (``http.arrived_at``), which the
+    deadline is judged at and the submission is stamped with; by default now.
     Refused after the call's deadline, to the second, unless it answers a caseworker's
     request for information (then ``reply``, the applicant's answer, is required, and the
     request's own deadline applies). Refused while something required is missing; the
@@ -450,7 +453,7 @@ def submit(application: Application, user: User, reply: str | None = None) -> Su
     if not application.is_editable:
         raise ApplicationError(_("Søknaden er allerede sendt inn."))
     answering = application.open_info_request
-    now = utcnow()
+    now = arrived or utcnow()
     if application.is_late(now):
         raise LateSubmission(_(
             "Søknadsfristen gikk ut %(deadline)s. Søknaden kan ikke sendes inn lenger, men "

@@ -62,7 +62,7 @@ from fund.applications.rules import MAX_STRATEGIES, SUMMARY_MAX
 from fund.applications.uploads import download_name
 from fund.calls.models import Call
 from fund.core.formatting import format_datetime
-from fund.core.http import commit, int_arg, require, writes
+from fund.core.http import arrived_at, commit, int_arg, require, writes
 from fund.core.pdf import pdf_response
 from fund.core.types import utcnow
 from fund.extensions import db
@@ -316,7 +316,7 @@ def confirm_submit(application_id):
                                     application_id=application.id))
         try:
             submitted = commit(submit, application, _user(), form.reply.data,
-                               into=_reply_error(form),
+                               arrived_at(utcnow()), into=_reply_error(form),
                                success=_submitted_message(application_id))
         except StaleDataError:  # submitted by a simultaneous click
             db.session.rollback()

@@ -1,7 +1,8 @@
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, request, url_for
+from flask import abort, current_app, flash, g, request, url_for
 
 from fund.core.errors import DomainError
 from fund.extensions import db
@@ -112,3 +113,23 @@ def commit(operation, *args, into=None, success=None, category="success",
     if success is not None:
         flash(success(value) if callable(success) else success, category)
     return Outcome(True, value)
+
+
+def arrived_at(now: datetime) -> datetime:
+    """When the request reached the site: the trusted proxy's stamp
+    (``REQUEST_START_HEADER``: ``t=`` and seconds, milliseconds or microseconds since
+    1970, as nginx, Heroku and New Relic write it), if it is at most
+    ``REQUEST_START_MAX_AGE`` seconds before ``now``; otherwise ``now``."""
+    header = current_app.config.get("REQUEST_START_HEADER")
+    raw = request.headers.get(header, "") if header else ""
+    raw = raw.strip().removeprefix("t=")
+    if not raw or len(raw) > 24 or not raw.replace(".", "", 1).isdigit():
+        return now
+    value = float(raw)
+    seconds = value / 1e6 if value >= 1e14 else value / 1e3 if value >= 1e11 else value
+    try:
+        stamp = datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return now
+    max_age = timedelta(seconds=current_app.config.get("REQUEST_START_MAX_AGE", 30))
+    return stamp if now - max_age <= stamp <= now else now
