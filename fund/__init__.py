@@ -39,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     app.url_map.converters["int"] = BoundedInt
+    from fund.core.http import NoCookiesOnFiles
+    app.session_interface = NoCookiesOnFiles()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

@@ -3,6 +3,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 from fund.core.errors import DomainError
 from fund.extensions import db
@@ -133,3 +134,15 @@ def arrived_at(now: datetime) -> datetime:
         return now
     max_age = timedelta(seconds=current_app.config.get("REQUEST_START_MAX_AGE", 30))
     return stamp if now - max_age <= stamp <= now else now
+
+
+class NoCookiesOnFiles(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, never written on a static file's response. A page's
+    files are still loading when the person logs in or out; a file's answer would set the
+    session it was asked with again, over the new one: the flash «Du er logget ut.» was
+    lost that way (the browser story caught it), and a login could be undone."""
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)

@@ -246,3 +246,22 @@ def test_a_worker_freezes_what_it_made_at_start_out_of_the_collectors_reach(tmp_
                               cwd=Path(__file__).parents[2])
         counts[mode] = int(done.stdout.split()[-1])
     assert counts["served"] > 10_000 and counts["test"] == 0, counts
+
+
+def test_a_files_answer_never_sets_the_session_again(client, db):
+    """A page's files are still loading when a person logs out (or in): the answer to a
+    file asked for with the old session must not set that session again over the new one
+    (the browser story once lost «Du er logget ut.» that way)."""
+    from tests.helpers import login, make_user, post_form
+    user = make_user("kari@example.no")
+    login(client, user)
+    page = client.get("/")
+    assert page.status_code == 200 and "Set-Cookie" in page.headers  # a page refreshes it
+    domain = client.application.config.get("SERVER_NAME") or "localhost"
+    logged_in = client.get_cookie("session", domain=domain).value
+    post_form(client, "/logg-ut", {}, form_page="/")
+    # the favicon the page asked for before, answered after the logout
+    client.set_cookie("session", logged_in, domain=domain)
+    favicon = client.get("/static/favicon.svg")
+    assert favicon.status_code == 200
+    assert "Set-Cookie" not in favicon.headers

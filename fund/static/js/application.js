@@ -45,7 +45,15 @@
 
   function autosave(form) {
     var url = form.getAttribute("data-autosave-url"), status = document.getElementById("autosave-status");
-    var dirty = false, busy = null, stopped = false;
+    // What was typed before this script ran (a slow connection) counts as a change too.
+    var dirty = Array.prototype.some.call(form.elements, function (el) {
+      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+      if (el.tagName === "SELECT") {
+        return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+      }
+      return "defaultValue" in el && el.type !== "file" && el.value !== el.defaultValue;
+    });
+    var busy = null, stopped = false;
     form.addEventListener("input", function () { dirty = true; });
     form.addEventListener("change", function () { dirty = true; });
     form.addEventListener("submit", function (event) {
