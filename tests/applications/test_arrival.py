@@ -27,15 +27,21 @@ def _stamp(moment, unit="s") -> str:
             "us": f"t={int(seconds * 1_000_000)}"}[unit]
 
 
-@pytest.fixture
-def late_by_a_second(app, client, setting):  # noqa: F811
-    """A complete draft whose POST the worker handles one second after the deadline."""
+def complete_draft(client, setting):  # noqa: F811
+    """A complete draft of a call closing soon, its applicant logged in; and the form that
+    sends it in."""
     user, org, call = setting
     closing_soon(call)
     application = make_application(call, org, user)
     _db.session.commit()
     login(client, user)
-    data = submit_form(client, application)
+    return application, call, submit_form(client, application)
+
+
+@pytest.fixture
+def late_by_a_second(app, client, setting):  # noqa: F811
+    """A complete draft whose POST the worker handles one second after the deadline."""
+    application, call, data = complete_draft(client, setting)
 
     def post(**headers):
         with time_machine.travel(call.closes_at + timedelta(seconds=1), tick=False):
@@ -92,12 +98,7 @@ def test_a_stamp_too_old_is_not_believed(
 def test_a_stamp_from_the_future_is_not_the_submissions_time(app, client, monkeypatch,
                                                              setting):  # noqa: F811
     monkeypatch.setitem(app.config, "REQUEST_START_HEADER", "X-Request-Start")
-    user, org, call = setting
-    closing_soon(call)
-    application = make_application(call, org, user)
-    _db.session.commit()
-    login(client, user)
-    data = submit_form(client, application)
+    application, call, data = complete_draft(client, setting)
     now = call.closes_at - timedelta(minutes=10)
     with time_machine.travel(now, tick=False):
         client.post(f"{edit_path(application)}/send-inn", data=data,

@@ -10,17 +10,20 @@ from tests.browser.test_keyboard import APPLICANT, keyboard_site  # noqa: F401 (
 from tests.helpers import PASSWORD
 
 
-def test_a_save_during_an_autosave_keeps_what_was_typed(page, keyboard_site):  # noqa: F811
-    site = keyboard_site
+def start_application(page, site) -> None:
+    """The applicant logs in and starts an application, and its page has loaded."""
     login(page, site.url, APPLICANT, PASSWORD)
     page.goto(site.url + "/")
     page.get_by_role("link", name="Søk nå").first.click()
     page.get_by_role("button", name="Start søknad").click()
     expect(page.locator("h1")).to_have_text("Ny søknad")
-    # the heading is there before the deferred script that arms the autosave has run: a
-    # field typed into before that is never seen as changed (the CI runs that had «no
-    # autosave» never sent one)
+    # the heading is there before the deferred script that arms the autosave has run (the
+    # CI runs that had «no autosave» typed before it and never sent one)
     page.wait_for_load_state("load")
+
+
+def test_a_save_during_an_autosave_keeps_what_was_typed(page, keyboard_site):  # noqa: F811
+    start_application(page, keyboard_site)
 
     # The autosave reaches the server, but its answer is held back on the way.
     held = []
@@ -44,13 +47,7 @@ def test_a_save_during_an_autosave_keeps_what_was_typed(page, keyboard_site):  #
 def test_what_was_typed_before_the_script_arrived_is_autosaved(page, keyboard_site):  # noqa: F811
     """On a slow connection a person may type before the form's script has come: the
     autosave still sees the change once it has."""
-    site = keyboard_site
-    login(page, site.url, APPLICANT, PASSWORD)
-    page.goto(site.url + "/")
-    page.get_by_role("link", name="Søk nå").first.click()
-    page.get_by_role("button", name="Start søknad").click()
-    expect(page.locator("h1")).to_have_text("Ny søknad")
-    page.wait_for_load_state("load")
+    start_application(page, keyboard_site)
     # the same page again, with its script held back until after the typing
     scripts = []
     page.route("**/js/application.js", lambda route: scripts.append(route))
