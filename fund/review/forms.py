@@ -307,12 +307,13 @@ class LineForm(Form):
 
 # The queue of received applications ------------------------------------------------------
 
-#: The queue's sort keys (``?sorter=``), each with its order and its label.
+#: The queue's sort keys (``?sorter=``): each sorts on a column, then on the id, both
+#: descending or both ascending, so that a page can start right after a row (``?etter=``).
 SORTS = {
-    "innsendt": ((Application.submitted_at.desc(), Application.id.desc()), _l("Nyeste først")),
-    "eldst": ((Application.submitted_at, Application.id), _l("Eldste først")),
-    "belop": ((Application.amount_applied.desc(), Application.id.desc()), _l("Største beløp")),
-    "tittel": ((Application.title, Application.id), _l("Tittel")),
+    "innsendt": (Application.submitted_at, True, _l("Nyeste først")),
+    "eldst": (Application.submitted_at, False, _l("Eldste først")),
+    "belop": (Application.amount_applied, True, _l("Største beløp")),
+    "tittel": (Application.title, False, _l("Tittel")),
 }
 DEFAULT_SORT = "innsendt"
 #: Rows per page (``?rader=``).
@@ -335,10 +336,22 @@ class QueueFilters:
     sort: str = DEFAULT_SORT
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
+    #: The page starts right after this application (``?etter=``, the «Neste side» link),
+    #: or ends right before it (``?foran=``, «Forrige side»): a deep page is then found
+    #: from the index at that row, not by skipping every row before it. ``page`` numbers it.
+    after: int | None = None
+    before: int | None = None
+
+    @property
+    def sort_keys(self):
+        """The sort's columns, and whether they run downwards."""
+        column, descending, _label = SORTS[self.sort]
+        return (column, Application.id), descending
 
     @property
     def order_by(self):
-        return SORTS[self.sort][0]
+        columns, descending = self.sort_keys
+        return tuple(c.desc() for c in columns) if descending else columns
 
     def measure_matches(self, code_column):
         """The plan-measure filter, whatever the case typed (``1b-3`` finds ``1B-3``); a
@@ -368,6 +381,11 @@ def _page_number(raw, default):
         default
 
 
+def _row_id(raw) -> int | None:
+    raw = str(raw or "")
+    return int(raw) if raw.isdigit() and len(raw) <= 12 and 0 < int(raw) <= MAX_INT else None
+
+
 class QueueFilterForm(Form):
     """The filters of the queue of received applications, read from the address (GET).
     The page renders its fields; ``filters()`` gives the cleaned values."""
@@ -381,7 +399,7 @@ class QueueFilterForm(Form):
     strategi = SelectField(_l("Strategi"), default="", validate_choice=False)
     tiltak = StringField(_l("Tiltak (kode)"), default="")
     sorter = SelectField(_l("Sorter"), default=DEFAULT_SORT, validate_choice=False, choices=[
-        SelectChoice(key, label) for key, (_order, label) in SORTS.items()])
+        SelectChoice(key, label) for key, (_column, _descending, label) in SORTS.items()])
     rader = SelectField(_l("Rader per side"), default=str(DEFAULT_PAGE_SIZE),
                         validate_choice=False,
                         choices=[SelectChoice(str(n), str(n)) for n in PAGE_SIZES])
@@ -389,6 +407,8 @@ class QueueFilterForm(Form):
     uvurdert = BooleanField(_l("mangler min vurdering"))
     vilkar = BooleanField(_l("vilkår ikke oppfylt"))
     side = HiddenField(default="1")
+    etter = HiddenField(default="")
+    foran = HiddenField(default="")
 
     #: The checkboxes under "Vis bare", in order.
     ONLY = ("mine", "uvurdert", "vilkar")
@@ -403,6 +423,7 @@ class QueueFilterForm(Form):
         strategy = clean_text(self.strategi.data).strip()
         measure = clean_text(self.tiltak.data).strip()
         size = _page_number(self.rader.data, DEFAULT_PAGE_SIZE)
+        page = _page_number(self.side.data, 1)
         return QueueFilters(
             status=self.status.data if self.status.data in staff_states else None,
             call_id=min(int(call), MAX_INT) if call.isdigit() and len(call) <= 12
@@ -413,8 +434,11 @@ class QueueFilterForm(Form):
             mine=bool(self.mine.data), unassessed=bool(self.uvurdert.data),
             failing=bool(self.vilkar.data),
             sort=self.sorter.data if self.sorter.data in SORTS else DEFAULT_SORT,
-            page=_page_number(self.side.data, 1),
-            page_size=size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE)
+            page=page,
+            page_size=size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
+            # a row to start from only on a later page («Neste side» from page 1 is page 2)
+            after=_row_id(self.etter.data) if page > 1 else None,
+            before=_row_id(self.foran.data) if page > 1 else None)
 
 
 # The administration's proposals (one row per application, parsed by hand) ---------------

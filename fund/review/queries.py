@@ -7,7 +7,17 @@ from datetime import datetime
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import Integer, String, bindparam, case, func, literal, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from fund.applications.diff import Change
@@ -174,6 +184,17 @@ class CaseQueue:
     def page(self) -> int:
         return self.filters.page
 
+    def next_page(self, args: dict) -> dict:
+        """The address arguments of «Neste side»: ``args`` with the next page, which starts
+        right after this page's last row."""
+        return {**args, "side": self.page + 1, "etter": self.rows[-1].id, "foran": None}
+
+    def previous_page(self, args: dict) -> dict:
+        """The address arguments of «Forrige side»: the page that ends right before this
+        page's first row (page 1 by its number, and past the end by the number)."""
+        before = self.rows[0].id if self.rows and self.page > 2 else None
+        return {**args, "side": self.page - 1, "etter": None, "foran": before}
+
 
 def _queue_query(filters: QueueFilters, user: User):
     """The ids of the applications ``filters`` asks for, before the reader's inhabilities.
@@ -236,20 +257,8 @@ def case_queue(filters: QueueFilters, user: User, assigning: bool = True) -> Cas
     hidden_count = db.session.execute(
         matching.where(Application.id.in_(hidden)).with_only_columns(func.count())
     ).scalar_one() if hidden else 0
-    size = filters.page_size
-    page_ids = (matching.where(Application.id.not_in(hidden)).order_by(*filters.order_by)
-                .offset((filters.page - 1) * size).limit(size + 1))
-    found = db.session.execute(
-        select(Application.id, Application.case_number, Application.submitted_at,
-               Application.title, Application.state, Application.amount_applied,
-               Application.eligibility_failures, Call.title, Organisation.name,
-               Organisation.verified_at.is_not(None))
-        .join(Call, Call.id == Application.call_id)
-        .join(Organisation, Organisation.id == Application.organisation_id)
-        .where(Application.id.in_(page_ids.scalar_subquery()))
-        .order_by(*filters.order_by)).all()
-    has_next = len(found) > size
-    found = found[:size]
+    visible = matching.where(Application.id.not_in(hidden))
+    found, has_next = _page_rows(visible, filters, hidden)
     ids = [row[0] for row in found]
     facts = _row_facts(ids, user)
     rows = [QueueRow(*row, strategies=tuple(sorted(facts.strategies.get(row[0], ()))))
@@ -266,6 +275,57 @@ def case_queue(filters: QueueFilters, user: User, assigning: bool = True) -> Cas
         strategies=_strategies(call), caseworkers=caseworkers, declared=facts.declared,
         mine=facts.mine, assigned=facts.assigned,
         warnings=facts.warnings, hidden=hidden_count, vacant=facts.vacant)
+
+
+def _page_rows(visible, filters: QueueFilters, hidden: list[int]) -> tuple[list, bool]:
+    """The page's rows, and whether a page follows. From a row (``after``/``before``, the
+    links' keyset) when the reader can see that row; else by its number, skipping the
+    pages before it."""
+    size = filters.page_size
+    if filters.after or filters.before:
+        query, order = _from_row(visible, filters, hidden)
+        found = _rows(query.limit(size + 1), order)
+        if found:
+            if filters.before:
+                return found[:size][::-1], True
+            return found[:size], len(found) > size
+        # a row the reader cannot see (or no longer in the order): the page by its number
+    found = _rows(visible.order_by(*filters.order_by)
+                  .offset((filters.page - 1) * size).limit(size + 1), filters.order_by)
+    return found[:size], len(found) > size
+
+
+def _from_row(visible, filters: QueueFilters, hidden: list[int]) -> tuple:
+    """``visible``, and its order, from right after ``filters.after`` in the sort's order, or backwards
+    from right before ``filters.before``. The row is read only among the applications the
+    reader may see, so it tells nothing of one they are inhabil in, or of a draft."""
+    columns, descending = filters.sort_keys
+    row = aliased(Application)
+    at = select(*(getattr(row, c.key) for c in columns)).where(
+        row.id == (filters.after or filters.before), row.case_number.is_not(None),
+        row.id.not_in(hidden)).scalar_subquery()
+    forwards = filters.after is not None
+    keys = tuple_(*columns)
+    if forwards == descending:
+        query = visible.where(keys < at)
+    else:
+        query = visible.where(keys > at)
+    order = filters.order_by if forwards else tuple(
+        c.asc() if descending else c.desc() for c in columns)
+    return query.order_by(*order), order
+
+
+def _rows(page_ids, order) -> list:
+    """The columns the queue's rows print, for the ids ``page_ids`` selects, in ``order``."""
+    return db.session.execute(
+        select(Application.id, Application.case_number, Application.submitted_at,
+               Application.title, Application.state, Application.amount_applied,
+               Application.eligibility_failures, Call.title, Organisation.name,
+               Organisation.verified_at.is_not(None))
+        .join(Call, Call.id == Application.call_id)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .where(Application.id.in_(page_ids.scalar_subquery()))
+        .order_by(*order)).all()
 
 
 @dataclass

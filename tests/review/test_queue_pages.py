@@ -64,7 +64,10 @@ def queue(db):
 PATHS = ("", "?side=2", "?side=3&rader=25", "?fond=naeringsfond", "?strategi=1B",
          "?tiltak=1B-2", "?tiltak=1B", "?mine=1", "?uvurdert=1", "?vilkar=1",
          "?status=submitted", "?sorter=eldst", "?sorter=belop&side=2", "?sorter=tittel",
-         "?utlysning={call}", "?utlysning={call}&vilkar=1&mine=1&side=2")
+         "?utlysning={call}", "?utlysning={call}&vilkar=1&mine=1&side=2",
+         # the links' pages: from a row, forwards and backwards, in each sort
+         "?side=2&etter={first}", "?side=3&foran={first}", "?sorter=belop&side=2&etter={first}",
+         "?sorter=tittel&side=4&foran={first}&mine=1", "?sorter=eldst&side=2&etter={first}")
 
 
 def test_every_filter_and_page_of_the_queue_runs_a_constant_number_of_queries(
@@ -73,7 +76,7 @@ def test_every_filter_and_page_of_the_queue_runs_a_constant_number_of_queries(
     login(client, caseworker)
     few = {}
     for path in PATHS:
-        path = QUEUE + path.format(call=call.id)
+        path = QUEUE + path.format(call=call.id, first=applications[1].id)
         client.get(path)
         with count_queries() as counted:
             assert client.get(path).status_code == 200
@@ -120,6 +123,83 @@ def test_the_pages_of_the_queue_add_up_to_the_visible_applications_in_order(clie
                  for p in (1, 2, 3)]
         assert sum(pages, []) == [a.case_number for a in sorted(applications, key=key,
                                                                 reverse=reverse)], sort
+
+
+_NEXT = re.compile(r'<a class="ds-link" href="([^"]+)">Neste side')
+_PREVIOUS = re.compile(r'<a class="ds-link" href="([^"]+)">← Forrige side')
+
+
+def _link(pattern: re.Pattern, html: str) -> str | None:
+    found = pattern.search(html)
+    return found[1].replace("&amp;", "&") if found else None
+
+
+def test_following_the_links_pages_through_every_visible_application_once(client, queue):
+    """«Neste side» starts from the page's last row, so a deep page costs no more than the
+    first (issue 14); following it gives every application once, in each sort's order,
+    and «Forrige side» gives the same pages back."""
+    call, org, applicant, caseworker, applications = queue
+    applications += _received(call, org, applicant, 57, start=3)
+    # ties on the sort's column are broken by the id, on both sides of a page's edge
+    for application in applications[20:30]:
+        application.submitted_at = applications[20].submitted_at
+        application.amount_applied = 5000
+        application.title = "Samme tittel"
+    own = make_organisation(caseworker, orgnr="912345637", name="Saras Lag")
+    hidden = _received(call, own, caseworker, 2, start=60)
+    _db.session.commit()
+    login(client, caseworker)
+    for sort, key, reverse in (("innsendt", lambda a: (a.submitted_at, a.id), True),
+                               ("eldst", lambda a: (a.submitted_at, a.id), False),
+                               ("belop", lambda a: (a.amount_applied, a.id), True),
+                               ("tittel", lambda a: (a.title, a.id), False)):
+        path, pages, addresses = f"{QUEUE}?sorter={sort}&rader=25", [], []
+        while path:
+            html = html_of(client.get(path))
+            assert f"Side {len(pages) + 1}" in html, (sort, path)
+            addresses.append(path)
+            pages.append(_case_numbers(html))
+            path = _link(_NEXT, html)
+        assert len(pages) == 3
+        assert "etter=" in addresses[2], "the third page is found from a row"
+        assert sum(pages, []) == [a.case_number for a in sorted(applications, key=key,
+                                                                reverse=reverse)], sort
+        # and back: each «Forrige side» is the page before, the same rows
+        html = html_of(client.get(addresses[2]))
+        for number in (2, 1):
+            back = _link(_PREVIOUS, html)
+            html = html_of(client.get(back))
+            assert _case_numbers(html) == pages[number - 1], (sort, number, back)
+            assert f"Side {number}" in html
+        assert _link(_PREVIOUS, html) is None
+    assert "foran=" in back or back.endswith("side=1") or "side=1&" in back
+
+
+def test_a_page_from_a_row_the_reader_may_not_see_tells_nothing_of_it(client, queue):
+    """A link's row is an application the reader could see. Any other (one they are
+    inhabil in, a draft, one that does not exist, junk) gives the page by its number, so
+    where the rows start tells nothing of it."""
+    call, org, applicant, caseworker, applications = queue
+    applications += _received(call, org, applicant, 57, start=3)
+    own = make_organisation(caseworker, orgnr="912345637", name="Saras Lag")
+    hidden = _received(call, own, caseworker, 1, start=60)[0]
+    draft = make_application(call, org, applicant, complete=False, title="Et utkast")
+    # both rank in the middle of the second page: a page from either would start there
+    hidden.amount_applied, draft.amount_applied = 1030, 1031
+    _db.session.commit()
+    login(client, caseworker)
+    by_number = _case_numbers(html_of(client.get(f"{QUEUE}?sorter=belop&rader=25&side=2")))
+    assert len(by_number) == 25
+    for row in (hidden.id, draft.id, 99_999_999, "x", "-1", "9" * 30):
+        for arrow in ("etter", "foran"):
+            html = html_of(client.get(f"{QUEUE}?sorter=belop&rader=25&side=2&{arrow}={row}"))
+            assert _case_numbers(html) == by_number, (arrow, row)
+    # a visible one is a row to start from (the one that ranks right after it comes first)
+    visible = applications[40]
+    html = html_of(client.get(f"{QUEUE}?sorter=belop&rader=25&side=2&etter={visible.id}"))
+    below = sorted((a for a in applications if a.amount_applied < visible.amount_applied),
+                   key=lambda a: (a.amount_applied, a.id), reverse=True)
+    assert _case_numbers(html) == [a.case_number for a in below[:25]]
 
 
 def test_a_declared_inhabil_case_is_neither_shown_nor_counted_for_other_filters(
