@@ -1,6 +1,8 @@
 """The pages of issue 14, found in the generated data, and their targets."""
 
+import html
 import math
+import re
 from dataclasses import dataclass, field
 
 import requests
@@ -128,6 +130,17 @@ def last_queue_page(url: str) -> int:
     return max(1, math.ceil(total / DEFAULT_PAGE_SIZE))
 
 
+_NEXT = re.compile(r'href="([^"]+)">Neste side')
+
+
+def next_link(base: str, session: requests.Session, path: str) -> str | None:
+    """The «Neste side» link of the page at ``path``: the next page as a reader reaches
+    it, from the last row of the page before (the queue's keyset), or None."""
+    reply = session.get(base + path, timeout=120, allow_redirects=False)
+    found = _NEXT.search(reply.text) if reply.status_code == 200 else None
+    return html.unescape(found[1]) if found else None
+
+
 def first_ok(base: str, session: requests.Session, paths: list[str]) -> str | None:
     """The first of ``paths`` that answers 200 (no redirect)."""
     for path in paths:
@@ -147,18 +160,21 @@ QUICK = {"front", "queue", "dashboard", "ranking"}
 NEAR_300 = (200, 400)
 
 
-def pages(f: Facts, deep_page: int, form_path: str | None, quick: bool = False) -> list[Page]:
+def pages(f: Facts, deep_page: int, form_path: str | None, quick: bool = False,
+          deep_path: str | None = None) -> list[Page]:
     """The issue's table, in the order run: light first, the heavy ones last (``quick``:
-    a few of them, to prove the harness)."""
+    a few of them, to prove the harness). ``deep_path``: the last page as its link from
+    the page before gives it; else by its number."""
     if quick:
-        return [p for p in pages(f, deep_page, form_path) if p.key in QUICK]
+        return [p for p in pages(f, deep_page, form_path, deep_path=deep_path)
+                if p.key in QUICK]
     queue = "/saksbehandling/soknader"
     result = [
         Page("front", "forside `/`", "/", None),
         Page("plan", "`/plan/`", "/plan/", None),
         Page("queue", "kø, side 1", queue, "caseworker", QUEUE),
-        Page("queue_deep", f"kø, side {deep_page}", f"{queue}?side={deep_page}",
-             "caseworker", QUEUE),
+        Page("queue_deep", f"kø, side {deep_page}" + (" (lenken)" if deep_path else ""),
+             deep_path or f"{queue}?side={deep_page}", "caseworker", QUEUE),
         Page("queue_fund", "kø, fond=klimafond", f"{queue}?fond=klimafond", "caseworker",
              QUEUE),
     ]

@@ -425,13 +425,17 @@ def bench_target(target: Target, cfg: Settings, databases: dbs.Databases,
         sessions = {role: login(app.base, email, PASSWORD) for role, email in USERS.items()}
         sessions["applicant"] = login(app.base, f.applicant, PASSWORD)
         deep = page_defs.last_queue_page(url)
+        # the last page as a caseworker reaches it: «Neste side» on the page before
+        deep_path = page_defs.next_link(app.base, sessions["caseworker"],
+                                        f"/saksbehandling/soknader?side={deep - 1}") \
+            if deep > 1 else None
         form = page_defs.first_ok(app.base, sessions["applicant"],
                                   [f"/soknader/{i}" for i in f.drafts])
         if form is None:
             notes.append("no editable draft of the applicant: the form page is left out")
         run["pages"] = []
         floors = FloorRuns(floor, cfg.duration)
-        for page in page_defs.pages(f, deep, form, quick=cfg.quick):
+        for page in page_defs.pages(f, deep, form, quick=cfg.quick, deep_path=deep_path):
             result = measure_page(page, app, floors, sessions, cfg)
             result["pass"] = judge(result)
             run["pages"].append(result)
