@@ -35,3 +35,29 @@ def test_the_english_pages_are_in_english(client):
     html = client.get("/").get_data(as_text=True)
     assert '<html lang="en"' in html
     assert "Apply for grants" in html and "Søk tilskudd" not in html
+
+
+def test_templates_and_code_translate_in_the_readers_language_and_in_a_forced_one(app):
+    """The translations are looked up once per rendering and kept by locale (issue 14),
+    yet a page is still in the reader's language, and ``force_locale`` (a letter in
+    Norwegian, mail in the recipient's language) still switches it, in a template and
+    in Python, and back again."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext, refresh
+    from markupsafe import Markup
+
+    page = ("{{ _('Neste side') }}|{{ ngettext('%(num)s brudd', '%(num)s brudd', 2) }}|"
+            "{{ _('Velg %(case)s', case=case) }}|{{ _('100 %%') }}")
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert gettext("Neste side") == "Next page"
+        assert render_template_string(page, case="<b>") == \
+            "Next page|2 breaches|Select &lt;b&gt;|100 %"
+        with force_locale("nb"):
+            assert gettext("Neste side") == "Neste side"
+            assert render_template_string(page, case="<b>") == \
+                "Neste side|2 brudd|Velg &lt;b&gt;|100 %"
+        assert gettext("Neste side") == "Next page"
+        assert render_template_string("{{ _('Neste side') }}") == "Next page"
+    with app.test_request_context("/", headers={"Accept-Language": "nb"}):
+        refresh()
+        assert render_template_string(page, case="x") == "Neste side|2 brudd|Velg x|100 %"
