@@ -44,7 +44,6 @@ def test_templates_and_code_translate_in_the_readers_language_and_in_a_forced_on
     in Python, and back again."""
     from flask import render_template_string
     from flask_babel import force_locale, gettext, refresh
-    from markupsafe import Markup
 
     page = ("{{ _('Neste side') }}|{{ ngettext('%(num)s brudd', '%(num)s brudd', 2) }}|"
             "{{ _('Velg %(case)s', case=case) }}|{{ _('100 %%') }}")

@@ -164,6 +164,7 @@ def test_following_the_links_pages_through_every_visible_application_once(client
         assert "etter=" in addresses[2], "the third page is found from a row"
         assert sum(pages, []) == [a.case_number for a in sorted(applications, key=key,
                                                                 reverse=reverse)], sort
+        assert not {a.case_number for a in hidden} & set(sum(pages, []))
         # and back: each «Forrige side» is the page before, the same rows
         html = html_of(client.get(addresses[2]))
         for number in (2, 1):
