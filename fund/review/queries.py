@@ -297,8 +297,9 @@ def _page_rows(visible, filters: QueueFilters, hidden: list[int]) -> tuple[list,
 
 def _from_row(visible, filters: QueueFilters, hidden: list[int]) -> tuple:
     """``visible``, and its order, from right after ``filters.after`` in the sort's
-    order, or backwards from right before ``filters.before``. The row is read only among the applications the
-    reader may see, so it tells nothing of one they are inhabil in, or of a draft."""
+    order, or backwards from right before ``filters.before``. The row is read only among
+    the applications the reader may see, so it tells nothing of one they are inhabil in,
+    or of a draft."""
     columns, descending = filters.sort_keys
     row = aliased(Application)
     at = select(*(getattr(row, c.key) for c in columns)).where(
