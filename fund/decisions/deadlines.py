@@ -6,6 +6,7 @@ Which section of the law says so is for the letters' text, not for this module (
 the new forvaltningsloven renumbers the sections; the rules carry over)."""
 
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -28,10 +29,12 @@ def easter_sunday(year: int) -> date:
     return date(year, month, day + 1)
 
 
-def public_holidays(year: int) -> set[date]:
-    """Norway's public holidays (helligdager and høytidsdager) in ``year``."""
+@cache
+def public_holidays(year: int) -> frozenset[date]:
+    """Norway's public holidays (helligdager and høytidsdager) in ``year`` (worked out once
+    a year: the register's due dates count working days for every grant)."""
     easter = easter_sunday(year)
-    return {
+    return frozenset({
         date(year, 1, 1),  # 1. nyttårsdag
         easter - timedelta(days=3),  # skjærtorsdag
         easter - timedelta(days=2),  # langfredag
@@ -44,7 +47,7 @@ def public_holidays(year: int) -> set[date]:
         easter + timedelta(days=50),  # 2. pinsedag
         date(year, 12, 25),  # 1. juledag
         date(year, 12, 26),  # 2. juledag
-    }
+    })
 
 
 def is_working_day(day: date) -> bool:

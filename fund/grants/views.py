@@ -845,6 +845,13 @@ def _stotteregister_rows(hidden=frozenset()):
                                        settings["deadline_days"], hidden)
 
 
+def _register_total() -> int:
+    """How many grants the register is to have, the reader's inhabil ones too."""
+    settings = _register_settings()
+    return sum(queries.register_counts(_today(), settings["threshold"],
+                                       settings["deadline_days"]).values())
+
+
 def _csv_response(data: bytes, filename: str) -> Response:
     return Response(data, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
@@ -859,12 +866,22 @@ def stotteregister():
     require(can_report_to_registers(current_user))
     hidden = hidden_application_ids(current_user)
     rows = _stotteregister_rows(hidden)
+    by_status = {status: [r for r in rows if r.status == status] for status in
+                 (queries.RegisterStatus.OVERDUE, queries.RegisterStatus.DUE,
+                  queries.RegisterStatus.REPORTED)}
     return render_template(
-        "grants/registers_stotteregister.html", rows=rows, settings=_register_settings(),
-        hidden_count=len(_stotteregister_rows()) - len(rows) if hidden else 0,
+        "grants/registers_stotteregister.html", by_status=by_status, shown=REGISTER_SHOWN,
+        settings=_register_settings(),
+        hidden_count=_register_total() - len(rows) if hidden else 0,
         exports=queries.register_exports(RegisterKind.STOTTEREGISTERET),
         unreported=[r for r in rows if r.export is None],
         GRANT_STATE_LABELS=GRANT_STATE_LABELS)
+
+
+#: The rows each part of the register's page lists (issue 14: every grant ever reported
+#: was a page of megabytes after some years). The export takes every unreported grant,
+#: and each export's file holds what it reported.
+REGISTER_SHOWN = 100
 
 
 @bp.route("/registre/stotteregisteret/eksport", methods=["GET", "POST"])
@@ -888,7 +905,7 @@ def stotteregister_export():
     unreported = [r for r in _stotteregister_rows(hidden_application_ids(current_user))
                   if r.export is None]
     return render_template("grants/registers_export.html", form=form, unreported=unreported,
-                           settings=_register_settings())
+                           shown=REGISTER_SHOWN, settings=_register_settings())
 
 
 def _export(export_id: int) -> RegisterExport:

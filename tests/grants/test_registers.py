@@ -273,3 +273,47 @@ def test_a_kdd_export_has_no_register_file(registers, client, db):
     export = db.session.execute(select(RegisterExport)).scalar_one()
     assert client.get(f"/tilskudd/registre/eksporter/{export.id}.csv").status_code == 404
     assert client.get("/tilskudd/registre/eksporter/999999.csv").status_code == 404
+
+
+def test_the_call_pages_counts_are_the_registers_rows_counted(registers, clock, client, db):
+    """The call page counts the register's grants in the database (issue 14: reading every
+    row took seconds at 100,000 applications): the same counts as the register's own
+    rows, on the last day and the day after, over and under the threshold, without the
+    inhabil's, and once reported."""
+    from collections import Counter
+
+    from fund.grants.queries import register_counts
+
+    def both(today, threshold=0, hidden=frozenset()):
+        rows = Counter(row.status for row in stotteregister_rows(today, threshold, 20,
+                                                                  hidden))
+        counts = register_counts(today, threshold, 20, hidden)
+        assert {status: n for status, n in counts.items() if n} == dict(rows)
+        return counts
+
+    a = registers.apps["A"].id
+    assert both(DUE) == {"due": 2, "overdue": 0, "reported": 0}
+    assert both(date(2027, 6, 9)) == {"due": 0, "overdue": 2, "reported": 0}
+    assert both(DUE, threshold=10_000)["due"] == 1  # B's 7 826 euro is under it
+    assert both(date(2027, 6, 9), hidden={a})["overdue"] == 1
+    login(client, registers.lene)
+    assert post_form(client, EXPORT, {}, form_page=PAGE).status_code == 302
+    assert both(date(2027, 6, 9)) == {"due": 0, "overdue": 0, "reported": 2}
+
+
+def test_a_long_register_lists_the_first_rows_and_says_the_export_takes_them_all(
+        registers, clock, client, monkeypatch):
+    """Each part of the page lists a bounded number of rows (after years of grants it was
+    megabytes), and says so; the export still takes every unreported grant."""
+    monkeypatch.setattr("fund.grants.views.REGISTER_SHOWN", 1)
+    login(client, registers.lene)
+    page = client.get(PAGE).text
+    due = table(page, "due")
+    assert (("Alfa AS" in due) + ("Beta AS" in due)) == 1
+    assert "Viser de 1 med nærmest frist, av 2. Alle kommer med i eksporten." in page
+    confirm = client.get(EXPORT).text
+    assert "Eksporten tar med 2 tilskudd" in confirm and "… og 1 tilskudd til." in confirm
+    monkeypatch.setattr("fund.grants.views.REGISTER_SHOWN", 2)
+    page = client.get(PAGE).text
+    assert "Alfa AS" in table(page, "due") and "Beta AS" in table(page, "due")
+    assert "Viser de" not in page
