@@ -24,6 +24,7 @@ from fund.auth.models import Organisation
 from fund.calls.models import Call, CallState, Fund
 from fund.calls.queries import current_calls
 from fund.decisions.models import Decision, Letter, LetterKind
+from fund.core import sql
 from fund.extensions import db
 from fund.grants.models import Grant, GrantState
 from fund.plan.models import Area, Measure, PlanVersion, Strategy
@@ -124,12 +125,22 @@ def published(filters: Filters = Filters()) -> Select:
     return query
 
 
-def public_grants(filters: Filters = Filters()) -> list[PublicGrant]:
+#: Grants a page of the public list shows, and a page of its JSON holds (issue 14: every
+#: grant of every year was a page of 10 MB at national scale).
+PAGE_SIZE = 50
+JSON_PAGE_SIZE = 1000
+
+
+def public_grants(filters: Filters = Filters(), page: int = 1,
+                  size: int | None = None) -> list[PublicGrant]:
     """The published grants, newest year first, then by fund and recipient, with their
-    confirmed strategies and measures (two queries)."""
-    rows = db.session.execute(
-        published(filters).order_by(Call.year.desc(), Call.fund, Organisation.name,
-                                    Application.id)).all()
+    confirmed strategies and measures (two queries): page ``page`` (from 1) of ``size``,
+    or all of them."""
+    ordered = published(filters).order_by(Call.year.desc(), Call.fund, Organisation.name,
+                                          Application.id)
+    if size:
+        ordered = ordered.offset((max(page, 1) - 1) * size).limit(size)
+    rows = db.session.execute(ordered).all()
     grants = {row.application_id: PublicGrant(
         application_id=row.application_id, recipient=row.recipient, orgnr=row.orgnr,
         sole_proprietorship=(row.org_form or "").upper() == SOLE_PROPRIETORSHIP,
@@ -137,7 +148,7 @@ def public_grants(filters: Filters = Filters()) -> list[PublicGrant]:
         summary=row.summary) for row in rows}
     if not grants:
         return []
-    ids = published(filters).with_only_columns(Application.id).scalar_subquery()
+    ids = list(grants)
     links = db.session.execute(
         select(ConfirmedMeasure.application_id, Strategy.code.label("strategy_code"),
                Strategy.title.label("strategy_title"), Measure.code.label("measure_code"),
@@ -145,9 +156,9 @@ def public_grants(filters: Filters = Filters()) -> list[PublicGrant]:
         .join(Measure, Measure.id == ConfirmedMeasure.measure_id)
         .join(Strategy, Strategy.id == Measure.strategy_id)
         .join(Area, Area.id == Strategy.area_id)
-        .where(ConfirmedMeasure.application_id.in_(ids))
+        .where(sql.among(ConfirmedMeasure.application_id))
         .order_by(ConfirmedMeasure.application_id, Area.position, Strategy.position,
-                  Measure.position)).all()
+                  Measure.position), {"ids": ids}).all()
     for link in links:
         grant = grants[link.application_id]
         strategy = (link.strategy_code, link.strategy_title)

@@ -27,6 +27,8 @@ from fund.reports.operations import (
 )
 from fund.reports.permissions import can_enter_context, can_read_reports
 from fund.reports.public import (
+    JSON_PAGE_SIZE,
+    PAGE_SIZE,
     filter_choices,
     parse_filters,
     public_calls,
@@ -40,7 +42,7 @@ from fund.review.queries import hidden_application_ids
 bp = Blueprint("reports", __name__)
 
 #: The query parameters of the public list (Norwegian, as the page's URL).
-YEAR_PARAM, FUND_PARAM = "aar", "fond"
+YEAR_PARAM, FUND_PARAM, PAGE_PARAM = "aar", "fond", "side"
 #: A query parameter longer than this is junk (and is ignored).
 MAX_PARAM = 40
 
@@ -57,12 +59,23 @@ def _junk_messages(junk: list[str]) -> list[str]:
     return [messages[name] for name in junk]
 
 
+def _page(total: int, size: int) -> tuple[int, int]:
+    """The page asked for (``?side=``; junk is the first, past the end the last), and how
+    many pages ``total`` grants make."""
+    raw = request.args.get(PAGE_PARAM, "")[:MAX_PARAM]
+    pages = max(1, -(-total // size))
+    return (min(int(raw), pages) if raw.isdigit() and int(raw) else 1), pages
+
+
 @bp.route("/tilskudd-tildelt")
 def public_list():
     filters, junk = _filters()
     years, funds = filter_choices()
-    return render_template("reports/public_list.html", grants=public_grants(filters),
-                           figures=public_figures(filters), filters=filters, years=years,
+    figures = public_figures(filters)
+    page, pages = _page(figures.grants, PAGE_SIZE)
+    return render_template("reports/public_list.html",
+                           grants=public_grants(filters, page, PAGE_SIZE), page=page,
+                           pages=pages, figures=figures, filters=filters, years=years,
                            funds=funds, messages=_junk_messages(junk))
 
 
@@ -71,9 +84,14 @@ def public_json():
     filters, junk = _filters()
     now = utcnow()
     figures = public_figures(filters)
+    page, pages = _page(figures.grants, JSON_PAGE_SIZE)
     response = jsonify({
         "filters": {"year": filters.year,
                     "fund": filters.fund.value if filters.fund else None},
+        # the grants come a page at a time; «next» is the address of the next page
+        "page": page, "pages": pages,
+        "next": url_for("reports.public_json", aar=filters.year, fond=filters.fund,
+                        side=page + 1, _external=True) if page < pages else None,
         "warnings": _junk_messages(junk),
         "grants": [{"recipient": g.recipient, "orgnr": g.orgnr, "fund": g.fund.value,
                     "year": g.year, "amount": g.amount, "title": g.title,
@@ -81,7 +99,7 @@ def public_json():
                     "strategies": [{"code": code, "title": title}
                                    for code, title in g.strategies],
                     "measures": [{"code": code, "text": text} for code, text in g.measures]}
-                   for g in public_grants(filters)],
+                   for g in public_grants(filters, page, JSON_PAGE_SIZE)],
         "areas": [{"plan": a.period, "code": a.code, "title": a.title, "grants": a.grants,
                    "amount": a.amount} for a in figures.areas],
         "totals": {"grants": figures.grants, "amount": figures.amount},

@@ -277,3 +277,35 @@ def test_the_call_list_and_the_footer_link_to_the_public_list(client, db):
     html = html_of(client.get("/"))
     assert html.count('href="/tilskudd-tildelt"') == 2  # the call list and the footer
     assert client.get("/tilskudd-tildelt").status_code == 200  # an empty list, still a page
+
+
+def test_the_list_and_the_json_come_a_page_at_a_time_and_add_up_to_every_grant(
+        client, db, granted, monkeypatch):  # noqa: F811
+    """Every grant of every year was one page of 10 MB at national scale (issue 14): the
+    page shows a page of grants under the figures of them all, and the JSON gives the
+    address of its next page; followed, they give every grant once, in the list's order."""
+    _prepare(db, granted)
+    _more_grants(db, granted, 4)
+    everything = [g["title"] for g in client.get("/api/tilskudd").get_json()["grants"]]
+    assert len(everything) == 6
+    monkeypatch.setattr("fund.reports.views.PAGE_SIZE", 4)
+    monkeypatch.setattr("fund.reports.views.JSON_PAGE_SIZE", 4)
+    first = html_of(client.get("/tilskudd-tildelt"))
+    assert "Side 1 av 2" in first and "Forrige side" not in first
+    assert 'id="total-grants">6<' in first  # the figures are of every grant
+    second = html_of(client.get("/tilskudd-tildelt?side=2"))
+    assert "Side 2 av 2" in second and "Neste side" not in second
+    shown = [t for t in everything if f">{t}</h3>" in _grants(first)]
+    shown += [t for t in everything if f">{t}</h3>" in _grants(second)]
+    assert sorted(shown) == sorted(everything) and len(shown) == 6
+    assert 'href="/tilskudd-tildelt?side=2"' in first
+    # junk, or a page past the end: the first page, or the last, never an error
+    assert _grants(html_of(client.get("/tilskudd-tildelt?side=x"))) == _grants(first)
+    assert "Side 2 av 2" in html_of(client.get("/tilskudd-tildelt?side=99"))
+    pages, address = [], "/api/tilskudd"
+    while address:
+        data = client.get(address).get_json()
+        pages.append([g["title"] for g in data["grants"]])
+        address = data["next"] and data["next"].split("://", 1)[1].split("/", 1)[1]
+        address = address and "/" + address
+    assert [len(p) for p in pages] == [4, 2] and sum(pages, []) == everything
