@@ -23,8 +23,8 @@ from fund.applications.models import Application
 from fund.auth.models import Organisation
 from fund.calls.models import Call, CallState, Fund
 from fund.calls.queries import current_calls
-from fund.decisions.models import Decision, Letter, LetterKind
 from fund.core import sql
+from fund.decisions.models import Decision, Letter, LetterKind
 from fund.extensions import db
 from fund.grants.models import Grant, GrantState
 from fund.plan.models import Area, Measure, PlanVersion, Strategy
