@@ -1,6 +1,6 @@
 """Reads of accounts and organisations that the views share."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from fund.auth.models import Claim, ClaimState, Invitation, Membership, Organisation, User
@@ -92,5 +92,22 @@ def unverified_organisations(page: int, per_page: int) -> tuple[list[Organisatio
     return list(rows), total
 
 
-def all_users() -> list[User]:
-    return list(db.session.execute(select(User).order_by(User.role, User.email)).scalars())
+#: Accounts a page of the administrator's list shows (issue 14: every account at once was
+#: hundreds of kilobytes with a few thousand applicants).
+USERS_PAGE_SIZE = 50
+
+
+def users_page(search: str, page: int, per_page: int = USERS_PAGE_SIZE) -> tuple[list[User],
+                                                                                 int]:
+    """One page of the accounts whose name or e-mail address holds ``search`` (any case;
+    empty: every account), by role and address, and how many there are."""
+    query = select(User)
+    if search:
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_") + "%"
+        query = query.where(or_(func.lower(User.email).like(pattern, escape="\\"),
+                                func.lower(User.name).like(pattern, escape="\\")))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.execute(query.order_by(User.role, User.email, User.id)
+                              .offset((page - 1) * per_page).limit(per_page)).scalars()
+    return list(rows), total

@@ -75,6 +75,7 @@ from fund.auth.permissions import (
     is_member,
     is_responsible,
 )
+from fund.core.forms import clean_text
 from fund.core.http import commit, flash_errors, int_arg, is_safe_next, require, writes
 from fund.core.roles import Role
 from fund.extensions import db
@@ -577,7 +578,11 @@ def make_responsible_view(organisation_id, user_id):
 @login_required
 def users():
     require(can_administer(current_user))
-    return render_template("auth/users.html", users=queries.all_users())
+    search = clean_text(request.args.get("q", ""))[:100].strip()
+    page, per_page = int_arg("side", 1), queries.USERS_PAGE_SIZE
+    found, total = queries.users_page(search, page, per_page)
+    return render_template("auth/users.html", users=found, search=search, total=total,
+                           page=page, more=page * per_page < total)
 
 
 @bp.route("/admin/brukere/<int:user_id>", methods=["GET", "POST"])

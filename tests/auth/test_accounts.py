@@ -383,6 +383,35 @@ def edit_user(client, user, role, active=True):
     return post_form(client, f"/admin/brukere/{user.id}", data)
 
 
+def test_an_admin_finds_an_account_by_name_or_address_a_page_at_a_time(
+        client, admin, monkeypatch):
+    """Every account at once was hundreds of kilobytes at national scale (issue 14): the
+    list comes a page at a time, and a search on part of a name or an address, in any
+    case, finds the account; a % or _ in the search is taken as itself."""
+    for number in range(5):
+        make_user(f"person{number}@example.no", name=f"Person {number} Hansen")
+    make_user("per_cent@example.no", name="Kari 100% Nordmann")
+    monkeypatch.setattr("fund.auth.queries.USERS_PAGE_SIZE", 3)
+    login(client, admin)
+    seen, path = [], "/admin/brukere"
+    while path:
+        html = html_of(client.get(path))
+        assert "7 kontoer." in html
+        seen += re.findall(r'href="/admin/brukere/\d+">([^<]+)</a>', html)
+        found = re.search(r'href="([^"]+)">Neste side', html)
+        path = found[1].replace("&amp;", "&") if found else None
+    assert len(seen) == 7 and len(set(seen)) == 7 and "Ada Admin" in seen
+    html = html_of(client.get("/admin/brukere?q=HANSEN"))
+    assert "5 kontoer passer med «HANSEN»." in html and "Neste side" in html
+    html = html_of(client.get("/admin/brukere?q=person3@"))
+    assert re.findall(r'href="/admin/brukere/\d+">([^<]+)</a>', html) == ["Person 3 Hansen"]
+    for literal, name in (("100%", "Kari 100% Nordmann"), ("per_", "Kari 100% Nordmann")):
+        html = html_of(client.get(f"/admin/brukere?q={literal.replace('%', '%25')}"))
+        assert re.findall(r'href="/admin/brukere/\d+">([^<]+)</a>', html) == [name], literal
+    html = html_of(client.get("/admin/brukere?q=ingen-slik"))
+    assert "Ingen kontoer passer med søket." in html
+
+
 def test_an_admin_changes_a_role_and_deactivates_an_account(app, client, admin, applicant):
     login(client, admin)
     assert applicant.email in html_of(client.get("/admin/brukere"))
