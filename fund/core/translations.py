@@ -50,29 +50,31 @@ def _format(context, text, variables):
     return text % variables if variables or "%" in text else text
 
 
+# The parameters' names are Jinja's own: a template may pass ``num`` (a formatted number)
+# or ``context`` as a variable of the message.
 @pass_context
-def _gettext(context, string, **variables):
-    return _format(context, _of(context).ugettext(string), variables)
-
-
-@pass_context
-def _ngettext(context, singular, plural, num, **variables):
-    variables.setdefault("num", num)
-    return _format(context, _of(context).ungettext(singular, plural, num), variables)
+def _gettext(__context, __string, **variables):
+    return _format(__context, _of(__context).ugettext(__string), variables)
 
 
 @pass_context
-def _pgettext(context, msgctxt, string, **variables):
-    variables.setdefault("context", msgctxt)
-    return _format(context, _of(context).upgettext(msgctxt, string), variables)
+def _ngettext(__context, __singular, __plural, __num, **variables):
+    variables.setdefault("num", __num)
+    return _format(__context, _of(__context).ungettext(__singular, __plural, __num), variables)
 
 
 @pass_context
-def _npgettext(context, msgctxt, singular, plural, num, **variables):
-    variables.setdefault("context", msgctxt)
-    variables.setdefault("num", num)
-    return _format(context, _of(context).unpgettext(msgctxt, singular, plural, num),
-                   variables)
+def _pgettext(__context, __string_ctx, __string, **variables):
+    variables.setdefault("context", __string_ctx)
+    return _format(__context, _of(__context).upgettext(__string_ctx, __string), variables)
+
+
+@pass_context
+def _npgettext(__context, __string_ctx, __singular, __plural, __num, **variables):
+    variables.setdefault("context", __string_ctx)
+    variables.setdefault("num", __num)
+    return _format(__context, _of(__context).unpgettext(__string_ctx, __singular, __plural,
+                                                         __num), variables)
 
 
 def install(app: Flask) -> None:

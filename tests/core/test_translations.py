@@ -46,17 +46,19 @@ def test_templates_and_code_translate_in_the_readers_language_and_in_a_forced_on
     from flask_babel import force_locale, gettext, refresh
 
     page = ("{{ _('Neste side') }}|{{ ngettext('%(num)s brudd', '%(num)s brudd', 2) }}|"
-            "{{ _('Velg %(case)s', case=case) }}|{{ _('100 %%') }}")
+            "{{ _('Velg %(case)s', case=case) }}|{{ _('100 %%') }}|"
+            "{{ ngettext('%(num)s brudd', '%(num)s brudd', 1000, num='1 000') }}")
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert gettext("Neste side") == "Next page"
         assert render_template_string(page, case="<b>") == \
-            "Next page|2 breaches|Select &lt;b&gt;|100 %"
+            "Next page|2 breaches|Select &lt;b&gt;|100 %|1 000 breaches"
         with force_locale("nb"):
             assert gettext("Neste side") == "Neste side"
             assert render_template_string(page, case="<b>") == \
-                "Neste side|2 brudd|Velg &lt;b&gt;|100 %"
+                "Neste side|2 brudd|Velg &lt;b&gt;|100 %|1 000 brudd"
         assert gettext("Neste side") == "Next page"
         assert render_template_string("{{ _('Neste side') }}") == "Next page"
     with app.test_request_context("/", headers={"Accept-Language": "nb"}):
         refresh()
-        assert render_template_string(page, case="x") == "Neste side|2 brudd|Velg x|100 %"
+        assert render_template_string(page, case="x") == \
+            "Neste side|2 brudd|Velg x|100 %|1 000 brudd"
