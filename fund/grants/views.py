@@ -839,12 +839,6 @@ def _today():
     return oslo_date(utcnow())
 
 
-def _stotteregister_rows(hidden=frozenset()):
-    settings = _register_settings()
-    return queries.stotteregister_rows(_today(), settings["threshold"],
-                                       settings["deadline_days"], hidden)
-
-
 def _register_total() -> int:
     """How many grants the register is to have, the reader's inhabil ones too."""
     settings = _register_settings()
@@ -865,17 +859,20 @@ def stotteregister():
     then due, then reported, and the exports made."""
     require(can_report_to_registers(current_user))
     hidden = hidden_application_ids(current_user)
-    rows = _stotteregister_rows(hidden)
-    by_status = {status: [r for r in rows if r.status == status] for status in
-                 (queries.RegisterStatus.OVERDUE, queries.RegisterStatus.DUE,
-                  queries.RegisterStatus.REPORTED)}
+    overview = _register_overview(hidden)
+    shown = sum(total for _rows, total in overview.values())
     return render_template(
-        "grants/registers_stotteregister.html", by_status=by_status, shown=REGISTER_SHOWN,
+        "grants/registers_stotteregister.html", overview=overview, shown=REGISTER_SHOWN,
         settings=_register_settings(),
-        hidden_count=_register_total() - len(rows) if hidden else 0,
+        hidden_count=_register_total() - shown if hidden else 0,
         exports=queries.register_exports(RegisterKind.STOTTEREGISTERET),
-        unreported=[r for r in rows if r.export is None],
         GRANT_STATE_LABELS=GRANT_STATE_LABELS)
+
+
+def _register_overview(hidden):
+    settings = _register_settings()
+    return queries.register_overview(_today(), settings["threshold"],
+                                     settings["deadline_days"], hidden, REGISTER_SHOWN)
 
 
 #: The rows each part of the register's page lists (issue 14: every grant ever reported
@@ -902,10 +899,12 @@ def stotteregister_export():
             return redirect(url_for("grants.stotteregister", _anchor="exports"))
         return redirect(url_for("grants.stotteregister"))
     flash_errors(form)
-    unreported = [r for r in _stotteregister_rows(hidden_application_ids(current_user))
-                  if r.export is None]
-    return render_template("grants/registers_export.html", form=form, unreported=unreported,
-                           shown=REGISTER_SHOWN, settings=_register_settings())
+    overview = _register_overview(hidden_application_ids(current_user))
+    (overdue, overdue_total), (due, due_total) = (overview[queries.RegisterStatus.OVERDUE],
+                                                  overview[queries.RegisterStatus.DUE])
+    return render_template("grants/registers_export.html", form=form,
+                           unreported=(overdue + due)[:REGISTER_SHOWN],
+                           total=overdue_total + due_total, settings=_register_settings())
 
 
 def _export(export_id: int) -> RegisterExport:

@@ -317,3 +317,32 @@ def test_a_long_register_lists_the_first_rows_and_says_the_export_takes_them_all
     page = client.get(PAGE).text
     assert "Alfa AS" in table(page, "due") and "Beta AS" in table(page, "due")
     assert "Viser de" not in page
+
+
+def test_the_pages_rows_are_the_first_of_the_registers_rows_read_whole_only_when_shown(
+        registers, clock, client, db):
+    """The register's page reads every grant as its id, day and first export, and loads
+    whole only the rows it shows (issue 14): they are the first of each part of the full
+    rows, in the same order, with the same counts, however few it shows."""
+    from fund.grants.queries import register_overview
+
+    def check(today, shown, threshold=0, hidden=frozenset()):
+        full = stotteregister_rows(today, threshold, 20, hidden)
+        overview = register_overview(today, threshold, 20, hidden, shown)
+        for status, (rows, total) in overview.items():
+            expected = [r for r in full if r.status == status]
+            assert total == len(expected), status
+            assert [(r.decision.id, r.due, r.export) for r in rows] == \
+                [(r.decision.id, r.due, r.export) for r in expected[:shown]], status
+        return {status: (len(rows), total) for status, (rows, total) in overview.items()}
+
+    a = registers.apps["A"].id
+    assert check(DUE, 1) == {"overdue": (0, 0), "due": (1, 2), "reported": (0, 0)}
+    assert check(date(2027, 6, 9), 5) == {"overdue": (2, 2), "due": (0, 0),
+                                          "reported": (0, 0)}
+    assert check(DUE, 5, threshold=10_000)["due"] == (1, 1)
+    assert check(date(2027, 6, 9), 5, hidden={a})["overdue"] == (1, 1)
+    login(client, registers.lene)
+    assert post_form(client, EXPORT, {}, form_page=PAGE).status_code == 302
+    assert check(date(2027, 6, 9), 1) == {"overdue": (0, 0), "due": (0, 0),
+                                          "reported": (1, 2)}
