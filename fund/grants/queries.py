@@ -388,6 +388,14 @@ class RegisterStatus:
     REPORTED = "reported"
 
 
+def register_status(today: date, due: date, reported: bool) -> str:
+    """Where a grant stands with the register: reported by an export, or over or within
+    its due date."""
+    if reported:
+        return RegisterStatus.REPORTED
+    return RegisterStatus.OVERDUE if today > due else RegisterStatus.DUE
+
+
 @dataclass
 class RegisterRow:
     """A de minimis grant the register is to have: its vedtak, when it is due, and the
@@ -402,9 +410,7 @@ class RegisterRow:
 
     @property
     def status(self) -> str:
-        if self.export is not None:
-            return RegisterStatus.REPORTED
-        return RegisterStatus.OVERDUE if self.today > self.due else RegisterStatus.DUE
+        return register_status(self.today, self.due, self.export is not None)
 
     @property
     def days_overdue(self) -> int:
@@ -486,11 +492,17 @@ _ROW_LOADS = (selectinload(Decision.application).selectinload(Application.organi
 _STATUS_ORDER = {RegisterStatus.OVERDUE: 0, RegisterStatus.DUE: 1, RegisterStatus.REPORTED: 2}
 
 
+def _order(status: str, due: date, exported_at, decision_id: int) -> tuple:
+    """The register's order: the overdue (longest overdue first), the due (nearest
+    first), then the reported (newest export first)."""
+    if exported_at is not None:
+        return (_STATUS_ORDER[status], -exported_at.timestamp(), decision_id)
+    return (_STATUS_ORDER[status], due.toordinal(), decision_id)
+
+
 def _row_order(row: RegisterRow) -> tuple:
-    if row.export is not None:
-        return (_STATUS_ORDER[row.status], -row.export.created_at.timestamp(),
-                row.decision.id)
-    return (_STATUS_ORDER[row.status], row.due.toordinal(), row.decision.id)
+    return _order(row.status, row.due, row.export.created_at if row.export else None,
+                  row.decision.id)
 
 
 def _register_rows(decisions: list[Decision], today: date,
@@ -530,13 +542,9 @@ def register_overview(today: date, threshold_eur, deadline_days: int,
     for decision_id, application_id, decided_on, exported_at in found:
         if application_id in hidden:
             continue
-        if exported_at is not None:
-            keyed[RegisterStatus.REPORTED].append(
-                ((-exported_at.timestamp(), decision_id), decision_id))
-        else:
-            day = due(decided_on)
-            status = RegisterStatus.OVERDUE if today > day else RegisterStatus.DUE
-            keyed[status].append(((day.toordinal(), decision_id), decision_id))
+        day = due(decided_on)
+        status = register_status(today, day, exported_at is not None)
+        keyed[status].append((_order(status, day, exported_at, decision_id), decision_id))
     chosen = {status: [decision_id for _key, decision_id in sorted(items)[:shown]]
               for status, items in keyed.items()}
     ids = [decision_id for shown_ids in chosen.values() for decision_id in shown_ids]
@@ -724,9 +732,5 @@ def register_counts(today: date, threshold_eur, deadline_days: int,
         query = query.where(Decision.application_id.not_in(sorted(hidden)))
     due = _due_dates(deadline_days)
     for decided_on, was_reported, count in db.session.execute(query):
-        if was_reported:
-            counts[RegisterStatus.REPORTED] += count
-        else:
-            counts[RegisterStatus.OVERDUE if today > due(decided_on)
-                   else RegisterStatus.DUE] += count
+        counts[register_status(today, due(decided_on), was_reported)] += count
     return counts

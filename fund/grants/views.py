@@ -860,11 +860,11 @@ def stotteregister():
     require(can_report_to_registers(current_user))
     hidden = hidden_application_ids(current_user)
     overview = _register_overview(hidden)
-    shown = sum(total for _rows, total in overview.values())
+    visible = sum(total for _rows, total in overview.values())
     return render_template(
         "grants/registers_stotteregister.html", overview=overview, shown=REGISTER_SHOWN,
         settings=_register_settings(),
-        hidden_count=_register_total() - shown if hidden else 0,
+        hidden_count=_register_total() - visible if hidden else 0,
         exports=queries.register_exports(RegisterKind.STOTTEREGISTERET),
         GRANT_STATE_LABELS=GRANT_STATE_LABELS)
 

@@ -131,16 +131,13 @@ PAGE_SIZE = 50
 JSON_PAGE_SIZE = 1000
 
 
-def public_grants(filters: Filters = Filters(), page: int = 1,
-                  size: int | None = None) -> list[PublicGrant]:
-    """The published grants, newest year first, then by fund and recipient, with their
-    confirmed strategies and measures (two queries): page ``page`` (from 1) of ``size``,
-    or all of them."""
-    ordered = published(filters).order_by(Call.year.desc(), Call.fund, Organisation.name,
-                                          Application.id)
-    if size:
-        ordered = ordered.offset((max(page, 1) - 1) * size).limit(size)
-    rows = db.session.execute(ordered).all()
+def public_grants(filters: Filters, page: int, size: int) -> list[PublicGrant]:
+    """Page ``page`` (from 1) of ``size`` of the published grants, newest year first, then
+    by fund and recipient, with their confirmed strategies and measures (two queries)."""
+    rows = db.session.execute(
+        published(filters).order_by(Call.year.desc(), Call.fund, Organisation.name,
+                                    Application.id)
+        .offset((max(page, 1) - 1) * size).limit(size)).all()
     grants = {row.application_id: PublicGrant(
         application_id=row.application_id, recipient=row.recipient, orgnr=row.orgnr,
         sole_proprietorship=(row.org_form or "").upper() == SOLE_PROPRIETORSHIP,

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from fund.core.http import commit, require
+from fund.core.http import commit, int_arg, require
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.grants.labels import GRANT_STATE_LABELS
@@ -62,9 +62,8 @@ def _junk_messages(junk: list[str]) -> list[str]:
 def _page(total: int, size: int) -> tuple[int, int]:
     """The page asked for (``?side=``; junk is the first, past the end the last), and how
     many pages ``total`` grants make."""
-    raw = request.args.get(PAGE_PARAM, "")[:MAX_PARAM]
     pages = max(1, -(-total // size))
-    return (min(int(raw), pages) if raw.isdigit() and int(raw) else 1), pages
+    return min(int_arg(PAGE_PARAM, 1), pages), pages
 
 
 @bp.route("/tilskudd-tildelt")
