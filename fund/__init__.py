@@ -387,7 +387,7 @@ def _register_template_helpers(app: Flask) -> None:
     from fund.calls.labels import CALL_STATE_LABELS, FUND_LABELS
     from fund.calls.models import CallState
     from fund.core import formatting
-    from fund.core.hooks import hook
+    from fund.core.hooks import hook, row_hooks
     from fund.core.pdf import letterhead
     from fund.core.roles import ROLE_LABELS, Role
 
@@ -400,6 +400,7 @@ def _register_template_helpers(app: Flask) -> None:
     from fund.mail.operations import external_url
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.globals["hook"] = hook
+    app.jinja_env.globals["row_hooks"] = row_hooks
     app.jinja_env.globals["pdf_letterhead"] = letterhead
     app.jinja_env.globals["external_url"] = external_url
     from fund.core.http import url_for_each

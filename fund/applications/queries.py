@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
 from fund.applications.labels import HISTORY_ACTIONS
 from fund.applications.models import (
+    DASHBOARD_ORDER,
     Application,
     ApplicationMeasure,
     ApplicationState,
@@ -85,8 +86,7 @@ DASHBOARD_PAGE_SIZE = 50
 
 #: The order of «Mine søknader»: what waits for the applicant first (a request to answer,
 #: then drafts), then the rest; last changed first within each.
-_WAITING_FIRST = case((Application.state == ApplicationState.INFO_REQUESTED, 0),
-                      (Application.state == ApplicationState.DRAFT, 1), else_=2)
+_WAITING_FIRST = literal_column(DASHBOARD_ORDER)
 
 
 #: The columns of «Mine søknader»'s rows (``Application``'s properties the page uses read
@@ -116,9 +116,9 @@ class Dashboard:
         return sum(self.counts.values())
 
     @property
-    def shown(self) -> tuple[int, ...]:
-        """The ids of the page's applications: what the rows' hooks read about."""
-        return tuple(a.id for rows in self.by_organisation.values() for a in rows)
+    def applications(self) -> list[Application]:
+        """The page's applications: what the rows' hooks read about."""
+        return [a for rows in self.by_organisation.values() for a in rows]
 
     @property
     def pages(self) -> int:

@@ -111,7 +111,7 @@ def dashboard():
     overview = queries.dashboard(current_user, page=page)
     return render_template("applications/dashboard.html", overview=overview,
                            organisations=overview.organisations, by_org=overview.by_organisation,
-                           open_calls=overview.open_calls, now=overview.now, shown=overview.shown,
+                           open_calls=overview.open_calls, now=overview.now,
                            STATE_LABELS=STATE_LABELS, STATE_COLOURS=STATE_COLOURS,
                            start_form=StartForm())
 

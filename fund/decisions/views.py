@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 
 from fund.applications.models import Application
 from fund.calls.models import Call
+from fund.core.hooks import render_fragment
 from fund.core.http import commit, flash_errors, require
 from fund.core.pdf import pdf_response, read_document
 from fund.core.signals import template_hook
@@ -568,16 +569,16 @@ def applicant_status(_name, application, **_context):
         "success" if decision.is_grant else "neutral", outcome_label(decision))
 
 
-@template_hook.connect_via("application_dashboard_row")
-def dashboard_row(_name, application, shown=None, **_context):
-    # The user's own notified decisions on the page's applications, read once for all.
+@template_hook.connect_via("application_dashboard_rows")
+def dashboard_rows(_name, rows, **_context):
+    """«Mine søknader»: the vedtak under each application it is sent for (the user's
+    own notified decisions on the page's applications, read once for all)."""
     if not current_user.is_authenticated:
         return None
-    decision = queries.notified_decisions(current_user, among=shown).get(application.id)
-    if decision is None:
-        return None
-    return render_template("decisions/_dashboard_row.html", application=application,
-                           decision=decision, OUTCOME_LABELS=OUTCOME_LABELS)
+    decisions = queries.notified_decisions(current_user, among=tuple(a.id for a in rows))
+    return {a.id: render_fragment("decisions/_dashboard_row.html", application=a,
+                                  decision=decisions[a.id], OUTCOME_LABELS=OUTCOME_LABELS)
+            for a in rows if a.id in decisions}
 
 
 @template_hook.connect_via("case_page_panels")

@@ -23,6 +23,7 @@ from fund.applications.labels import COST_CATEGORY_LABELS
 from fund.applications.uploads import download_name
 from fund.auth.models import User, format_bank_account
 from fund.calls.models import Call
+from fund.core.hooks import render_fragment
 from fund.core.http import (
     commit,  # noqa: F401
     flash_errors,  # noqa: F401
@@ -320,18 +321,17 @@ def grants_applicant_panel(_name, application, **_context):
                            GRANT_STATE_LABELS=GRANT_STATE_LABELS)
 
 
-@template_hook.connect_via("application_dashboard_row")
-def grants_dashboard_row(_name, application, shown=None, **_context):
+@template_hook.connect_via("application_dashboard_rows")
+def grants_dashboard_rows(_name, rows, **_context):
     """«Mine søknader»: the way on from a granted application to its grant page (the
     page's grants read once for all its rows)."""
     if not current_user.is_authenticated:
         return None
-    grant = queries.own_grants(current_user, among=shown).get(application.id)
-    if grant is None:
-        return None
-    return render_template("grants/dashboard_row.html", grant=grant,
-                           deadline=queries.next_deadline(grant),
-                           GRANT_STATE_LABELS=GRANT_STATE_LABELS)
+    grants = queries.own_grants(current_user, among=tuple(a.id for a in rows))
+    return {a.id: render_fragment("grants/dashboard_row.html", grant=grants[a.id],
+                                  deadline=queries.next_deadline(grants[a.id]),
+                                  GRANT_STATE_LABELS=GRANT_STATE_LABELS)
+            for a in rows if a.id in grants}
 
 
 @template_hook.connect_via("case_page_panels")

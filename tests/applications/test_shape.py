@@ -351,13 +351,16 @@ def test_a_higher_domain_adds_to_each_application_on_the_dashboard(client, setti
     second = make_application(call, org, user, complete=False, title="Andre")
     _db.session.commit()
 
-    def decision(_name, application, **_context):
-        return f'<p class="decision">Vedtak for {application.id}</p>'
+    def decision(_name, rows, **_context):
+        return {a.id: f'<p class="decision">Vedtak for {a.id}</p>' for a in rows}
 
     login(client, user)
-    with template_hook.connected_to(decision, sender="application_dashboard_row"):
+    with template_hook.connected_to(decision, sender="application_dashboard_rows"):
         html = html_of(client.get("/soknader"))
-    assert f"Vedtak for {first.id}</p>" in html and f"Vedtak for {second.id}</p>" in html
+    for own, other in ((first, second), (second, first)):
+        row = html[html.rindex("<tr>", 0, html.index(f">{own.title}<")):]
+        row = row[:row.index("</tr>")]
+        assert f"Vedtak for {own.id}</p>" in row and f"Vedtak for {other.id}<" not in row
     assert '<span class="ds-tag" data-color="neutral">Utkast</span>' in html
 
 
