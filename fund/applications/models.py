@@ -100,6 +100,12 @@ application_strategies = Table(
     Column("strategy_id", ForeignKey("plan_strategies.id"), primary_key=True, index=True),
 )
 
+#: «Mine søknader»'s first sort key: what waits for the applicant (a request for
+#: information, then a draft) before the rest. SQL text, the same in the index and the
+#: query: the database uses an index on an expression for the same expression.
+DASHBOARD_ORDER = ("(CASE WHEN state = 'info_requested' THEN 0 WHEN state = 'draft' THEN 1 "
+                   "ELSE 2 END)")
+
 
 class Application(db.Model):
     """A søknad (application) from an organisation to a call.
@@ -133,6 +139,13 @@ class Application(db.Model):
                                 ("amount", ("amount_applied", "id")),
                                 ("title", ("title", "id")),
                                 ("call", ("call_id", "submitted_at", "id")))),
+        # «Mine søknader»: an organisation's applications in the page's order (what waits
+        # for the applicant first, then last changed first), so a page reads 50 index
+        # entries instead of sorting all of them. The query orders by the same text.
+        # PostgreSQL only: SQLite cannot reflect an index on an expression (`flask db
+        # check` warns), and its databases are a municipality's few thousand.
+        Index("ix_applications_dashboard", "organisation_id", text(DASHBOARD_ORDER),
+              text("updated_at DESC"), text("id DESC")).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

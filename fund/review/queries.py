@@ -18,7 +18,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from fund.applications.diff import Change
 from fund.applications.diff import changes as snapshot_changes
@@ -153,6 +153,16 @@ class QueueRow:
     strategies: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class StrategyChoice:
+    """A strategy the «Strategi» filter offers, with its plan."""
+
+    code: str
+    title: str
+    plan_id: int
+    period: str
+
+
 @dataclass
 class CaseQueue:
     """One page of the queue of received applications, as one case handler sees it."""
@@ -162,7 +172,7 @@ class CaseQueue:
     has_next: bool
     calls: list[Call]
     call: Call | None
-    strategies: list[Strategy]
+    strategies: list[StrategyChoice]
     caseworkers: list[User]
     #: The ids of the shown applications the reader has declared on (habil or not).
     declared: set[int]
@@ -428,12 +438,13 @@ def _inhabil_among(applications: list[Application] | list[QueueRow], user_ids: l
     return inhabil
 
 
-def _strategies(call: Call | None) -> list[Strategy]:
-    """The strategies the «Strategi» filter offers, each with its area and plan loaded: the
-    chosen call's plan's, or, with no call chosen, those of every plan a published call
-    uses (newest plan first; a draft or unused plan has no applications to find)."""
-    query = (select(Strategy).join(Strategy.area).join(Area.plan)
-             .options(contains_eager(Strategy.area).contains_eager(Area.plan))
+def _strategies(call: Call | None) -> list[StrategyChoice]:
+    """The strategies the «Strategi» filter offers: the chosen call's plan's, or, with no
+    call chosen, those of every plan a published call uses (newest plan first; a draft or
+    unused plan has no applications to find). Only the columns the options print (as
+    entities with their areas and plans, a third of the queue's own queries' time)."""
+    query = (select(Strategy.code, Strategy.title, Area.plan_id, PlanVersion.period)
+             .join(Strategy.area).join(Area.plan)
              .order_by(PlanVersion.starts_on.desc().nulls_last(), PlanVersion.id.desc(),
                        Strategy.code))
     if call is not None:
@@ -441,7 +452,7 @@ def _strategies(call: Call | None) -> list[Strategy]:
     else:
         query = query.where(Area.plan_id.in_(
             select(Call.plan_id).where(Call.published_at.is_not(None))))
-    return db.session.execute(query).scalars().all()
+    return [StrategyChoice(*row) for row in db.session.execute(query)]
 
 
 def applications_to_assign(ids: list[int]) -> list[Application]:

@@ -206,11 +206,11 @@ def received():
 def _strategy_choices(strategies) -> list[tuple[str, str]]:
     """The «Strategi» filter's options. With strategies of several plans (the same codes
     in each), each names its plan period and filters on that plan only."""
-    if len({s.area.plan_id for s in strategies}) <= 1:
+    if len({s.plan_id for s in strategies}) <= 1:
         return [(s.code, f"{s.code} {s.title}") for s in strategies]
-    return [(f"{s.area.plan.period}:{s.code}",
+    return [(f"{s.period}:{s.code}",
              _("%(code)s %(title)s (handlingsplan %(period)s)", code=s.code, title=s.title,
-               period=s.area.plan.period)) for s in strategies]
+               period=s.period)) for s in strategies]
 
 
 @bp.route("/soknader/tildel", methods=["POST"])

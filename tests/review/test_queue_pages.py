@@ -314,6 +314,41 @@ def test_every_page_of_the_dashboard_runs_the_same_number_of_queries(
     assert len(set(counts)) == 1, counts
 
 
+def test_a_page_of_the_dashboard_is_read_from_its_index_in_order(app, many_applications):
+    """The dashboard's query orders by the index's own expression, so PostgreSQL reads
+    a page from the index in order instead of sorting all of the organisation's
+    applications (with sorting made dear, so that the plan shows that the index is usable
+    even for a table this small). SQLite has no such index."""
+    from sqlalchemy import event
+
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's index (SQLite's databases are small)")
+
+    from fund.applications.queries import dashboard
+    # a member of the one organisation (the fixture's applicant has two: then the rows of
+    # both are merged and sorted)
+    applicant, org = make_user("en@example.no"), many_applications[1]
+    _db.session.add(Membership(user=applicant, organisation=org))
+    _db.session.flush()
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "ORDER BY" in statement and "FROM applications" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(_db.engine, "before_cursor_execute", capture)
+    try:
+        dashboard(applicant, page=2)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", capture)
+    statement, parameters = seen[0]
+    connection = _db.session.connection()
+    connection.exec_driver_sql("SET LOCAL enable_sort = off")
+    plan = "\n".join(connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
+    assert "ix_applications_dashboard" in plan and "Sort" not in plan, plan
+    _db.session.rollback()
+
+
 def test_a_member_who_is_also_a_caseworker_never_sees_the_organisations_cases(client, queue):
     call, org, applicant, caseworker, applications = queue
     _db.session.add(Membership(user=caseworker, organisation=org))
