@@ -1,4 +1,5 @@
 import logging
+import warnings
 from logging.config import fileConfig
 
 from alembic import context
@@ -74,6 +75,10 @@ EXPRESSION_INDEXES = {"ix_applications_dashboard"}
 
 def include_object(obj, name, kind, reflected, compare_to):
     return not (kind == "index" and name in EXPRESSION_INDEXES)
+
+
+for _name in EXPRESSION_INDEXES:  # SQLite has none of them (PostgreSQL only)
+    warnings.filterwarnings("ignore", message=f".*expression-based index '{_name}'")
 
 
 def run_migrations_online():
