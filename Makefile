@@ -51,8 +51,8 @@ lint: install
 	$(BIN)/lint-imports
 
 # The app and a minimal floor page under gunicorn, loaded by wrk, the PDFs and the deadline
-# rush, on databases of its own (bench/run.py; results in bench/RESULTS.md). About 15
-# minutes; BENCH_SIZES, BENCH_DURATION and the others in bench/run.py change it.
+# rush, on databases of its own (bench/run.py; results in bench/RESULTS.md). 10 to 18
+# minutes, by the machine; BENCH_SIZES, BENCH_DURATION and the others in bench/run.py change it.
 bench: install
 	$(BIN)/python -m bench.run
 
