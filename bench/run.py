@@ -233,14 +233,16 @@ class FloorRuns:
 
 def warm_up(base: str, session: requests.Session | None, path: str
             ) -> tuple[list[float], list[int]]:
-    """A request to each worker, all at once (a sync worker busy with one leaves the next
-    to another): a worker's first request loads templates, and the coverage report is
-    kept per process, so a worker left cold would have its first request timed."""
+    """A request for each worker, all at once (a sync worker busy with one leaves the
+    next to another, so each worker usually gets one): a worker's first request loads
+    templates, and the coverage report is kept per process, so a worker left cold would
+    have its first request timed."""
+    cookies = dict(session.cookies) if session is not None else {}
+
     def one(_):
-        own = requests.Session()
-        if session is not None:
-            own.cookies.update(session.cookies)
-        return timed_gets(base, own, path, 1)
+        with requests.Session() as own:
+            own.cookies.update(cookies)
+            return timed_gets(base, own, path, 1)
     with ThreadPoolExecutor(WORKERS) as pool:
         done = list(pool.map(one, range(WORKERS)))
     return [t for times, _ in done for t in times], [c for _, codes in done for c in codes]

@@ -102,7 +102,8 @@ application_strategies = Table(
 
 #: «Mine søknader»'s first sort key: what waits for the applicant (a request for
 #: information, then a draft) before the rest. SQL text, the same in the index and the
-#: query: the database uses an index on an expression for the same expression.
+#: query: the database uses an index on an expression for the same expression. ``state``
+#: is unqualified, as in the index: the query reads ``applications`` alone.
 DASHBOARD_ORDER = ("(CASE WHEN state = 'info_requested' THEN 0 WHEN state = 'draft' THEN 1 "
                    "ELSE 2 END)")
 
@@ -140,8 +141,9 @@ class Application(db.Model):
                                 ("title", ("title", "id")),
                                 ("call", ("call_id", "submitted_at", "id")))),
         # «Mine søknader»: an organisation's applications in the page's order (what waits
-        # for the applicant first, then last changed first), so a page reads 50 index
-        # entries instead of sorting all of them. The query orders by the same text.
+        # for the applicant first, then last changed first), so page n reads 50 × n index
+        # entries instead of sorting all the organisation's applications (a member of
+        # several organisations still has theirs sorted). The query orders by the same text.
         # PostgreSQL only: SQLite cannot reflect an index on an expression (`flask db
         # check` warns), and its databases are a municipality's few thousand.
         Index("ix_applications_dashboard", "organisation_id", text(DASHBOARD_ORDER),

@@ -6,7 +6,8 @@ Create Date: 2026-11-29 09:00:00
 
 An organisation's applications in the dashboard's order: what waits for the applicant
 first, then last changed first. A page read 1,205 rows and sorted them for the applicant
-with the most; it reads 50 index entries now. The expression is the query's own text
+with the most; the first page reads 50 index entries now (page n, 50 × n). A member of
+several organisations still has theirs sorted. The expression is the query's own text
 (fund.applications.models.DASHBOARD_ORDER). PostgreSQL only: SQLite cannot reflect an
 index on an expression (`flask db check` warns), and its databases are small.
 """
