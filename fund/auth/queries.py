@@ -102,11 +102,10 @@ def users_page(search: str, page: int, per_page: int = USERS_PAGE_SIZE) -> tuple
     """One page of the accounts whose name or e-mail address holds ``search`` (any case;
     empty: every account), by role and address, and how many there are."""
     query = select(User)
-    if search:
-        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
-            "_", "\\_") + "%"
-        query = query.where(or_(func.lower(User.email).like(pattern, escape="\\"),
-                                func.lower(User.name).like(pattern, escape="\\")))
+    if search:  # autoescape: % and _ in the search are themselves
+        wanted = search.lower()
+        query = query.where(or_(func.lower(User.email).contains(wanted, autoescape=True),
+                                func.lower(User.name).contains(wanted, autoescape=True)))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.execute(query.order_by(User.role, User.email, User.id)
                               .offset((page - 1) * per_page).limit(per_page)).scalars()
