@@ -4,6 +4,9 @@ message on the field instead of an error from the database."""
 import math
 from decimal import Decimal
 
+from babel import support
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -15,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import StopValidation
 from wtforms.widgets import Select
 
@@ -85,7 +89,42 @@ class FastSelect(Select):
                       f'{escape(choice.label or choice.value)}</option>')
 
 
+class _WTFormsTranslations:
+    """WTForms' own messages («Not a valid choice.») in the request's language, read
+    from WTForms' catalogue once per language and process. Flask-WTF reads the catalogue
+    from disk again for each request that makes a form (five file checks and a parse:
+    about 0.4 ms of the queue's 16, issue 14)."""
+
+    def __init__(self):
+        self._by_locale: dict = {}
+
+    def _translations(self):
+        locale = get_locale() if has_request_context() else None
+        if locale is None:
+            return support.NullTranslations()
+        try:
+            return self._by_locale[locale]
+        except KeyError:
+            translations = self._by_locale[locale] = support.Translations.load(
+                messages_path(), [locale], domain="wtforms")
+            return translations
+
+    def gettext(self, string):
+        return self._translations().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return self._translations().ungettext(singular, plural, n)
+
+
+_WTFORMS_TRANSLATIONS = _WTFormsTranslations()
+
+
 class _Meta:
+    def get_translations(self, form):
+        if not current_app.config.get("WTF_I18N_ENABLED", True):
+            return super().get_translations(form)
+        return _WTFORMS_TRANSLATIONS
+
     def bind_field(self, form, unbound_field, options):
         field = super().bind_field(form, unbound_field, options)
         if type(field.widget) is Select:

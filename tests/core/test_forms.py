@@ -42,3 +42,35 @@ def test_every_form_of_the_app_gets_it(app):
         assert isinstance(form.one.widget, FastSelect) and not form.one.widget.multiple
         assert isinstance(form.many.widget, FastSelect) and form.many.widget.multiple
         assert "multiple" in str(form.many())
+
+
+class Choose(FundForm):
+    one = SelectField(choices=[("a", "A")])
+
+
+def _refusal(app, language: str) -> list[str]:
+    with app.test_request_context(method="POST", data={"one": "junk"},
+                                  headers={"Accept-Language": language}):
+        form = Choose(meta={"csrf": False})
+        assert not form.validate()
+        return form.one.errors
+
+
+def test_wtforms_own_messages_come_in_the_readers_language_read_once_per_language(
+        app, monkeypatch):
+    """WTForms' own refusals («Not a valid choice.») are in the reader's language, from
+    its catalogue read once per language and process, not for each request (issue 14:
+    Flask-WTF read it from disk for every request that made a form)."""
+    from babel import support
+
+    from fund.core import forms
+    monkeypatch.setattr(forms, "_WTFORMS_TRANSLATIONS", forms._WTFormsTranslations())
+    reads = []
+    load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        lambda *args, **kwargs: reads.append(args) or load(*args, **kwargs))
+    assert _refusal(app, "nb") == ["Ikke et gyldig valg"]
+    assert _refusal(app, "en") == ["Not a valid choice."]
+    assert _refusal(app, "nb") == ["Ikke et gyldig valg"]
+    assert _refusal(app, "en") == ["Not a valid choice."]
+    assert len(reads) == 2
