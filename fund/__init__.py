@@ -54,8 +54,10 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from fund.core.sql import keep_prepared_statements
     with app.app_context():
         _tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        keep_prepared_statements(db.engine)
 
     _register_models()
     _register_blueprints(app)

@@ -1,11 +1,12 @@
-"""Statements that must be atomic under concurrency, on SQLite and PostgreSQL alike; and
-a list of ids bound as one value."""
+"""Statements that must be atomic under concurrency, on SQLite and PostgreSQL alike; a
+list of ids bound as one value; and PostgreSQL's prepared statements kept across
+transactions that only read."""
 
 import json
 from collections.abc import Callable
 
 from flask import g
-from sqlalchemy import Boolean, Integer, String, bindparam
+from sqlalchemy import Boolean, Integer, String, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
@@ -13,6 +14,56 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 from fund.extensions import db
+
+#: ``Connection.info``'s key: True while the transaction has run only SELECTs.
+_ONLY_READ = "fund.only_read"
+
+
+def keep_prepared_statements(engine) -> None:
+    """PostgreSQL: a transaction that only read ends with COMMIT instead of ROLLBACK.
+
+    psycopg prepares a statement on its fifth run on a connection (no parsing and
+    planning after that), and forgets every prepared statement at a ROLLBACK, in case the
+    transaction dropped what they read. Every request ends its transaction with a
+    rollback, so no statement stayed prepared across requests: each was planned anew,
+    about a third of the queue's time in the database (issue 14). For a transaction that
+    ran nothing but SELECTs, COMMIT and ROLLBACK end it alike (nothing to keep, the same
+    locks let go); any other statement (a flush, a savepoint, DDL), or a write through the
+    driver itself (``wrote_directly``), makes it a rollback as before."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.info[_ONLY_READ] = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_statement(connection, cursor, statement, parameters, context, executemany):
+        if connection.info.get(_ONLY_READ) and \
+                statement.lstrip()[:6].upper() != "SELECT":
+            connection.info[_ONLY_READ] = False
+
+    rollback = engine.dialect.do_rollback
+
+    def do_rollback(dbapi_connection):
+        # the pool's proxy, whose ``info`` is the dictionary ``Connection.info`` shares
+        # (the engine's first connection has none)
+        try:
+            only_read = dbapi_connection.info.pop(_ONLY_READ, False)
+        except (AttributeError, NotImplementedError):
+            only_read = False
+        if only_read:  # (PostgreSQL takes a COMMIT after a failed statement as ROLLBACK)
+            dbapi_connection.commit()
+        else:
+            rollback(dbapi_connection)
+
+    engine.dialect.do_rollback = do_rollback
+
+
+def wrote_directly(connection) -> None:
+    """Say that ``connection``'s transaction wrote through the driver itself (psycopg's
+    COPY), which the engine's events do not see: a rollback of it stays a rollback."""
+    connection.info[_ONLY_READ] = False
 
 
 def increment(model, key: dict, column: str, by: int = 1, **on_insert) -> int:

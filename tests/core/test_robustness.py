@@ -10,9 +10,12 @@ import stat
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from fund import create_app
+from fund.demo_bulk import _copy
 from fund.extensions import db as _db
+from fund.reports.models import ReportChange
 from tests.helpers import html_of, login, make_user, post_form
 
 
@@ -151,3 +154,62 @@ def test_the_apps_postgresql_connections_run_without_jit(db):
     if _db.engine.dialect.name != "postgresql":
         pytest.skip("JIT is a PostgreSQL matter")
     assert _db.session.execute(text("SHOW jit")).scalar() == "off"
+
+
+def _prepared(connection, like: str) -> int:
+    return connection.execute(text("SELECT count(*) FROM pg_prepared_statements "
+                                   "WHERE statement LIKE :like"), {"like": like}).scalar()
+
+
+def test_a_transaction_that_only_read_keeps_its_statements_prepared(app):
+    """psycopg prepares a statement on its fifth run and forgets all at a ROLLBACK; every
+    request ends its transaction so, and each statement was planned anew every time
+    (issue 14). A transaction that only read now ends with a COMMIT, which keeps them."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("prepared statements are psycopg's and PostgreSQL's")
+    read = text("SELECT count(*) FROM report_changes WHERE call_id = :call -- only read")
+    with app.app_context(), _db.engine.connect() as connection:
+        for _ in range(6):
+            connection.execute(read, {"call": 1}).scalar()
+            connection.rollback()  # as each request ends
+        assert _prepared(connection, "%-- only read") == 1
+        connection.rollback()
+
+
+def test_a_transaction_that_wrote_is_still_rolled_back(app):
+    """A write (a statement, a flush, the demo generator's COPY) makes the end a real
+    ROLLBACK: a request that fails after it changed something leaves nothing behind."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the change is PostgreSQL's")
+    token = "rolled-back-" + os.urandom(4).hex()
+    count = text("SELECT count(*) FROM report_changes WHERE token = :token")
+    insert = text("INSERT INTO report_changes (token) VALUES (:token)")
+    with app.app_context(), _db.engine.connect() as connection:
+        try:
+            connection.execute(count, {"token": token}).scalar()  # a read first
+            connection.execute(insert, {"token": token})
+            connection.rollback()
+            assert connection.execute(count, {"token": token}).scalar() == 0
+            connection.rollback()
+            # an ORM session's flush, then its rollback
+            with Session(bind=connection) as session:
+                session.add(ReportChange(token=token))
+                session.flush()
+                session.rollback()
+            assert connection.execute(count, {"token": token}).scalar() == 0
+            # a COPY through the driver, which the engine's events do not see
+            connection.execute(count, {"token": token}).scalar()
+            _copy(connection, ReportChange, [{"token": token}])
+            connection.rollback()
+            assert connection.execute(count, {"token": token}).scalar() == 0
+            connection.rollback()
+            # a read that failed: the transaction is aborted and rolled back, not committed
+            with pytest.raises(Exception, match="division by zero"):
+                connection.execute(text("SELECT 1 / 0"))
+            connection.rollback()
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+            connection.rollback()
+        finally:
+            connection.execute(text("DELETE FROM report_changes WHERE token = :token"),
+                               {"token": token})
+            connection.commit()
