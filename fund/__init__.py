@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     from fund.core import translations
     translations.install(app)
+    from fund.core import forms
+    forms.install()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Logg inn for å se denne siden.")

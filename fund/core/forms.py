@@ -17,10 +17,12 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    widgets,
 )
 from wtforms.i18n import messages_path
 from wtforms.validators import StopValidation
 from wtforms.widgets import Select
+from wtforms.widgets import core as widgets_core
 
 from fund.core.http import MAX_INT
 
@@ -72,6 +74,34 @@ def blank_choice(form, field):
     white space for a value (an enum that does not exist: a server error)."""
     if isinstance(field.data, str) and field.data and not field.data.strip():
         field.data = ""
+
+
+#: WTForms' own ``html_params``, kept before ``install`` replaces it.
+WTFORMS_HTML_PARAMS = widgets_core.html_params
+
+
+def html_params(**attributes) -> Markup:
+    """What WTForms' ``html_params`` writes (the attributes sorted, ``class_`` as
+    ``class``, ``data_x_y`` as ``data-x-y``, True as the bare name, False left out, every
+    name and value escaped), without ``Markup.format``: that escaping formatter was a
+    tenth of the application form and of the queue (issue 14)."""
+    params = []
+    for key, value in sorted(attributes.items()):
+        key = widgets_core.clean_key(key)
+        if value is True:
+            params.append(str(escape(key)))
+        elif value is not False:
+            params.append(f'{escape(key)}="{escape(value)}"')
+    return Markup(" ".join(params))
+
+
+def install() -> None:
+    """WTForms' widgets and labels write their attributes with ``html_params``: the
+    inputs and buttons through their class's, the text areas, selects and labels through
+    the module's. Once per process; the same HTML, faster."""
+    widgets_core.html_params = widgets.html_params = html_params
+    widgets_core.Input.html_params = widgets_core.Button.html_params = \
+        staticmethod(html_params)
 
 
 class FastSelect(Select):

@@ -1,7 +1,20 @@
 """The forms' faster select widget writes exactly what WTForms' own writes."""
 
+from decimal import Decimal
+
 from markupsafe import Markup
-from wtforms import Form, SelectField, SelectMultipleField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.widgets import Select
 
 from fund.core.forms import FastSelect
@@ -74,3 +87,55 @@ def test_wtforms_own_messages_come_in_the_readers_language_read_once_per_languag
     assert _refusal(app, "nb") == ["Ikke et gyldig valg"]
     assert _refusal(app, "en") == ["Not a valid choice."]
     assert len(reads) == 2
+
+
+ATTRIBUTES = [
+    {},
+    {"name": "title", "id": "f-title", "class_": "ds-input", "value": "Tre «sitater» & <b>"},
+    {"checked": True, "readonly": False, "disabled": True, "name": 'a"b'},
+    {"data_sum": "cost", "data_x_y_z": "1", "aria_describedby": "hint err", "for_": "x"},
+    {"value": Markup("<i>kept</i>"), "maxlength": 2000, "min": 0, "step": None},
+    {"class__": "double", "zeta": "'single'", "alpha": "\u00a0\x00 &amp;"},
+    {"x<y": True, 'q&"': "v", "hidden": False},
+]
+
+
+class Everything(FundForm):
+    text = StringField("Tittel <b>", default='«x» & "y"')
+    number = IntegerField("Antall", default=3)
+    amount = DecimalField("Beløp", default=Decimal("12.50"))
+    area = TextAreaField("Tekst", default="<script>&</script>")
+    check = BooleanField("Ja", default=True)
+    hidden = HiddenField(default="h&")
+    pick = SelectField("Velg", choices=CHOICES, default="a&b")
+    submit = SubmitField("Send «inn»")
+
+
+def test_attributes_are_written_as_wtforms_writes_them(app):
+    """The faster ``html_params`` (issue 14) writes what WTForms' own writes: sorted,
+    escaped, ``class_`` and ``data_`` spelled as HTML, True bare and False left out."""
+    from fund.core.forms import WTFORMS_HTML_PARAMS, html_params
+    for attributes in ATTRIBUTES:
+        assert html_params(**attributes) == WTFORMS_HTML_PARAMS(**attributes), attributes
+        assert isinstance(html_params(**attributes), Markup)
+
+
+def test_every_widget_and_label_writes_what_wtforms_writes(app, monkeypatch):
+    from wtforms.widgets import core
+
+    from fund.core.forms import WTFORMS_HTML_PARAMS, html_params
+    # the app's forms write with the faster one
+    assert core.html_params is core.Input.html_params is core.Button.html_params \
+        is html_params
+    with app.test_request_context():
+        form = Everything(meta={"csrf": False})
+        ours = {field.name: (str(field(class_="ds-input", data_x="1", aria_label="L")),
+                             str(field.label(class_="ds-label"))) for field in form}
+        assert 'value="«x» &amp; &#34;y&#34;"' in ours["text"][0]
+        monkeypatch.setattr(core, "html_params", WTFORMS_HTML_PARAMS)
+        monkeypatch.setattr("wtforms.widgets.html_params", WTFORMS_HTML_PARAMS)
+        for widget in (core.Input, core.Button):
+            monkeypatch.setattr(widget, "html_params", staticmethod(WTFORMS_HTML_PARAMS))
+        theirs = {field.name: (str(field(class_="ds-input", data_x="1", aria_label="L")),
+                               str(field.label(class_="ds-label"))) for field in form}
+    assert ours == theirs
