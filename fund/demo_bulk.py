@@ -70,7 +70,7 @@ from fund.auth.models import Membership, Organisation, User, Verification
 from fund.calls.models import Call, Fund
 from fund.calls.operations import create_call
 from fund.core.roles import Role
-from fund.core.sql import increment, wrote_directly
+from fund.core.sql import increment
 from fund.core.types import utcnow
 from fund.decisions.models import (
     Appeal,
@@ -913,7 +913,6 @@ def _copy(connection, model, batch: list[dict]) -> None:
     keys, fill = _filled(table, batch)
     as_tuple = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
     raw = connection.connection.driver_connection
-    wrote_directly(connection)  # unseen by the engine's events: a rollback stays one
     columns = ", ".join(f'"{key}"' for key in keys)
     with raw.cursor() as cursor, cursor.copy(
             f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT BINARY)') as copy:

@@ -91,7 +91,9 @@ def html_params(**attributes) -> Markup:
         if value is True:
             params.append(str(escape(key)))
         elif value is not False:
-            params.append(f'{escape(key)}="{escape(value)}"')
+            # escape() leaves a Markup value as it is; its quotes must still go
+            value = str(escape(value)).replace('"', "&quot;")
+            params.append(f'{escape(key)}="{value}"')
     return Markup(" ".join(params))
 
 

@@ -20,22 +20,29 @@ _ONLY_READ = "fund.only_read"
 
 
 def keep_prepared_statements(engine) -> None:
-    """PostgreSQL: a transaction that only read ends with COMMIT instead of ROLLBACK.
+    """PostgreSQL: a transaction that only read is rolled back without psycopg's
+    forgetting its prepared statements.
 
     psycopg prepares a statement on its fifth run on a connection (no parsing and
-    planning after that), and forgets every prepared statement at a ROLLBACK, in case the
-    transaction dropped what they read. Every request ends its transaction with a
-    rollback, so no statement stayed prepared across requests: each was planned anew,
-    about a third of the queue's time in the database (issue 14). For a transaction that
-    ran nothing but SELECTs, COMMIT and ROLLBACK end it alike (nothing to keep, the same
-    locks let go); any other statement (a flush, a savepoint, DDL), or a write through the
-    driver itself (``wrote_directly``), makes it a rollback as before."""
+    planning after that), and forgets every prepared statement when it rolls back, in
+    case the transaction dropped what they read. Every request ends its transaction with
+    a rollback, so no statement stayed prepared across requests: each was planned anew,
+    about a third of the queue's time in the database (issue 14). A transaction that ran
+    nothing but SELECTs through the engine is rolled back here with libpq's own ROLLBACK,
+    which psycopg does not see: the same rollback (a setting or a write made some other
+    way is undone as before), the statements kept. Any other statement (a flush, a
+    savepoint, DDL) leaves the rollback to psycopg."""
     if engine.dialect.name != "postgresql":
         return
+    from psycopg.pq import ExecStatus
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.info[_ONLY_READ] = True
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection):
+        connection.info.pop(_ONLY_READ, None)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _on_statement(connection, cursor, statement, parameters, context, executemany):
@@ -52,18 +59,12 @@ def keep_prepared_statements(engine) -> None:
             only_read = dbapi_connection.info.pop(_ONLY_READ, False)
         except (AttributeError, NotImplementedError):
             only_read = False
-        if only_read:  # (PostgreSQL takes a COMMIT after a failed statement as ROLLBACK)
-            dbapi_connection.commit()
-        else:
-            rollback(dbapi_connection)
+        if only_read and dbapi_connection.driver_connection.pgconn.exec_(
+                b"ROLLBACK").status == ExecStatus.COMMAND_OK:
+            return
+        rollback(dbapi_connection)  # and psycopg's own, if libpq's failed
 
     engine.dialect.do_rollback = do_rollback
-
-
-def wrote_directly(connection) -> None:
-    """Say that ``connection``'s transaction wrote through the driver itself (psycopg's
-    COPY), which the engine's events do not see: a rollback of it stays a rollback."""
-    connection.info[_ONLY_READ] = False
 
 
 def increment(model, key: dict, column: str, by: int = 1, **on_insert) -> int:

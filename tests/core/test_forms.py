@@ -89,6 +89,11 @@ def test_wtforms_own_messages_come_in_the_readers_language_read_once_per_languag
     assert len(reads) == 2
 
 
+class _Html:
+    def __html__(self):
+        return '<b class="x">'
+
+
 ATTRIBUTES = [
     {},
     {"name": "title", "id": "f-title", "class_": "ds-input", "value": "Tre «sitater» & <b>"},
@@ -97,6 +102,8 @@ ATTRIBUTES = [
     {"value": Markup("<i>kept</i>"), "maxlength": 2000, "min": 0, "step": None},
     {"class__": "double", "zeta": "'single'", "alpha": "\u00a0\x00 &amp;"},
     {"x<y": True, 'q&"': "v", "hidden": False},
+    # escape() keeps Markup and __html__ as they are: their quotes are WTForms' own step
+    {"placeholder": Markup('Hvorfor "ikke"?'), "title": Markup('"'), "alt": _Html()},
 ]
 
 

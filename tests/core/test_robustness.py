@@ -162,9 +162,10 @@ def _prepared(connection, like: str) -> int:
 
 
 def test_a_transaction_that_only_read_keeps_its_statements_prepared(app):
-    """psycopg prepares a statement on its fifth run and forgets all at a ROLLBACK; every
-    request ends its transaction so, and each statement was planned anew every time
-    (issue 14). A transaction that only read now ends with a COMMIT, which keeps them."""
+    """psycopg prepares a statement on its fifth run and forgets all when it rolls back;
+    every request ends its transaction so, and each statement was planned anew every time
+    (issue 14). A transaction that only read is now rolled back by libpq itself, which
+    keeps them."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("prepared statements are psycopg's and PostgreSQL's")
     read = text("SELECT count(*) FROM report_changes WHERE call_id = :call -- only read")
@@ -176,9 +177,10 @@ def test_a_transaction_that_only_read_keeps_its_statements_prepared(app):
         connection.rollback()
 
 
-def test_a_transaction_that_wrote_is_still_rolled_back(app):
-    """A write (a statement, a flush, the demo generator's COPY) makes the end a real
-    ROLLBACK: a request that fails after it changed something leaves nothing behind."""
+def test_a_transaction_that_only_read_is_still_rolled_back(app):
+    """Whatever a transaction did, its end is a rollback: a write, a flush, a setting, or
+    a write through the driver itself (the demo generator's COPY), which the engine does
+    not see, leaves nothing behind."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("the change is PostgreSQL's")
     token = "rolled-back-" + os.urandom(4).hex()
@@ -197,13 +199,20 @@ def test_a_transaction_that_wrote_is_still_rolled_back(app):
                 session.flush()
                 session.rollback()
             assert connection.execute(count, {"token": token}).scalar() == 0
-            # a COPY through the driver, which the engine's events do not see
+            connection.rollback()
+            # a setting made by a SELECT, for the session, is undone with the transaction
+            connection.execute(text("SELECT set_config('fund.probe', 'kept', false)"))
+            connection.rollback()
+            assert not connection.execute(
+                text("SELECT current_setting('fund.probe', true)")).scalar()
+            connection.rollback()
+            # a COPY through the driver, after reads only
             connection.execute(count, {"token": token}).scalar()
             _copy(connection, ReportChange, [{"token": token}])
             connection.rollback()
             assert connection.execute(count, {"token": token}).scalar() == 0
             connection.rollback()
-            # a read that failed: the transaction is aborted and rolled back, not committed
+            # a read that failed: the transaction is aborted, then rolled back
             with pytest.raises(Exception, match="division by zero"):
                 connection.execute(text("SELECT 1 / 0"))
             connection.rollback()
@@ -213,3 +222,21 @@ def test_a_transaction_that_wrote_is_still_rolled_back(app):
             connection.execute(text("DELETE FROM report_changes WHERE token = :token"),
                                {"token": token})
             connection.commit()
+
+
+def test_statements_prepared_on_what_a_rolled_back_transaction_made_are_forgotten(app):
+    """A transaction that did more than read is rolled back by psycopg, which forgets its
+    prepared statements: one prepared on a table the rollback took away must not be run
+    on another table of the same name."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("prepared statements are psycopg's and PostgreSQL's")
+    read = text("SELECT a FROM fund_probe")
+    with app.app_context(), _db.engine.connect() as connection:
+        connection.execute(text("CREATE TEMPORARY TABLE fund_probe (a integer)"))
+        for _ in range(6):
+            connection.execute(read).all()
+        connection.rollback()
+        connection.execute(text("CREATE TEMPORARY TABLE fund_probe (a text, b integer)"))
+        connection.execute(text("INSERT INTO fund_probe VALUES ('new', 1)"))
+        assert connection.execute(read).all() == [("new",)]
+        connection.rollback()
