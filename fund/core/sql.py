@@ -62,7 +62,7 @@ def keep_prepared_statements(engine) -> None:
         if only_read and dbapi_connection.driver_connection.pgconn.exec_(
                 b"ROLLBACK").status == ExecStatus.COMMAND_OK:
             return
-        rollback(dbapi_connection)  # and psycopg's own, if libpq's failed
+        rollback(dbapi_connection)  # psycopg's own; on a lost connection it raises
 
     engine.dialect.do_rollback = do_rollback
 

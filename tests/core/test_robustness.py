@@ -10,6 +10,7 @@ import stat
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from fund import create_app
@@ -240,3 +241,22 @@ def test_statements_prepared_on_what_a_rolled_back_transaction_made_are_forgotte
         connection.execute(text("INSERT INTO fund_probe VALUES ('new', 1)"))
         assert connection.execute(read).all() == [("new",)]
         connection.rollback()
+
+
+def test_a_read_only_transaction_on_a_connection_the_server_ended_fails_as_before(app):
+    """libpq's ROLLBACK on a connection the server has ended fails; then psycopg's own
+    rollback raises as it always did, the pool drops the connection, and the next one
+    works."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the change is PostgreSQL's")
+    with app.app_context():
+        with _db.engine.connect() as connection:
+            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+            with _db.engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                other.commit()
+            with pytest.raises(DBAPIError) as raised:
+                connection.rollback()
+            assert raised.value.connection_invalidated
+        with _db.engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
