@@ -4,9 +4,7 @@ message on the field instead of an error from the database."""
 import math
 from decimal import Decimal
 
-from babel import support
-from flask import current_app, has_request_context
-from flask_babel import get_locale
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -25,6 +23,7 @@ from wtforms.widgets import Select
 from wtforms.widgets import core as widgets_core
 
 from fund.core.http import MAX_INT
+from fund.core.translations import LocaleDomain
 
 #: Control characters a text field may hold: tab and line breaks (in multi-line fields).
 _MULTILINE_ALLOWED = {"\t", "\n", "\r"}
@@ -122,30 +121,19 @@ class FastSelect(Select):
 
 
 class _WTFormsTranslations:
-    """WTForms' own messages («Not a valid choice.») in the request's language, read
-    from WTForms' catalogue once per language and process. Flask-WTF reads the catalogue
-    from disk again for each request that makes a form (five file checks and a parse:
-    about 0.4 ms of the queue's 16, issue 14)."""
+    """WTForms' own messages («Not a valid choice.») in the reader's language, from a
+    Flask-Babel domain on WTForms' catalogue, which keeps each language's once loaded.
+    Flask-WTF reads the catalogue from disk again for each request that makes a form
+    (five file checks and a parse: about 0.4 ms of the queue's 16, issue 14)."""
 
     def __init__(self):
-        self._by_locale: dict = {}
-
-    def _translations(self):
-        locale = get_locale() if has_request_context() else None
-        if locale is None:
-            return support.NullTranslations()
-        try:
-            return self._by_locale[locale]
-        except KeyError:
-            translations = self._by_locale[locale] = support.Translations.load(
-                messages_path(), [locale], domain="wtforms")
-            return translations
+        self._domain = LocaleDomain(translation_directories=messages_path(), domain="wtforms")
 
     def gettext(self, string):
-        return self._translations().ugettext(string)
+        return self._domain.get_translations().ugettext(string)
 
     def ngettext(self, singular, plural, n):
-        return self._translations().ungettext(singular, plural, n)
+        return self._domain.get_translations().ungettext(singular, plural, n)
 
 
 _WTFORMS_TRANSLATIONS = _WTFormsTranslations()
