@@ -1,14 +1,15 @@
 """Statements that must be atomic under concurrency, on SQLite and PostgreSQL alike; a
-list of ids bound as one value; and PostgreSQL's prepared statements kept across
-transactions that only read."""
+list of ids bound as one value; one object's collections loaded plainly; and PostgreSQL's
+prepared statements kept across transactions that only read."""
 
 import json
 from collections.abc import Callable
 
 from flask import g
-from sqlalchemy import Boolean, Integer, String, bindparam, event
+from sqlalchemy import Boolean, Integer, String, bindparam, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
@@ -151,3 +152,31 @@ def by_application(name: str, user, ids: tuple[int, ...] | None, query: Callable
         cache[key] = {row.application_id: row
                       for row in db.session.execute(statement, params).scalars()}
     return cache[key]
+
+
+def load_collections(instance, *collections) -> None:
+    """Load one-to-many ``collections`` of the persistent ``instance``, each by a plain
+    statement of its own: the rows, order and committed state ``selectinload`` gives.
+    An entry is the relationship's attribute, or a tuple of it and options for its rows'
+    statement (``(Application.measures, joinedload(ApplicationMeasure.measure))``).
+    A collection already loaded is left as it is, as a loader leaves it.
+
+    For one object, SQLAlchemy's selectin loader costs about 0.7 ms a collection in
+    Python beside the database's work, a plain statement about 0.45 (issue 14: the
+    application form loads ten)."""
+    state = inspect(instance)
+    session = state.session
+    for entry in collections:
+        attribute, *options = entry if isinstance(entry, tuple) else (entry,)
+        prop = attribute.property
+        if prop.secondary is not None or not prop.uselist:
+            raise ValueError(f"{attribute} is not a one-to-many collection")
+        if prop.key not in state.unloaded:
+            continue
+        statement = select(prop.mapper).options(*options)
+        for local, remote in prop.local_remote_pairs:
+            value = state.attrs[state.mapper.get_property_by_column(local).key].value
+            statement = statement.where(remote == value)
+        if prop.order_by:
+            statement = statement.order_by(*prop.order_by)
+        set_committed_value(instance, prop.key, session.scalars(statement).all())

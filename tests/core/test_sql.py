@@ -29,3 +29,83 @@ def test_among_under_a_name_of_its_own_beside_another(db):
     found = db.session.execute(statement, {"some": [u.id for u in users[:3]],
                                            "not_these": [users[0].id]}).scalars().all()
     assert sorted(found) == [users[1].id, users[2].id]
+
+
+# ``load_collections``: one application's collections, each by a plain statement ----------
+
+def _two_applications(db):
+    from fund.applications.models import ApplicationSDG, CostCategory, CostLine
+    from tests.helpers import make_application, make_call, make_organisation
+    user = make_user("eier@example.no", Role.APPLICANT)
+    org = make_organisation(user)
+    call = make_call()
+    mine = make_application(call, org, user, complete=False, title="Min")
+    mine.sdg_rows = [ApplicationSDG(goal=g) for g in (12, 3, 7)]
+    mine.cost_lines = [CostLine(category=CostCategory.TRAVEL, amount=a) for a in (300, 100)]
+    other = make_application(call, org, user, complete=False, title="Annen")
+    other.sdg_rows = [ApplicationSDG(goal=5)]
+    other.cost_lines = [CostLine(category=CostCategory.TRAVEL, amount=999)]
+    db.session.commit()
+    ids = mine.id, other.id
+    db.session.expunge_all()
+    return ids
+
+
+def test_load_collections_reads_the_applications_own_rows_in_the_relationships_order(db):
+    from fund.applications.models import Application
+    from fund.core.sql import load_collections
+    mine_id, _ = _two_applications(db)
+    application = db.session.get(Application, mine_id)
+    with count_queries() as counted:
+        load_collections(application, Application.sdg_rows, Application.cost_lines)
+    assert counted.count == 2
+    with count_queries() as after:  # loaded: reading them runs nothing more
+        assert [row.goal for row in application.sdg_rows] == [3, 7, 12]  # by goal
+        assert [line.amount for line in application.cost_lines] == [300, 100]  # by id
+    assert after.count == 0
+    assert not db.session.dirty  # loaded as the database has them, not as changes
+
+
+def test_a_collection_loaded_so_is_changed_and_saved_as_any_other(db):
+    from fund.applications.models import Application, ApplicationSDG, CostLine
+    from fund.core.sql import load_collections
+    mine_id, other_id = _two_applications(db)
+    application = db.session.get(Application, mine_id)
+    load_collections(application, Application.sdg_rows, Application.cost_lines)
+    application.sdg_rows = [row for row in application.sdg_rows if row.goal != 7]
+    application.sdg_rows.append(ApplicationSDG(goal=1))
+    del application.cost_lines[0]  # delete-orphan: the line goes
+    db.session.commit()
+    db.session.expunge_all()
+    goals = db.session.scalars(select(ApplicationSDG.goal).where(
+        ApplicationSDG.application_id == mine_id).order_by(ApplicationSDG.goal)).all()
+    assert goals == [1, 3, 12]
+    amounts = db.session.scalars(select(CostLine.amount).where(
+        CostLine.application_id == mine_id)).all()
+    assert amounts == [100]
+    # the other application's rows are untouched
+    assert db.session.get(Application, other_id).cost_lines[0].amount == 999
+
+
+def test_a_collection_already_loaded_and_changed_is_left_as_it_is(db):
+    from fund.applications.models import Application, ApplicationSDG
+    from fund.core.sql import load_collections
+    mine_id, _ = _two_applications(db)
+    application = db.session.get(Application, mine_id)
+    application.sdg_rows.append(ApplicationSDG(goal=17))  # loads it, then a change
+    with count_queries() as counted:
+        load_collections(application, Application.sdg_rows)
+    assert counted.count == 0
+    assert [row.goal for row in application.sdg_rows] == [3, 7, 12, 17]
+
+
+def test_load_collections_refuses_what_is_not_a_one_to_many_collection(db):
+    import pytest
+
+    from fund.applications.models import Application
+    from fund.core.sql import load_collections
+    mine_id, _ = _two_applications(db)
+    application = db.session.get(Application, mine_id)
+    for attribute in (Application.strategies, Application.organisation):
+        with pytest.raises(ValueError, match="not a one-to-many collection"):
+            load_collections(application, attribute)
