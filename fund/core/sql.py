@@ -161,8 +161,8 @@ def load_collections(instance, *collections) -> None:
     statement (``(Application.measures, joinedload(ApplicationMeasure.measure))``).
     A collection already loaded is left as it is, as a loader leaves it.
 
-    For one object, SQLAlchemy's selectin loader costs about 0.7 ms a collection in
-    Python beside the database's work, a plain statement about 0.45 (issue 14: the
+    For one object, SQLAlchemy's selectin loader took about 0.7 ms a collection, the
+    database's work included, and a plain statement about 0.45 (issue 14: the
     application form loads ten)."""
     state = inspect(instance)
     session = state.session
