@@ -18,7 +18,7 @@ from fund.audit.models import AuditEvent
 from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.mail.models import OutboxMessage
-from fund.plan.models import Measure
+from fund.plan.models import Measure, Strategy
 from tests.helpers import (
     attach,
     browser_form,
@@ -530,6 +530,33 @@ def test_the_application_form_runs_a_constant_number_of_queries(client, setting)
     path = edit_path(application)  # outside the count: the test's own session reloads it
     with count_queries() as many:
         assert client.get(path).status_code == 200
+    assert many.count == few.count, "\n".join(s[:150] for s in many.statements)
+
+
+def test_the_form_offers_a_larger_plan_in_the_same_number_of_queries(client, setting):
+    """The call's plan (areas, strategies, measures) is read in one statement however
+    large it is: a new area with three strategies of two measures each shows on the form
+    without a statement more."""
+    from fund.plan.models import Area
+    from tests.helpers import count_queries, the_plan
+    user, org, call = setting
+    application = make_application(call, org, user)
+    _db.session.commit()
+    login(client, user)
+    client.get(edit_path(application))
+    with count_queries() as few:
+        assert client.get(edit_path(application)).status_code == 200
+    plan = the_plan()
+    plan.areas.append(Area(code="9", title="Et nytt innsatsområde", position=99, strategies=[
+        Strategy(code=f"9{letter}", title=f"Strategi 9{letter}", position=i, measures=[
+            Measure(code=f"9{letter}-{n}", text=f"Nytt tiltak 9{letter}-{n}", position=n,
+                    open_to_applicants=True) for n in (1, 2)])
+        for i, letter in enumerate("ABC")]))
+    _db.session.commit()
+    path = edit_path(application)
+    with count_queries() as many:
+        html = html_of(client.get(path))
+    assert "Nytt tiltak 9C-2" in html and "Et nytt innsatsområde" in html
     assert many.count == few.count, "\n".join(s[:150] for s in many.statements)
 
 
