@@ -15,7 +15,13 @@ from sqlalchemy import select
 from fund.calls.models import Call, Fund
 from fund.extensions import db
 from fund.plan.models import PlanVersion
-from fund.reports.coverage import CoverageFilter, CoverageReport, coverage, inhabil_in_filter
+from fund.reports.coverage import (
+    CoverageFilter,
+    CoverageReport,
+    applications_once,
+    coverage,
+    inhabil_in_filter,
+)
 from fund.reports.evaluation import Evaluation, evaluation
 from fund.reports.extras import Extras, extras
 from fund.reports.freshness import state, stored
@@ -194,10 +200,12 @@ class ReportPart:
 
 def report_part(plan_id: int, flt: CoverageFilter) -> ReportPart:
     """One plan version's report, extras and evaluation, computed now from the live rows
-    (about twenty aggregate queries over the filtered calls' applications)."""
+    (about twenty aggregate queries over the filtered calls' applications, which are
+    computed once for them all: ``applications_once``)."""
     plan = db.session.get(PlanVersion, plan_id)
-    return ReportPart(report=coverage(plan, flt), extras=extras(plan, flt),
-                      evaluation=evaluation(plan, flt))
+    with applications_once(plan_id, flt):
+        return ReportPart(report=coverage(plan, flt), extras=extras(plan, flt),
+                          evaluation=evaluation(plan, flt))
 
 
 def report_parts(selection: Selection, live: bool = False) -> list[ReportPart]:
