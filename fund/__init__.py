@@ -285,6 +285,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 
 def _register_hooks(app: Flask) -> None:
+    from fund.core.pdf import resume_collector_after_request, resume_collector_on_teardown
     from fund.mail.operations import deliver_queued_after_request
 
     @app.after_request
@@ -301,6 +302,8 @@ def _register_hooks(app: Flask) -> None:
         return response
 
     app.after_request(deliver_queued_after_request)
+    app.after_request(resume_collector_after_request)
+    app.teardown_request(resume_collector_on_teardown)
 
 
 def _register_errors(app: Flask) -> None:

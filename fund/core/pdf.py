@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pydyf
-from flask import current_app, render_template
+from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from weasyprint import HTML
@@ -75,29 +75,69 @@ def _give_back_memory() -> None:
         trim(0)
 
 
+def _pause() -> None:
+    global _paused
+    with _paused_lock:
+        _paused += 1
+        if _paused == 1:
+            gc.disable()
+
+
+def _resume() -> None:
+    """Undo one ``_pause``; the last turns the collector back on, runs it once over what
+    the documents left, and hands the freed heap back."""
+    global _paused
+    with _paused_lock:
+        _paused -= 1
+        last = _paused == 0
+        if last:
+            gc.enable()
+    if last:
+        gc.collect()
+        _give_back_memory()
+
+
 @contextmanager
 def collector_paused():
     """Python's cycle collector paused while a document is laid out, then run once.
     WeasyPrint makes hundreds of thousands of short-lived objects per document, and the
     collector's passes over them and over the rest of the worker's heap took about 40 %
     of a long innstilling's time (issue 14). Counted, so that two renders in one process
-    (a request and an export thread) do not turn it back on under each other."""
-    global _paused
-    with _paused_lock:
-        _paused += 1
-        if _paused == 1:
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            _paused -= 1
-            last = _paused == 0
-            if last:
-                gc.enable()
-        if last:
-            gc.collect()
-            _give_back_memory()
+    (a request and an export thread) do not turn it back on under each other.
+
+    In a request, the collector stays paused until the answer is sent
+    (``resume_collector_after_request``): the one pass over a long document's garbage
+    takes a tenth of a second or more, and the reader need not wait for it. A later
+    document of the same request first clears the earlier one's, so that a batch of
+    letters does not pile up."""
+    if not has_request_context():
+        _pause()
+        try:
+            yield
+        finally:
+            _resume()
+        return
+    if g.get("pdf_collector_paused"):
+        gc.collect()
+    else:
+        _pause()
+        g.pdf_collector_paused = True
+    yield
+
+
+def resume_collector_after_request(response):
+    """After a request that made a document: the collector back on once the answer has
+    been sent (an ``after_request`` hook)."""
+    if g.pop("pdf_collector_paused", False):
+        response.call_on_close(_resume)
+    return response
+
+
+def resume_collector_on_teardown(_error=None) -> None:
+    """The collector back on at once when a request that made a document ended without
+    an answer to send it with (a ``teardown_request`` hook)."""
+    if g.pop("pdf_collector_paused", False):
+        _resume()
 
 
 def write_pdf(html: str) -> bytes:

@@ -1,12 +1,15 @@
 """Every PDF shares one layout, and its letterhead is a setting: a municipality (or a
 merged one) changes the sender in the configuration, not in each document."""
 
+import gc
 import io
 from types import SimpleNamespace
 
+import pytest
 from pypdf import PdfReader
 
 from fund.applications.receipt import receipt_pdf
+from fund.core import pdf
 from fund.core.pdf import pdf_response
 from fund.review.innstilling import to_pdf
 from tests.applications.test_receipt import SNAPSHOT
@@ -62,3 +65,51 @@ def test_a_pdf_leaves_no_progress_lines_in_the_log(app, caplog):
         data = pdf_of(f"<!doctype html><html lang='nb'><title>x</title><p>{uuid.uuid4()}</p>")
     assert data.startswith(b"%PDF")
     assert not [r for r in caplog.records if r.name.startswith("weasyprint.progress")]
+
+
+# --- The collector's pass over a document's garbage ---
+
+
+def rendered(monkeypatch) -> list[bool]:
+    """Documents rendered for real (not the suite's copies), and a list that records each
+    time the collector's pass is done, with whether the collector was back on."""
+    monkeypatch.setattr(pdf, "write_pdf", pdf.write_pdf.__wrapped__)
+    cleared: list[bool] = []
+    monkeypatch.setattr(pdf, "_give_back_memory", lambda: cleared.append(gc.isenabled()))
+    return cleared
+
+
+def page(text: str) -> str:
+    return f"<!doctype html><html lang='nb'><title>x</title><p>{text}</p>"
+
+
+def test_outside_a_request_the_collector_clears_a_document_at_once(app, monkeypatch):
+    """An export thread or the command line has no answer to wait for."""
+    cleared = rendered(monkeypatch)
+    with app.app_context():
+        assert pdf.pdf_of(page("Eksport")).startswith(b"%PDF")
+        assert cleared == [True] and gc.isenabled()
+
+
+def test_a_request_that_fails_after_its_document_turns_the_collector_back_on(
+        app, monkeypatch):
+    cleared = rendered(monkeypatch)
+    with pytest.raises(LookupError), app.test_request_context():
+        pdf.pdf_of(page("Halvveis"))
+        assert cleared == [] and not gc.isenabled()
+        raise LookupError("the view failed after the document")
+    assert cleared == [True] and gc.isenabled()
+
+
+def test_each_document_of_a_request_clears_the_one_before(app, monkeypatch):
+    """A batch of letters in one request holds one letter's garbage at a time."""
+    cleared = rendered(monkeypatch)
+    passes, collect = [], gc.collect
+    monkeypatch.setattr(gc, "collect", lambda *args: passes.append(1) or collect(*args))
+    with app.test_request_context():
+        pdf.pdf_of(page("Brev 1"))
+        assert passes == []
+        pdf.pdf_of(page("Brev 2"))
+        pdf.pdf_of(page("Brev 3"))
+        assert len(passes) == 2 and not gc.isenabled()
+    assert len(passes) == 3 and cleared == [True] and gc.isenabled()
