@@ -127,9 +127,13 @@ def collector_paused():
 
 def resume_collector_after_request(response):
     """After a request that made a document: the collector back on once the answer has
-    been sent (an ``after_request`` hook)."""
+    been sent (an ``after_request`` hook). A file sent as it is (``send_file``: the
+    server closes the file, never the answer's own close), at once."""
     if g.pop("pdf_collector_paused", False):
-        response.call_on_close(_resume)
+        if response.direct_passthrough:
+            _resume()
+        else:
+            response.call_on_close(_resume)
     return response
 
 

@@ -1,5 +1,6 @@
 """«Dine data»: a person downloads everything held about them, and nothing of others."""
 
+import gc
 import hashlib
 import io
 import json
@@ -8,6 +9,7 @@ import zipfile
 from sqlalchemy import select
 
 from fund.audit.models import AuditEvent
+from fund.core import pdf
 from fund.core.roles import Role
 from fund.privacy.operations import write_export
 from tests.decisions.conftest import INTERNAL
@@ -119,6 +121,19 @@ def test_a_person_with_nothing_gets_their_account_only(client, db):
     assert json.loads(archive.read("organisasjoner.json")) == []
     assert json.loads(archive.read("epost.json")) == []
     assert not [name for name in archive.namelist() if name.startswith("soknader/")]
+
+
+def test_a_download_that_made_letters_turns_the_collector_back_on(client, sent, db, monkeypatch):
+    """The archive is a file sent as it is (``send_file``), and a server closes the file,
+    never the answer's own close: the collector, paused while the archive's letters were
+    rendered (issue 14), is back on and has cleared them when the answer leaves."""
+    monkeypatch.setattr(pdf, "write_pdf", pdf.write_pdf.__wrapped__)  # not the suite's copy
+    cleared: list[bool] = []
+    monkeypatch.setattr(pdf, "_give_back_memory", lambda: cleared.append(gc.isenabled()))
+    login(client, sent.applicants["C"])
+    archive = download(client)
+    assert any(name.endswith(".pdf") for name in archive.namelist())
+    assert cleared == [True] and gc.isenabled()
 
 
 def test_each_applicant_gets_only_their_own(client, sent, db):
