@@ -328,6 +328,9 @@ def _applications_query(plan_id: int, flt: CoverageFilter):
     return (
         select(
             Application.id.label("id"),
+            # for the statements that group by call year or organisation: no join back
+            Application.call_id.label("call_id"),
+            Application.organisation_id.label("organisation_id"),
             _one(~withdrawn).label("received"),
             _one(withdrawn).label("withdrawn"),
             _one(is_grant).label("is_grant"),

@@ -24,7 +24,6 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
 
-from fund.applications.models import Application
 from fund.auth.models import Organisation
 from fund.calls.models import Call, Fund
 from fund.extensions import db
@@ -264,8 +263,7 @@ def _year_figures(apps):
         func.sum(a.real_in), func.sum(a.real_nfr), func.sum(a.real_eu), func.sum(a.real_other),
         func.sum(education))
         .select_from(apps)
-        .join(Application, Application.id == a.id)
-        .join(Call, Call.id == Application.call_id)
+        .join(Call, Call.id == a.call_id)
         .group_by(Call.year))
 
 
@@ -273,8 +271,7 @@ def _year_methods(apps):
     a = apps.c
     return (select(Call.year, a.exp_method, a.real_method).distinct()
             .select_from(apps)
-            .join(Application, Application.id == a.id)
-            .join(Call, Call.id == Application.call_id)
+            .join(Call, Call.id == a.call_id)
             .where(or_(a.exp_method != "", a.real_method != "")))
 
 
@@ -346,8 +343,7 @@ def area_shares(plan: PlanVersion, flt: CoverageFilter | None = None,
     in_area = select(c.area_id.label("node"), c.application_id).distinct().subquery()
     in_plan = select(c.application_id).distinct().subquery()
     year_of = (select(apps.c.id, apps.c.granted, Call.year)
-               .join(Application, Application.id == apps.c.id)
-               .join(Call, Call.id == Application.call_id).subquery())
+               .join(Call, Call.id == apps.c.call_id).subquery())
     granted: dict[tuple[int, int, int], int] = {}
     for year, level, node, amount in db.session.execute(union_all(
             select(year_of.c.year, literal_column(str(_AREA)), in_area.c.node,
@@ -395,8 +391,7 @@ def industries(plan: PlanVersion, flt: CoverageFilter | None = None) -> list[Ind
                func.sum(apps.c.is_grant).label("grants"),
                func.sum(apps.c.granted).label("granted"))
         .select_from(apps)
-        .join(Application, Application.id == apps.c.id)
-        .join(Organisation, Organisation.id == Application.organisation_id)
+        .join(Organisation, Organisation.id == apps.c.organisation_id)
         .group_by(section))}
     names = sections()
     return [IndustryRow(section=letter, name=names.get(letter) if letter else None,

@@ -176,8 +176,7 @@ def place_figures(plan: PlanVersion, flt: CoverageFilter | None = None) -> list[
                         func.sum(apps.c.is_grant).label("grants"),
                         func.sum(apps.c.granted).label("granted"))
                  .select_from(apps)
-                 .join(Application, Application.id == apps.c.id)
-                 .join(Organisation, Organisation.id == Application.organisation_id)
+                 .join(Organisation, Organisation.id == apps.c.organisation_id)
                  .group_by(place))}
     return [found.get(name, PlaceFigures(place=name)) for name in [*places(), None]]
 
@@ -233,8 +232,7 @@ def fund_years(plan: PlanVersion, flt: CoverageFilter | None = None) -> list[Fun
     received = {(year, fund): _int(count) for year, fund, count in db.session.execute(
         select(Call.year, Call.fund, func.sum(apps.c.received))
         .select_from(apps)
-        .join(Application, Application.id == apps.c.id)
-        .join(Call, Call.id == Application.call_id)
+        .join(Call, Call.id == apps.c.call_id)
         .group_by(Call.year, Call.fund))}
     if flt.years is not None:
         years = sorted(set(flt.years))
