@@ -345,3 +345,16 @@ class FullFile:
 
     def __getattr__(self, name):
         return getattr(self.file, name)
+
+
+def real_pdfs(monkeypatch) -> list[bool]:
+    """Documents rendered for real (not the suite's copies, ``same_html_same_pdf``), and a
+    list that records each pass of the collector over a document's garbage, with whether
+    the collector was back on (issue 14)."""
+    import gc
+
+    from fund.core import pdf
+    monkeypatch.setattr(pdf, "write_pdf", pdf.write_pdf.__wrapped__)
+    cleared: list[bool] = []
+    monkeypatch.setattr(pdf, "_give_back_memory", lambda: cleared.append(gc.isenabled()))
+    return cleared

@@ -511,8 +511,9 @@ def test_the_dashboard_shows_status_and_next_step_in_constant_queries(client, se
     assert many.count == few.count
 
 
-def test_the_application_form_runs_a_constant_number_of_queries(client, setting):
-    from fund.applications.models import ApplicationMeasure, CostCategory, CostLine
+def counted_form(client, setting):
+    """A complete application's form, shown once (caches filled), then again with its
+    statements counted: the application and the count."""
     from tests.helpers import count_queries
     user, org, call = setting
     application = make_application(call, org, user)
@@ -521,6 +522,13 @@ def test_the_application_form_runs_a_constant_number_of_queries(client, setting)
     client.get(edit_path(application))
     with count_queries() as few:
         assert client.get(edit_path(application)).status_code == 200
+    return application, few
+
+
+def test_the_application_form_runs_a_constant_number_of_queries(client, setting):
+    from fund.applications.models import ApplicationMeasure, CostCategory, CostLine
+    from tests.helpers import count_queries
+    application, few = counted_form(client, setting)
     measures = _db.session.scalars(select(Measure).limit(8)).all()
     application.measures += [ApplicationMeasure(measure=m, how="Slik.") for m in measures
                              if m.code != "1B-2"]
@@ -539,13 +547,7 @@ def test_the_form_offers_a_larger_plan_in_the_same_number_of_queries(client, set
     without a statement more."""
     from fund.plan.models import Area
     from tests.helpers import count_queries, the_plan
-    user, org, call = setting
-    application = make_application(call, org, user)
-    _db.session.commit()
-    login(client, user)
-    client.get(edit_path(application))
-    with count_queries() as few:
-        assert client.get(edit_path(application)).status_code == 200
+    application, few = counted_form(client, setting)
     plan = the_plan()
     plan.areas.append(Area(code="9", title="Et nytt innsatsområde", position=99, strategies=[
         Strategy(code=f"9{letter}", title=f"Strategi 9{letter}", position=i, measures=[

@@ -13,6 +13,7 @@ from fund.core import pdf
 from fund.core.pdf import pdf_response
 from fund.review.innstilling import to_pdf
 from tests.applications.test_receipt import SNAPSHOT
+from tests.helpers import real_pdfs
 from tests.review.test_innstilling import GENERATED, PROPOSALS, result
 
 LETTERHEAD = {"LETTERHEAD_NAME": "Testby kommune", "LETTERHEAD_UNIT": "Næringsavdelingen",
@@ -70,22 +71,13 @@ def test_a_pdf_leaves_no_progress_lines_in_the_log(app, caplog):
 # --- The collector's pass over a document's garbage ---
 
 
-def rendered(monkeypatch) -> list[bool]:
-    """Documents rendered for real (not the suite's copies), and a list that records each
-    time the collector's pass is done, with whether the collector was back on."""
-    monkeypatch.setattr(pdf, "write_pdf", pdf.write_pdf.__wrapped__)
-    cleared: list[bool] = []
-    monkeypatch.setattr(pdf, "_give_back_memory", lambda: cleared.append(gc.isenabled()))
-    return cleared
-
-
 def page(text: str) -> str:
     return f"<!doctype html><html lang='nb'><title>x</title><p>{text}</p>"
 
 
 def test_outside_a_request_the_collector_clears_a_document_at_once(app, monkeypatch):
     """An export thread or the command line has no answer to wait for."""
-    cleared = rendered(monkeypatch)
+    cleared = real_pdfs(monkeypatch)
     with app.app_context():
         assert pdf.pdf_of(page("Eksport")).startswith(b"%PDF")
         assert cleared == [True] and gc.isenabled()
@@ -93,7 +85,7 @@ def test_outside_a_request_the_collector_clears_a_document_at_once(app, monkeypa
 
 def test_a_request_that_fails_after_its_document_turns_the_collector_back_on(
         app, monkeypatch):
-    cleared = rendered(monkeypatch)
+    cleared = real_pdfs(monkeypatch)
     with pytest.raises(LookupError), app.test_request_context():
         pdf.pdf_of(page("Halvveis"))
         assert cleared == [] and not gc.isenabled()
@@ -103,7 +95,7 @@ def test_a_request_that_fails_after_its_document_turns_the_collector_back_on(
 
 def test_each_document_of_a_request_clears_the_one_before(app, monkeypatch):
     """A batch of letters in one request holds one letter's garbage at a time."""
-    cleared = rendered(monkeypatch)
+    cleared = real_pdfs(monkeypatch)
     passes, collect = [], gc.collect
     monkeypatch.setattr(gc, "collect", lambda *args: passes.append(1) or collect(*args))
     with app.test_request_context():

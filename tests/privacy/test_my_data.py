@@ -9,7 +9,6 @@ import zipfile
 from sqlalchemy import select
 
 from fund.audit.models import AuditEvent
-from fund.core import pdf
 from fund.core.roles import Role
 from fund.privacy.operations import write_export
 from tests.decisions.conftest import INTERNAL
@@ -20,6 +19,7 @@ from tests.helpers import (
     make_application,
     make_user,
     post_form,
+    real_pdfs,
 )
 
 PAGE = "/min-side/dine-data"
@@ -127,9 +127,7 @@ def test_a_download_that_made_letters_turns_the_collector_back_on(client, sent, 
     """The archive is a file sent as it is (``send_file``), and a server closes the file,
     never the answer's own close: the collector, paused while the archive's letters were
     rendered (issue 14), is back on and has cleared them when the answer leaves."""
-    monkeypatch.setattr(pdf, "write_pdf", pdf.write_pdf.__wrapped__)  # not the suite's copy
-    cleared: list[bool] = []
-    monkeypatch.setattr(pdf, "_give_back_memory", lambda: cleared.append(gc.isenabled()))
+    cleared = real_pdfs(monkeypatch)
     login(client, sent.applicants["C"])
     archive = download(client)
     assert any(name.endswith(".pdf") for name in archive.namelist())

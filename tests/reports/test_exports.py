@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from fund.calls.models import Fund
-from fund.core import pdf
 from fund.core.roles import Role
 from fund.reports import freshness
 from fund.reports.coverage import CoverageFilter, coverage
@@ -23,7 +22,7 @@ from fund.reports.selection import ReportPart, parse_selection
 from fund.reports.sheets import FIGURE_FIELDS, NOK_FORMAT, PERCENT_FORMAT
 from fund.review.models import ConflictDeclaration, ConflictGround
 from tests.decisions.conftest import pdf_text
-from tests.helpers import count_queries, login, make_user
+from tests.helpers import count_queries, login, make_user, real_pdfs
 
 Y2027 = CoverageFilter(years=(2027,))
 URL = "/rapporter/dekning/eksport"
@@ -176,9 +175,7 @@ def test_the_pdf_is_sent_before_the_worker_clears_up_after_it(client, world, mon
     """The collector's one pass over a long document's garbage (a tenth of a second and
     more for the yearly report at 100,000 applications, issue 14) runs once the answer has
     been sent, not while the reader waits for it."""
-    monkeypatch.setattr(pdf, "write_pdf", pdf.write_pdf.__wrapped__)  # not the suite's copy
-    cleared: list[bool] = []
-    monkeypatch.setattr(pdf, "_give_back_memory", lambda: cleared.append(gc.isenabled()))
+    cleared = real_pdfs(monkeypatch)
     freshness.forget()
     login(client, world.sara)
     response = client.get(URL + ".pdf?aar=2028", buffered=False)
