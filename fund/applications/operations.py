@@ -1,13 +1,14 @@
 """State changes of applications. Each writes the audit log; the caller commits."""
 
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from fund.applications.diff import changes as snapshot_changes
@@ -588,15 +589,27 @@ def request_info(application: Application, caseworker: User, message: str,
     return request
 
 
-def overdue_info_requests(now: datetime, application_id: int | None = None) -> list[int]:
-    """The ids of open requests whose last day to answer has passed at ``now``."""
+@cache
+def _overdue_statement(of_application: bool):
+    """The ids of open requests whose last day is before the bound ``today`` (of the
+    application bound as ``application``): built once, for the check runs before every
+    queue and case page (issue 14)."""
     query = select(InfoRequest.id).join(Application).where(
         InfoRequest.answered_at.is_(None), InfoRequest.expired_at.is_(None),
-        InfoRequest.answer_by < _today(now),
+        InfoRequest.answer_by < bindparam("today"),
         Application.state == ApplicationState.INFO_REQUESTED)
+    if of_application:
+        query = query.where(Application.id == bindparam("application"))
+    return query.order_by(InfoRequest.id)
+
+
+def overdue_info_requests(now: datetime, application_id: int | None = None) -> list[int]:
+    """The ids of open requests whose last day to answer has passed at ``now``."""
+    params = {"today": _today(now)}
     if application_id is not None:
-        query = query.where(Application.id == application_id)
-    return list(db.session.execute(query.order_by(InfoRequest.id)).scalars())
+        params["application"] = application_id
+    return list(db.session.execute(_overdue_statement(application_id is not None),
+                                   params).scalars())
 
 
 def expire_info_requests(now: datetime, application_id: int | None = None) -> list[InfoRequest]:

@@ -283,6 +283,22 @@ def test_staff_reading_the_queue_expire_an_overdue_request_without_waiting_for_c
     assert fresh(application).info_requests[0].expired_at is not None
 
 
+def test_opening_one_case_expires_its_own_overdue_request_and_the_queue_every_one(
+        app, client, competition):
+    """Two overdue requests: a case page expires its own (the other waits for the queue
+    or cron), and the queue then expires the other."""
+    first, second = competition.apps["A"], competition.apps["B"]
+    for application in (first, second):
+        overdue_request(app, application, competition.sverre)
+    login(client, competition.sverre)
+    declare(client, first)
+    page(client, case_path(first))
+    assert fresh(first).state == ApplicationState.SUBMITTED
+    assert fresh(second).state == ApplicationState.INFO_REQUESTED
+    client.get("/saksbehandling/soknader")
+    assert fresh(second).state == ApplicationState.SUBMITTED
+
+
 def test_the_applicant_cannot_answer_after_the_answer_date(app, client, case):
     application, caseworker, _other, applicant = case
     overdue_request(app, application, caseworker)

@@ -91,6 +91,37 @@ def test_a_reader_who_sees_everything_gets_the_line_and_the_exports(client, comp
     assert csv.status_code == 200 and "Beta" in csv.get_data(as_text=True)
 
 
+def test_an_inhabilitet_in_another_calls_application_leaves_this_call_whole(
+        client, competition):
+    """A manager inhabil in applications of another call (declared in one, a member of
+    the other's applicant) reads this call's ranking whole and moves its line."""
+    from datetime import timedelta
+
+    from fund.applications.models import ApplicationState
+    from tests.helpers import make_application, make_call, make_organisation, make_user
+    other = make_call(title="Klimafondet", opens_in=timedelta(days=-30),
+                      closes_in=timedelta(days=-1))
+    elsewhere = []
+    for n, orgnr in enumerate(("998877665", "998877657")):
+        applicant = make_user(f"annen{n}@example.no")
+        elsewhere.append(make_application(
+            other, make_organisation(applicant, orgnr=orgnr, name=f"Annen {n} AS"), applicant,
+            state=ApplicationState.SUBMITTED, case_number=f"KF-{other.year}-000{n + 1}",
+            submitted_at=other.opens_at))
+    elsewhere[1].organisation.memberships.append(Membership(user=competition.lene))
+    _db.session.commit()
+    login(client, competition.lene)
+    declare(client, elsewhere[0], disqualified=True, ground="spouse")
+    for application in competition.apps.values():
+        declare(client, application)
+    html = page(client, competition.ranking_path())
+    assert 'id="line-form"' in html and "vises ikke fordi du er inhabil" not in html
+    post_form(client, competition.ranking_path("linje"),
+              {"line": "3", "reason": "Tre av fire."}, form_page=competition.ranking_path())
+    _db.session.refresh(competition.call)
+    assert stored_settings(competition.call).funding_line == 3
+
+
 # M2: blind review -----------------------------------------------------------------------
 
 def test_blind_review_holds_on_the_ranking_until_the_caseworker_has_assessed(
