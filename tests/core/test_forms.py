@@ -166,7 +166,6 @@ def test_inputs_text_areas_and_selects_write_their_flags_as_wtforms_does(app, mo
     """The widgets read their fields' flags (required, maxlength, min…) without ``dir()``
     (issue 14: a tenth of the application form's template): the same HTML as WTForms'
     own ``__call__``, with the attributes given when drawn winning over the flags."""
-    from wtforms.widgets import core
 
     from fund.core.forms import WTFORMS_CALLS
 
