@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,7 +21,7 @@ from fund.audit.models import AuditEvent
 from fund.auth.models import Membership, Organisation
 from fund.calls.models import Call
 from fund.calls.queries import open_calls
-from fund.core.sql import load_collections
+from fund.core.sql import load_collections, load_for_rows
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, PlanVersion, Strategy
@@ -139,6 +140,19 @@ class Dashboard:
         return self.page < self.pages
 
 
+@cache
+def _dashboard_statement():
+    """A page of the applications of the organisations bound as ``organisations``
+    (``skip``, ``size``), built once. Only the columns a row shows: the table also holds
+    the whole application text (a reading of a column left out raises, so a test finds
+    it)."""
+    return (select(Application).where(Application.organisation_id.in_(
+        bindparam("organisations", expanding=True)))
+            .options(load_only(*_DASHBOARD_COLUMNS, raiseload=True))
+            .order_by(_WAITING_FIRST, Application.updated_at.desc(), Application.id.desc())
+            .offset(bindparam("skip")).limit(bindparam("size")))
+
+
 def dashboard(user, now: datetime | None = None, page: int = 1) -> Dashboard:
     """What the applicant's overview shows: their organisations, one page of their
     applications (``page``, from 1), and the calls open for new ones at ``now``. A
@@ -153,14 +167,10 @@ def dashboard(user, now: datetime | None = None, page: int = 1) -> Dashboard:
         .group_by(Application.organisation_id)).all())
     pages = max(1, -(-sum(counts.values()) // DASHBOARD_PAGE_SIZE))
     page = min(max(page, 1), pages)
-    applications = db.session.execute(
-        select(Application).where(Application.organisation_id.in_(org_ids))
-        # only the columns a row shows: the table also holds the whole application text
-        # (a reading of a column left out raises, so a test finds it)
-        .options(load_only(*_DASHBOARD_COLUMNS, raiseload=True),
-                 selectinload(Application.call), selectinload(Application.info_requests))
-        .order_by(_WAITING_FIRST, Application.updated_at.desc(), Application.id.desc())
-        .offset((page - 1) * DASHBOARD_PAGE_SIZE).limit(DASHBOARD_PAGE_SIZE)).scalars().all()
+    applications = db.session.execute(_dashboard_statement(), {
+        "organisations": org_ids, "skip": (page - 1) * DASHBOARD_PAGE_SIZE,
+        "size": DASHBOARD_PAGE_SIZE}).scalars().all()
+    load_for_rows(applications, Application.call, Application.info_requests)
     by_organisation: dict[int, list[Application]] = {}
     for application in applications:
         by_organisation.setdefault(application.organisation_id, []).append(application)

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from fund.applications.models import Application, ApplicationState
@@ -345,5 +345,5 @@ def notified_decisions(user: User, among: tuple[int, ...] | None = None
         select(Decision).join(Letter, Letter.decision_id == Decision.id)
         .join(Application, Application.id == Decision.application_id)
         .join(Membership, Membership.organisation_id == Application.organisation_id)
-        .where(Membership.user_id == user.id, Decision.replaced_at.is_(None),
+        .where(Membership.user_id == bindparam("reader"), Decision.replaced_at.is_(None),
                Letter.sent_at.is_not(None))))

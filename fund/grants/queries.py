@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from fund.applications.models import Application, CostLine
@@ -50,7 +50,7 @@ def own_grants(user, among: tuple[int, ...] | None = None) -> dict[int, Grant]:
     return sql.by_application("own_grants", user, among, lambda: (
         select(Grant).join(Application, Application.id == Grant.application_id)
         .join(Membership, Membership.organisation_id == Application.organisation_id)
-        .where(Membership.user_id == user.id)))
+        .where(Membership.user_id == bindparam("reader"))))
 
 
 def current_decision_of(grant: Grant) -> Decision | None:

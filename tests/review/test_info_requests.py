@@ -2,6 +2,7 @@
 a field-by-field difference for the caseworker, a mail when the answer comes in,
 assessments flagged as out of date, and expiry back to "received" at the deadline."""
 
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -85,6 +86,32 @@ def test_each_side_reads_the_waiting_state_from_their_own_point_of_view(app, cli
     own = app.test_client()
     login(own, applicant)
     assert "Venter på opplysninger fra deg" in html_of(own.get("/soknader"))
+
+
+def test_the_applicants_list_shows_the_request_and_its_answer_date_on_its_own_row(
+        app, client, case):
+    """«Mine søknader»: the application waited for links to the answer, with its date;
+    another application of the same organisation is not waited for."""
+    from tests.helpers import make_application
+    application, caseworker, _other, applicant = case
+    other = make_application(application.call, application.organisation, applicant,
+                             title="Et annet prosjekt")
+    _db.session.commit()
+    login(client, caseworker)
+    declare(client, application)
+    answer_by = today() + timedelta(days=9)
+    assert ask(client, application, answer_by=answer_by).status_code == 302
+    own = app.test_client()
+    login(own, applicant)
+    html = html_of(own.get("/soknader"))
+    with app.test_request_context():
+        shown = format_date(answer_by)
+    rows = {title: row for row in re.findall(r"<tr>.*?</tr>", html, re.S)
+            for title in (application.title, other.title) if title in row}
+    assert f"Svar på forespørselen fra saksbehandler</a> – svar innen {shown}" in \
+        rows[application.title]
+    assert "Svar på forespørselen" not in rows[other.title]
+    assert f"{application.call.title}</td>" in rows[other.title]
 
 
 def test_the_answer_date_defaults_to_two_weeks(client, case):
