@@ -21,20 +21,42 @@ from fund.audit.models import AuditEvent
 from fund.auth.models import Membership, Organisation
 from fund.calls.models import Call
 from fund.calls.queries import open_calls
-from fund.core.sql import load_collections, load_for_rows
+from fund.core.sql import collection_loader, load_for_rows
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.plan.models import Area, PlanVersion, Strategy
+
+#: The organisation's members and the application's collections, as its pages read them.
+_load_memberships = collection_loader(Organisation.memberships)
+_load_edit_collections = collection_loader(
+    (Application.measures, joinedload(ApplicationMeasure.measure)),
+    Application.cost_lines, Application.financing_lines, Application.aid_received,
+    Application.exemption_requests, Application.attachments,
+    # the snapshots (large) are read only when two are compared
+    (Application.submissions, defer(Submission.snapshot)),
+    Application.sdg_rows,
+    (Application.info_requests, joinedload(InfoRequest.requested_by)))
+
+
+@cache
+def _edit_statements() -> tuple:
+    """``application_for_edit``'s statements, built once: the application by the bound
+    ``application``, and its call's plan's tree by the bound ``plan``."""
+    application = select(Application).where(Application.id == bindparam("application")).options(
+        joinedload(Application.organisation), joinedload(Application.call),
+        selectinload(Application.strategies), joinedload(Application.updated_by))
+    plan = select(PlanVersion).where(PlanVersion.id == bindparam("plan")).options(
+        joinedload(PlanVersion.areas).joinedload(Area.strategies)
+        .joinedload(Strategy.measures))
+    return application, plan
 
 
 def application_for_edit(application_id: int, plan: bool = True) -> Application | None:
     """An application with everything its checklist and pages read, and (``plan``) its
     call's plan with every strategy and measure, which only the form offers."""
+    application_statement, plan_statement = _edit_statements()
     application = db.session.execute(
-        select(Application).where(Application.id == application_id).options(
-            joinedload(Application.organisation), joinedload(Application.call),
-            selectinload(Application.strategies), joinedload(Application.updated_by),
-        )).unique().scalar_one_or_none()
+        application_statement, {"application": application_id}).unique().scalar_one_or_none()
     if application is None:
         return None
     if plan:
@@ -42,20 +64,10 @@ def application_for_edit(application_id: int, plan: bool = True) -> Application 
         # by level was four round trips, and joined to the application's row, each row
         # carried the application's whole text
         set_committed_value(application.call, "plan", db.session.execute(
-            select(PlanVersion).where(PlanVersion.id == application.call.plan_id).options(
-                joinedload(PlanVersion.areas).joinedload(Area.strategies)
-                .joinedload(Strategy.measures))).unique().scalar_one())
+            plan_statement, {"plan": application.call.plan_id}).unique().scalar_one())
     # one plain statement each: for one application, a third cheaper than selectinload
-    load_collections(application.organisation, Organisation.memberships)
-    load_collections(
-        application,
-        (Application.measures, joinedload(ApplicationMeasure.measure)),
-        Application.cost_lines, Application.financing_lines, Application.aid_received,
-        Application.exemption_requests, Application.attachments,
-        # the snapshots (large) are read only when two are compared
-        (Application.submissions, defer(Submission.snapshot)),
-        Application.sdg_rows,
-        (Application.info_requests, joinedload(InfoRequest.requested_by)))
+    _load_memberships(application.organisation)
+    _load_edit_collections(application)
     return application
 
 

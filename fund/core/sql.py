@@ -211,29 +211,43 @@ def _rows_statement(prop) -> tuple:
     return _ROWS_STATEMENTS[prop]
 
 
-def load_collections(instance, *collections) -> None:
-    """Load one-to-many ``collections`` of the persistent ``instance``, each by a plain
-    statement of its own: the rows, order and committed state ``selectinload`` gives.
-    An entry is the relationship's attribute, or a tuple of it and options for its rows'
-    statement (``(Application.measures, joinedload(ApplicationMeasure.measure))``).
-    A collection already loaded is left as it is, as a loader leaves it.
+def collection_loader(*collections) -> Callable:
+    """A function that loads the one-to-many ``collections`` of a persistent object,
+    each by a plain statement of its own: the rows, order and committed state
+    ``selectinload`` gives. An entry is the relationship's attribute, or a tuple of it
+    and options for its rows' statement (``(Application.measures,
+    joinedload(ApplicationMeasure.measure))``). A collection already loaded is left as it
+    is, as a loader leaves it. The statements are built on first use, then kept.
 
     For one object, SQLAlchemy's selectin loader took about 0.7 ms a collection, the
-    database's work included, and a plain statement about 0.45 (issue 14: the
+    database's work included, and a plain statement about 0.45; building and keying the
+    statement again for each object was a good part of the rest (issue 14: the
     application form loads ten)."""
-    state = inspect(instance)
-    session = state.session
-    for entry in collections:
-        attribute, *options = entry if isinstance(entry, tuple) else (entry,)
-        prop = attribute.property
-        if prop.secondary is not None or not prop.uselist:
-            raise ValueError(f"{attribute} is not a one-to-many collection")
-        if prop.key not in state.unloaded:
-            continue
-        statement = select(prop.mapper).options(*options)
-        for local, remote in prop.local_remote_pairs:
-            value = state.attrs[state.mapper.get_property_by_column(local).key].value
-            statement = statement.where(remote == value)
-        if prop.order_by:
-            statement = statement.order_by(*prop.order_by)
-        set_committed_value(instance, prop.key, session.scalars(statement).all())
+    built: list = []
+
+    def load(instance) -> None:
+        if not built:  # two first uses at once build the same statements
+            built.append([_collection_statement(entry) for entry in collections])
+        state = inspect(instance)
+        for prop, statement, local_keys in built[0]:
+            if prop.key not in state.unloaded:
+                continue
+            values = {f"key{n}": state.attrs[key].value for n, key in enumerate(local_keys)}
+            set_committed_value(instance, prop.key,
+                                state.session.scalars(statement, values).all())
+    return load
+
+
+def _collection_statement(entry) -> tuple:
+    attribute, *options = entry if isinstance(entry, tuple) else (entry,)
+    prop = attribute.property
+    if prop.secondary is not None or not prop.uselist:
+        raise ValueError(f"{attribute} is not a one-to-many collection")
+    statement = select(prop.mapper).options(*options)
+    local_keys = []
+    for n, (local, remote) in enumerate(prop.local_remote_pairs):
+        local_keys.append(prop.parent.get_property_by_column(local).key)
+        statement = statement.where(remote == bindparam(f"key{n}"))
+    if prop.order_by:
+        statement = statement.order_by(*prop.order_by)
+    return prop, statement, local_keys

@@ -31,7 +31,7 @@ def test_among_under_a_name_of_its_own_beside_another(db):
     assert sorted(found) == [users[1].id, users[2].id]
 
 
-# ``load_collections``: one application's collections, each by a plain statement ----------
+# ``collection_loader``: one application's collections, each by a plain statement ----------
 
 def _two_applications(db):
     from fund.applications.models import ApplicationSDG, CostCategory, CostLine
@@ -51,13 +51,13 @@ def _two_applications(db):
     return ids
 
 
-def test_load_collections_reads_the_applications_own_rows_in_the_relationships_order(db):
+def test_the_collection_loader_reads_the_applications_own_rows_in_the_relationships_order(db):
     from fund.applications.models import Application
-    from fund.core.sql import load_collections
+    from fund.core.sql import collection_loader
     mine_id, _ = _two_applications(db)
     application = db.session.get(Application, mine_id)
     with count_queries() as counted:
-        load_collections(application, Application.sdg_rows, Application.cost_lines)
+        collection_loader(Application.sdg_rows, Application.cost_lines)(application)
     assert counted.count == 2
     with count_queries() as after:  # loaded: reading them runs nothing more
         assert [row.goal for row in application.sdg_rows] == [3, 7, 12]  # by goal
@@ -66,12 +66,32 @@ def test_load_collections_reads_the_applications_own_rows_in_the_relationships_o
     assert not db.session.dirty  # loaded as the database has them, not as changes
 
 
+def test_one_loader_built_once_reads_each_applications_own_rows(db):
+    """The loader's statements are built on first use and kept: the next application
+    gets its own rows, with no statement built again."""
+    from fund.applications.models import Application
+    from fund.core import sql
+    mine_id, other_id = _two_applications(db)
+    load = sql.collection_loader(Application.sdg_rows, Application.cost_lines)
+    mine, other = db.session.get(Application, mine_id), db.session.get(Application, other_id)
+    load(mine)
+    built = sql._collection_statement
+    sql._collection_statement = None  # building again would fail
+    try:
+        load(other)
+    finally:
+        sql._collection_statement = built
+    assert [row.goal for row in mine.sdg_rows] == [3, 7, 12]
+    assert [row.goal for row in other.sdg_rows] == [5]
+    assert [line.amount for line in other.cost_lines] == [999]
+
+
 def test_a_collection_loaded_so_is_changed_and_saved_as_any_other(db):
     from fund.applications.models import Application, ApplicationSDG, CostLine
-    from fund.core.sql import load_collections
+    from fund.core.sql import collection_loader
     mine_id, other_id = _two_applications(db)
     application = db.session.get(Application, mine_id)
-    load_collections(application, Application.sdg_rows, Application.cost_lines)
+    collection_loader(Application.sdg_rows, Application.cost_lines)(application)
     application.sdg_rows = [row for row in application.sdg_rows if row.goal != 7]
     application.sdg_rows.append(ApplicationSDG(goal=1))
     del application.cost_lines[0]  # delete-orphan: the line goes
@@ -89,23 +109,23 @@ def test_a_collection_loaded_so_is_changed_and_saved_as_any_other(db):
 
 def test_a_collection_already_loaded_and_changed_is_left_as_it_is(db):
     from fund.applications.models import Application, ApplicationSDG
-    from fund.core.sql import load_collections
+    from fund.core.sql import collection_loader
     mine_id, _ = _two_applications(db)
     application = db.session.get(Application, mine_id)
     application.sdg_rows.append(ApplicationSDG(goal=17))  # loads it, then a change
     with count_queries() as counted:
-        load_collections(application, Application.sdg_rows)
+        collection_loader(Application.sdg_rows)(application)
     assert counted.count == 0
     assert [row.goal for row in application.sdg_rows] == [3, 7, 12, 17]
 
 
-def test_load_collections_refuses_what_is_not_a_one_to_many_collection(db):
+def test_the_collection_loader_refuses_what_is_not_a_one_to_many_collection(db):
     import pytest
 
     from fund.applications.models import Application
-    from fund.core.sql import load_collections
+    from fund.core.sql import collection_loader
     mine_id, _ = _two_applications(db)
     application = db.session.get(Application, mine_id)
     for attribute in (Application.strategies, Application.organisation):
         with pytest.raises(ValueError, match="not a one-to-many collection"):
-            load_collections(application, attribute)
+            collection_loader(attribute)(application)
