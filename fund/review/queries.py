@@ -5,7 +5,7 @@ frozen once the review is closed)."""
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import (
     Integer,
@@ -208,51 +208,101 @@ class CaseQueue:
         return {**args, "side": self.page - 1, "etter": None, "foran": before}
 
 
-def _queue_query(filters: QueueFilters, user: User):
-    """The ids of the applications ``filters`` asks for, before the reader's inhabilities.
-    Received means a case number: the table's check constraint gives one to every
-    application that has left the draft state (``STAFF_VISIBLE``) and to no other, and the
-    queue's partial indexes are on exactly that, so the plans can walk them in order."""
+def _queue_query(filters: QueueFilters):
+    """The ids of the applications ``filters`` asks for, before the reader's inhabilities,
+    with every value a bound parameter (``_queue_values``): one statement for each
+    combination of filters used, built once. Received means a case number: the table's
+    check constraint gives one to every application that has left the draft state
+    (``STAFF_VISIBLE``) and to no other, and the queue's partial indexes are on exactly
+    that, so the plans can walk them in order."""
     query = select(Application.id).where(Application.case_number.is_not(None))
     if filters.status:
-        query = query.where(Application.state == ApplicationState(filters.status))
+        query = query.where(Application.state == bindparam("status", type_=Application.state.type))
     if filters.call_id:
-        query = query.where(Application.call_id == filters.call_id)
+        query = query.where(Application.call_id == bindparam("call"))
     if filters.fund:
         query = query.where(Application.call_id.in_(
-            select(Call.id).where(Call.fund == filters.fund)))
+            select(Call.id).where(Call.fund == bindparam("fund", type_=Call.fund.type))))
     if filters.strategy:
-        # «1B», or «2022-2024:1B» when the filter offers strategies of several plans
-        period, _sep, code = filters.strategy.rpartition(":")
-        # the strategies' ids first (a few rows of the plan), so that the database plans the
-        # link table's lookup on its statistics of those very ids (a code nobody chose is
-        # found empty at once, not by walking every received application)
-        strategy_ids = list(db.session.execute(
-            select(Strategy.id).where(Strategy.code == code)).scalars())
         query = query.where(Application.id.in_(
             select(application_strategies.c.application_id).where(
-                application_strategies.c.strategy_id.in_(strategy_ids))))
-        if period:
+                application_strategies.c.strategy_id.in_(
+                    bindparam("strategies", expanding=True)))))
+        if filters.strategy.rpartition(":")[0]:  # a period («2022-2024:1B»)
             query = query.where(Application.call_id.in_(
-                select(Call.id).join(Call.plan).where(PlanVersion.period == period)))
+                select(Call.id).join(Call.plan).where(PlanVersion.period == bindparam(
+                    "period", type_=PlanVersion.period.type))))
     if filters.measure:
-        measure_ids = list(db.session.execute(
-            select(Measure.id).where(filters.measure_matches(Measure.code))).scalars())
         query = query.where(Application.id.in_(
             select(ApplicationMeasure.application_id).where(
-                ApplicationMeasure.measure_id.in_(measure_ids))))
+                ApplicationMeasure.measure_id.in_(bindparam("measures", expanding=True)))))
+    reader = bindparam("reader", type_=Integer)
     if filters.mine:
         query = query.where(select(Assignment.id).where(
             Assignment.application_id == Application.id,
-            Assignment.caseworker_id == user.id).exists())
+            Assignment.caseworker_id == reader).exists())
     if filters.unassessed:
         query = query.where(~select(Assessment.id).where(
             Assessment.application_id == Application.id,
-            Assessment.caseworker_id == user.id,
+            Assessment.caseworker_id == reader,
             Assessment.state == AssessmentState.COMPLETED).exists())
     if filters.failing:
         query = query.where(Application.eligibility_failures > 0)
     return query
+
+
+def _queue_values(filters: QueueFilters, user: User, hidden: list[int]) -> dict:
+    """The values ``_queue_query``'s statements bind: the strategies' and measures' ids are
+    read first (a few rows of the plan), so that the database plans the link table's
+    lookup on its statistics of those very ids (a code nobody chose is found empty at
+    once, not by walking every received application)."""
+    values = {"reader": user.id, "hidden": hidden}
+    if filters.status:
+        values["status"] = ApplicationState(filters.status)
+    if filters.call_id:
+        values["call"] = filters.call_id
+    if filters.fund:
+        values["fund"] = filters.fund
+    if filters.strategy:
+        # «1B», or «2022-2024:1B» when the filter offers strategies of several plans
+        period, _sep, code = filters.strategy.rpartition(":")
+        values["strategies"] = list(db.session.execute(
+            select(Strategy.id).where(Strategy.code == code)).scalars())
+        values["period"] = period
+    if filters.measure:
+        values["measures"] = list(db.session.execute(
+            select(Measure.id).where(filters.measure_matches(Measure.code))).scalars())
+    return values
+
+
+def _shape(filters: QueueFilters) -> QueueFilters:
+    """What ``_queue_query``'s statement depends on: which filters are set and how the
+    page is found, without their values."""
+    strategy = filters.strategy and ("x:x" if filters.strategy.rpartition(":")[0] else "x")
+    return QueueFilters(
+        status="x" if filters.status else None, call_id=1 if filters.call_id else None,
+        fund=filters.fund, strategy=strategy, measure="x" if filters.measure else None,
+        mine=filters.mine, unassessed=filters.unassessed, failing=filters.failing,
+        sort=filters.sort, after=1 if filters.after else None,
+        before=1 if filters.before else None)
+
+
+@lru_cache(maxsize=256)
+def _queue_statements(shape: QueueFilters) -> tuple:
+    """For one shape of filters (``_shape``): the count of the matching applications the
+    reader is inhabil in, the page by its number (``skip``, ``size``), and the page from a
+    row (``row``; None without one), with its order."""
+    matching = _queue_query(shape)
+    hidden = bindparam("hidden", expanding=True)
+    count = matching.where(Application.id.in_(hidden)).with_only_columns(func.count())
+    visible = matching.where(Application.id.not_in(hidden))
+    by_number = _rows(visible.order_by(*shape.order_by).offset(bindparam("skip"))
+                      .limit(bindparam("size")), shape.order_by)
+    from_row = None
+    if shape.after or shape.before:
+        query, order = _from_row(visible, shape, hidden)
+        from_row = _rows(query.limit(bindparam("size")), order)
+    return count, by_number, from_row
 
 
 def case_queue(filters: QueueFilters, user: User, assigning: bool = True) -> CaseQueue:
@@ -262,15 +312,13 @@ def case_queue(filters: QueueFilters, user: User, assigning: bool = True) -> Cas
     index entries, not rows), then only the columns the rows print. ``assigning``: with
     the case handlers to assign to and what each is inhabil in (for a reader who assigns
     others)."""
-    matching = _queue_query(filters, user)
     # the few the reader is inhabil in, as values: the plans then count them from the
     # index instead of guessing how many a membership could hide
     hidden = sorted(hidden_application_ids(user))
-    hidden_count = db.session.execute(
-        matching.where(Application.id.in_(hidden)).with_only_columns(func.count())
-    ).scalar_one() if hidden else 0
-    visible = matching.where(Application.id.not_in(hidden))
-    found, has_next = _page_rows(visible, filters, hidden)
+    values = _queue_values(filters, user, hidden)
+    count, by_number, from_row = _queue_statements(_shape(filters))
+    hidden_count = db.session.execute(count, values).scalar_one() if hidden else 0
+    found, has_next = _page_rows(by_number, from_row, filters, values)
     ids = [row[0] for row in found]
     facts = _row_facts(ids, user)
     rows = [QueueRow(*row, strategies=tuple(sorted(facts.strategies.get(row[0], ()))))
@@ -294,33 +342,34 @@ def _published_calls():
     return select(Call).where(Call.published_at.is_not(None)).order_by(Call.opens_at.desc())
 
 
-def _page_rows(visible, filters: QueueFilters, hidden: list[int]) -> tuple[list, bool]:
+def _page_rows(by_number, from_row, filters: QueueFilters, values: dict
+               ) -> tuple[list, bool]:
     """The page's rows, and whether a page follows. From a row (``after``/``before``, the
     links' keyset) when the reader can see that row; else by its number, skipping the
     pages before it."""
     size = filters.page_size
-    if filters.after or filters.before:
-        query, order = _from_row(visible, filters, hidden)
-        found = _rows(query.limit(size + 1), order)
+    if from_row is not None:
+        found = db.session.execute(from_row, {
+            **values, "row": filters.after or filters.before, "size": size + 1}).all()
         if found:
             if filters.before:
                 return found[:size][::-1], True
             return found[:size], len(found) > size
         # a row the reader cannot see (or no longer in the order): the page by its number
-    found = _rows(visible.order_by(*filters.order_by)
-                  .offset((filters.page - 1) * size).limit(size + 1), filters.order_by)
+    found = db.session.execute(by_number, {
+        **values, "skip": (filters.page - 1) * size, "size": size + 1}).all()
     return found[:size], len(found) > size
 
 
-def _from_row(visible, filters: QueueFilters, hidden: list[int]) -> tuple:
-    """``visible``, and its order, from right after ``filters.after`` in the sort's
-    order, or backwards from right before ``filters.before``. The row is read only among
-    the applications the reader may see, so it tells nothing of one they are inhabil in,
-    or of a draft."""
+def _from_row(visible, filters: QueueFilters, hidden) -> tuple:
+    """``visible``, and its order, from right after the bound ``row`` in the sort's
+    order, or backwards from right before it (``filters.before``). The row is read only
+    among the applications the reader may see, so it tells nothing of one they are
+    inhabil in, or of a draft."""
     columns, descending = filters.sort_keys
     row = aliased(Application)
     at = select(*(getattr(row, c.key) for c in columns)).where(
-        row.id == (filters.after or filters.before), row.case_number.is_not(None),
+        row.id == bindparam("row", type_=Integer), row.case_number.is_not(None),
         row.id.not_in(hidden)).scalar_subquery()
     forwards = filters.after is not None
     keys = tuple_(*columns)
@@ -333,17 +382,16 @@ def _from_row(visible, filters: QueueFilters, hidden: list[int]) -> tuple:
     return query.order_by(*order), order
 
 
-def _rows(page_ids, order) -> list:
+def _rows(page_ids, order):
     """The columns the queue's rows print, for the ids ``page_ids`` selects, in ``order``."""
-    return db.session.execute(
-        select(Application.id, Application.case_number, Application.submitted_at,
-               Application.title, Application.state, Application.amount_applied,
-               Application.eligibility_failures, Call.title, Organisation.name,
-               Organisation.verified_at.is_not(None))
-        .join(Call, Call.id == Application.call_id)
-        .join(Organisation, Organisation.id == Application.organisation_id)
-        .where(Application.id.in_(page_ids.scalar_subquery()))
-        .order_by(*order)).all()
+    return (select(Application.id, Application.case_number, Application.submitted_at,
+                   Application.title, Application.state, Application.amount_applied,
+                   Application.eligibility_failures, Call.title, Organisation.name,
+                   Organisation.verified_at.is_not(None))
+            .join(Call, Call.id == Application.call_id)
+            .join(Organisation, Organisation.id == Application.organisation_id)
+            .where(Application.id.in_(page_ids.scalar_subquery()))
+            .order_by(*order))
 
 
 @dataclass

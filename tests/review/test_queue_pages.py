@@ -15,6 +15,7 @@ from fund.applications.models import (
 )
 from fund.applications.rules import EligibilityRule
 from fund.auth.models import Membership
+from fund.calls.models import Fund
 from fund.core.roles import Role
 from fund.core.types import utcnow
 from fund.extensions import db as _db
@@ -90,6 +91,34 @@ def test_every_filter_and_page_of_the_queue_runs_a_constant_number_of_queries(
             html = html_of(client.get(path))
         assert counted.count == count, path
         assert "Søknad" in html, path
+
+
+def test_the_same_filters_with_other_values_find_their_own_applications(app, client, queue):
+    """The queue's statements are kept for each combination of filters (issue 14): the
+    next reader, call or status in the same combination gets their own rows."""
+    call, org, applicant, caseworker, applications = queue
+    other_call = make_call(title="Klimafondet", fund=Fund.KLIMAFOND)
+    elsewhere = make_application(
+        other_call, org, applicant, title="Søknad i klimafondet",
+        state=ApplicationState.SUBMITTED, case_number=f"KF-{other_call.year}-0001",
+        submitted_at=other_call.opens_at)
+    sverre = make_user("sverre@example.no", Role.CASEWORKER, name="Sverre")
+    _db.session.add(Assignment(application=applications[1], caseworker=sverre))
+    _db.session.commit()
+    other = app.test_client()
+    login(client, caseworker)
+    login(other, sverre)
+    for _ in range(2):  # the second round reads the kept statements
+        assert _case_numbers(html_of(client.get(f"{QUEUE}?mine=1"))) == [
+            applications[0].case_number]
+        assert _case_numbers(html_of(other.get(f"{QUEUE}?mine=1"))) == [
+            applications[1].case_number]
+        assert _case_numbers(html_of(client.get(f"{QUEUE}?utlysning={other_call.id}"))) == [
+            elsewhere.case_number]
+        assert elsewhere.case_number not in _case_numbers(
+            html_of(client.get(f"{QUEUE}?utlysning={call.id}")))
+        assert _case_numbers(html_of(client.get(f"{QUEUE}?status=info_requested"))) == []
+        assert len(_case_numbers(html_of(client.get(f"{QUEUE}?status=submitted")))) == 4
 
 
 def test_the_pages_of_the_queue_add_up_to_the_visible_applications_in_order(client, queue):
