@@ -170,8 +170,11 @@ class FastSelect(Select):
             return super().render_option(choice, **kwargs)
         value = str(choice.value) if isinstance(choice.value, bool) else choice.value
         selected = "selected " if choice.selected else ""
+        label = choice.label
+        if not isinstance(label, str) and hasattr(label, "__html__"):
+            label = Markup(label.__html__())  # a lazy translation: translated once, not twice
         return Markup(f'<option {selected}value="{escape(value)}">'
-                      f'{escape(choice.label or choice.value)}</option>')
+                      f'{escape(label or choice.value)}</option>')
 
 
 class _WTFormsTranslations:

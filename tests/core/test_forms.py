@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import (
     BooleanField,
@@ -31,6 +32,8 @@ class Plain(Form):
     grouped = SelectField(choices={"Gruppe <1>": [("g1", "G1")], "To": [("g2", "G2")]},
                           default="g2")
     styled = SelectField(choices=[("r", "R", {"data_x": "1"})], default="r")
+    lazy = SelectField(choices=[("a", _l("Reise & <b>opphold</b>")), ("b", _l("Annet"))],
+                       default="b")
 
 
 def test_the_fast_select_writes_what_wtforms_writes(app):
@@ -44,6 +47,7 @@ def test_the_fast_select_writes_what_wtforms_writes(app):
             assert isinstance(original, Markup)
         assert '<option selected value="a&amp;b">Tre «sitater» &amp; &lt;b&gt;fet&lt;/b&gt; ' \
             '&#34;x&#34;</option>' in str(form.one())
+        assert '<option selected value="b">Annet</option>' in str(form.lazy())
 
 
 def test_every_form_of_the_app_gets_it(app):
