@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fund import create_app
-from fund.applications.operations import submit
+from fund.applications.operations import forget_overdue_look, submit
 from fund.auth.models import Claim, Invitation
 from fund.core.roles import Role
 from fund.extensions import db as _db
@@ -144,6 +144,7 @@ def db(app):
             _db.session = original
             outer.rollback()
             connection.close()
+            forget_overdue_look(app)  # what the process learnt of the rolled back rows
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import time_machine
 from sqlalchemy import select
 
 from fund.applications.models import Application, ApplicationState, InfoRequest
@@ -18,7 +19,7 @@ from fund.extensions import db as _db
 from fund.mail.models import OutboxMessage
 from fund.review.models import Assignment
 from tests.applications.test_journey import save, submit
-from tests.helpers import declare, html_of, login, make_user, post_form
+from tests.helpers import count_queries, declare, html_of, login, make_user, post_form
 from tests.review.conftest import case_path, page
 from tests.review.test_case_handling import assess as assess_on_page
 from tests.review.test_case_handling import scores_for
@@ -313,11 +314,14 @@ def test_staff_reading_the_queue_expire_an_overdue_request_without_waiting_for_c
 def test_opening_one_case_expires_its_own_overdue_request_and_the_queue_every_one(
         app, client, competition):
     """Two overdue requests: a case page expires its own (the other waits for the queue
-    or cron), and the queue then expires the other."""
-    first, second = competition.apps["A"], competition.apps["B"]
+    or cron), and the queue then expires the other. A case with none overdue says
+    nothing of the others."""
+    first, second, none_due = (competition.apps[key] for key in "ABC")
     for application in (first, second):
         overdue_request(app, application, competition.sverre)
     login(client, competition.sverre)
+    declare(client, none_due)
+    page(client, case_path(none_due))
     declare(client, first)
     page(client, case_path(first))
     assert fresh(first).state == ApplicationState.SUBMITTED
@@ -359,9 +363,36 @@ def test_closing_waits_for_an_open_request_but_not_for_an_expired_one(app, clien
     login(client, competition.lene)
     assert f"forespørsel om opplysninger: {waiting.case_number}" in refusals(client, competition)
 
-    request = fresh(waiting).info_requests[0]
-    request.answer_by = today() - timedelta(days=1)
-    _db.session.commit()
-    html = page(client, competition.ranking_path("avslutt"))
+    # the day after the answer date (signed in again: the session has not lasted)
+    with time_machine.travel(datetime.combine(today() + timedelta(days=8), time(9),
+                                              tzinfo=OSLO), tick=True):
+        login(client, competition.lene)
+        html = page(client, competition.ranking_path("avslutt"))
     assert "forespørsel om opplysninger" not in html
     assert fresh(waiting).state == ApplicationState.SUBMITTED
+
+
+def test_the_queue_looks_for_overdue_requests_once_a_day_and_again_the_next(app, client,
+                                                                           case):
+    """A look that found no request overdue holds for the rest of the day (a request's
+    answer date is after the day it is made), so the queue read again does not look;
+    the next day it does, and a request whose date has passed expires."""
+    application, caseworker, _other, _applicant = case
+    login(client, caseworker)
+    page(client, "/saksbehandling/soknader")
+    with count_queries() as counted:
+        page(client, "/saksbehandling/soknader")
+    assert not [s for s in counted.statements if "info_requests" in s]
+
+    with app.test_request_context():
+        request_info(application, caseworker, "Send styrevedtaket.", today() + timedelta(days=1))
+    _db.session.commit()
+    page(client, "/saksbehandling/soknader")
+    assert fresh(application).state == ApplicationState.INFO_REQUESTED  # not yet due
+
+    with time_machine.travel(datetime.combine(today() + timedelta(days=2), time(0, 5),
+                                              tzinfo=OSLO), tick=True):
+        login(client, caseworker)
+        page(client, "/saksbehandling/soknader")
+    assert fresh(application).state == ApplicationState.SUBMITTED
+    assert fresh(application).info_requests[0].expired_at is not None
