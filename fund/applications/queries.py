@@ -153,6 +153,18 @@ class Dashboard:
 
 
 @cache
+def _organisations_statement():
+    """The organisations of the user bound as ``user``, by name, each with how many
+    applications it has: ``organisations_of`` and the counts in one statement, built
+    once."""
+    applications = (select(func.count(Application.id))
+                    .where(Application.organisation_id == Organisation.id)
+                    .scalar_subquery())
+    return (select(Organisation, applications).join(Membership)
+            .where(Membership.user_id == bindparam("user")).order_by(Organisation.name))
+
+
+@cache
 def _dashboard_statement():
     """A page of the applications of the organisations bound as ``organisations``
     (``skip``, ``size``), built once. Only the columns a row shows: the table also holds
@@ -171,12 +183,10 @@ def dashboard(user, now: datetime | None = None, page: int = 1) -> Dashboard:
     constant number of statements, each bounded by the page (or by the user's own
     applications, for the counts)."""
     now = now or utcnow()
-    organisations = organisations_of(user)
+    found = db.session.execute(_organisations_statement(), {"user": user.id}).all()
+    organisations = [organisation for organisation, _count in found]
     org_ids = [o.id for o in organisations]
-    counts = dict(db.session.execute(
-        select(Application.organisation_id, func.count()).where(
-            Application.organisation_id.in_(org_ids))
-        .group_by(Application.organisation_id)).all())
+    counts = {organisation.id: count for organisation, count in found if count}
     pages = max(1, -(-sum(counts.values()) // DASHBOARD_PAGE_SIZE))
     page = min(max(page, 1), pages)
     applications = db.session.execute(_dashboard_statement(), {
