@@ -64,6 +64,7 @@ from fund.calls.models import Call
 from fund.core.formatting import format_datetime
 from fund.core.http import arrived_at, commit, int_arg, require, writes
 from fund.core.pdf import pdf_response
+from fund.core.translations import translated
 from fund.core.types import utcnow
 from fund.extensions import db
 
@@ -112,8 +113,8 @@ def dashboard():
     return render_template("applications/dashboard.html", overview=overview,
                            organisations=overview.organisations, by_org=overview.by_organisation,
                            open_calls=overview.open_calls, now=overview.now,
-                           STATE_LABELS=STATE_LABELS, STATE_COLOURS=STATE_COLOURS,
-                           start_form=StartForm())
+                           STATE_LABELS=translated(STATE_LABELS),
+                           STATE_COLOURS=STATE_COLOURS, start_form=StartForm())
 
 
 @bp.route("/utlysninger/<int:call_id>/soknad", methods=["GET", "POST"])

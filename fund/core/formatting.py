@@ -10,7 +10,8 @@ from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal, get_group_symbol
 from flask import current_app, has_request_context
 from flask_babel import _get_current_context as _babel_context
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 
 DATETIME_PATTERNS = {"nb": "d. MMMM y 'kl.' HH:mm", "en": "d MMMM y 'at' HH:mm"}
 DATE_PATTERNS = {"nb": "d. MMMM y", "en": "d MMMM y"}
@@ -64,14 +65,13 @@ def format_date(value) -> str:
 
 def format_countdown(deadline: datetime | None, now: datetime | None = None) -> str:
     """``frist om 12 dager``, ``frist i dag kl. 23:59``, ``fristen har gått ut``."""
-    from flask_babel import gettext as _
-    from flask_babel import ngettext
     if deadline is None:
         return ""
     now = now or datetime.now(UTC)
     if now >= deadline:
         return _("fristen har gått ut")
-    local_deadline, local_now = to_local(deadline), to_local(now)
+    zone = local_zone()
+    local_deadline, local_now = deadline.astimezone(zone), now.astimezone(zone)
     days = (local_deadline.date() - local_now.date()).days
     clock = local_deadline.strftime("%H:%M")
     if days == 0:

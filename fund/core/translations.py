@@ -77,6 +77,13 @@ def _npgettext(__context, __string_ctx, __singular, __plural, __num, **variables
                                                          __num), variables)
 
 
+def translated(labels: dict) -> dict:
+    """``labels`` (lazy translations by key) in the reader's language, each translated
+    once: for a list page, whose rows would otherwise translate their label again, row
+    by row (issue 14)."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def install(app: Flask) -> None:
     """After ``babel.init_app``: the faster lookups for Python code and for templates.
     The templates' ``_`` is the new-style gettext itself (Jinja's is an alias that looks

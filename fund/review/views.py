@@ -41,6 +41,7 @@ from fund.core.formatting import format_datetime, format_number
 from fund.core.hooks import template_hook
 from fund.core.http import commit, flash_errors, is_safe_next, require, writes
 from fund.core.pdf import RECORD_LOCALE, DocumentFailed, pdf_response
+from fund.core.translations import translated
 from fund.core.types import utcnow
 from fund.extensions import db
 from fund.review import exports, scoring
@@ -198,7 +199,7 @@ def received():
     form.strategi.choices = [("", _("Alle"))] + _strategy_choices(queue.strategies)
     return render_template(
         "review/received.html", queue=queue, form=form,
-        STATE_LABELS={state: str(label) for state, label in CASE_STATE_LABELS.items()},
+        STATE_LABELS=translated(CASE_STATE_LABELS),
         ranked_calls=[c for c in queue.calls if c.state in RANKED_STATES],
         assign_form=ConfirmForm(), assigns_others=assigns_others)
 
