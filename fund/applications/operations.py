@@ -615,8 +615,9 @@ def overdue_info_requests(now: datetime, application_id: int | None = None) -> l
     is after the day it is made (``request_info``), and a day is overdue only once it has
     passed. So the process does not look again that day; the staff pages that look
     before they read (the queue, a case, the ranking, the closing) skip a statement
-    (issue 14). A request put back in time by hand (a restored backup) waits for the next
-    day or the nightly ``expire-requests``."""
+    (issue 14). A restore is made with the app stopped (README), so its processes start
+    afresh; a request put back in time by hand while the app runs waits for the next day
+    or the nightly ``expire-requests``."""
     today = _today(now)
     if current_app.extensions.get(_NONE_OVERDUE_ON) == today:
         return []
