@@ -70,8 +70,7 @@ def format_countdown(deadline: datetime | None, now: datetime | None = None) -> 
     now = now or datetime.now(UTC)
     if now >= deadline:
         return _("fristen har gått ut")
-    zone = local_zone()
-    local_deadline, local_now = deadline.astimezone(zone), now.astimezone(zone)
+    local_deadline, local_now = to_local(deadline), to_local(now)
     days = (local_deadline.date() - local_now.date()).days
     clock = local_deadline.strftime("%H:%M")
     if days == 0:
