@@ -67,19 +67,28 @@ def create_app(config: dict | None = None) -> Flask:
     _register_errors(app)
     _register_template_helpers(app)
     if app.config["GC_FREEZE"] if app.config["GC_FREEZE"] is not None else not app.testing:
-        _freeze_what_lives_as_long_as_the_process()
+        _freeze_what_lives_as_long_as_the_process(app.config["GC_YOUNG_THRESHOLD"])
     return app
 
 
-def _freeze_what_lives_as_long_as_the_process() -> None:
+def _freeze_what_lives_as_long_as_the_process(young_threshold: int) -> None:
     """Move what the app made to start (models, metadata, routes, the settings) out of the
     cycle collector's reach: it lives as long as the worker, and every full collection
     walked all of it again. A ranking of 8,000 rows makes enough objects to set off such
     collections, which were half its time (issue 14: 185 → 82 ms of CPU). Not in tests,
-    which make many apps in one process (``GC_FREEZE``)."""
+    which make many apps in one process (``GC_FREEZE``).
+
+    Then the youngest generation is collected less often (``young_threshold``):
+    Python's default, 700 allocations, collected it two or three times in each request
+    of a staff page, and each time moved the request's live objects (rows, forms, template
+    frames) a generation up, to be scanned again; most are freed by their reference counts
+    when the request ends. «Mine søknader» spent 0.27 ms a request collecting, and 0.01
+    after; the form 1.25 and 0.85 (100,000 applications)."""
     import gc
     gc.collect()
     gc.freeze()
+    _young, *older = gc.get_threshold()
+    gc.set_threshold(young_threshold, *older)
 
 
 def _configure(app: Flask, overrides: dict) -> None:

@@ -223,3 +223,6 @@ EXPORT_KEEP = timedelta(days=7)
 #: Freeze the objects the app made at start out of the cycle collector's reach (see
 #: ``fund._freeze_what_lives_as_long_as_the_process``). None: yes, except when testing.
 GC_FREEZE = None
+#: With it: allocations (less deallocations) between two collections of the youngest
+#: generation, above what one request of a large page leaves alive (Python's own is 700).
+GC_YOUNG_THRESHOLD = 10_000
