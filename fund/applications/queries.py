@@ -20,7 +20,7 @@ from fund.applications.models import (
 from fund.audit.models import AuditEvent
 from fund.auth.models import Membership, Organisation
 from fund.calls.models import Call
-from fund.calls.queries import open_calls
+from fund.calls.queries import calls_listed_and_open
 from fund.core.sql import collection_loader, load_for_rows
 from fund.core.types import utcnow
 from fund.extensions import db
@@ -192,11 +192,13 @@ def dashboard(user, now: datetime | None = None, page: int = 1) -> Dashboard:
     applications = db.session.execute(_dashboard_statement(), {
         "organisations": org_ids, "skip": (page - 1) * DASHBOARD_PAGE_SIZE,
         "size": DASHBOARD_PAGE_SIZE}).scalars().all()
-    load_for_rows(applications, Application.call, Application.info_requests)
+    calls, open_now = calls_listed_and_open(sorted({a.call_id for a in applications}), now)
+    load_for_rows(applications, Application.info_requests)
     by_organisation: dict[int, list[Application]] = {}
     for application in applications:
+        set_committed_value(application, "call", calls[application.call_id])
         by_organisation.setdefault(application.organisation_id, []).append(application)
-    return Dashboard(organisations, by_organisation, counts, open_calls(now), now, page)
+    return Dashboard(organisations, by_organisation, counts, open_now, now, page)
 
 
 def history(application: Application, staff: bool = False,

@@ -15,6 +15,7 @@ from fund.applications.models import (
     Submission,
 )
 from fund.audit.models import AuditEvent
+from fund.calls.models import Fund
 from fund.core.roles import Role
 from fund.extensions import db as _db
 from fund.mail.models import OutboxMessage
@@ -509,6 +510,36 @@ def test_the_dashboard_shows_status_and_next_step_in_constant_queries(client, se
     with count_queries() as many:
         client.get("/soknader")
     assert many.count == few.count
+
+
+def test_the_dashboard_offers_only_open_calls_and_reads_the_calls_once(client, setting):
+    """Siri's rows belong to an open call and a closed one; a call opens next month and a
+    draft call waits. «Start en ny søknad» offers the open ones, soonest deadline first,
+    and each row names its own call: the page reads the calls in one statement."""
+    from tests.helpers import count_queries
+    user, org, call = setting
+    closed = make_call(title="Næringsfondet i fjor", opens_in=timedelta(days=-90),
+                       closes_in=timedelta(days=-30))
+    sooner = make_call(fund=Fund.KLIMAFOND, title="Klimafondet nå", closes_in=timedelta(days=3))
+    make_call(title="Næringsfondet neste måned", opens_in=timedelta(days=30),
+              closes_in=timedelta(days=60))
+    make_call(title="Næringsfondet som utkast", published=False)
+    make_application(call, org, user, complete=False, title="Søknad til det åpne")
+    make_application(closed, org, user, complete=False, title="Søknad til det lukkede")
+    _db.session.commit()
+    login(client, user)
+    client.get("/soknader")
+    with count_queries() as counted:
+        html = html_of(client.get("/soknader"))
+    start = html.split('id="start-heading"')[1].split("</section>")[0]
+    assert re.findall(r'<h3 class="ds-heading" data-size="sm">([^<]+)</h3>', start) == [
+        sooner.title, call.title]
+    rows = html.split("</section>", 1)[1]
+    assert re.search(r"Søknad til det åpne</a>.*?<td>Næringsfondet</td>", rows, re.S)
+    assert re.search(r"Søknad til det lukkede</a>.*?<td>Næringsfondet i fjor</td>", rows, re.S)
+    assert "Fristen gikk ut før søknaden ble sendt inn" in rows
+    calls_read = [s for s in counted.statements if re.search(r"\bFROM calls\b", s)]
+    assert len(calls_read) == 1, calls_read
 
 
 def counted_form(client, setting):
