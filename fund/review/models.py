@@ -178,6 +178,11 @@ class Assessment(db.Model):
     __tablename__ = "assessments"
     __table_args__ = (
         UniqueConstraint("application_id", "caseworker_id"),
+        # A caseworker's assessments with their state, read from the index alone and in
+        # the applications' order: the ranking under blind review asks which of a call's
+        # applications the reader has assessed and finished (issue 14: 17 → 6 ms for a
+        # caseworker with 15,000 assessments, at 100,000 applications).
+        Index("ix_assessments_caseworker_id", "caseworker_id", "application_id", "state"),
         CheckConstraint("recommended_amount IS NULL OR recommended_amount >= 0",
                         name="amount_not_negative"),
         CheckConstraint(f"total_score IS NULL OR (total_score >= 0 AND total_score <= {SCALE})",
@@ -193,7 +198,7 @@ class Assessment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(
         ForeignKey("applications.id", ondelete="CASCADE"), index=True)
-    caseworker_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    caseworker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # indexed above
     #: Optimistic locking: a save based on an older version is refused.
     version: Mapped[int] = mapped_column(default=1)
     state: Mapped[AssessmentState] = mapped_column(
