@@ -41,8 +41,11 @@ def fresh(application) -> Application:
 
 
 def audit(action, application) -> list[AuditEvent]:
+    """The application's entries of ``action``, oldest first (without an order,
+    PostgreSQL returns them in the order they lie in the table, which need not be it)."""
     return _db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == action, AuditEvent.object_id == application.id)).all()
+        AuditEvent.action == action, AuditEvent.object_id == application.id)
+        .order_by(AuditEvent.id)).all()
 
 
 @pytest.fixture
