@@ -31,11 +31,6 @@ def current_calls(now: datetime) -> list[Call]:
         select(Call).where(_is_current(now)).order_by(Call.closes_at, Call.fund)).scalars())
 
 
-def open_calls(now: datetime) -> list[Call]:
-    """Calls that take applications at ``now``."""
-    return [call for call in current_calls(now) if call.opens_at <= now]
-
-
 @cache
 def _listed_or_open_statement():
     """The calls bound as ``ids``, and those open at the bound ``now``."""
@@ -44,8 +39,8 @@ def _listed_or_open_statement():
 
 
 def calls_listed_and_open(ids: list[int], now: datetime) -> tuple[dict[int, Call], list[Call]]:
-    """The calls ``ids`` by id, and the calls that take applications at ``now``
-    (``open_calls``), in one statement, built once: a list of applications shows both
+    """The calls ``ids`` by id, and the calls that take applications at ``now`` (soonest
+    deadline first), in one statement, built once: a list of applications shows both
     (issue 14: «Mine søknader» read them with two)."""
     found = db.session.execute(_listed_or_open_statement(),
                                {"ids": ids, "now": now}).scalars().all()
